@@ -1,0 +1,92 @@
+"""kcrules: Hanoi's khuyến công program 2016–2020 and the national law beneath it, as cited rules.
+
+Quick start::
+
+    import kcrules
+    rulebook = kcrules.load_rulebook()            # the Hanoi 2016–2020 rulebook
+    decision = rulebook.evaluate(application)     # dict, JSON text or kcrules.Application
+    decision.eligible, decision.support.amount_vnd, decision.reasons
+
+The public names are listed in ``__all__``; everything else is internal. Names
+are imported on first use, so ``import kcrules`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    ApplicationError,
+    EngineUnavailableError,
+    EvaluationError,
+    KcrulesError,
+    Problem,
+    RuleFileError,
+    UnknownRulebookError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Applicant",
+    "Application",
+    "ApplicationError",
+    "Decision",
+    "EngineUnavailableError",
+    "Establishment",
+    "EvaluationError",
+    "KcrulesError",
+    "Problem",
+    "Project",
+    "RuleFileError",
+    "Rulebook",
+    "UnknownRulebookError",
+    "__version__",
+    "load_rulebook",
+]
+
+_LAZY = {
+    "Applicant": "models",
+    "Application": "models",
+    "Decision": "models",
+    "Establishment": "models",
+    "Project": "models",
+    "Rulebook": "rulebook",
+    "load_rulebook": "rulebook",
+}
+
+
+def _check_engine() -> None:
+    """Fail at import, with the command that fixes it, if durable-rules cannot load.
+
+    durable-rules 2.0.28 is shipped as source; on Python 3.13 it only builds
+    with a compiler flag (see README). Its C extension is tiny to import.
+    """
+    try:
+        importlib.import_module("durable_rules_engine")
+    except ImportError as err:
+        from ._matchers import _DURABLE_FIX
+
+        raise EngineUnavailableError(str(err), _DURABLE_FIX) from None
+
+
+_check_engine()
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kcrules' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from .models import Applicant, Application, Decision, Establishment, Project
+    from .rulebook import Rulebook, load_rulebook

@@ -1,0 +1,23 @@
+"""Matching typed names to codes: accent- and case-insensitive, with suggestions."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip Vietnamese accents (đ -> d), collapse spaces, '-' and '_'."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return " ".join(bare.casefold().replace("_", " ").replace("-", " ").split())
+
+
+def suggest(given: str, choices: Iterable[str]) -> str | None:
+    """The closest choice to ``given`` (compared folded), or None if none is close."""
+    choices = list(choices)
+    folded = {fold(c): c for c in choices}
+    hit = difflib.get_close_matches(fold(given), list(folded), n=1, cutoff=0.6)
+    return folded[hit[0]] if hit else None

@@ -1,0 +1,239 @@
+"""The typed input (an application) and output (a decision) of kcrules.
+
+Codes (kinds, districts, sectors, activities...) are plain strings here; which
+codes exist is rulebook data, so a rulebook checks them (and accepts names typed
+without accents) in :meth:`kcrules.Rulebook.parse_application`. The JSON Schema
+with the allowed codes filled in is :meth:`kcrules.Rulebook.application_schema`.
+
+Money is whole đồng (``int``), never float. Numbers and booleans are strict: a
+string "5" is not silently taken for the number 5.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+
+__all__ = [
+    "Applicant",
+    "Application",
+    "Citation",
+    "ComputationLine",
+    "Decision",
+    "Establishment",
+    "Outcome",
+    "Priority",
+    "Project",
+    "Reason",
+    "RulebookInfo",
+    "Support",
+    "Warning",
+]
+
+#: The largest amount of money kcrules accepts: 10,000 billion đồng.
+MAX_VND = 10_000_000_000_000
+
+Money = Annotated[StrictInt, Field(ge=0, le=MAX_VND, description="Whole đồng (VND).")]
+Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+Percent = Annotated[StrictInt, Field(ge=0, le=100)]
+Code = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Establishment(_Input):
+    """The establishment that benefits (cơ sở công nghiệp nông thôn)."""
+
+    name: str | None = Field(None, max_length=300, description="Name, for reports only.")
+    kind: Code = Field(description="Legal form: enterprise, cooperative, cooperative_group, household_business.")
+    district: Code = Field(description="District-level unit where it produces (code, or name without accents).")
+    registered_district: Code | None = Field(
+        None, description="Where its head office is registered, if elsewhere (TT 46/2012 Điều 3.1.d)."
+    )
+    sector: Code = Field(description="Sector of production (NĐ 45/2012 Điều 5 khoản 1).")
+    sme_group: Code = Field(
+        "agriculture_industry_construction",
+        description="SME sector group: agriculture_industry_construction or trade_services.",
+    )
+    employees: Count = Field(description="Average number of workers over the year.")
+    capital_vnd: Money | None = Field(None, description="Total capital (tổng nguồn vốn), whole đồng.")
+    revenue_vnd: Money | None = Field(None, description="Revenue of the previous year, whole đồng.")
+    product_line: Code | None = Field(None, description="Product line, for Hanoi's priorities (QĐ 4892 §II.2.1).")
+    fired_clay_brick_kiln: StrictBool = Field(
+        False, description="Makes fired-clay bricks in improved manual or ring kilns (TT 46/2012 Điều 5.1)."
+    )
+    applies_cleaner_production: StrictBool = Field(False, description="The project applies cleaner production.")
+    causes_pollution: StrictBool = Field(False, description="Production pollutes the environment.")
+    in_highland_border_ethnic_area: StrictBool = False
+    in_poor_district: StrictBool = False
+    in_new_rural_commune: StrictBool = False
+    in_disadvantaged_area: StrictBool = False
+    has_export_contract: StrictBool = False
+    local_material_share_percent: Percent | None = Field(
+        None, description="Share of main materials bought in the same province, % of value."
+    )
+    typical_product_certified: StrictBool = False
+    key_industry_product: StrictBool = False
+    supporting_industry_product: StrictBool = False
+
+
+class Applicant(_Input):
+    """Who submits the project (đơn vị thực hiện), when it is not the establishment itself."""
+
+    kind: Code = Field(description="establishment, industry_trade_department, district_committee, association, service_organisation.")
+    name: str | None = Field(None, max_length=300)
+    district: Code | None = Field(None, description="For a district People's Committee: its district.")
+
+
+class Project(_Input):
+    """The project (đề án) and the quantities its activity needs."""
+
+    approved: StrictBool = Field(description="Approved by the competent authority (TTLT 26/2014 Điều 7.2).")
+    counterpart_funding_committed: StrictBool = Field(
+        description="The applicant invested or committed the rest of the cost (TTLT 26/2014 Điều 7.3)."
+    )
+    other_state_funding: StrictBool = Field(
+        description="The same item already receives other state funding (TTLT 26/2014 Điều 7.4)."
+    )
+    eligible_cost_vnd: Money = Field(description="Eligible cost of the item supported, whole đồng.")
+    amount_requested_vnd: Money | None = Field(None, description="Support asked for, whole đồng.")
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    learners: Count | None = Field(None, description="Learners per class.")
+    classes: Count | None = None
+    employment_committed: StrictBool | None = Field(
+        None, description="A named establishment commits to employ the trained workers."
+    )
+    employer_name: str | None = Field(None, max_length=300)
+    region: Code | None = Field(None, description="Partner region of a 3.7 class.")
+    machinery_new: StrictBool | None = None
+    machinery_improves: StrictBool | None = Field(
+        None, description="Raises productivity, quality or efficiency, or cuts pollution (TT 46/2012 Điều 4.4.b)."
+    )
+    overseas_fairs_supported_this_year: Count | None = Field(
+        None, description="Overseas fairs already supported for the establishment this year."
+    )
+    within_craft_village_festival: StrictBool | None = None
+    village_without_craft: StrictBool | None = Field(None, description="The class brings a craft to a village with none.")
+    handicraft_exporter: StrictBool | None = None
+    designs: Count | None = Field(None, description="New designs to be produced.")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Project:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError(
+                f"end_date {self.end_date.isoformat()} is before start_date {self.start_date.isoformat()}"
+            )
+        return self
+
+
+class Application(_Input):
+    """One application for khuyến công support."""
+
+    id: str | None = Field(None, max_length=120, description="Your reference; echoed in the decision.")
+    application_date: dt.date = Field(description="Date of the application; picks the law in force.")
+    activity: Code = Field(description="Activity code of the rulebook (e.g. 3.3-machinery).")
+    applicant: Applicant | None = Field(None, description="Defaults to the establishment applying for itself.")
+    establishment: Establishment | None = Field(None, description="The beneficiary, for activities that have one.")
+    project: Project
+
+
+# ---------------------------------------------------------------- the decision
+
+Outcome = Literal["met", "not_met", "not_applicable"]
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(_Output):
+    """Where a rule or a number comes from."""
+
+    document: str
+    article: str | None = None
+    clause: str | None = None
+    point: str | None = None
+    text: str = Field(description="The citation as one line, e.g. 'TT 46/2012/TT-BCT Điều 4 khoản 1 điểm b'.")
+
+
+class Reason(_Output):
+    """The outcome of one criterion, with what was found and what the law asks."""
+
+    criterion: str
+    kind: Literal["eligibility", "priority"]
+    outcome: Outcome
+    actual: dict[str, object]
+    required: str
+    citation: Citation
+    text: str
+    assumptions: tuple[str, ...] = ()
+
+
+class ComputationLine(_Output):
+    """One step of the support computation."""
+
+    step: str
+    amount_vnd: int
+    text: str
+    parameter: str | None = None
+
+
+class Support(_Output):
+    amount_vnd: int = Field(ge=0)
+    lines: tuple[ComputationLine, ...]
+    bound: str = Field(description="What decided the amount: share, a cap's id, eligible_cost, requested, ineligible.")
+    rounding: str
+
+
+class Priority(_Output):
+    rank_key: tuple[int, ...] = Field(description="Lower sorts first: compare tuples to rank applications.")
+    score: int = Field(description="Higher is more priority; a display form of rank_key.")
+    criteria_met: tuple[str, ...]
+    text: str
+
+
+class Warning(_Output):
+    """A value used that is not Hanoi law: national guidance or an assumption."""
+
+    parameter: str
+    provenance: Literal["guidance", "assumption"]
+    value: str
+    note: str
+    text: str
+
+
+class RulebookInfo(_Output):
+    id: str
+    version: str = Field(description="Content hash of every rule file in the chain.")
+    title: str
+    chain: tuple[str, ...]
+
+
+class Decision(_Output):
+    """The explained result of evaluating one application."""
+
+    application_id: str | None
+    activity: str
+    eligible: bool
+    support: Support
+    priority: Priority
+    reasons: tuple[Reason, ...]
+    warnings: tuple[Warning, ...]
+    rulebook: RulebookInfo
+    law_date: dt.date
+    lang: Literal["vi", "en"]
+    summary: str
+
+    @property
+    def support_vnd(self) -> int:
+        return self.support.amount_vnd
+
+    @property
+    def failed(self) -> tuple[Reason, ...]:
+        """The eligibility criteria that were not met."""
+        return tuple(r for r in self.reasons if r.kind == "eligibility" and r.outcome == "not_met")

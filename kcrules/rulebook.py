@@ -1,0 +1,732 @@
+"""A loaded rulebook: validates applications and evaluates them into explained decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from . import _conditions as cond
+from . import _i18n as i18n
+from ._loader import (
+    DEFAULT_RULEBOOK, Activity, CodeTable, Criterion, Definition, Param, bundled_ids, bundled_root,
+    load_definition,
+)
+from ._matchers import NA, NOT_MET, DurableMatcher, NativeMatcher
+from ._schema import APPLICATION_FIELDS, CODE_FIELDS
+from ._text import fold, suggest
+from .errors import ApplicationError, EvaluationError, Problem, UnknownRulebookError
+from .models import (
+    Application, Citation, ComputationLine, Decision, Priority, Reason, RulebookInfo, Support, Warning,
+)
+
+Lang = Literal["vi", "en"]
+Engine = Literal["durable", "native"]
+ENGINES = ("durable", "native")
+
+
+def load_rulebook(id_or_path: str | Path | None = None, *, engine: Engine = "durable") -> Rulebook:
+    """Load a bundled rulebook by id (default: the Hanoi 2016–2020 program) or a rulebook folder.
+
+    ``engine`` picks how criteria are matched: ``durable`` (durable-rules) or
+    ``native`` (compiled Python); both give identical decisions.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    given = DEFAULT_RULEBOOK if id_or_path is None else id_or_path
+    path = Path(given)
+    if path.name == "rulebook.toml":
+        path = path.parent
+    if not (path / "rulebook.toml").is_file():
+        candidate = bundled_root() / str(given)
+        if isinstance(given, str) and re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", given) and \
+                (candidate / "rulebook.toml").is_file():
+            path = candidate
+        else:
+            known = bundled_ids()
+            raise UnknownRulebookError(str(given), known, suggest(str(given), known))
+    return Rulebook(load_definition(path), engine)
+
+
+class Rulebook:
+    """A checked rulebook chain (e.g. national law + Hanoi 2016–2020) ready to evaluate.
+
+    Evaluation is thread-safe; two Rulebook objects never share engine state.
+    """
+
+    def __init__(self, definition: Definition, engine: Engine = "durable") -> None:
+        self._d = definition
+        self.engine: Engine = engine
+        self._matchers: dict[tuple[str, str], Any] = {}
+        self._compile_lock = threading.Lock()
+        self._params_cache: dict[dt.date, dict[str, Any]] = {}
+        self._generated = self._generate_criteria()
+        self._values = [self._compile_value(d) for d in definition.derived.values()]
+        every = list(definition.criteria.values()) + self._generated
+        self._presence = sorted({k for c in every for e in (c.condition, c.applies_when)
+                                 for k in cond.presence_keys(e)})
+
+    # ------------------------------------------------------------ describing
+
+    @property
+    def id(self) -> str:
+        return self._d.id
+
+    @property
+    def version(self) -> str:
+        """Content hash of every rule file in the chain: changes whenever a rule does."""
+        return self._d.version
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        return self._d.chain
+
+    @property
+    def definition(self) -> Definition:
+        """The checked content (sources, codes, parameters, criteria, activities)."""
+        return self._d
+
+    @property
+    def activities(self) -> tuple[str, ...]:
+        return tuple(self._d.activities)
+
+    def title(self, lang: Lang = "vi") -> str:
+        return self._d.title[lang]
+
+    def info(self, lang: Lang = "vi") -> RulebookInfo:
+        return RulebookInfo(id=self.id, version=self.version, title=self.title(lang), chain=self.chain)
+
+    def criteria_of(self, activity: str) -> tuple[Criterion, ...]:
+        """Every criterion an activity's decision checks, in order."""
+        act = self._activity(activity)
+        generated = [c for c in self._generated if c.id in ("program.period", f"{act.id}.applicant")]
+        return tuple(generated) + tuple(self._d.criteria[c] for c in act.criteria)
+
+    def application_schema(self) -> dict[str, Any]:
+        """The JSON Schema of an application, with this rulebook's codes listed per field."""
+        schema = Application.model_json_schema()
+        defs = schema.get("$defs", {})
+        for path, table in CODE_FIELDS.items():
+            head, _, leaf = path.rpartition(".")
+            target = schema if not head else defs.get(head.capitalize())
+            if target is None or leaf not in target.get("properties", {}):
+                continue
+            codes = self._code_ids(table)
+            prop = target["properties"][leaf]
+            prop["examples"] = codes[:5]
+            prop["description"] = (prop.get("description", "") +
+                                   f" Codes: {', '.join(codes)} (or their Vietnamese names).").strip()
+        schema["title"] = f"kcrules application ({self.id})"
+        return schema
+
+    # ------------------------------------------------------------ input
+
+    def parse_application(self, data: Application | Mapping[str, Any] | str | bytes) -> Application:
+        """Validate an application, accepting code names typed without accents.
+
+        Raises ApplicationError listing every problem: field path, what was
+        given, what is allowed, and the closest allowed value.
+        """
+        if isinstance(data, (str, bytes)):
+            try:
+                data = json.loads(data)
+            except json.JSONDecodeError as err:
+                raise ApplicationError([Problem("(document)", f"not valid JSON: {err.msg} at line {err.lineno}")]) \
+                    from None
+        if isinstance(data, Application):
+            data = data.model_dump(mode="json", exclude_none=True)
+        if not isinstance(data, Mapping):
+            raise ApplicationError([Problem("(document)", "an application is a JSON object", type(data).__name__)])
+        problems: list[Problem] = []
+        normalised = self._normalise_codes(data, problems)
+        app: Application | None = None
+        try:
+            app = Application.model_validate(normalised)
+        except ValidationError as err:
+            problems += _pydantic_problems(err)
+        if app is not None:
+            problems += self._activity_problems(app)
+        if problems:
+            raise ApplicationError(problems)
+        assert app is not None
+        return app
+
+    def _normalise_codes(self, data: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
+        out = _deep_copy(data)
+        for path, table in CODE_FIELDS.items():
+            parent: Any = out
+            *heads, leaf = path.split(".")
+            for h in heads:
+                parent = parent.get(h) if isinstance(parent, dict) else None
+            if not isinstance(parent, dict) or not isinstance(parent.get(leaf), str):
+                continue
+            given = parent[leaf]
+            code = self._find_code(table, given)
+            if code is None:
+                choices = self._code_choices(table)
+                problems.append(Problem(path, f"unknown {table.replace('_', ' ')}", given,
+                                        ", ".join(self._code_ids(table)), suggest(given, choices)))
+                parent[leaf] = None if leaf != "activity" else given
+                parent.pop(leaf, None) if leaf != "activity" else None
+            else:
+                parent[leaf] = code
+        return out
+
+    def _code_ids(self, table: str) -> list[str]:
+        if table == "activity":
+            return list(self._d.activities)
+        tbl = self._d.codes.get(table)
+        return list(tbl.values) if tbl else []
+
+    def _code_choices(self, table: str) -> list[str]:
+        if table == "activity":
+            acts = self._d.activities.values()
+            return [a.id for a in acts] + [a.label["vi"] for a in acts]
+        tbl = self._d.codes[table]
+        return [c for v in tbl.values.values() for c in (v.id, v.label["vi"], *v.aliases)]
+
+    def _find_code(self, table: str, given: str) -> str | None:
+        key = fold(given)
+        if table == "activity":
+            for a in self._d.activities.values():
+                if key in (fold(a.id), fold(a.label["vi"]), fold(a.label["en"])):
+                    return a.id
+            return None
+        tbl: CodeTable | None = self._d.codes.get(table)
+        if tbl is None:
+            return None
+        if given in tbl.values:
+            return given
+        for v in tbl.values.values():
+            if key in (fold(v.id), fold(v.label["vi"]), fold(v.label["en"]), *(fold(a) for a in v.aliases)):
+                return v.id
+        return None
+
+    def _activity_problems(self, app: Application) -> list[Problem]:
+        problems: list[Problem] = []
+        act = self._d.activities.get(app.activity)
+        if act is None:
+            return problems
+        if act.beneficiary and app.establishment is None:
+            problems.append(Problem("establishment", f"activity {act.id} supports an establishment: describe it",
+                                    allowed="an establishment object"))
+        if app.applicant is None and app.establishment is None:
+            problems.append(Problem("applicant", f"activity {act.id} needs an applicant or an establishment",
+                                    allowed=", ".join(act.applicants)))
+        for path in act.requires:
+            if _get(app, path) is None:
+                problems.append(Problem(path, f"required for activity {act.id} ({act.label['en']})",
+                                        allowed=_field_help(path)))
+        return problems
+
+    # ------------------------------------------------------------ evaluation
+
+    def evaluate(self, application: Application | Mapping[str, Any] | str, *, lang: Lang = "vi",
+                 on: dt.date | None = None, engine: Engine | None = None) -> Decision:
+        """Decide one application: eligibility, support in whole đồng, priority, reasons.
+
+        ``on`` evaluates under the parameters in force on that date (default:
+        the application date). ``engine`` overrides the rulebook's matcher.
+        """
+        if lang not in ("vi", "en"):
+            raise ValueError(f"lang must be 'vi' or 'en', not {lang!r}")
+        app = self.parse_application(application)
+        act = self._activity(app.activity)
+        law_date = on or app.application_date
+        fact = self._fact(app, law_date)
+        criteria = self.criteria_of(act.id)
+        matcher = self._matcher(act, criteria, engine or self.engine)
+        try:
+            outcomes = matcher.match(fact)
+        except EvaluationError:
+            raise
+        except Exception as err:  # the engine's own failure, surfaced with the activity's citation
+            raise EvaluationError(act.id, act.cite.text(), f"{type(err).__name__}: {err}") from err
+        return self._decide(app, act, criteria, outcomes, fact, law_date, lang)
+
+    def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
+                      lang: Lang = "vi", on: dt.date | None = None,
+                      engine: Engine | None = None) -> Iterator[Decision]:
+        """Evaluate a stream of applications lazily, one decision per input, in order."""
+        for application in applications:
+            yield self.evaluate(application, lang=lang, on=on, engine=engine)
+
+    def _activity(self, activity: str) -> Activity:
+        act = self._d.activities.get(activity)
+        if act is None:
+            if self._d.abstract:
+                raise ApplicationError([Problem("activity", f"rulebook {self.id} is abstract (it holds national "
+                                                "criteria and levels but no activities); load a program rulebook",
+                                                activity, ", ".join(bundled_ids()))])
+            raise ApplicationError([Problem("activity", "unknown activity", activity,
+                                            ", ".join(self._d.activities), suggest(activity, self._d.activities))])
+        return act
+
+    def _matcher(self, act: Activity, criteria: tuple[Criterion, ...], engine: str) -> Any:
+        key = (act.id, engine)
+        matcher = self._matchers.get(key)
+        if matcher is None:
+            with self._compile_lock:
+                matcher = self._matchers.get(key)
+                if matcher is None:
+                    if engine == "durable":
+                        matcher = DurableMatcher(act.id, criteria, self.version)
+                    elif engine == "native":
+                        matcher = NativeMatcher(act.id, criteria)
+                    else:
+                        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+                    self._matchers[key] = matcher
+        return matcher
+
+    def _generate_criteria(self) -> list[Criterion]:
+        """Criteria every rulebook has, built from its [program] and activity tables."""
+        d = self._d
+        out: list[Criterion] = []
+        if d.program is not None:
+            p = d.program
+            day = Ref("application_date", "date")
+            expr = cond.And((cond.Cmp(">=", day, cond.Lit(p.start.toordinal(), "date")),
+                             cond.Cmp("<", day, cond.Lit(p.until.toordinal(), "date"))))
+            until = p.until - dt.timedelta(days=1)
+            out.append(_criterion(
+                "program.period", expr, p.cite, d.id,
+                {"vi": f"Hồ sơ nộp trong thời gian chương trình ({p.start:%d/%m/%Y}–{until:%d/%m/%Y})",
+                 "en": f"Application within the program period ({p.start.isoformat()} to {until.isoformat()})"},
+                f"application_date >= {p.start.isoformat()} and application_date < {p.until.isoformat()}"))
+        kinds = d.codes["applicant_kind"]
+        for act in d.activities.values():
+            ftype = cond.FieldType("code", tuple(kinds.values), False, "applicant_kind")
+            expr = cond.Cmp("in", cond.Ref("applicant.kind", "code", ftype),
+                            tuple(cond.Lit(k, "str") for k in act.applicants))
+            names_vi = ", ".join(kinds.values[k].label["vi"] for k in act.applicants)
+            names_en = ", ".join(kinds.values[k].label["en"] for k in act.applicants)
+            out.append(_criterion(
+                f"{act.id}.applicant", expr, act.cite, act.origin,
+                {"vi": f"Đơn vị đề nghị phù hợp nội dung ({names_vi})",
+                 "en": f"The applicant may carry out this activity ({names_en})"},
+                f"applicant.kind in [{', '.join(repr(k) for k in act.applicants)}]"))
+        return out
+
+    def _compile_value(self, derived: Any) -> tuple[str, Any]:
+        return "derived__" + derived.id, cond.compile_value(derived.expr)
+
+    def params_at(self, day: dt.date) -> dict[str, Any]:
+        """Every parameter's value in force on ``day`` (exact: int, Fraction or day ordinal)."""
+        cached = self._params_cache.get(day)
+        if cached is None:
+            cached = {}
+            for p in self._d.params.values():
+                v = p.at(day)
+                if v is not None:
+                    cached[p.id] = v
+            if len(self._params_cache) > 512:
+                self._params_cache.clear()
+            self._params_cache[day] = cached
+        return cached
+
+    def _fact(self, app: Application, law_date: dt.date) -> dict[str, Any]:
+        fact: dict[str, Any] = {"kc__true": True}
+        for path, getter in _GETTERS:
+            value = getter(app)
+            if value is None:
+                continue
+            if isinstance(value, dt.date):
+                value = value.toordinal()
+            fact[cond.fact_key(path)] = value
+        if app.applicant is None and app.establishment is not None:
+            fact["applicant__kind"] = "establishment"
+            fact["applicant__district"] = app.establishment.district
+        for path, table in CODE_FIELDS.items():
+            key = cond.fact_key(path)
+            code = fact.get(key)
+            tbl = self._d.codes.get(table)
+            if code is None or tbl is None or code not in tbl.values:
+                continue
+            for attr, value in tbl.values[code].attrs.items():
+                if value is not None:
+                    fact[f"{key}__{attr}"] = value
+        for pid, pv in self.params_at(law_date).items():
+            value = pv.value
+            if isinstance(value, Fraction):
+                scaled = value * 100
+                if self._d.params[pid].unit != "percent" or scaled.denominator != 1:
+                    continue  # ratios and fractional percents are for computing support only
+                value = int(scaled)
+            fact["params__" + pid] = value
+        for key, compute in self._values:
+            value = compute(fact)
+            if value is not None:
+                fact[key] = value
+        for key in self._presence:
+            fact[cond.PRESENT + key] = key in fact
+        return fact
+
+    # ------------------------------------------------------------ the decision
+
+    def _decide(self, app: Application, act: Activity, criteria: tuple[Criterion, ...],
+                outcomes: dict[str, list[str]], fact: dict[str, Any], law_date: dt.date, lang: Lang) -> Decision:
+        fmt = _Formatter(self, fact, lang)
+        reasons: list[Reason] = []
+        used_params: dict[str, None] = {}
+        rule_assumptions: list[Criterion] = []
+        for c in criteria:
+            got = outcomes.get(c.id, [])
+            if len(got) != 1:
+                missing = [p for p in cond.refs_of(c.condition) + cond.refs_of(c.applies_when or cond.Lit(True, "bool"))
+                           if cond.fact_key(p) not in fact]
+                detail = (f"no outcome (facts missing: {', '.join(missing) or 'none'})" if not got
+                          else f"contradictory outcomes {got}")
+                raise EvaluationError(c.id, c.cite.text(), detail)
+            outcome = got[0]
+            if outcome != NA:
+                for ref in cond.refs_of(c.condition) + cond.refs_of(c.applies_when or cond.Lit(True, "bool")):
+                    for p in self._params_behind(ref):
+                        used_params.setdefault(p, None)
+                if c.assumption:
+                    rule_assumptions.append(c)
+            elif c.applies_when is not None:
+                for ref in cond.refs_of(c.applies_when):
+                    for p in self._params_behind(ref):
+                        used_params.setdefault(p, None)
+            reasons.append(fmt.reason(c, outcome))
+        eligible = not any(r.kind == "eligibility" and r.outcome == NOT_MET for r in reasons)
+        priority, uplift = self._priority(criteria, reasons, lang)
+        support = self._support(app, act, eligible, uplift, law_date, lang, used_params, fmt)
+        warnings = self._warnings(used_params, rule_assumptions, law_date, lang, fmt)
+        # Put failures first: that is what a reader looks for.
+        reasons.sort(key=lambda r: (r.outcome != NOT_MET or r.kind != "eligibility", r.kind != "eligibility"))
+        label = act.label[lang]
+        if eligible:
+            summary = i18n.msg("summary_yes", lang, verdict=i18n.msg("eligible", lang),
+                               amount=i18n.money(support.amount_vnd, lang), activity=label)
+        else:
+            failed = "; ".join(r.criterion for r in reasons if r.kind == "eligibility" and r.outcome == NOT_MET)
+            summary = i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang), failed=failed,
+                               activity=label)
+        return Decision(
+            application_id=app.id, activity=act.id, eligible=eligible, support=support, priority=priority,
+            reasons=tuple(reasons), warnings=tuple(warnings), rulebook=self.info(lang), law_date=law_date,
+            lang=lang, summary=summary,
+        )
+
+    def _params_behind(self, ref: str) -> list[str]:
+        """The parameters a name depends on (through derived facts too)."""
+        if ref.startswith("params."):
+            return [ref[7:]]
+        if ref.startswith("derived."):
+            der = self._d.derived.get(ref[8:])
+            if der is None:
+                return []
+            return [p for r in cond.refs_of(der.expr) for p in self._params_behind(r)]
+        return []
+
+    def _priority(self, criteria: tuple[Criterion, ...], reasons: list[Reason],
+                  lang: Lang) -> tuple[Priority, bool]:
+        met = {r.criterion for r in reasons if r.kind == "priority" and r.outcome == "met"}
+        key: list[int] = []
+        score = 0
+        uplift = False
+        names: list[str] = []
+        for tier in self._d.tiers:
+            members = [c for c in criteria if c.kind == "priority" and c.tier == tier.id]
+            hits = [c for c in members if c.id in met]
+            if tier.mode == "first_met":
+                worst = max([c.order for c in members], default=0) + 1
+                value = min([c.order for c in hits], default=worst)
+                key.append(value)
+                score = score * 100 + (worst - value)
+            else:
+                key.append(-len(hits))
+                score = score * 100 + len(hits)
+            if hits and tier.uplift:
+                uplift = True
+            names += [c.label[lang] for c in sorted(hits, key=lambda c: c.order)]
+        text = i18n.msg("priority_met", lang, items="; ".join(names)) if names else i18n.msg("priority_none", lang)
+        return Priority(rank_key=tuple(key), score=score, criteria_met=tuple(sorted(met)), text=text), uplift
+
+    def _support(self, app: Application, act: Activity, eligible: bool, uplift: bool, law_date: dt.date,
+                 lang: Lang, used: dict[str, None], fmt: _Formatter) -> Support:
+        s = act.support
+        rounding = i18n.msg("rounding", lang)
+        if not eligible:
+            line = ComputationLine(step="ineligible", amount_vnd=0, text=i18n.msg("not_eligible_zero", lang))
+            return Support(amount_vnd=0, lines=(line,), bound="ineligible", rounding=rounding)
+        params = self.params_at(law_date)
+        base = _get(app, s.base)
+        if not isinstance(base, int):
+            raise EvaluationError(f"{act.id}.support", s.cite.text(), f"{s.base} is missing")
+        lines = [ComputationLine(step="base", amount_vnd=base,
+                                 text=f"{i18n.msg('base', lang, field=s.base)}: {i18n.money(base, lang)}")]
+        bounds: list[tuple[str, int]] = []
+        if s.method == "share":
+            assert s.share is not None
+            pv = self._param(params, s.share, act)
+            used.setdefault(s.share, None)
+            amount = _floor(base * pv.value)
+            lines.append(ComputationLine(
+                step="share", amount_vnd=amount, parameter=s.share,
+                text=f"{i18n.msg('share', lang, share=i18n.percent(pv.value, lang), base=i18n.money(base, lang))}"
+                     f" = {i18n.money(amount, lang)} ({pv.cite.text(lang)})"))
+            bounds.append(("share", amount))
+        else:
+            lines.append(ComputationLine(step="full", amount_vnd=base, text=i18n.msg("full", lang)))
+            bounds.append(("eligible_cost", base))
+        ratio = None
+        if uplift and s.uplift and s.caps:
+            rv = self._param(params, s.uplift, act)
+            ratio = rv
+            used.setdefault(s.uplift, None)
+        for cap_id in s.caps:
+            pv = self._param(params, cap_id, act)
+            used.setdefault(cap_id, None)
+            cap = pv.value
+            label = self._d.params[cap_id].label[lang]
+            if ratio is not None:
+                cap = _floor(cap * ratio.value)
+                text = i18n.msg("uplift", lang, ratio=i18n.number(ratio.value, lang), label=label)
+            else:
+                text = i18n.msg("cap", lang, label=label)
+            lines.append(ComputationLine(step="cap", amount_vnd=cap, parameter=cap_id,
+                                         text=f"{text}: {i18n.money(cap, lang)} ({pv.cite.text(lang)})"))
+            bounds.append((cap_id, cap))
+        if s.method == "share":
+            bounds.append(("eligible_cost", base))
+        requested = app.project.amount_requested_vnd
+        if requested is not None:
+            lines.append(ComputationLine(step="requested", amount_vnd=requested,
+                                         text=f"{i18n.msg('requested', lang)}: {i18n.money(requested, lang)}"))
+            bounds.append(("requested", requested))
+        bound, amount = min(bounds, key=lambda b: b[1])  # first of equal bounds wins: stable and documented
+        lines.append(ComputationLine(step="result", amount_vnd=amount,
+                                     text=f"{i18n.msg('result', lang)}: {i18n.money(amount, lang)}"))
+        return Support(amount_vnd=amount, lines=tuple(lines), bound=bound, rounding=rounding)
+
+    def _param(self, params: dict[str, Any], pid: str, act: Activity) -> Any:
+        pv = params.get(pid)
+        if pv is None:
+            p = self._d.params[pid]
+            periods = ", ".join(f"[{v.start}, {v.until or '…'})" for v in p.values)
+            raise EvaluationError(f"{act.id}.support", act.support.cite.text(),
+                                  f"parameter {pid} has no value on this date (it has values for {periods})")
+        return pv
+
+    def _warnings(self, used: dict[str, None], rule_assumptions: list[Criterion], law_date: dt.date,
+                  lang: Lang, fmt: _Formatter) -> list[Warning]:
+        params = self.params_at(law_date)
+        out: list[Warning] = []
+        for pid in used:
+            pv = params.get(pid)
+            if pv is None or pv.provenance not in ("guidance", "assumption"):
+                continue
+            p = self._d.params[pid]
+            value = fmt.param_value(p, pv.value)
+            text = i18n.msg(f"warning_{pv.provenance}", lang, label=p.label[lang], value=value, note=pv.note or "")
+            out.append(Warning(parameter=pid, provenance=pv.provenance, value=value, note=pv.note or "",
+                               text=text.strip()))
+        for c in rule_assumptions:
+            text = i18n.msg("warning_rule_assumption", lang, label=c.label[lang], note=c.assumption or "")
+            out.append(Warning(parameter=c.id, provenance="assumption", value="", note=c.assumption or "", text=text))
+        return out
+
+
+# ---------------------------------------------------------------- helpers
+
+Ref = cond.Ref
+
+
+def _criterion(cid: str, expr: cond.Expr, cite: Any, origin: str, label: dict[str, str], text: str) -> Criterion:
+    return Criterion(id=cid, kind="eligibility", label=label, cite=cite, condition=expr, condition_text=text,
+                     applies_when=None, applies_text=None, explain={}, assumption=None, tier=None, order=0,
+                     origin=origin, file="(generated)")
+
+
+def _floor(value: Fraction | int) -> int:
+    """Round down to the whole đồng: support is 'up to' a share, so never round up."""
+    return int(value // 1) if isinstance(value, Fraction) else int(value)
+
+
+def _make_getter(path: str) -> Any:
+    parts = path.split(".")
+
+    def get(app: Any) -> Any:
+        obj = app
+        for part in parts:
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj
+
+    return get
+
+
+_GETTERS = [(path, _make_getter(path)) for path in APPLICATION_FIELDS]
+_GETTER_BY_PATH = dict(_GETTERS)
+
+
+def _get(app: Application, path: str) -> Any:
+    return _GETTER_BY_PATH[path](app)
+
+
+def _field_help(path: str) -> str:
+    kind, _ = APPLICATION_FIELDS.get(path, ("value", False))
+    return {"int": "a whole number", "bool": "true or false", "date": "a date YYYY-MM-DD",
+            "code": "a code", "str": "a text"}.get(kind, kind)
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {k: _deep_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(v) for v in data]
+    return data
+
+
+def _pydantic_problems(err: ValidationError) -> list[Problem]:
+    problems = []
+    for e in err.errors(include_url=False):
+        loc = ".".join(str(p) for p in e["loc"]) or "(document)"
+        given = e.get("input")
+        if e["type"] == "extra_forbidden":
+            siblings = _siblings(e["loc"])
+            problems.append(Problem(loc, "unknown field", e["loc"][-1], ", ".join(siblings),
+                                    suggest(str(e["loc"][-1]), siblings)))
+            continue
+        if e["type"] == "missing":
+            problems.append(Problem(loc, "missing required field", allowed=_field_help(loc)))
+            continue
+        message = e["msg"].replace("Value error, ", "")
+        if isinstance(given, (dict, list)):
+            given = None
+        problems.append(Problem(loc, message, given, _field_help(loc) if loc in APPLICATION_FIELDS else None))
+    return problems
+
+
+def _siblings(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Application
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        from ._schema import _base_type
+
+        tp, _ = _base_type(field.annotation)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            model = tp
+        else:
+            return []
+    return list(model.model_fields)
+
+
+class _Formatter:
+    """Renders values, requirements and sentences of one decision in one language."""
+
+    def __init__(self, rulebook: Rulebook, fact: dict[str, Any], lang: Lang) -> None:
+        self.rb = rulebook
+        self.fact = fact
+        self.lang = lang
+
+    def value(self, path: str) -> str:
+        raw = self.fact.get(cond.fact_key(path))
+        if raw is None:
+            return "—"
+        if path.startswith("params."):
+            p = self.rb.definition.params[path[7:]]
+            if p.unit == "vnd":
+                return i18n.money(raw, self.lang)
+            if p.unit == "date":
+                return i18n.date(dt.date.fromordinal(raw), self.lang)
+            if p.unit == "percent":
+                return i18n.percent(Fraction(raw, 100), self.lang)
+            return i18n.number(raw, self.lang)
+        kind = self._kind(path)
+        if kind == "date":
+            return i18n.date(dt.date.fromordinal(raw), self.lang)
+        if kind == "bool":
+            return {"vi": ("có", "không"), "en": ("yes", "no")}[self.lang][0 if raw else 1]
+        if kind == "code":
+            label = self._code_label(path, raw)
+            return label
+        if isinstance(raw, int):
+            return i18n.money(raw, self.lang) if path.endswith("_vnd") else i18n.number(raw, self.lang)
+        return str(raw)
+
+    def _kind(self, path: str) -> str:
+        if path in APPLICATION_FIELDS:
+            return APPLICATION_FIELDS[path][0]
+        if path.startswith("derived."):
+            der = self.rb.definition.derived.get(path[8:])
+            return der.type if der else "str"
+        base, _, attr = path.rpartition(".")
+        table = self.rb.definition.codes.get(CODE_FIELDS.get(base, ""))
+        if table and attr in table.attributes:
+            return table.attributes[attr][0]
+        return "str"
+
+    def _code_label(self, path: str, code: str) -> str:
+        table_id = CODE_FIELDS.get(path)
+        if table_id is None:
+            base, _, attr = path.rpartition(".")
+            table = self.rb.definition.codes.get(CODE_FIELDS.get(base, ""))
+            table_id = table.attributes[attr][2] if table and attr in table.attributes else None
+        if table_id == "activity":
+            act = self.rb.definition.activities.get(code)
+            return act.label[self.lang] if act else code
+        table = self.rb.definition.codes.get(table_id or "")
+        if table and code in table.values:
+            return table.values[code].label[self.lang]
+        return str(code)
+
+    def param_value(self, p: Param, value: Any) -> str:
+        if p.unit == "vnd":
+            return i18n.money(value, self.lang)
+        if p.unit == "percent":
+            return i18n.percent(value, self.lang)
+        if p.unit == "ratio":
+            return i18n.number(value, self.lang)
+        if p.unit == "date":
+            return i18n.date(dt.date.fromordinal(value), self.lang)
+        return i18n.number(value, self.lang)
+
+    def actual(self, c: Criterion) -> dict[str, object]:
+        refs = cond.refs_of(c.condition)
+        if c.applies_when is not None:
+            refs += [r for r in cond.refs_of(c.applies_when) if r not in refs]
+        out: dict[str, object] = {}
+        for ref in refs:
+            if ref.startswith("params."):
+                continue
+            raw = self.fact.get(cond.fact_key(ref))
+            if raw is not None and self._kind(ref) == "date":
+                raw = dt.date.fromordinal(raw).isoformat()
+            out[ref] = raw
+        return out
+
+    def required(self, c: Criterion) -> str:
+        text = c.condition_text
+        return re.sub(r"params\.([a-z0-9_]+)", lambda m: self.value(m.group(0)), text)
+
+    def reason(self, c: Criterion, outcome: str) -> Reason:
+        lang = self.lang
+        required = self.required(c)
+        actual = self.actual(c)
+        template = c.explain.get(lang)
+        word = i18n.msg(outcome, lang)
+        if template:
+            body = re.sub(r"\{([a-z_][a-z0-9_.]*)\}", lambda m: self.value(m.group(1)), template)
+        else:
+            found = ", ".join(f"{k} = {self.value(k)}" for k in actual) or "—"
+            body = f"{i18n.msg('found', lang)}: {found}. {i18n.msg('required', lang)}: {required}"
+        text = f"{c.label[lang]} — {word}. {body} ({c.cite.text(lang)})"
+        return Reason(
+            criterion=c.id, kind=c.kind, outcome=outcome, actual=actual, required=required,  # type: ignore[arg-type]
+            citation=Citation(document=c.cite.document, article=c.cite.article or c.cite.section,
+                              clause=c.cite.clause, point=c.cite.point, text=c.cite.text(lang)),
+            text=text, assumptions=(c.assumption,) if c.assumption and outcome != NA else (),
+        )
