@@ -46,6 +46,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Tiêu chí {label} dựa trên giả định chờ xác nhận: {note}",
         "en": "Criterion {label} rests on an assumption pending confirmation: {note}",
     },
+    "warning_no_level": {
+        "vi": "Không có mức hỗ trợ cụ thể tại đây: hỗ trợ chỉ giới hạn bởi chi phí được duyệt và số tiền đề nghị. {note}",
+        "en": "No support level is known here: support is bounded only by the approved cost and the amount asked. {note}",
+    },
     "summary_yes": {"vi": "{verdict}: {amount} ({activity}).", "en": "{verdict}: {amount} ({activity})."},
     "summary_no": {"vi": "{verdict} ({activity}): {failed}.", "en": "{verdict} ({activity}): {failed}."},
 }

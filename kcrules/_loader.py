@@ -33,7 +33,7 @@ LANGS = ("vi", "en")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _SECTIONS = (
     "rulebook", "sources", "codes", "parameters", "derived", "criteria", "groups",
-    "activities", "priority", "program",
+    "activities", "priority", "program", "plan",
 )
 
 
@@ -214,6 +214,9 @@ class Definition:
     tiers: tuple[Tier, ...] = ()
     program: Program | None = None
     overrides: dict[str, str] = field(default_factory=dict)  # "kind:id" -> overridden rulebook
+    # The [plan] table (ranking and allocation policy), checked by kcrules.plan; the
+    # last rulebook of the chain that has one wins. (file, table) or None.
+    plan: tuple[str, dict[str, Any]] | None = None
 
 
 # ---------------------------------------------------------------- bundled rulebooks
@@ -552,6 +555,8 @@ class _Builder:
                 self.read_priority(f.data["priority"], f)
             if "program" in f.data:
                 self.pending_program = (rb_id, f, f.data["program"])
+            if "plan" in f.data:
+                self.d.plan = (f.display, f.data["plan"])
 
     def read_source(self, key: str, body: dict[str, Any], f: _File, rb_id: str) -> None:
         assert self.d is not None

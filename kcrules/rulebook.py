@@ -400,6 +400,10 @@ class Rulebook:
         priority, uplift = self._priority(criteria, reasons, lang)
         support = self._support(app, act, eligible, uplift, law_date, lang, used_params, fmt)
         warnings = self._warnings(used_params, rule_assumptions, law_date, lang, fmt)
+        if eligible and act.support.method == "full":
+            note = act.support.note.get(lang, "") if act.support.note else ""
+            warnings.append(Warning(parameter=f"{act.id}.support", provenance="assumption", value="",
+                                    note=note, text=i18n.msg("warning_no_level", lang, note=note)))
         # Put failures first: that is what a reader looks for.
         reasons.sort(key=lambda r: (r.outcome != NOT_MET or r.kind != "eligibility", r.kind != "eligibility"))
         label = act.label[lang]

@@ -1,0 +1,82 @@
+"""The ``kcrules`` command: one entry point, one module per subcommand.
+
+Each subcommand module (``kcrules/_cli_NAME.py``) defines ``add_parser(subparsers)``
+and ``run(args) -> int``; it is imported only when its subcommand runs, so the
+command starts quickly. Errors of the library are printed as one clear message
+(exit 2); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: subcommand -> module holding its parser and its code
+SUBCOMMANDS = {
+    "check": "_cli_check",
+    "rules": "_cli_rules",
+    "schema": "_cli_rules",
+    "diff": "_cli_diff",
+    "batch": "_cli_batch",
+    "plan": "_cli_plan",
+    "docs": "_cli_docs",
+}
+
+EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kcrules",
+        description="Hanoi khuyến công 2016–2020 rules: check applications, browse and audit the rules.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks instead of short messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    seen: set[str] = set()
+    for name, module in SUBCOMMANDS.items():
+        if module in seen:
+            continue
+        try:
+            mod = importlib.import_module(f"kcrules.{module}")
+        except ModuleNotFoundError as err:
+            if err.name != f"kcrules.{module}":
+                raise
+            continue  # subcommand not built yet
+        seen.add(module)
+        mod.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # the one place errors become messages
+        from .errors import KcrulesError
+
+        if args.debug:
+            raise
+        if isinstance(err, KcrulesError):
+            print(f"kcrules: error: {err}", file=sys.stderr)
+        elif isinstance(err, OSError):
+            print(f"kcrules: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+        else:
+            print(f"kcrules: internal error: {type(err).__name__}: {err} (run with --debug for details)",
+                  file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
