@@ -362,6 +362,9 @@ class _Builder:
         self.pending_activities: list[tuple[str, str, _File, dict[str, Any]]] = []
         self.pending_program: tuple[str, _File, dict[str, Any]] | None = None
         self.group_origin: dict[str, str] = {}
+        # Ids whose definition was refused: references to them are not reported
+        # again, so one mistake gives one problem, not a cascade.
+        self.broken: set[str] = set()
 
     # -- helpers
 
@@ -425,6 +428,8 @@ class _Builder:
             names = self.names()
             hint = None
             m = re.search(r"unknown name '([^']+)'", err.message)
+            if m and m.group(1) in self.broken:
+                return None  # its own definition was already reported
             if m:
                 hint = suggest(m.group(1), names)
             self.p.add(self.where(f, section, rule, key), err.message, text, suggestion=hint)
@@ -647,20 +652,24 @@ class _Builder:
             return
         body = dict(body)
         if not self.claim("parameter", key, self.d.params, body, f, "parameters", rb_id):
+            self.broken.add(f"params.{key}")
             return
         if not self.keys(body, ("label", "unit", "values", "description"), ("label", "unit", "values"),
                          f, "parameters", key):
+            self.broken.add(f"params.{key}")
             return
         label = self.label(body["label"], f, "parameters", key)
         unit = body["unit"]
         if unit not in UNITS:
             self.p.add(self.where(f, "parameters", key, "unit"), "unknown unit", unit, ", ".join(UNITS),
                        suggest(str(unit), UNITS))
+            self.broken.add(f"params.{key}")
             return
         raw = body["values"]
         if not isinstance(raw, list) or not raw:
             self.p.add(self.where(f, "parameters", key, "values"), "needs at least one dated value",
                        allowed="[[parameters.ID.values]] tables")
+            self.broken.add(f"params.{key}")
             return
         values: list[ParamValue] = []
         for i, v in enumerate(raw):
@@ -750,6 +759,8 @@ class _Builder:
             crit = self.read_criterion(key, body, f, rb_id, section, None)
             if crit is not None:
                 d.criteria[key] = crit
+            elif key not in d.criteria:
+                self.broken.add(key)
         self.finish_groups()
         for key, rb_id, f, body in self.pending_activities:
             self.read_activity(key, body, f, rb_id)
@@ -858,7 +869,7 @@ class _Builder:
                     if item[1:] not in d.groups:
                         self.p.add(_where("", "groups", key, "criteria"), "unknown group", item,
                                    suggestion=suggest(item[1:], d.groups))
-                elif item not in d.criteria:
+                elif item not in d.criteria and item not in self.broken:
                     self.p.add(_where("", "groups", key, "criteria"), "unknown criterion", item,
                                suggestion=suggest(item, d.criteria))
 
@@ -909,6 +920,8 @@ class _Builder:
             refs = []
         for r in refs:
             name = r[1:] if isinstance(r, str) and r.startswith("@") else r
+            if isinstance(r, str) and r in self.broken:
+                continue
             if not isinstance(r, str) or (name not in (d.groups if r.startswith("@") else d.criteria)):
                 pool = d.groups if isinstance(r, str) and r.startswith("@") else d.criteria
                 self.p.add(self.where(f, "activities", key, "criteria"), "unknown criterion or @group", r,
@@ -976,6 +989,8 @@ class _Builder:
         d = self.d
         assert d is not None
         param = d.params.get(ref) if isinstance(ref, str) else None
+        if param is None and f"params.{ref}" in self.broken:
+            return
         if param is None:
             self.p.add(self.where(f, "activities", rule, key), "unknown parameter", ref,
                        suggestion=suggest(str(ref), d.params))

@@ -169,12 +169,14 @@ class Rulebook:
                 continue
             given = parent[leaf]
             code = self._find_code(table, given)
-            if code is None:
+            if code is None and table == "activity" and self._d.abstract:
+                problems.append(Problem(path, f"rulebook {self.id} is abstract: it holds national criteria and "
+                                        "levels but no activities; load a program rulebook", given,
+                                        ", ".join(i for i in bundled_ids() if i != self.id)))
+            elif code is None:
                 choices = self._code_choices(table)
                 problems.append(Problem(path, f"unknown {table.replace('_', ' ')}", given,
                                         ", ".join(self._code_ids(table)), suggest(given, choices)))
-                parent[leaf] = None if leaf != "activity" else given
-                parent.pop(leaf, None) if leaf != "activity" else None
             else:
                 parent[leaf] = code
         return out

@@ -1,0 +1,114 @@
+"""Shared fixtures: the bundled rulebook (loaded once) and a tiny rulebook to break."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import kcrules
+
+MINI_RULEBOOK = """
+[rulebook]
+id = "mini"
+extends = "national-2012"
+title = { vi = "Sách luật nhỏ", en = "Mini rulebook" }
+
+[sources.prog]
+short = "QĐ 1/2016"
+title = "A test program"
+
+[program]
+from = 2016-01-01
+until = 2021-01-01
+budget = "budget"
+cite = { source = "prog", section = "I" }
+
+[codes.region]
+label = { vi = "Vùng", en = "Region" }
+values = { north = { vi = "Bắc", en = "North" } }
+
+[codes.product_line]
+label = { vi = "Sản phẩm", en = "Product line" }
+values = { other = { vi = "Khác", en = "Other" } }
+"""
+
+MINI_RULES = """
+[parameters.budget]
+label = { vi = "Ngân sách", en = "Budget" }
+unit = "vnd"
+[[parameters.budget.values]]
+from = 2016-01-01
+value = 1_000_000_000
+provenance = "program"
+cite = { source = "prog", section = "II" }
+
+[parameters.max_learners]
+label = { vi = "Số học viên tối đa", en = "Maximum learners" }
+unit = "count"
+[[parameters.max_learners.values]]
+from = 2016-01-01
+value = 35
+provenance = "program"
+cite = { source = "prog", section = "II.1" }
+
+[criteria."mini.class_size"]
+label = { vi = "Sĩ số lớp", en = "Class size" }
+cite = { source = "prog", section = "II.1" }
+condition = "project.learners <= params.max_learners"
+
+[activities.training]
+label = { vi = "Đào tạo", en = "Training" }
+cite = { source = "prog", section = "II.1" }
+applicants = ["industry_trade_department"]
+beneficiary = false
+criteria = ["@funding_conditions", "mini.class_size"]
+requires = ["project.learners"]
+support = { method = "share", base = "project.eligible_cost_vnd", share = "machinery_share", caps = ["machinery_cap"], cite = { source = "prog", section = "II.1" } }
+"""
+
+
+def write_rulebook(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    """A small valid rulebook extending the bundled national one; tests break copies of it."""
+    return write_rulebook(tmp_path / "mini", {"rulebook.toml": MINI_RULEBOOK, "rules.toml": MINI_RULES})
+
+
+@pytest.fixture(scope="session")
+def hanoi() -> kcrules.Rulebook:
+    return kcrules.load_rulebook()
+
+
+def machinery_app(**changes: object) -> dict:
+    """A valid, eligible 3.3 machinery application; keyword changes use dotted paths."""
+    app: dict = {
+        "id": "t-1",
+        "application_date": "2017-05-10",
+        "activity": "3.3-machinery",
+        "establishment": {
+            "kind": "household_business", "district": "thuong_tin", "sector": "handicraft",
+            "employees": 12,
+        },
+        "project": {
+            "approved": True, "counterpart_funding_committed": True, "other_state_funding": False,
+            "eligible_cost_vnd": 300_000_000, "machinery_new": True, "machinery_improves": True,
+        },
+    }
+    for path, value in changes.items():
+        *heads, leaf = path.split(".")
+        target = app
+        for h in heads:
+            target = target.setdefault(h, {})
+        if value is None:
+            target.pop(leaf, None)
+        else:
+            target[leaf] = value
+    return app
