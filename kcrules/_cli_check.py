@@ -1,0 +1,337 @@
+"""``kcrules check``: decide one application at the terminal and explain why.
+
+Reads an application (JSON or TOML file, ``-`` for stdin), or interviews the
+user when no file is given at a terminal (``--interactive`` forces it, also
+with answers piped on stdin). ``--what-if field=value`` re-evaluates with
+changed facts; a refused application is shown the smallest changes to the facts
+that would make it eligible, where the rules allow computing them.
+
+Exit codes: 0 eligible, 1 not eligible, 2 invalid input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2
+
+#: Facts that an applicant cannot change, held fixed when looking for the smallest changes.
+DEFAULT_FIXED = ("establishment.district", "establishment.kind", "application_date", "activity",
+                 "applicant.kind", "applicant.district")
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "check",
+        help="decide one application: eligible or not, how much, and why",
+        description="Decide one application and explain the decision. Without FILE at a terminal, "
+                    "asks the questions the chosen activity needs. "
+                    "Exit codes: 0 eligible, 1 not eligible, 2 invalid input or usage.",
+    )
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="the application, JSON or TOML (by extension; '-' reads stdin)")
+    p.add_argument("-i", "--interactive", action="store_true",
+                   help="ask the questions one by one (also when no FILE is given at a terminal)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text: a readable report (default); json: the decision as the library serialises it")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the report (default vi)")
+    p.add_argument("--on", metavar="DATE", type=_date_arg,
+                   help="evaluate under the law in force on DATE (YYYY-MM-DD) instead of the application date")
+    p.add_argument("--rulebook", metavar="ID_OR_PATH", default=None,
+                   help="bundled rulebook id or rulebook folder (default hanoi-2016-2020)")
+    p.add_argument("--engine", choices=("durable", "native"), default="durable", help=argparse.SUPPRESS)
+    p.add_argument("--all", action="store_true", dest="show_all",
+                   help="also list the criteria that do not apply to this application")
+    p.add_argument("--what-if", metavar="FIELD=VALUE", nargs="+", action="extend", default=[],
+                   dest="what_if", help="re-evaluate with changed facts and show what changes, "
+                                        "e.g. --what-if establishment.employees=40 project.machinery_new=true")
+    p.add_argument("--fixed", metavar="FIELDS", default=None,
+                   help="comma-separated facts to hold fixed when suggesting changes "
+                        f"(default: {','.join(DEFAULT_FIXED[:2])} and the date, activity and applicant)")
+    p.add_argument("--no-suggest", action="store_false", dest="suggest",
+                   help="do not look for the smallest changes that would make a refused application eligible")
+    p.add_argument("--save", metavar="PATH", default=None,
+                   help="interview: save the answers as an application file at PATH (JSON)")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.set_defaults(run=run)
+
+
+def _date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2017-05-10") from None
+
+
+class UsageProblem(Exception):
+    """A problem with what the user typed: shown as one message, exit 2."""
+
+
+def fail(message: str) -> int:
+    print(f"kcrules: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    from .errors import ApplicationError
+
+    try:
+        return _run(args)
+    except UsageProblem as err:
+        return fail(str(err))
+    except ApplicationError as err:
+        hint = ("Fix the fields named above and run again; `kcrules schema` lists every field and "
+                "`kcrules rules show ACTIVITY` what an activity needs.")
+        return fail(f"{err}\n{hint}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .rulebook import load_rulebook
+
+    interactive = args.interactive or (args.file is None and sys.stdin.isatty())
+    if args.file is None and not interactive:
+        raise UsageProblem("no application given: name a JSON or TOML file, '-' to read stdin, "
+                           "or --interactive to answer questions")
+    if interactive and args.file is not None:
+        raise UsageProblem("give either FILE or --interactive, not both")
+    rulebook = load_rulebook(args.rulebook, engine=args.engine)
+    if interactive:
+        from ._interview import interview
+
+        data = interview(rulebook, lang=args.lang, save=args.save)
+        if data is None:
+            return EXIT_USAGE
+    else:
+        data = read_application(args.file)
+    app = rulebook.parse_application(data)
+    decision = rulebook.evaluate(app, lang=args.lang, on=args.on)
+    fixed = DEFAULT_FIXED if args.fixed is None else tuple(f.strip() for f in args.fixed.split(",") if f.strip())
+    if args.what_if:
+        from ._whatif import apply_changes, diff_text, parse_changes
+
+        changes = parse_changes(rulebook, args.what_if)
+        changed = apply_changes(app.model_dump(mode="json", exclude_none=True), changes)
+        after = rulebook.evaluate(changed, lang=args.lang, on=args.on)
+        if args.format == "json":
+            _print_json({"before": decision.model_dump(mode="json"), "after": after.model_dump(mode="json"),
+                         "changes": {k: v for k, v in changes}})
+        else:
+            print(render(rulebook, after, args.lang, show_all=args.show_all))
+            print()
+            print(diff_text(rulebook, decision, after, changes, args.lang))
+        return EXIT_OK if after.eligible else EXIT_INELIGIBLE
+    if args.format == "json":
+        _print_json(decision.model_dump(mode="json"))
+    else:
+        print(render(rulebook, decision, args.lang, show_all=args.show_all))
+        if not decision.eligible and args.suggest:
+            from ._whatif import smallest_changes, suggestions_text
+
+            found = smallest_changes(rulebook, app, decision, fixed=fixed, on=args.on)
+            print()
+            print(suggestions_text(rulebook, app, found, fixed, args.lang))
+    return EXIT_OK if decision.eligible else EXIT_INELIGIBLE
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+# ---------------------------------------------------------------- reading a file
+
+
+def read_application(name: str) -> dict[str, Any]:
+    """Read an application file (JSON or TOML; '-' is stdin) into a dict, or raise UsageProblem."""
+    if name == "-":
+        text = sys.stdin.read()
+        shown = "stdin"
+        suffix = ""
+    else:
+        path = Path(name)
+        shown = name
+        suffix = path.suffix.lower()
+        if path.is_dir():
+            raise UsageProblem(f"{name} is a folder: give the application file inside it")
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise UsageProblem(f"no such file: {name} (check the path; '-' reads the application from stdin)") \
+                from None
+        except OSError as err:
+            raise UsageProblem(f"cannot read {name}: {err.strerror or err}") from None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise UsageProblem(f"{name} is not UTF-8 text: save it as UTF-8 JSON or TOML") from None
+    if not text.strip():
+        raise UsageProblem(f"{shown} is empty: an application is a JSON object or a TOML document "
+                           "(see examples/ and `kcrules schema`)")
+    as_toml = suffix == ".toml" or (suffix != ".json" and not text.lstrip().startswith(("{", "[")))
+    if as_toml:
+        try:
+            data: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            if suffix == ".toml":
+                raise UsageProblem(f"{shown} is not valid TOML: {err}") from None
+            raise UsageProblem(f"{shown} is neither JSON nor TOML ({err}); an application is a JSON object "
+                               "like examples/machinery-gia-lam.json") from None
+        data = _dates_to_text(data)
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise UsageProblem(f"{shown} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}") \
+                from None
+    if not isinstance(data, dict):
+        raise UsageProblem(f"{shown} holds a JSON {type(data).__name__}, not an object: an application is "
+                           "one object with application_date, activity, establishment and project")
+    return data
+
+
+def _dates_to_text(obj: Any) -> Any:
+    """TOML dates become ISO text, as in JSON (a TOML date-time is refused by the model)."""
+    if isinstance(obj, dict):
+        return {k: _dates_to_text(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_dates_to_text(v) for v in obj]
+    if isinstance(obj, dt.date) and not isinstance(obj, dt.datetime):
+        return obj.isoformat()
+    return obj
+
+
+# ---------------------------------------------------------------- the report
+
+WORDS = {
+    "application": {"vi": "Hồ sơ", "en": "Application"},
+    "activity": {"vi": "Nội dung", "en": "Activity"},
+    "result": {"vi": "Kết quả", "en": "Result"},
+    "eligible": {"vi": "ĐỦ ĐIỀU KIỆN HỖ TRỢ", "en": "ELIGIBLE FOR SUPPORT"},
+    "ineligible": {"vi": "KHÔNG ĐỦ ĐIỀU KIỆN HỖ TRỢ", "en": "NOT ELIGIBLE FOR SUPPORT"},
+    "support": {"vi": "Mức hỗ trợ", "en": "Support"},
+    "computation": {"vi": "Cách tính", "en": "Computation"},
+    "priority": {"vi": "Ưu tiên", "en": "Priority"},
+    "score": {"vi": "điểm", "en": "score"},
+    "failed": {"vi": "Tiêu chí không đạt", "en": "Criteria not met"},
+    "met": {"vi": "Tiêu chí đạt", "en": "Criteria met"},
+    "na": {"vi": "Không áp dụng", "en": "Not applicable"},
+    "na_hidden": {"vi": "{n} tiêu chí không áp dụng cho hồ sơ này (xem bằng --all)",
+                  "en": "{n} criteria do not apply to this application (show them with --all)"},
+    "warnings": {"vi": "Lưu ý (mức hướng dẫn, giả định đã dùng)", "en": "Warnings (guidance levels and assumptions used)"},
+    "actual": {"vi": "Thực tế", "en": "Found"},
+    "required": {"vi": "Yêu cầu", "en": "Required"},
+    "cite": {"vi": "Căn cứ", "en": "Citation"},
+    "assumption": {"vi": "Giả định", "en": "Assumption"},
+    "law": {"vi": "Luật áp dụng tại ngày {date}; bộ quy tắc {id} (phiên bản {version})",
+            "en": "Law in force on {date}; rulebook {id} (version {version})"},
+    "bound": {"vi": "giới hạn bởi", "en": "bounded by"},
+}
+
+
+def word(key: str, lang: str, **values: Any) -> str:
+    return WORDS[key][lang].format(**values)
+
+
+def show_value(rulebook: Any, path: str, value: Any, lang: str) -> str:
+    """A fact as a reader wants it: code labels, money in đồng, yes/no."""
+    from . import _i18n as i18n
+    from ._schema import APPLICATION_FIELDS, CODE_FIELDS
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return {"vi": ("có", "không"), "en": ("yes", "no")}[lang][0 if value else 1]
+    if path in CODE_FIELDS and isinstance(value, str):
+        label = code_label(rulebook, CODE_FIELDS[path], value, lang)
+        return f"{label} ({value})" if label != value else value
+    if isinstance(value, int):
+        if path.endswith("_vnd"):
+            return i18n.money(value, lang)
+        if APPLICATION_FIELDS.get(path, ("",))[0] == "int" or path.startswith("derived."):
+            return i18n.number(value, lang)
+    return str(value)
+
+
+def code_label(rulebook: Any, table: str, code: str, lang: str) -> str:
+    d = rulebook.definition
+    if table == "activity":
+        act = d.activities.get(code)
+        return act.label[lang] if act else code
+    tbl = d.codes.get(table)
+    if tbl and code in tbl.values:
+        return tbl.values[code].label[lang]
+    return code
+
+
+def render(rulebook: Any, decision: Any, lang: str, *, show_all: bool = False) -> str:
+    """The decision as a readable report: verdict, amount, priority, reasons (failures first), warnings."""
+    from . import _i18n as i18n
+
+    d = rulebook.definition
+    act = d.activities.get(decision.activity)
+    out: list[str] = []
+    title = act.label[lang] if act else decision.activity
+    if decision.application_id:
+        out.append(f"{word('application', lang)}: {decision.application_id}")
+    out.append(f"{word('activity', lang)}: {title} ({decision.activity})")
+    verdict = word("eligible" if decision.eligible else "ineligible", lang)
+    out.append(f"{word('result', lang)}: {verdict}")
+    support = decision.support
+    bound = f" — {word('bound', lang)} {support.bound}" if decision.eligible else ""
+    out.append(f"{word('support', lang)}: {i18n.money(support.amount_vnd, lang)}{bound}")
+    if decision.eligible:
+        out.append(f"  {word('computation', lang)}:")
+        out += [f"    {line.text}" for line in support.lines]
+    out.append(f"{decision.priority.text} ({word('score', lang)} {decision.priority.score})")
+    failed = [r for r in decision.reasons if r.kind == "eligibility" and r.outcome == "not_met"]
+    met = [r for r in decision.reasons if r.outcome == "met"]
+    na = [r for r in decision.reasons if r.outcome == "not_applicable"
+          or (r.kind == "priority" and r.outcome == "not_met")]
+    labels = {c.id: c.label[lang] for c in rulebook.criteria_of(decision.activity)}
+    if failed:
+        out.append("")
+        out.append(f"✗ {word('failed', lang)}:")
+        for r in failed:
+            out += _reason_lines(rulebook, r, labels, lang, "✗")
+    out.append("")
+    out.append(f"✓ {word('met', lang)}:")
+    for r in met:
+        out += _reason_lines(rulebook, r, labels, lang, "✓", brief=True)
+    if show_all and na:
+        out.append("")
+        out.append(f"– {word('na', lang)}:")
+        for r in na:
+            out += _reason_lines(rulebook, r, labels, lang, "–", brief=True)
+    elif na:
+        out.append(f"  ({word('na_hidden', lang, n=len(na))})")
+    if decision.warnings:
+        out.append("")
+        out.append(f"! {word('warnings', lang)}:")
+        for w in decision.warnings:
+            out.append(f"  ! {w.text}")
+    out.append("")
+    day = i18n.date(decision.law_date, lang) if lang == "vi" else decision.law_date.isoformat()
+    out.append(word("law", lang, date=day, id=decision.rulebook.id,
+                    version=decision.rulebook.version[:12]))
+    return "\n".join(out)
+
+
+def _reason_lines(rulebook: Any, r: Any, labels: dict[str, str], lang: str, mark: str,
+                  brief: bool = False) -> list[str]:
+    label = labels.get(r.criterion, r.criterion)
+    if brief:
+        lines = [f"  {mark} {label} — {r.citation.text} [{r.criterion}]"]
+    else:
+        actual = "; ".join(f"{k} = {show_value(rulebook, k, v, lang)}" for k, v in r.actual.items()) or "—"
+        lines = [f"  {mark} {label} [{r.criterion}]",
+                 f"      {word('actual', lang)}: {actual}",
+                 f"      {word('required', lang)}: {r.required}",
+                 f"      {word('cite', lang)}: {r.citation.text}"]
+    for a in r.assumptions:
+        lines.append(f"      {word('assumption', lang)}: {a}")
+    return lines
