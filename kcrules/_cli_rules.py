@@ -1,0 +1,347 @@
+"""``kcrules rules list|show|audit`` and ``kcrules schema``: browse, audit and describe the rules.
+
+``rules audit`` lists every parameter value with its provenance and citation and
+exits 1 when any number lacks a citation or a guidance/assumption value lacks
+its note; CI runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(subparsers: Any) -> None:
+    rules = subparsers.add_parser("rules", help="list, show and audit the rulebooks",
+                                  description="Browse and audit the bundled rulebooks.")
+    sub = rules.add_subparsers(dest="rules_command", metavar="ACTION")
+    rules.set_defaults(run=_missing_action, rules_parser=rules)
+
+    p = sub.add_parser("list", help="rulebooks and their activities")
+    _common(p, rulebook=False)
+    p.set_defaults(run=run_list)
+
+    p = sub.add_parser("show", help="one activity: who applies, conditions, levels, citations",
+                       description="Who may apply, the conditions checked, the support levels with value, unit, "
+                                   "validity, citation and provenance.")
+    p.add_argument("activity", metavar="ACTIVITY", help="activity id (see `kcrules rules list`), or its name")
+    _common(p)
+    p.set_defaults(run=run_show)
+
+    p = sub.add_parser("audit", help="every parameter with its provenance; exit 1 if a number lacks a citation",
+                       description="List every parameter value with its provenance and citation, count them by "
+                                   "provenance, and exit 1 if any number lacks a citation or a guidance or "
+                                   "assumption value lacks its note. Exit 0 when all is cited.")
+    p.add_argument("--rulebook", metavar="ID_OR_PATH", action="append", default=None,
+                   help="audit this rulebook (repeatable; default: every bundled rulebook)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only problems and the counts")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.set_defaults(run=run_audit)
+
+    p = subparsers.add_parser("schema", help="the JSON Schema of an application",
+                              description="Print the JSON Schema of an application, with the rulebook's codes.")
+    p.add_argument("--rulebook", metavar="ID_OR_PATH", default=None)
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.set_defaults(run=run_schema)
+
+
+def _common(p: argparse.ArgumentParser, rulebook: bool = True) -> None:
+    if rulebook:
+        p.add_argument("--rulebook", metavar="ID_OR_PATH", default=None,
+                       help="bundled rulebook id or folder (default hanoi-2016-2020)")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def _missing_action(args: argparse.Namespace) -> int:
+    args.rules_parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def _dump(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+# ---------------------------------------------------------------- rules list
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from ._loader import bundled_ids
+    from .rulebook import load_rulebook
+
+    lang = args.lang
+    books = []
+    for rb_id in bundled_ids():
+        rb = load_rulebook(rb_id)
+        books.append({
+            "id": rb.id, "title": rb.title(lang), "version": rb.version, "chain": list(rb.chain),
+            "abstract": rb.definition.abstract,
+            "activities": [{"id": a.id, "label": a.label[lang], "citation": a.cite.text(lang)}
+                           for a in rb.definition.activities.values()],
+        })
+    if args.format == "json":
+        _dump(books)
+        return EXIT_OK
+    for book in books:
+        chain = " → ".join(book["chain"])
+        print(f"{book['id']}  {book['title']}")
+        print(f"  {'chuỗi' if lang == 'vi' else 'chain'}: {chain}; {'phiên bản' if lang == 'vi' else 'version'} "
+              f"{book['version'][:12]}")
+        if not book["activities"]:
+            print("  " + ("(luật trung ương: tiêu chí và mức hỗ trợ, không có nội dung hỗ trợ riêng)" if lang == "vi"
+                          else "(national law: criteria and levels, no activities of its own)"))
+        for a in book["activities"]:
+            print(f"  {a['id']:<26} {a['label']}  [{a['citation']}]")
+        print()
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- rules show
+
+_S = {
+    "applicants": {"vi": "Đơn vị được đề nghị", "en": "Who may apply"},
+    "beneficiary": {"vi": "Cơ sở thụ hưởng trực tiếp", "en": "An establishment benefits directly"},
+    "requires": {"vi": "Thông tin cần có", "en": "Facts it needs"},
+    "criteria": {"vi": "Điều kiện", "en": "Conditions"},
+    "priority": {"vi": "Tiêu chí ưu tiên", "en": "Priority criteria"},
+    "when": {"vi": "áp dụng khi", "en": "applies when"},
+    "support": {"vi": "Mức hỗ trợ", "en": "Support"},
+    "target": {"vi": "Mục tiêu của Chương trình", "en": "Program target"},
+    "yes": {"vi": "có", "en": "yes"},
+    "no": {"vi": "không", "en": "no"},
+    "assumption": {"vi": "giả định", "en": "assumption"},
+    "full": {"vi": "theo chi phí được duyệt, không có tỷ lệ", "en": "the approved cost, no share"},
+    "share": {"vi": "tỷ lệ của chi phí, có mức trần", "en": "a share of the cost, with ceilings"},
+    "uplift": {"vi": "hệ số đề án ưu tiên", "en": "priority-project multiplier"},
+    "since": {"vi": "từ", "en": "from"},
+    "until": {"vi": "đến trước", "en": "until"},
+}
+
+
+def _s(key: str, lang: str) -> str:
+    return _S[key][lang]
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from ._text import suggest
+    from ._whatif import find_code
+    from .rulebook import load_rulebook
+
+    lang = args.lang
+    rb = load_rulebook(args.rulebook)
+    d = rb.definition
+    act_id = find_code(rb, "activity", args.activity)
+    if act_id is None:
+        known = list(d.activities)
+        hint = suggest(args.activity, known + [a.label["vi"] for a in d.activities.values()])
+        extra = f" Did you mean {hint!r}?" if hint else ""
+        print(f"kcrules: error: no activity {args.activity!r} in rulebook {rb.id}.{extra} "
+              f"Known: {', '.join(known) or '(none: this rulebook is abstract)'}. See `kcrules rules list`.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    act = d.activities[act_id]
+    info = describe_activity(rb, act_id, lang)
+    if args.format == "json":
+        _dump(info)
+        return EXIT_OK
+    print(f"{act.label[lang]} ({act.id})  [{act.cite.text(lang)}]")
+    print(f"{_s('applicants', lang)}: {', '.join(info['applicants_labels'])}")
+    print(f"{_s('beneficiary', lang)}: {_s('yes' if act.beneficiary else 'no', lang)}")
+    if act.requires:
+        print(f"{_s('requires', lang)}: {', '.join(act.requires)}")
+    for kind, title in (("eligibility", "criteria"), ("priority", "priority")):
+        items = [c for c in info["criteria"] if c["kind"] == kind]
+        if not items:
+            continue
+        print()
+        print(f"{_s(title, lang)}:")
+        for c in items:
+            print(f"  - {c['label']} [{c['id']}]")
+            print(f"      {c['condition']}")
+            if c["applies_when"]:
+                print(f"      {_s('when', lang)}: {c['applies_when']}")
+            print(f"      {c['citation']}")
+            if c["assumption"]:
+                print(f"      {_s('assumption', lang)}: {c['assumption']}")
+    s = info["support"]
+    print()
+    print(f"{_s('support', lang)}: {_s(s['method'], lang)} ({s['base']})  [{s['citation']}]")
+    if s["note"]:
+        print(f"  {s['note']}")
+    for p in s["parameters"]:
+        print(f"  {p['role']}: {p['label']} ({p['id']}, {p['unit']})")
+        for v in p["values"]:
+            span = f"{_s('since', lang)} {v['from']}" + (f" {_s('until', lang)} {v['until']}" if v["until"] else "")
+            print(f"    {v['value']:<18} {span}; {v['provenance']}; {v['citation']}")
+            if v["note"]:
+                print(f"      {v['note']}")
+    if info["target"]:
+        t = info["target"]
+        count = t["count"] if t["count_max"] is None else f"{t['count']}–{t['count_max']}"
+        print()
+        print(f"{_s('target', lang)}: {count} {t['unit']} ({t['provenance']}; {t['citation']})")
+    return EXIT_OK
+
+
+def describe_activity(rb: Any, act_id: str, lang: str) -> dict[str, Any]:
+    """Everything about an activity, as plain data (the JSON of ``rules show``)."""
+    d = rb.definition
+    act = d.activities[act_id]
+    kinds = d.codes["applicant_kind"].values
+    criteria = [{
+        "id": c.id, "kind": c.kind, "label": c.label[lang], "condition": c.condition_text,
+        "applies_when": c.applies_text, "citation": c.cite.text(lang), "assumption": c.assumption,
+        "tier": c.tier, "origin": c.origin,
+    } for c in rb.criteria_of(act_id)]
+    s = act.support
+    params = []
+    roles = ([("share", s.share)] if s.share else []) + [("cap", c) for c in s.caps] + \
+        ([("uplift", s.uplift)] if s.uplift else [])
+    for role, pid in roles:
+        p = d.params[pid]
+        params.append({"role": role, "id": pid, "label": p.label[lang], "unit": p.unit,
+                       "values": [_value_info(p, v, lang) for v in p.values]})
+    target = None
+    if act.target is not None:
+        t = act.target
+        target = {"count": t.count, "count_max": t.count_max, "unit": t.unit[lang], "provenance": t.provenance,
+                  "citation": t.cite.text(lang)}
+    return {
+        "id": act.id, "label": act.label[lang], "citation": act.cite.text(lang), "origin": act.origin,
+        "applicants": list(act.applicants),
+        "applicants_labels": [kinds[k].label[lang] if k in kinds else k for k in act.applicants],
+        "beneficiary": act.beneficiary, "requires": list(act.requires), "criteria": criteria,
+        "support": {"method": s.method, "base": s.base, "citation": s.cite.text(lang),
+                    "note": s.note.get(lang) if s.note else None, "parameters": params},
+        "target": target,
+    }
+
+
+def _value_info(p: Any, v: Any, lang: str) -> dict[str, Any]:
+    return {"from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
+            "value": _show_param(p, v, lang), "raw": v.raw, "provenance": v.provenance,
+            "citation": v.cite.text(lang), "source": v.cite.source, "note": v.note}
+
+
+def _show_param(p: Any, v: Any, lang: str) -> str:
+    import datetime as dt
+
+    from . import _i18n as i18n
+
+    if p.unit == "vnd":
+        return i18n.money(v.value, lang)
+    if p.unit == "percent":
+        return i18n.percent(v.value, lang)
+    if p.unit == "date":
+        return dt.date.fromordinal(v.value).isoformat()
+    unit = {"days": " ngày" if lang == "vi" else " days", "months": " tháng" if lang == "vi" else " months",
+            "years": " năm" if lang == "vi" else " years"}.get(p.unit, "")
+    return i18n.number(v.value, lang) + unit
+
+
+# ---------------------------------------------------------------- rules audit
+
+
+def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """(rows, problems) for one rulebook: every parameter value, target and criterion checked."""
+    from ._loader import PROVENANCES
+
+    d = rb.definition
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+
+    def cited(cite: Any) -> bool:
+        return cite is not None and cite.source in d.sources and bool(
+            cite.article or cite.section or cite.clause or cite.point)
+
+    for p in d.params.values():
+        if not p.values:
+            problems.append(f"{p.file} [parameters.{p.id}]: has no value")
+        for v in p.values:
+            row = {"rulebook": p.origin, "kind": "parameter", "id": p.id, "unit": p.unit, "value": v.raw,
+                   "from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
+                   "provenance": v.provenance, "citation": v.cite.text("vi") if v.cite else None,
+                   "note": v.note}
+            rows.append(row)
+            where = f"{p.file} [parameters.{p.id}] from {v.start.isoformat()}"
+            if v.provenance not in PROVENANCES:
+                problems.append(f"{where}: provenance {v.provenance!r} is not one of {', '.join(PROVENANCES)}")
+            if not cited(v.cite):
+                problems.append(f"{where}: the value {v.raw} has no citation (add cite = {{ source, article|section }})")
+            if v.provenance in ("guidance", "assumption") and not (v.note and v.note.strip()):
+                problems.append(f"{where}: a {v.provenance} value needs a note saying why it is used")
+    for act in d.activities.values():
+        t = act.target
+        if t is not None:
+            rows.append({"rulebook": act.origin, "kind": "target", "id": f"{act.id}.target", "unit": "count",
+                         "value": str(t.count if t.count_max is None else f"{t.count}-{t.count_max}"),
+                         "from": None, "until": None, "provenance": t.provenance,
+                         "citation": t.cite.text("vi"), "note": None})
+            if not cited(t.cite):
+                problems.append(f"{act.file} [activities.{act.id}.target]: the target has no citation")
+        if not cited(act.support.cite):
+            problems.append(f"{act.file} [activities.{act.id}.support]: the support rule has no citation")
+    for c in d.criteria.values():
+        if not cited(c.cite):
+            problems.append(f"{c.file} [criteria.{c.id}]: the criterion has no citation")
+    return rows, problems
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from ._loader import PROVENANCES, bundled_ids
+    from .rulebook import load_rulebook
+
+    ids = args.rulebook or bundled_ids()
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    seen: set[tuple[str, str, str | None]] = set()
+    for rb_id in ids:
+        rb = load_rulebook(rb_id)
+        r, p = audit(rb)
+        for row in r:
+            key = (row["rulebook"], row["id"], row["from"])
+            if key not in seen:  # a rulebook that extends another shows its parent's values again
+                seen.add(key)
+                rows.append(row)
+        problems += [x for x in p if x not in problems]
+    counts = Counter(row["provenance"] for row in rows)
+    by_prov = {k: counts.get(k, 0) for k in PROVENANCES}
+    if args.format == "json":
+        _dump({"ok": not problems, "counts": by_prov, "problems": problems, "values": rows})
+        return EXIT_PROBLEMS if problems else EXIT_OK
+    if not args.quiet:
+        for row in rows:
+            span = row["from"] + (f"..{row['until']}" if row["until"] else "..") if row["from"] else ""
+            print(f"{row['rulebook']:<16} {row['id']:<40} {row['value']:<16} {span:<23} {row['provenance']:<10} "
+                  f"{row['citation'] or '(NO CITATION)'}")
+        print()
+    print("values by provenance: " + ", ".join(f"{k} {v}" for k, v in by_prov.items())
+          + f"; total {sum(by_prov.values())}")
+    flagged = by_prov.get("guidance", 0) + by_prov.get("assumption", 0)
+    print(f"{flagged} values are not Hanoi law (guidance or assumption); each carries a note and is flagged "
+          "in every decision that uses it.")
+    if problems:
+        print(f"\n{len(problems)} problem(s):", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print("audit passed: every value has a provenance and a citation.")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- schema
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    from .rulebook import load_rulebook
+
+    _dump(load_rulebook(args.rulebook).application_schema())
+    return EXIT_OK
