@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import threading
@@ -67,6 +68,12 @@ class Rulebook:
         self._matchers: dict[tuple[str, str], Any] = {}
         self._compile_lock = threading.Lock()
         self._params_cache: dict[dt.date, dict[str, Any]] = {}
+        # Memos of decision parts (see _decide); bounded by _CACHE_MAX.
+        self._plans: dict[str, list[Any]] = {}
+        self._reason_cache: dict[tuple[Any, ...], Reason] = {}
+        self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
+        self._warning_cache: dict[tuple[Any, ...], tuple[Warning, ...]] = {}
+        self._infos: dict[str, RulebookInfo] = {}
         self._generated = self._generate_criteria()
         self._values = [self._compile_value(d) for d in definition.derived.values()]
         every = list(definition.criteria.values()) + self._generated
@@ -231,11 +238,20 @@ class Rulebook:
     # ------------------------------------------------------------ evaluation
 
     def evaluate(self, application: Application | Mapping[str, Any] | str, *, lang: Lang = "vi",
-                 on: dt.date | None = None, engine: Engine | None = None) -> Decision:
+                 on: dt.date | None = None, engine: Engine | None = None, explain: bool = True) -> Decision:
         """Decide one application: eligibility, support in whole đồng, priority, reasons.
 
         ``on`` evaluates under the parameters in force on that date (default:
         the application date). ``engine`` overrides the rulebook's matcher.
+
+        ``explain=False`` skips writing sentences, for bulk screening: every
+        outcome, amount, bound, rank, citation and warning is the same, but
+        ``reason.text``, ``reason.required``, ``support.lines[].text``,
+        ``priority.text`` and ``summary`` are empty strings and
+        ``reason.actual`` is empty (see docs/performance.md).
+
+        Decisions are immutable and may share their parts (reasons,
+        citations, warnings) with other decisions of the same rulebook.
         """
         if lang not in ("vi", "en"):
             raise ValueError(f"lang must be 'vi' or 'en', not {lang!r}")
@@ -251,14 +267,21 @@ class Rulebook:
             raise
         except Exception as err:  # the engine's own failure, surfaced with the activity's citation
             raise EvaluationError(act.id, act.cite.text(), f"{type(err).__name__}: {err}") from err
-        return self._decide(app, act, criteria, outcomes, fact, law_date, lang)
+        return self._decide(app, act, criteria, outcomes, fact, law_date, lang, explain)
 
     def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
                       lang: Lang = "vi", on: dt.date | None = None,
-                      engine: Engine | None = None) -> Iterator[Decision]:
-        """Evaluate a stream of applications lazily, one decision per input, in order."""
+                      engine: Engine | None = None, explain: bool = True) -> Iterator[Decision]:
+        """Evaluate a stream of applications lazily, one decision per input, in order.
+
+        Iterator in, iterator out: one application is held at a time, so
+        memory stays bounded whatever the input size. A bad application raises
+        (ApplicationError or EvaluationError) when its decision is reached;
+        ``kcrules batch`` shows how to report it and go on.
+        """
+        evaluate = self.evaluate
         for application in applications:
-            yield self.evaluate(application, lang=lang, on=on, engine=engine)
+            yield evaluate(application, lang=lang, on=on, engine=engine, explain=explain)
 
     def _activity(self, activity: str) -> Activity:
         act = self._d.activities.get(activity)
@@ -373,13 +396,23 @@ class Rulebook:
     # ------------------------------------------------------------ the decision
 
     def _decide(self, app: Application, act: Activity, criteria: tuple[Criterion, ...],
-                outcomes: dict[str, list[str]], fact: dict[str, Any], law_date: dt.date, lang: Lang) -> Decision:
-        fmt = _Formatter(self, fact, lang)
+                outcomes: dict[str, list[str]], fact: dict[str, Any], law_date: dt.date, lang: Lang,
+                explain: bool = True) -> Decision:
+        # Every part of a decision that depends only on a few facts is built
+        # once and reused (reasons, priority, warnings): a reason is a pure
+        # function of its criterion, outcome, language and the fact values it
+        # reads, which is the cache key. Formatting (babel) is the dominant
+        # cost of an explained decision; see docs/performance.md.
+        plan = self._plan(act, criteria)
+        cache = self._reason_cache
+        fmt: _Formatter | None = None
         reasons: list[Reason] = []
         used_params: dict[str, None] = {}
         rule_assumptions: list[Criterion] = []
-        for c in criteria:
-            got = outcomes.get(c.id, [])
+        failed: list[str] = []
+        met: list[str] = []
+        for c, keys, applied, not_applied in plan:
+            got = outcomes.get(c.id, ())
             if len(got) != 1:
                 missing = [p for p in cond.refs_of(c.condition) + cond.refs_of(c.applies_when or cond.Lit(True, "bool"))
                            if cond.fact_key(p) not in fact]
@@ -388,39 +421,106 @@ class Rulebook:
                 raise EvaluationError(c.id, c.cite.text(), detail)
             outcome = got[0]
             if outcome != NA:
-                for ref in cond.refs_of(c.condition) + cond.refs_of(c.applies_when or cond.Lit(True, "bool")):
-                    for p in self._params_behind(ref):
-                        used_params.setdefault(p, None)
+                for p in applied:
+                    used_params.setdefault(p, None)
                 if c.assumption:
                     rule_assumptions.append(c)
-            elif c.applies_when is not None:
-                for ref in cond.refs_of(c.applies_when):
-                    for p in self._params_behind(ref):
-                        used_params.setdefault(p, None)
-            reasons.append(fmt.reason(c, outcome))
-        eligible = not any(r.kind == "eligibility" and r.outcome == NOT_MET for r in reasons)
-        priority, uplift = self._priority(criteria, reasons, lang)
-        support = self._support(app, act, eligible, uplift, law_date, lang, used_params, fmt)
-        warnings = self._warnings(used_params, rule_assumptions, law_date, lang, fmt)
-        if eligible and act.support.method == "full":
-            note = act.support.note.get(lang, "") if act.support.note else ""
-            warnings.append(Warning(parameter=f"{act.id}.support", provenance="assumption", value="",
-                                    note=note, text=i18n.msg("warning_no_level", lang, note=note)))
-        # Put failures first: that is what a reader looks for.
-        reasons.sort(key=lambda r: (r.outcome != NOT_MET or r.kind != "eligibility", r.kind != "eligibility"))
-        label = act.label[lang]
-        if eligible:
-            summary = i18n.msg("summary_yes", lang, verdict=i18n.msg("eligible", lang),
-                               amount=i18n.money(support.amount_vnd, lang), activity=label)
+                if outcome == NOT_MET:
+                    if c.kind == "eligibility":
+                        failed.append(c.id)
+                elif c.kind == "priority":
+                    met.append(c.id)
+            else:
+                for p in not_applied:
+                    used_params.setdefault(p, None)
+            if explain:
+                key: tuple[Any, ...] = (c.id, outcome, lang, *[fact.get(k) for k in keys])
+            else:
+                key = (c.id, outcome, lang, None)
+            reason = cache.get(key)
+            if reason is None:
+                if explain:
+                    if fmt is None:
+                        fmt = _Formatter(self, fact, lang)
+                    reason = fmt.reason(c, outcome)
+                else:
+                    reason = self._bare_reason(c, outcome, lang)
+                if len(cache) >= _CACHE_MAX:
+                    cache.clear()
+                cache[key] = reason
+            reasons.append(reason)
+        eligible = not failed
+        priority, uplift = self._priority_cached(act, criteria, tuple(sorted(met)), lang, explain)
+        support = self._support(app, act, eligible, uplift, law_date, lang, used_params, explain)
+        warnings = self._warnings_cached(act, eligible, used_params, rule_assumptions, law_date, lang)
+        # Put failures first: that is what a reader looks for (a stable sort).
+        if failed:
+            reasons.sort(key=lambda r: (r.outcome != NOT_MET or r.kind != "eligibility", r.kind != "eligibility"))
         else:
-            failed = "; ".join(r.criterion for r in reasons if r.kind == "eligibility" and r.outcome == NOT_MET)
-            summary = i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang), failed=failed,
-                               activity=label)
+            reasons.sort(key=lambda r: r.kind != "eligibility")
+        if not explain:
+            summary = ""
+        elif eligible:
+            summary = i18n.msg("summary_yes", lang, verdict=i18n.msg("eligible", lang),
+                               amount=_money(support.amount_vnd, lang), activity=act.label[lang])
+        else:
+            summary = i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang),
+                               failed="; ".join(r.criterion for r in reasons
+                                                if r.kind == "eligibility" and r.outcome == NOT_MET),
+                               activity=act.label[lang])
         return Decision(
             application_id=app.id, activity=act.id, eligible=eligible, support=support, priority=priority,
-            reasons=tuple(reasons), warnings=tuple(warnings), rulebook=self.info(lang), law_date=law_date,
+            reasons=tuple(reasons), warnings=warnings, rulebook=self._info_cached(lang), law_date=law_date,
             lang=lang, summary=summary,
         )
+
+    def _plan(self, act: Activity, criteria: tuple[Criterion, ...]) -> list[tuple[Criterion, tuple[str, ...],
+                                                                                   tuple[str, ...], tuple[str, ...]]]:
+        """Per criterion of an activity: the fact keys its reason reads, and the parameters it uses."""
+        plan = self._plans.get(act.id)
+        if plan is None:
+            plan = []
+            for c in criteria:
+                refs = cond.refs_of(c.condition) + cond.refs_of(c.applies_when or cond.Lit(True, "bool"))
+                shown = list(refs)
+                shown += re.findall(r"params\.[a-z0-9_]+", c.condition_text)
+                for template in c.explain.values():
+                    shown += re.findall(r"\{([a-z_][a-z0-9_.]*)\}", template)
+                keys = tuple(dict.fromkeys(cond.fact_key(r) for r in shown))
+                applied = tuple(dict.fromkeys(p for r in refs for p in self._params_behind(r)))
+                not_applied = tuple(dict.fromkeys(
+                    p for r in (cond.refs_of(c.applies_when) if c.applies_when is not None else [])
+                    for p in self._params_behind(r)))
+                plan.append((c, keys, applied, not_applied))
+            self._plans[act.id] = plan
+        return plan
+
+    def _bare_reason(self, c: Criterion, outcome: str, lang: Lang) -> Reason:
+        return Reason(
+            criterion=c.id, kind=c.kind, outcome=outcome, actual={}, required="",  # type: ignore[arg-type]
+            citation=_citation(c.cite, lang), text="",
+            assumptions=(c.assumption,) if c.assumption and outcome != NA else (),
+        )
+
+    def _info_cached(self, lang: Lang) -> RulebookInfo:
+        info = self._infos.get(lang)
+        if info is None:
+            info = self._infos[lang] = self.info(lang)
+        return info
+
+    def _priority_cached(self, act: Activity, criteria: tuple[Criterion, ...], met: tuple[str, ...], lang: Lang,
+                         explain: bool) -> tuple[Priority, bool]:
+        key = (act.id, met, lang, explain)
+        found = self._priorities.get(key)
+        if found is None:
+            priority, uplift = self._priority(criteria, met, lang)
+            if not explain:
+                priority = priority.model_copy(update={"text": ""})
+            found = (priority, uplift)
+            if len(self._priorities) >= _CACHE_MAX:
+                self._priorities.clear()
+            self._priorities[key] = found
+        return found
 
     def _params_behind(self, ref: str) -> list[str]:
         """The parameters a name depends on (through derived facts too)."""
@@ -433,9 +533,9 @@ class Rulebook:
             return [p for r in cond.refs_of(der.expr) for p in self._params_behind(r)]
         return []
 
-    def _priority(self, criteria: tuple[Criterion, ...], reasons: list[Reason],
+    def _priority(self, criteria: tuple[Criterion, ...], met_ids: tuple[str, ...],
                   lang: Lang) -> tuple[Priority, bool]:
-        met = {r.criterion for r in reasons if r.kind == "priority" and r.outcome == "met"}
+        met = set(met_ids)
         key: list[int] = []
         score = 0
         uplift = False
@@ -458,18 +558,20 @@ class Rulebook:
         return Priority(rank_key=tuple(key), score=score, criteria_met=tuple(sorted(met)), text=text), uplift
 
     def _support(self, app: Application, act: Activity, eligible: bool, uplift: bool, law_date: dt.date,
-                 lang: Lang, used: dict[str, None], fmt: _Formatter) -> Support:
+                 lang: Lang, used: dict[str, None], explain: bool = True) -> Support:
         s = act.support
         rounding = i18n.msg("rounding", lang)
         if not eligible:
-            line = ComputationLine(step="ineligible", amount_vnd=0, text=i18n.msg("not_eligible_zero", lang))
+            line = ComputationLine(step="ineligible", amount_vnd=0,
+                                   text=i18n.msg("not_eligible_zero", lang) if explain else "")
             return Support(amount_vnd=0, lines=(line,), bound="ineligible", rounding=rounding)
         params = self.params_at(law_date)
         base = _get(app, s.base)
         if not isinstance(base, int):
             raise EvaluationError(f"{act.id}.support", s.cite.text(), f"{s.base} is missing")
         lines = [ComputationLine(step="base", amount_vnd=base,
-                                 text=f"{i18n.msg('base', lang, field=s.base)}: {i18n.money(base, lang)}")]
+                                 text=f"{i18n.msg('base', lang, field=s.base)}: {_money(base, lang)}"
+                                 if explain else "")]
         bounds: list[tuple[str, int]] = []
         if s.method == "share":
             assert s.share is not None
@@ -478,11 +580,11 @@ class Rulebook:
             amount = _floor(base * pv.value)
             lines.append(ComputationLine(
                 step="share", amount_vnd=amount, parameter=s.share,
-                text=f"{i18n.msg('share', lang, share=i18n.percent(pv.value, lang), base=i18n.money(base, lang))}"
-                     f" = {i18n.money(amount, lang)} ({pv.cite.text(lang)})"))
+                text=f"{i18n.msg('share', lang, share=_percent(pv.value, lang), base=_money(base, lang))}"
+                     f" = {_money(amount, lang)} ({pv.cite.text(lang)})" if explain else ""))
             bounds.append(("share", amount))
         else:
-            lines.append(ComputationLine(step="full", amount_vnd=base, text=i18n.msg("full", lang)))
+            lines.append(ComputationLine(step="full", amount_vnd=base, text=i18n.msg("full", lang) if explain else ""))
             bounds.append(("eligible_cost", base))
         ratio = None
         if uplift and s.uplift and s.caps:
@@ -496,22 +598,24 @@ class Rulebook:
             label = self._d.params[cap_id].label[lang]
             if ratio is not None:
                 cap = _floor(cap * ratio.value)
-                text = i18n.msg("uplift", lang, ratio=i18n.number(ratio.value, lang), label=label)
+                text = i18n.msg("uplift", lang, ratio=_number(ratio.value, lang), label=label) if explain else ""
             else:
-                text = i18n.msg("cap", lang, label=label)
+                text = i18n.msg("cap", lang, label=label) if explain else ""
             lines.append(ComputationLine(step="cap", amount_vnd=cap, parameter=cap_id,
-                                         text=f"{text}: {i18n.money(cap, lang)} ({pv.cite.text(lang)})"))
+                                         text=f"{text}: {_money(cap, lang)} ({pv.cite.text(lang)})"
+                                         if explain else ""))
             bounds.append((cap_id, cap))
         if s.method == "share":
             bounds.append(("eligible_cost", base))
         requested = app.project.amount_requested_vnd
         if requested is not None:
             lines.append(ComputationLine(step="requested", amount_vnd=requested,
-                                         text=f"{i18n.msg('requested', lang)}: {i18n.money(requested, lang)}"))
+                                         text=f"{i18n.msg('requested', lang)}: {_money(requested, lang)}"
+                                         if explain else ""))
             bounds.append(("requested", requested))
         bound, amount = min(bounds, key=lambda b: b[1])  # first of equal bounds wins: stable and documented
         lines.append(ComputationLine(step="result", amount_vnd=amount,
-                                     text=f"{i18n.msg('result', lang)}: {i18n.money(amount, lang)}"))
+                                     text=f"{i18n.msg('result', lang)}: {_money(amount, lang)}" if explain else ""))
         return Support(amount_vnd=amount, lines=tuple(lines), bound=bound, rounding=rounding)
 
     def _param(self, params: dict[str, Any], pid: str, act: Activity) -> Any:
@@ -523,9 +627,26 @@ class Rulebook:
                                   f"parameter {pid} has no value on this date (it has values for {periods})")
         return pv
 
+    def _warnings_cached(self, act: Activity, eligible: bool, used: dict[str, None],
+                         rule_assumptions: list[Criterion], law_date: dt.date, lang: Lang) -> tuple[Warning, ...]:
+        key = (act.id, eligible, law_date, lang, tuple(used), tuple(c.id for c in rule_assumptions))
+        found = self._warning_cache.get(key)
+        if found is None:
+            out = self._warnings(used, rule_assumptions, law_date, lang)
+            if eligible and act.support.method == "full":
+                note = act.support.note.get(lang, "") if act.support.note else ""
+                out.append(Warning(parameter=f"{act.id}.support", provenance="assumption", value="",
+                                   note=note, text=i18n.msg("warning_no_level", lang, note=note)))
+            found = tuple(out)
+            if len(self._warning_cache) >= _CACHE_MAX:
+                self._warning_cache.clear()
+            self._warning_cache[key] = found
+        return found
+
     def _warnings(self, used: dict[str, None], rule_assumptions: list[Criterion], law_date: dt.date,
-                  lang: Lang, fmt: _Formatter) -> list[Warning]:
+                  lang: Lang) -> list[Warning]:
         params = self.params_at(law_date)
+        fmt = _Formatter(self, {}, lang)
         out: list[Warning] = []
         for pid in used:
             pv = params.get(pid)
@@ -551,6 +672,65 @@ def _criterion(cid: str, expr: cond.Expr, cite: Any, origin: str, label: dict[st
     return Criterion(id=cid, kind="eligibility", label=label, cite=cite, condition=expr, condition_text=text,
                      applies_when=None, applies_text=None, explain={}, assumption=None, tier=None, order=0,
                      origin=origin, file="(generated)")
+
+
+#: Bound of each memo of a rulebook (reasons, priorities, warnings); cleared when full.
+_CACHE_MAX = 100_000
+
+
+@functools.lru_cache(maxsize=512)
+def _citation(cite: Any, lang: str) -> Citation:
+    return Citation(document=cite.document, article=cite.article or cite.section, clause=cite.clause,
+                    point=cite.point, text=cite.text(lang))
+
+
+_MONEY_STYLE: dict[str, tuple[str, str, str] | None] = {}
+
+
+def _money(amount: int, lang: str) -> str:
+    """i18n.money, without babel's per-call cost: the locale's pattern is read from babel once.
+
+    The pattern (prefix, group separator, suffix) is derived from babel's own
+    output and checked against it on several amounts; if babel ever formats
+    differently (e.g. another locale), babel is used for every amount.
+    """
+    style = _MONEY_STYLE.get(lang, False)
+    if style is False:
+        style = _money_style(lang)
+        _MONEY_STYLE[lang] = style
+    if style is None or amount < 0:
+        return i18n.money(amount, lang)
+    return _styled(style, amount)  # type: ignore[arg-type]
+
+
+def _styled(style: tuple[str, str, str], amount: int) -> str:
+    prefix, sep, suffix = style
+    return f"{prefix}{f'{amount:,}'.replace(',', sep)}{suffix}"
+
+
+def _money_style(lang: str) -> tuple[str, str, str] | None:
+    sample = i18n.money(1234567, lang)
+    head, _, rest = sample.partition("1")
+    tail = rest.rpartition("7")[2]
+    body = sample[len(head):len(sample) - len(tail)]
+    sep = body[1] if len(body) > 7 else ""
+    if not sep or sep.isdigit() or any(c.isdigit() for c in head + tail):
+        return None
+    style = (head, sep, tail)
+    for probe in (0, 7, 999, 1000, 10**6, 1234567, 123456789012, 10**13):
+        if _styled(style, probe) != i18n.money(probe, lang):
+            return None
+    return style
+
+
+@functools.lru_cache(maxsize=256)
+def _percent(value: Fraction, lang: str) -> str:
+    return i18n.percent(value, lang)
+
+
+@functools.lru_cache(maxsize=256)
+def _number(value: Fraction | int, lang: str) -> str:
+    return i18n.number(value, lang)
 
 
 def _floor(value: Fraction | int) -> int:
@@ -645,7 +825,7 @@ class _Formatter:
         if path.startswith("params."):
             p = self.rb.definition.params[path[7:]]
             if p.unit == "vnd":
-                return i18n.money(raw, self.lang)
+                return _money(raw, self.lang)
             if p.unit == "date":
                 return i18n.date(dt.date.fromordinal(raw), self.lang)
             if p.unit == "percent":
@@ -660,7 +840,7 @@ class _Formatter:
             label = self._code_label(path, raw)
             return label
         if isinstance(raw, int):
-            return i18n.money(raw, self.lang) if path.endswith("_vnd") else i18n.number(raw, self.lang)
+            return _money(raw, self.lang) if path.endswith("_vnd") else i18n.number(raw, self.lang)
         return str(raw)
 
     def _kind(self, path: str) -> str:
@@ -691,7 +871,7 @@ class _Formatter:
 
     def param_value(self, p: Param, value: Any) -> str:
         if p.unit == "vnd":
-            return i18n.money(value, self.lang)
+            return _money(value, self.lang)
         if p.unit == "percent":
             return i18n.percent(value, self.lang)
         if p.unit == "ratio":
