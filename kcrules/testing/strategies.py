@@ -1,0 +1,508 @@
+"""Valid applications generated from a rulebook, concentrated at its thresholds.
+
+Everything a generator needs is read from the rulebook itself, so a province's
+own rulebook gets generators that know its numbers:
+
+- every whole number a condition compares a field with (a parameter, in every
+  period it has, or a literal) gives that field the values just below, at and
+  just above it (35/36 learners, 50 workers, SME limits…);
+- every parameter period edge, the program period, date parameters and date
+  facts derived from parameters alone give application dates on, the day
+  before and the day after each edge;
+- ``months`` and ``days`` parameters give class lengths on either side of the
+  limit (3 months, 6 days);
+- an activity's ceilings divided by its shares (with and without the priority
+  multiplier) give eligible costs where the ceiling starts to bind.
+
+Between thresholds, values are spread over realistic ranges, and booleans lean
+towards the value that meets the rule, so that eligible and ineligible
+decisions both occur often.
+
+One generator, two sources of randomness: Hypothesis (``applications``: shrinks
+to a minimal failing application) and a seeded ``random.Random``
+(``generate``: the same list for the same seed, for reports and corpora).
+Applications are JSON-ready dicts (dates as ISO text) that
+``Rulebook.parse_application`` accepts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from .. import _conditions as cond
+from .._schema import APPLICATION_FIELDS, CODE_FIELDS
+from ..models import MAX_VND
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from ..rulebook import Rulebook
+
+T = TypeVar("T")
+
+#: The program years the generators concentrate on; a few dates fall outside.
+PERIOD = (dt.date(2016, 1, 1), dt.date(2020, 12, 31))
+OUTSIDE = (dt.date(2013, 1, 1), dt.date(2023, 12, 31))
+
+# Largest value each whole-number field accepts (kcrules.models) and its realistic range.
+_BOUNDS = {"Count": 10_000_000, "Money": MAX_VND, "Percent": 100}
+_INT_FIELDS: dict[str, tuple[int, tuple[int, int]]] = {
+    "establishment.employees": (_BOUNDS["Count"], (1, 1_500)),
+    "establishment.capital_vnd": (MAX_VND, (10_000_000, 300_000_000_000)),
+    "establishment.revenue_vnd": (MAX_VND, (10_000_000, 500_000_000_000)),
+    "establishment.local_material_share_percent": (100, (0, 100)),
+    "project.eligible_cost_vnd": (MAX_VND, (1_000_000, 3_000_000_000)),
+    "project.amount_requested_vnd": (MAX_VND, (1_000_000, 2_000_000_000)),
+    "project.learners": (_BOUNDS["Count"], (1, 80)),
+    "project.classes": (_BOUNDS["Count"], (1, 10)),
+    "project.overseas_fairs_supported_this_year": (_BOUNDS["Count"], (0, 5)),
+    "project.designs": (_BOUNDS["Count"], (0, 30)),
+}
+_NAMES = ("HTX Mây tre đan Phú Vinh", "Công ty TNHH Gốm Bát Tràng", "Hộ kinh doanh Nguyễn Văn A",
+          "Xưởng khảm trai Chuyên Mỹ", "Tổ hợp tác dệt Vạn Phúc", "Workshop 7")
+
+
+class _Draw(Protocol):
+    """The randomness a generator needs; Hypothesis or a seeded Random provide it."""
+
+    def integer(self, lo: int, hi: int) -> int: ...
+
+    def choice(self, items: Sequence[T]) -> T: ...
+
+    def chance(self, percent: int) -> bool: ...
+
+
+class _HypothesisDraw:
+    def __init__(self, draw: Any) -> None:
+        from hypothesis import strategies as st
+
+        self._draw = draw
+        self._st = st
+
+    def integer(self, lo: int, hi: int) -> int:
+        return int(self._draw(self._st.integers(lo, hi)))
+
+    def choice(self, items: Sequence[T]) -> T:
+        return self._draw(self._st.sampled_from(items))  # type: ignore[no-any-return]
+
+    def chance(self, percent: int) -> bool:
+        # Shrinks towards True: a minimal example keeps the likely value.
+        return bool(self._draw(self._st.integers(0, 99)) < percent)
+
+
+class _RandomDraw:
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self._rng.randint(lo, hi)
+
+    def choice(self, items: Sequence[T]) -> T:
+        return items[self._rng.randrange(len(items))]
+
+    def chance(self, percent: int) -> bool:
+        return self._rng.randrange(100) < percent
+
+
+# ---------------------------------------------------------------- what the rulebook says
+
+
+@dataclass
+class _Context:
+    """The thresholds, codes and activities generators draw from (one or more rulebooks)."""
+
+    activities: dict[str, Any] = field(default_factory=dict)  # id -> kcrules._loader.Activity
+    criteria: dict[str, list[Any]] = field(default_factory=dict)  # activity -> criteria
+    codes: dict[str, list[str]] = field(default_factory=dict)  # table -> code ids
+    spellings: dict[str, list[str]] = field(default_factory=dict)  # table -> other accepted spellings
+    program_regions: list[str] = field(default_factory=list)
+    numbers: dict[str, set[int]] = field(default_factory=dict)  # field -> thresholds
+    costs: dict[str, set[int]] = field(default_factory=dict)  # activity -> eligible costs where caps bind
+    dates: set[dt.date] = field(default_factory=set)
+    months: set[int] = field(default_factory=set)
+    days: set[int] = field(default_factory=set)
+    good: dict[str, dict[str, bool]] = field(default_factory=dict)  # activity -> bool field -> meeting value
+
+    def add(self, rulebook: Rulebook) -> None:
+        d = rulebook.definition
+        for act_id, act in d.activities.items():
+            self.activities.setdefault(act_id, act)
+            crits = list(rulebook.criteria_of(act_id))
+            self.criteria.setdefault(act_id, crits)
+            good = self.good.setdefault(act_id, {})
+            for c in crits:
+                for expr in (c.condition, c.applies_when):
+                    if expr is not None and c.kind == "eligibility":
+                        good.update((k, v) for k, v in _bool_targets(expr).items() if k not in good)
+            self._add_costs(d, act_id, act)
+        for table, tbl in d.codes.items():
+            ids = self.codes.setdefault(table, [])
+            ids += [c for c in tbl.values if c not in ids]
+            spell = self.spellings.setdefault(table, [])
+            spell += [v.label["vi"] for v in tbl.values.values() if v.label["vi"] not in spell]
+            for code, value in tbl.values.items():
+                if table == "region" and value.attrs.get("program_region") and code not in self.program_regions:
+                    self.program_regions.append(code)
+        for c in list(d.criteria.values()):
+            for expr in (c.condition, c.applies_when):
+                if expr is not None:
+                    self._add_numbers(d, expr)
+        for p in d.params.values():
+            for v in p.values:
+                self.dates.add(v.start)
+                if v.until is not None:
+                    self.dates.add(v.until)
+                if p.unit == "date":
+                    self.dates.add(dt.date.fromordinal(v.value))
+                elif p.unit == "months" and isinstance(v.value, int):
+                    self.months.add(v.value)
+                elif p.unit == "days" and isinstance(v.value, int):
+                    self.days.add(v.value)
+        if d.program is not None:
+            self.dates.update((d.program.start, d.program.until))
+        # Date facts that depend on parameters only (e.g. the end of a 5-year window).
+        for day in sorted({v.start for p in d.params.values() for v in p.values}):
+            fact = {"params__" + pid: _fact_value(d.params[pid], pv.value)
+                    for pid, pv in rulebook.params_at(day).items()}
+            for der in d.derived.values():
+                if der.type != "date":
+                    continue
+                try:
+                    value = cond.compile_value(der.expr)(fact)
+                except (ArithmeticError, ValueError, OverflowError):
+                    continue
+                if isinstance(value, int) and dt.date.min.toordinal() <= value <= dt.date.max.toordinal():
+                    self.dates.add(dt.date.fromordinal(value))
+        for year in range(PERIOD[0].year, PERIOD[1].year + 2):
+            self.dates.update((dt.date(year, 1, 1), dt.date(year - 1, 12, 31)))
+
+    def _add_numbers(self, d: Any, expr: Any) -> None:
+        for node in _comparisons(expr):
+            if not isinstance(node.right, cond.Expr):
+                continue
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if not (isinstance(side, cond.Ref) and side.path in _INT_FIELDS):
+                    continue
+                values: list[int] = []
+                if isinstance(other, cond.Lit) and isinstance(other.value, int) and other.type == "int":
+                    values.append(other.value)
+                elif isinstance(other, cond.Ref) and other.path.startswith("params."):
+                    p = d.params.get(other.path[7:])
+                    if p is not None:
+                        values += [v for pv in p.values if (v := _fact_value(p, pv.value)) is not None]
+                self.numbers.setdefault(side.path, set()).update(values)
+
+    def _add_costs(self, d: Any, act_id: str, act: Any) -> None:
+        s = act.support
+        out = self.costs.setdefault(act_id, set())
+        shares = [pv.value for pv in d.params[s.share].values] if s.share in d.params else [Fraction(1)]
+        ratios = [Fraction(1)] + ([pv.value for pv in d.params[s.uplift].values] if s.uplift in d.params else [])
+        for cap in s.caps:
+            if cap not in d.params:
+                continue
+            for pv in d.params[cap].values:
+                for share in shares:
+                    for ratio in ratios:
+                        ceiling = pv.value * ratio
+                        out.add(math.floor(ceiling))
+                        if share:
+                            out.add(math.ceil(ceiling / share))
+
+    # -- drawing
+
+    def number(self, draw: _Draw, path: str, extra: Iterable[int] = ()) -> int:
+        top, (lo, hi) = _INT_FIELDS[path]
+        near = sorted(self.numbers.get(path, set()) | set(extra))
+        if near and draw.chance(40):
+            value = draw.choice(near) + draw.integer(-1, 1)
+        elif hi >= 1_000_000 and draw.chance(70):
+            # Money spreads over magnitudes; round figures are what forms contain.
+            digits = draw.integer(len(str(lo)), len(str(hi)))
+            value = draw.integer(10 ** (digits - 1), 10 ** digits - 1)
+            if draw.chance(60):
+                value -= value % 1_000_000
+        else:
+            value = draw.integer(lo, hi)
+        return max(0, min(top, value))
+
+    def date(self, draw: _Draw) -> dt.date:
+        roll = draw.integer(0, 99)
+        if roll < 30 and self.dates:
+            day = draw.choice(sorted(self.dates)) + dt.timedelta(days=draw.integer(-1, 1))
+            return min(max(day, OUTSIDE[0]), OUTSIDE[1])
+        lo, hi = OUTSIDE if roll >= 92 else PERIOD
+        return lo + dt.timedelta(days=draw.integer(0, (hi - lo).days))
+
+    def code(self, draw: _Draw, table: str) -> str:
+        ids = self.codes[table]
+        if draw.chance(10) and self.spellings.get(table):
+            return draw.choice(self.spellings[table])  # a name, as an official would type it
+        return draw.choice(ids)
+
+
+def _fact_value(param: Any, value: Any) -> int | None:
+    """A parameter's value as a condition compares it (percent as a whole number)."""
+    if isinstance(value, Fraction):
+        if param.unit != "percent" or (value * 100).denominator != 1:
+            return None
+        return int(value * 100)
+    return value if isinstance(value, int) else None
+
+
+def _comparisons(expr: Any) -> Iterable[Any]:
+    if isinstance(expr, cond.Cmp):
+        yield expr
+    for child in getattr(expr, "items", ()) or ():
+        yield from _comparisons(child)
+    item = getattr(expr, "item", None)
+    if item is not None:
+        yield from _comparisons(item)
+
+
+def _bool_targets(expr: Any) -> dict[str, bool]:
+    """Boolean fields a condition wants at a given value (``x == true``)."""
+    out: dict[str, bool] = {}
+    if isinstance(expr, (cond.And,)):
+        for item in expr.items:
+            out.update(_bool_targets(item))
+    elif isinstance(expr, cond.Cmp) and expr.op in ("==", "!="):
+        if isinstance(expr.left, cond.Ref) and isinstance(expr.right, cond.Lit) and expr.right.type == "bool":
+            out[expr.left.path] = bool(expr.right.value) == (expr.op == "==")
+    return out
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    return dt.date.fromordinal(cond._add_months(day.toordinal(), months))
+
+
+@lru_cache(maxsize=32)
+def _context(rulebooks: tuple[Rulebook, ...]) -> _Context:
+    ctx = _Context()
+    for rb in rulebooks:
+        ctx.add(rb)
+    return ctx
+
+
+def _as_rulebook(rulebook: Rulebook | str | Path | None) -> Rulebook:
+    from ..rulebook import Rulebook
+
+    if isinstance(rulebook, Rulebook):
+        return rulebook
+    return _load_cached(None if rulebook is None else str(rulebook))
+
+
+@lru_cache(maxsize=16)
+def _load_cached(id_or_path: str | None) -> Rulebook:
+    from ..rulebook import load_rulebook
+
+    return load_rulebook(id_or_path)
+
+
+# ---------------------------------------------------------------- building one application
+
+
+def _build(ctx: _Context, draw: _Draw, activity: str, app_id: str | None) -> dict[str, Any]:
+    act = ctx.activities[activity]
+    good = ctx.good.get(activity, {})
+    requires = set(act.requires)
+
+    def flag(path: str, percent_good: int = 85, default: bool = False) -> bool:
+        want = good.get(path)
+        if want is None:
+            return draw.chance(percent_good) if default else draw.chance(100 - percent_good)
+        return want if draw.chance(percent_good) else not want
+
+    day = ctx.date(draw)
+    app: dict[str, Any] = {"application_date": day.isoformat(), "activity": activity}
+    if app_id is not None:
+        app["id"] = app_id
+
+    establishment = None
+    if act.beneficiary or draw.chance(15):
+        establishment = _establishment(ctx, draw, flag)
+        app["establishment"] = establishment
+    if not act.beneficiary or draw.chance(40):
+        applicant: dict[str, Any] = {"kind": draw.choice(list(act.applicants)) if draw.chance(85)
+                                     else ctx.code(draw, "applicant_kind")}
+        if "applicant.district" in requires or draw.chance(25):
+            applicant["district"] = ctx.code(draw, "district")
+        if draw.chance(30):
+            applicant["name"] = draw.choice(_NAMES)
+        app["applicant"] = applicant
+
+    project: dict[str, Any] = {
+        "approved": flag("project.approved"),
+        "counterpart_funding_committed": flag("project.counterpart_funding_committed"),
+        "other_state_funding": flag("project.other_state_funding"),
+        "eligible_cost_vnd": ctx.number(draw, "project.eligible_cost_vnd", ctx.costs.get(activity, ())),
+    }
+    if draw.chance(35):
+        cost = project["eligible_cost_vnd"]
+        if draw.chance(50):
+            project["amount_requested_vnd"] = draw.integer(0, cost) if cost else 0
+        else:
+            project["amount_requested_vnd"] = ctx.number(draw, "project.amount_requested_vnd",
+                                                         ctx.costs.get(activity, ()))
+    if {"project.start_date", "project.end_date"} & requires or draw.chance(30):
+        start = day + dt.timedelta(days=draw.integer(-30, 180))
+        start = min(max(start, dt.date(1900, 1, 1)), dt.date(2100, 1, 1))
+        project["start_date"] = start.isoformat()
+        if "project.end_date" in requires or draw.chance(80):
+            roll = draw.integer(0, 99)
+            if roll < 30 and ctx.months:
+                end = _add_months(start, draw.choice(sorted(ctx.months))) + dt.timedelta(days=draw.integer(-1, 1))
+            elif roll < 60 and ctx.days:
+                end = start + dt.timedelta(days=draw.choice(sorted(ctx.days)) - 1 + draw.integer(-1, 1))
+            else:
+                end = start + dt.timedelta(days=draw.integer(0, 200))
+            project["end_date"] = max(end, start).isoformat()
+    for path in ("project.learners", "project.classes", "project.overseas_fairs_supported_this_year",
+                 "project.designs"):
+        if path in requires or draw.chance(20):
+            project[path[8:]] = ctx.number(draw, path)
+    for path in ("project.employment_committed", "project.machinery_new", "project.machinery_improves",
+                 "project.within_craft_village_festival", "project.village_without_craft",
+                 "project.handicraft_exporter"):
+        if path in requires or draw.chance(15):
+            project[path[8:]] = flag(path, default=True)
+    if "project.employment_committed" in project and draw.chance(50):
+        project["employer_name"] = draw.choice(_NAMES)
+    if "region" in ctx.codes and ("project.region" in requires or draw.chance(10)):
+        regions = ctx.program_regions
+        project["region"] = draw.choice(regions) if regions and draw.chance(80) else ctx.code(draw, "region")
+    app["project"] = project
+    # Any other required field (a rulebook may require more than the bundled one does).
+    for path in sorted(requires):
+        head, _, leaf = path.partition(".")
+        holder = app.get(head) if leaf else None
+        if isinstance(holder, dict) and leaf not in holder:
+            holder[leaf] = _any_value(ctx, draw, path)
+        elif head == "establishment" and establishment is None:
+            pass  # only beneficiary activities require establishment facts; they always have one
+    return app
+
+
+def _establishment(ctx: _Context, draw: _Draw, flag: Any) -> dict[str, Any]:
+    kinds = ctx.codes["establishment_kind"]
+    kind = "enterprise" if "enterprise" in kinds and draw.chance(55) else ctx.code(draw, "establishment_kind")
+    est: dict[str, Any] = {
+        "kind": kind,
+        "district": ctx.code(draw, "district"),
+        "sector": ctx.code(draw, "sector"),
+        "employees": ctx.number(draw, "establishment.employees"),
+    }
+    if draw.chance(40):
+        est["name"] = draw.choice(_NAMES)
+    if draw.chance(70):
+        est["sme_group"] = ctx.code(draw, "sme_group")
+    if draw.chance(80):
+        est["capital_vnd"] = ctx.number(draw, "establishment.capital_vnd")
+    if draw.chance(60):
+        est["revenue_vnd"] = ctx.number(draw, "establishment.revenue_vnd")
+    if draw.chance(15):
+        est["registered_district"] = ctx.code(draw, "district")
+    if "product_line" in ctx.codes and draw.chance(60):
+        est["product_line"] = ctx.code(draw, "product_line")
+    if draw.chance(40):
+        est["local_material_share_percent"] = ctx.number(draw, "establishment.local_material_share_percent")
+    est["fired_clay_brick_kiln"] = flag("establishment.fired_clay_brick_kiln", 90)
+    for name, percent in (("applies_cleaner_production", 15), ("causes_pollution", 30),
+                          ("in_highland_border_ethnic_area", 15), ("in_poor_district", 10),
+                          ("in_new_rural_commune", 25), ("in_disadvantaged_area", 20),
+                          ("has_export_contract", 25), ("typical_product_certified", 15),
+                          ("key_industry_product", 15), ("supporting_industry_product", 15)):
+        if draw.chance(70):  # leave some out: they default to false
+            est[name] = draw.chance(percent)
+    return est
+
+
+def _any_value(ctx: _Context, draw: _Draw, path: str) -> Any:
+    kind, _ = APPLICATION_FIELDS[path]
+    if path in CODE_FIELDS and CODE_FIELDS[path] in ctx.codes:
+        return ctx.code(draw, CODE_FIELDS[path])
+    if kind == "bool":
+        return draw.chance(50)
+    if kind == "int":
+        return ctx.number(draw, path) if path in _INT_FIELDS else draw.integer(0, 100)
+    if kind == "date":
+        return ctx.date(draw).isoformat()
+    return draw.choice(_NAMES)
+
+
+def _activity_list(rulebooks: Sequence[Rulebook], activity: str | Sequence[str] | None) -> list[str]:
+    known = [a for rb in rulebooks for a in rb.activities]
+    known = list(dict.fromkeys(known))
+    if activity is None:
+        return known
+    wanted = [activity] if isinstance(activity, str) else list(activity)
+    unknown = [a for a in wanted if a not in known]
+    if unknown or not wanted:
+        raise ValueError(f"unknown activity {unknown or wanted!r}; the rulebook has {', '.join(known)}")
+    return wanted
+
+
+# ---------------------------------------------------------------- public
+
+
+def applications(rulebook: Rulebook | str | Path | None = None,
+                 activity: str | Sequence[str] | None = None) -> SearchStrategy[dict[str, Any]]:
+    """A Hypothesis strategy of valid applications (JSON-ready dicts) for a rulebook.
+
+    ``rulebook`` is a Rulebook, a bundled id or a rulebook folder (default: the
+    bundled Hanoi rulebook). ``activity`` restricts to one activity or a list of
+    them; by default every activity of the rulebook is drawn.
+    """
+    from hypothesis import strategies as st
+
+    rb = _as_rulebook(rulebook)
+    acts = _activity_list([rb], activity)
+    ctx = _context((rb,))
+
+    @st.composite
+    def strategy(draw: Any) -> dict[str, Any]:
+        d = _HypothesisDraw(draw)
+        act = d.choice(acts)
+        app_id = f"app-{d.integer(0, 9999)}" if d.chance(50) else None
+        return _build(ctx, d, act, app_id)
+
+    return strategy()
+
+
+def generate(rulebook: Rulebook | str | Path | Sequence[Rulebook] | None = None, n: int = 100, *,
+             seed: int = 0, activity: str | Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """``n`` valid applications, the same for the same seed (no Hypothesis needed).
+
+    Given several rulebooks (e.g. before and after a change), the thresholds of
+    all of them are used. Each application gets the id ``gen-SEED-INDEX``.
+    """
+    if n < 0:
+        raise ValueError(f"n must be 0 or more, not {n}")
+    if isinstance(rulebook, (list, tuple)):
+        rbs = tuple(_as_rulebook(r) for r in rulebook)
+    else:
+        rbs = (_as_rulebook(rulebook),)  # type: ignore[arg-type]
+    acts = _activity_list(rbs, activity)
+    ctx = _context(rbs)
+    draw = _RandomDraw(random.Random(seed))
+    return [_build(ctx, draw, draw.choice(acts), f"gen-{seed}-{i}") for i in range(n)]
+
+
+def thresholds(rulebook: Rulebook | str | Path | None = None) -> dict[str, list[Any]]:
+    """What the generators concentrate on: field -> threshold values, ``application_date`` -> edge days."""
+    ctx = _context((_as_rulebook(rulebook),))
+    out: dict[str, list[Any]] = {k: sorted(v) for k, v in sorted(ctx.numbers.items())}
+    out["application_date"] = sorted(ctx.dates)
+    out["class_months"] = sorted(ctx.months)
+    out["class_days"] = sorted(ctx.days)
+    for act, costs in sorted(ctx.costs.items()):
+        if costs:
+            out[f"project.eligible_cost_vnd[{act}]"] = sorted(costs)
+    return out
