@@ -74,11 +74,23 @@ class Rulebook:
         self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
         self._warning_cache: dict[tuple[Any, ...], tuple[Warning, ...]] = {}
         self._infos: dict[str, RulebookInfo] = {}
+        self._code_memo: dict[str, dict[str, str | None]] = {}
+        self._param_facts: dict[dt.date, dict[str, Any]] = {}
+        # fact key of a code field -> {code: its attributes as fact items}
+        self._code_attrs: list[tuple[str, dict[str, dict[str, Any]]]] = []
+        for path, table in CODE_FIELDS.items():
+            tbl = definition.codes.get(table)
+            if tbl is not None:
+                key = cond.fact_key(path)
+                self._code_attrs.append((key, {code: {f"{key}__{attr}": value for attr, value in v.attrs.items()
+                                                      if value is not None}
+                                               for code, v in tbl.values.items()}))
         self._generated = self._generate_criteria()
         self._values = [self._compile_value(d) for d in definition.derived.values()]
         every = list(definition.criteria.values()) + self._generated
         self._presence = sorted({k for c in every for e in (c.condition, c.applies_when)
                                  for k in cond.presence_keys(e)})
+        self._presence_flags = [(cond.PRESENT + key, key) for key in self._presence]
 
     # ------------------------------------------------------------ describing
 
@@ -148,6 +160,13 @@ class Rulebook:
                 raise ApplicationError([Problem("(document)", f"not valid JSON: {err.msg} at line {err.lineno}")]) \
                     from None
         if isinstance(data, Application):
+            if self._codes_exact(data):
+                # Already valid and its codes are this rulebook's ids: revalidating
+                # would give an equal object, so only the activity's needs remain.
+                problems = self._activity_problems(data)
+                if problems:
+                    raise ApplicationError(problems)
+                return data
             data = data.model_dump(mode="json", exclude_none=True)
         if not isinstance(data, Mapping):
             raise ApplicationError([Problem("(document)", "an application is a JSON object", type(data).__name__)])
@@ -165,7 +184,19 @@ class Rulebook:
         assert app is not None
         return app
 
+    def _codes_exact(self, app: Application) -> bool:
+        """Whether every code of ``app`` is already the id this rulebook would normalise it to."""
+        for path, table in CODE_FIELDS.items():
+            value = _get(app, path)
+            if value is not None and self._find_code(table, value) != value:
+                return False
+        return True
+
     def _normalise_codes(self, data: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
+        if isinstance(data, dict) and all(self._find_code(table, value) == value
+                                          for path, table in CODE_FIELDS.items()
+                                          if isinstance(value := _lookup(data, path), str)):
+            return data  # nothing to change: validation does not modify its input
         out = _deep_copy(data)
         for path, table in CODE_FIELDS.items():
             parent: Any = out
@@ -202,6 +233,19 @@ class Rulebook:
         return [c for v in tbl.values.values() for c in (v.id, v.label["vi"], *v.aliases)]
 
     def _find_code(self, table: str, given: str) -> str | None:
+        memo = self._code_memo.get(table)
+        if memo is None:
+            memo = self._code_memo[table] = {}
+        try:
+            return memo[given]
+        except KeyError:
+            pass
+        found = self._find_code_slow(table, given)
+        if len(memo) < 4096:  # bounded: only typed names beyond the ids and labels add entries
+            memo[given] = found
+        return found
+
+    def _find_code_slow(self, table: str, given: str) -> str | None:
         key = fold(given)
         if table == "activity":
             for a in self._d.activities.values():
@@ -267,6 +311,13 @@ class Rulebook:
             raise
         except Exception as err:  # the engine's own failure, surfaced with the activity's citation
             raise EvaluationError(act.id, act.cite.text(), f"{type(err).__name__}: {err}") from err
+        if outcomes.get("program.period") == [NOT_MET]:
+            # Outside the program the program's own parameters have no value, so
+            # criteria reading them cannot be decided: they do not apply, and the
+            # period criterion alone explains the refusal.
+            for cid, got in outcomes.items():
+                if not got:
+                    got.append(NA)
         return self._decide(app, act, criteria, outcomes, fact, law_date, lang, explain)
 
     def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
@@ -357,41 +408,57 @@ class Rulebook:
         return cached
 
     def _fact(self, app: Application, law_date: dt.date) -> dict[str, Any]:
+        """The flat fact both engines match: fields, code attributes, parameters, derived facts, presence flags."""
         fact: dict[str, Any] = {"kc__true": True}
-        for path, getter in _GETTERS:
-            value = getter(app)
+        for top, value in app.__dict__.items():
             if value is None:
                 continue
-            if isinstance(value, dt.date):
-                value = value.toordinal()
-            fact[cond.fact_key(path)] = value
+            keys = _FACT_KEYS.get(top)
+            if keys is None:
+                leaf = _TOP_KEYS.get(top)
+                if leaf is not None:
+                    fact[leaf[0]] = value.toordinal() if leaf[1] else value
+                continue
+            for name, v in value.__dict__.items():
+                if v is not None:
+                    leaf = keys.get(name)
+                    if leaf is not None:
+                        fact[leaf[0]] = v.toordinal() if leaf[1] else v
         if app.applicant is None and app.establishment is not None:
             fact["applicant__kind"] = "establishment"
             fact["applicant__district"] = app.establishment.district
-        for path, table in CODE_FIELDS.items():
-            key = cond.fact_key(path)
+        for key, attrs in self._code_attrs:
             code = fact.get(key)
-            tbl = self._d.codes.get(table)
-            if code is None or tbl is None or code not in tbl.values:
-                continue
-            for attr, value in tbl.values[code].attrs.items():
-                if value is not None:
-                    fact[f"{key}__{attr}"] = value
-        for pid, pv in self.params_at(law_date).items():
-            value = pv.value
-            if isinstance(value, Fraction):
-                scaled = value * 100
-                if self._d.params[pid].unit != "percent" or scaled.denominator != 1:
-                    continue  # ratios and fractional percents are for computing support only
-                value = int(scaled)
-            fact["params__" + pid] = value
+            if code is not None:
+                items = attrs.get(code)
+                if items:
+                    fact.update(items)
+        fact.update(self._param_fact(law_date))
         for key, compute in self._values:
             value = compute(fact)
             if value is not None:
                 fact[key] = value
-        for key in self._presence:
-            fact[cond.PRESENT + key] = key in fact
+        for flag, key in self._presence_flags:
+            fact[flag] = key in fact
         return fact
+
+    def _param_fact(self, law_date: dt.date) -> dict[str, Any]:
+        """The parameters' part of a fact on a date (memoised per date)."""
+        found = self._param_facts.get(law_date)
+        if found is None:
+            found = {}
+            for pid, pv in self.params_at(law_date).items():
+                value = pv.value
+                if isinstance(value, Fraction):
+                    scaled = value * 100
+                    if self._d.params[pid].unit != "percent" or scaled.denominator != 1:
+                        continue  # ratios and fractional percents are for computing support only
+                    value = int(scaled)
+                found["params__" + pid] = value
+            if len(self._param_facts) > 4096:
+                self._param_facts.clear()
+            self._param_facts[law_date] = found
+        return found
 
     # ------------------------------------------------------------ the decision
 
@@ -755,6 +822,17 @@ def _make_getter(path: str) -> Any:
 _GETTERS = [(path, _make_getter(path)) for path in APPLICATION_FIELDS]
 _GETTER_BY_PATH = dict(_GETTERS)
 
+# Where each field of an application goes in a fact: for a top-level field,
+# (key, is_date); for a nested model, {field: (key, is_date)}.
+_TOP_KEYS: dict[str, tuple[str, bool]] = {}
+_FACT_KEYS: dict[str, dict[str, tuple[str, bool]]] = {}
+for _path, (_kind, _) in APPLICATION_FIELDS.items():
+    _head, _, _leaf = _path.partition(".")
+    if _leaf:
+        _FACT_KEYS.setdefault(_head, {})[_leaf] = (cond.fact_key(_path), _kind == "date")
+    else:
+        _TOP_KEYS[_head] = (cond.fact_key(_path), _kind == "date")
+
 
 def _get(app: Application, path: str) -> Any:
     return _GETTER_BY_PATH[path](app)
@@ -764,6 +842,16 @@ def _field_help(path: str) -> str:
     kind, _ = APPLICATION_FIELDS.get(path, ("value", False))
     return {"int": "a whole number", "bool": "true or false", "date": "a date YYYY-MM-DD",
             "code": "a code", "str": "a text"}.get(kind, kind)
+
+
+def _lookup(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of a JSON-like mapping, or None."""
+    obj: Any = data
+    for part in path.split("."):
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(part)
+    return obj
 
 
 def _deep_copy(data: Any) -> Any:

@@ -1,0 +1,104 @@
+"""Input validation: every problem reported at once, with field, given, allowed and a suggestion."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import kcrules
+from kcrules import ApplicationError
+
+from conftest import machinery_app
+
+
+def problems(rb: kcrules.Rulebook, app: object) -> dict[str, kcrules.Problem]:
+    with pytest.raises(ApplicationError) as info:
+        rb.parse_application(app)  # type: ignore[arg-type]
+    return {p.where: p for p in info.value.problems}
+
+
+def test_names_without_accents_are_accepted(hanoi: kcrules.Rulebook) -> None:
+    app = hanoi.parse_application(machinery_app(**{"establishment.district": "gia lam",
+                                                   "establishment.kind": "Hộ kinh doanh",
+                                                   "activity": "3.3 MACHINERY"}))
+    assert app.establishment is not None
+    assert (app.establishment.district, app.establishment.kind, app.activity) == \
+        ("gia_lam", "household_business", "3.3-machinery")
+
+
+def test_statistics_office_code_is_an_alias(hanoi: kcrules.Rulebook) -> None:
+    app = hanoi.parse_application(machinery_app(**{"establishment.district": "018"}))
+    assert app.establishment is not None and app.establishment.district == "gia_lam"
+
+
+def test_unknown_district_suggests_the_closest(hanoi: kcrules.Rulebook) -> None:
+    p = problems(hanoi, machinery_app(**{"establishment.district": "Gia Lamm"}))["establishment.district"]
+    assert p.given == "Gia Lamm" and p.suggestion == "Gia Lâm" and "thuong_tin" in (p.allowed or "")
+
+
+def test_unknown_activity_suggests(hanoi: kcrules.Rulebook) -> None:
+    p = problems(hanoi, machinery_app(activity="3.3-machinary"))["activity"]
+    assert p.suggestion == "3.3-machinery"
+
+
+def test_numbers_are_not_coerced_from_text(hanoi: kcrules.Rulebook) -> None:
+    p = problems(hanoi, machinery_app(**{"establishment.employees": "12"}))["establishment.employees"]
+    assert p.given == "12" and "integer" in p.message
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, 10**14, True])
+def test_money_is_whole_non_negative_dong(hanoi: kcrules.Rulebook, value: object) -> None:
+    assert "project.eligible_cost_vnd" in problems(hanoi, machinery_app(**{"project.eligible_cost_vnd": value}))
+
+
+def test_impossible_date(hanoi: kcrules.Rulebook) -> None:
+    p = problems(hanoi, machinery_app(application_date="2017-02-30"))["application_date"]
+    assert p.given == "2017-02-30"
+
+
+def test_end_before_start(hanoi: kcrules.Rulebook) -> None:
+    app = machinery_app(activity="3.2-management-training", establishment=None,
+                        applicant={"kind": "industry_trade_department"},
+                        **{"project.start_date": "2018-09-10", "project.end_date": "2018-09-01"})
+    assert "before start_date" in problems(hanoi, app)["project"].message
+
+
+def test_a_quantity_the_activity_needs_is_an_error_not_a_zero(hanoi: kcrules.Rulebook) -> None:
+    p = problems(hanoi, machinery_app(**{"project.machinery_new": None}))["project.machinery_new"]
+    assert "required for activity 3.3-machinery" in p.message
+
+
+def test_unknown_field_suggests(hanoi: kcrules.Rulebook) -> None:
+    app = machinery_app(**{"establishment.employes": 3})
+    p = problems(hanoi, app)["establishment.employes"]
+    assert p.message == "unknown field" and p.suggestion == "employees"
+
+
+def test_every_problem_is_listed_at_once(hanoi: kcrules.Rulebook) -> None:
+    app = machinery_app(**{"establishment.district": "Nowhere", "establishment.employees": -3,
+                           "project.eligible_cost_vnd": "much", "application_date": "never"})
+    found = problems(hanoi, app)
+    assert {"establishment.district", "establishment.employees", "project.eligible_cost_vnd",
+            "application_date"} <= set(found)
+
+
+def test_a_beneficiary_activity_needs_an_establishment(hanoi: kcrules.Rulebook) -> None:
+    assert "establishment" in problems(hanoi, machinery_app(establishment=None))
+
+
+def test_not_json_is_a_clear_error(hanoi: kcrules.Rulebook) -> None:
+    assert "not valid JSON" in problems(hanoi, "{oops")["(document)"].message
+
+
+def test_json_text_and_model_give_the_same_decision(hanoi: kcrules.Rulebook) -> None:
+    app = machinery_app()
+    model = hanoi.parse_application(app)
+    assert hanoi.evaluate(json.dumps(app)) == hanoi.evaluate(model) == hanoi.evaluate(app)
+
+
+def test_the_schema_lists_codes(hanoi: kcrules.Rulebook) -> None:
+    schema = hanoi.application_schema()
+    text = json.dumps(schema, ensure_ascii=False)
+    assert "3.3-machinery" in text and "gia_lam" in text
+    assert schema["properties"]["application_date"]["format"] == "date"
