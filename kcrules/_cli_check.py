@@ -102,11 +102,12 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageProblem("give either FILE or --interactive, not both")
     rulebook = load_rulebook(args.rulebook, engine=args.engine)
     if interactive:
-        from ._interview import interview
+        from ._interview import Aborted, interview
 
-        data = interview(rulebook, lang=args.lang, save=args.save)
-        if data is None:
-            return EXIT_USAGE
+        try:
+            data = interview(rulebook, lang=args.lang)
+        except Aborted as stop:
+            return stop.code
     else:
         data = read_application(args.file)
     app = rulebook.parse_application(data)
@@ -136,6 +137,13 @@ def _run(args: argparse.Namespace) -> int:
             found = smallest_changes(rulebook, app, decision, fixed=fixed, on=args.on)
             print()
             print(suggestions_text(rulebook, app, found, fixed, args.lang))
+    if interactive:
+        from ._interview import offer_save
+
+        print()
+        offer_save(data, args.lang, args.save)
+    elif args.save:
+        raise UsageProblem("--save keeps the answers of an interview: use it with --interactive")
     return EXIT_OK if decision.eligible else EXIT_INELIGIBLE
 
 
