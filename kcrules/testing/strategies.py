@@ -326,13 +326,14 @@ def _build(ctx: _Context, draw: _Draw, activity: str, app_id: str | None) -> dic
         app["id"] = app_id
 
     establishment = None
-    if act.beneficiary or draw.chance(15):
+    # An establishment needs a district: a rulebook without districts gets none unless it must.
+    if act.beneficiary or (ctx.codes.get("district") and draw.chance(15)):
         establishment = _establishment(ctx, draw, flag)
         app["establishment"] = establishment
     if not act.beneficiary or draw.chance(40):
         applicant: dict[str, Any] = {"kind": draw.choice(list(act.applicants)) if draw.chance(85)
                                      else ctx.code(draw, "applicant_kind")}
-        if "applicant.district" in requires or draw.chance(25):
+        if "applicant.district" in requires or (ctx.codes.get("district") and draw.chance(25)):
             applicant["district"] = ctx.code(draw, "district")
         if draw.chance(30):
             applicant["name"] = draw.choice(_NAMES)
