@@ -84,8 +84,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except UsageProblem as err:
+        if getattr(args, "debug", False):
+            raise
         return fail(str(err))
     except ApplicationError as err:
+        if getattr(args, "debug", False):
+            raise
         hint = ("Fix the fields named above and run again; `kcrules schema` lists every field and "
                 "`kcrules rules show ACTIVITY` what an activity needs.")
         return fail(f"{err}\n{hint}")
