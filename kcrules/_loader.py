@@ -496,15 +496,16 @@ class _Builder:
             return False
         return True
 
-    def claim(self, kind: str, rule: str, existing: dict[str, Any], body: dict[str, Any], f: _File,
+    def claim(self, kind: str, rule: str, origin: str | None, body: dict[str, Any], f: _File,
               section: str, rb_id: str) -> bool:
-        """Decide whether a definition may be added; an override must say what it overrides."""
+        """Decide whether a definition may be added; an override must say what it overrides.
+
+        ``origin`` is the rulebook that already defines ``rule`` (None if none does).
+        """
         assert self.d is not None
         over = body.pop("overrides", None)
-        if rule in existing:
-            previous = existing[rule]
-            origin = getattr(previous, "origin", None)
-            if origin == rb_id or origin is None:
+        if origin is not None:
+            if origin == rb_id:
                 self.p.add(self.where(f, section, rule), f"duplicate {kind} id (defined twice in {rb_id})", rule)
                 return False
             if over != origin:
@@ -651,7 +652,7 @@ class _Builder:
         if not self.check_id(key, f, "parameters"):
             return
         body = dict(body)
-        if not self.claim("parameter", key, self.d.params, body, f, "parameters", rb_id):
+        if not self.claim("parameter", key, _origin(self.d.params, key), body, f, "parameters", rb_id):
             self.broken.add(f"params.{key}")
             return
         if not self.keys(body, ("label", "unit", "values", "description"), ("label", "unit", "values"),
@@ -715,8 +716,7 @@ class _Builder:
                                                          "groups", key):
             return
         body = dict(body)
-        if not self.claim("group", key, {k: _Origin(self.group_origin.get(k)) for k in self.d.groups},
-                          body, f, "groups", rb_id):
+        if not self.claim("group", key, self.group_origin.get(key), body, f, "groups", rb_id):
             return
         items = body["criteria"]
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
@@ -823,7 +823,7 @@ class _Builder:
         if activity is None:
             if not self.check_id(key, f, section):
                 return None
-            if not self.claim("criterion", key, d.criteria, body, f, section, rb_id):
+            if not self.claim("criterion", key, _origin(d.criteria, key), body, f, section, rb_id):
                 return None
         allowed = ("kind", "label", "cite", "condition", "applies_when", "explain", "assumption", "tier",
                    "order")
@@ -893,7 +893,7 @@ class _Builder:
         body = dict(body)
         if not self.check_id(key, f, "activities"):
             return
-        if not self.claim("activity", key, d.activities, body, f, "activities", rb_id):
+        if not self.claim("activity", key, _origin(d.activities, key), body, f, "activities", rb_id):
             return
         allowed = ("label", "cite", "applicants", "beneficiary", "criteria", "conditions", "requires", "support",
                    "target")
@@ -1028,9 +1028,9 @@ class _Builder:
             d.program = Program(start, until, body["budget"], self.cite(body["cite"], f, "program", "program"))
 
 
-@dataclass(frozen=True)
-class _Origin:
-    origin: str | None
+def _origin(existing: dict[str, Any], key: str) -> str | None:
+    """The rulebook that defined ``existing[key]``, if any."""
+    return existing[key].origin if key in existing else None
 
 
 def _tables(f: _File, section: str, problems: _Collector) -> list[tuple[str, dict[str, Any]]]:
