@@ -1,0 +1,1090 @@
+"""The annual plan: rank a call for proposals by the legal priority order and allocate a budget.
+
+Every year the Department of Industry and Trade receives more applications than
+its budget covers (QĐ 4892 §II.5 asks it to select beneficiaries better; TT
+46/2012 Điều 6 khoản 3 sets the order: priority areas a → d, then priority
+sectors, group b before group a; cleaner-production projects by effectiveness
+and urgency instead). :func:`plan` evaluates every application, ranks the
+eligible ones and allocates support down the ranking until the budget is spent,
+within the program targets still open and the per-establishment limits.
+
+The ranking order and the allocation policy are rulebook data: the ``[plan]``
+table of a rule file (``rules/hanoi-2016-2020/plan.toml``), checked here. Its
+format is in docs/planning.md. In short::
+
+    [plan]
+    cite = [ { source = "tt46", article = 6, clause = 3 } ]
+    policy = "skip"                 # skip | partial | stop: the application that does not fit
+    assumption = "…"                # what the policy assumes, when the law does not say
+
+    [[plan.queues]]                 # funded in this order; an application joins the first that matches
+    id = "priority"
+    label = { vi = "…", en = "…" }
+    cite = { source = "tt46", article = 6, clause = 3, point = "a" }
+    cleaner_production = false      # selectors (optional): cleaner_production, beneficiary, activities
+    order = ["priority_tiers", "application_date", "support_vnd", "id"]
+
+    [plan.targets]                  # the program targets still open bound the plan
+    bound = "count_max"             # count | count_max: which end of a range (80–100) bounds it
+    units = { "3.1-craft-training" = "project.classes" }   # what one application counts (default 1)
+    ignore = []                     # activities whose target does not bound the plan
+
+    [[plan.limits]]                 # per establishment and plan year
+    id = "overseas_fairs"
+    activities = ["3.4-overseas-fair"]
+    max = "overseas_fairs_max_per_year"                     # a parameter (count), never a literal
+    used = "project.overseas_fairs_supported_this_year"     # supports already given this year
+
+Ranking keys (``order``), lower first: ``priority_tiers`` (every tier of the
+rulebook's ``[priority]`` in order) or ``tier:ID`` (one tier),
+``effectiveness_rank`` (given by the official, 1 first; missing ranks last),
+``application_date``, ``support_vnd`` (the support the rulebook computes), and
+``id``, which must come last so the order is total. ``-application_date`` and
+``-support_vnd`` sort descending.
+
+The tier key is computed over the rulebook's whole set of priority criteria,
+not per activity as ``Decision.priority.rank_key`` is: an activity without
+priority criteria would otherwise rank first (its "worst" value is 1, the best
+of an activity that has four area criteria). Here every activity is compared on
+the same scale.
+
+Allocation, down the ranking: an application whose activity's target is full is
+passed over (``target``); one whose establishment reached a limit is passed over
+(``limit``); one that fits the remaining budget gets its full support; the first
+that does not fit is handled by the policy: ``skip`` passes over it and goes on,
+``stop`` funds nothing below it, ``partial`` gives it what remains and then
+stops. Money is whole đồng; a partial allocation is the remaining budget, a
+whole number of đồng, so it is already rounded down to the đồng.
+
+An establishment is identified by its name, compared without case, accents or
+extra spaces; an application whose establishment has no name is its own
+establishment (identified by the application id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import _i18n as i18n
+from ._loader import Cite, Definition, Param
+from ._schema import APPLICATION_FIELDS
+from ._text import fold, suggest
+from .errors import ApplicationError, EvaluationError, Problem, RuleFileError
+from .models import Application, Decision, RulebookInfo
+
+if TYPE_CHECKING:
+    from .rulebook import Rulebook
+
+__all__ = ["Plan", "PlanCriterion", "PlanEntry", "PlanStop", "ProgramProgress", "TargetProgress", "plan"]
+
+Policy = Literal["skip", "partial", "stop"]
+POLICIES = ("skip", "partial", "stop")
+Status = Literal["funded", "partial", "not_funded", "ineligible"]
+StopKind = Literal["budget", "stopped", "target", "limit", "ineligible"]
+
+ORDER_KEYS = ("priority_tiers", "effectiveness_rank", "application_date", "support_vnd", "id")
+_DESCENDING_OK = ("application_date", "support_vnd")
+_PLAN_KEYS = ("cite", "policy", "assumption", "queues", "targets", "limits")
+_QUEUE_KEYS = ("id", "label", "cite", "order", "activities", "cleaner_production", "beneficiary", "assumption")
+_TARGET_KEYS = ("bound", "units", "ignore", "assumption")
+_LIMIT_KEYS = ("id", "label", "cite", "activities", "max", "used")
+_CITE_KEYS = ("source", "article", "clause", "point", "section")
+_INPUT = "invalid plan input"
+
+
+# ---------------------------------------------------------------- the [plan] table, checked
+
+
+@dataclass(frozen=True)
+class _Queue:
+    id: str
+    label: dict[str, str]
+    cite: Cite
+    order: tuple[str, ...]
+    activities: tuple[str, ...] | None
+    cleaner_production: bool | None
+    beneficiary: bool | None
+    assumption: str | None
+
+
+@dataclass(frozen=True)
+class _Limit:
+    id: str
+    label: dict[str, str]
+    cite: Cite
+    activities: tuple[str, ...]
+    max: str
+    used: str | None
+
+
+@dataclass(frozen=True)
+class _Spec:
+    file: str
+    cites: tuple[Cite, ...]
+    policy: str
+    assumption: str | None
+    queues: tuple[_Queue, ...]
+    bound: str
+    units: dict[str, str]
+    ignore: tuple[str, ...]
+    targets_assumption: str | None
+    limits: tuple[_Limit, ...]
+
+
+class _Checker:
+    """Reads the raw ``[plan]`` table, collecting every problem with file and key."""
+
+    def __init__(self, d: Definition, file: str) -> None:
+        self.d = d
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, key: str, message: str, given: object = None, allowed: str | None = None,
+            suggestion: str | None = None) -> None:
+        self.problems.append(Problem(f"{self.file} [plan{'.' + key if key else ''}]", message, given, allowed,
+                                     suggestion))
+
+    def keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], required: tuple[str, ...],
+             where: str) -> None:
+        for k in table:
+            if k not in allowed:
+                self.add(f"{where}.{k}" if where else k, "unknown key", k, ", ".join(allowed), suggest(k, allowed))
+        for k in required:
+            if k not in table:
+                self.add(f"{where}.{k}" if where else k, "missing required key")
+
+    def label(self, value: Any, where: str) -> dict[str, str]:
+        if not isinstance(value, dict) or set(value) != {"vi", "en"} or not all(
+                isinstance(v, str) and v.strip() for v in value.values()):
+            self.add(where, "needs a Vietnamese and an English text", value, '{ vi = "…", en = "…" }')
+            return {"vi": where, "en": where}
+        return dict(value)
+
+    def cite(self, value: Any, where: str) -> Cite:
+        fallback = Cite("?", "?")
+        if not isinstance(value, dict):
+            self.add(where, "missing or malformed citation", value,
+                     '{ source = "…", article = …, clause = …, point = "…" } or { source, section }')
+            return fallback
+        bad = [k for k in value if k not in _CITE_KEYS]
+        for k in bad:
+            self.add(f"{where}.{k}", "unknown key", k, ", ".join(_CITE_KEYS), suggest(k, _CITE_KEYS))
+        src = value.get("source")
+        if src not in self.d.sources:
+            self.add(f"{where}.source", "unknown source document", src, ", ".join(sorted(self.d.sources)),
+                     suggest(str(src), self.d.sources))
+            return fallback
+        parts = {k: (str(value[k]) if k in value else None) for k in _CITE_KEYS[1:]}
+        if not any(parts.values()):
+            self.add(where, "a citation names an article or a section", value)
+        if bad:
+            return fallback
+        return Cite(src, self.d.sources[src].short, parts["article"], parts["clause"], parts["point"],
+                    parts["section"])
+
+    def text(self, value: Any, where: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.add(where, "must say in words what is assumed", value)
+            return None
+        return value.strip()
+
+    def activity_list(self, value: Any, where: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.add(where, "must be a list of activity ids", value, ", ".join(self.d.activities))
+            return ()
+        for v in value:
+            if v not in self.d.activities:
+                self.add(where, "unknown activity", v, ", ".join(self.d.activities), suggest(v, self.d.activities))
+        return tuple(value)
+
+    def field(self, value: Any, where: str) -> str | None:
+        ints = [k for k, (kind, *_rest) in APPLICATION_FIELDS.items() if kind == "int"]
+        if value not in ints:
+            self.add(where, "must be a whole-number field of an application", value, ", ".join(ints),
+                     suggest(str(value), ints))
+            return None
+        return str(value)
+
+    def boolean(self, value: Any, where: str) -> bool | None:
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.add(where, "must be true or false", value)
+            return None
+        return value
+
+
+def _check(d: Definition) -> _Spec:
+    """The checked ``[plan]`` of a rulebook; RuleFileError lists every problem at once."""
+    if d.plan is None:
+        raise RuleFileError([Problem(f"{d.id} [plan]", "this rulebook has no [plan] table: the ranking order "
+                                     "and the allocation policy are rulebook data",
+                                     allowed="a [plan] table in one of its rule files (see docs/planning.md)")])
+    file, raw = d.plan
+    c = _Checker(d, file)
+    if not isinstance(raw, dict):
+        raise RuleFileError([Problem(f"{file} [plan]", "must be a table", raw)])
+    c.keys(raw, _PLAN_KEYS, ("cite", "policy", "queues"), "")
+    cites_raw = raw.get("cite", [])
+    cites = tuple(c.cite(v, f"cite[{i}]") for i, v in enumerate(cites_raw)) if isinstance(cites_raw, list) \
+        else (c.cite(cites_raw, "cite"),)
+    policy = raw.get("policy", "skip")
+    if policy not in POLICIES:
+        c.add("policy", "unknown policy", policy, ", ".join(POLICIES), suggest(str(policy), POLICIES))
+    assumption = c.text(raw.get("assumption"), "assumption")
+    tier_ids = [t.id for t in d.tiers]
+    queues: list[_Queue] = []
+    raw_queues = raw.get("queues", [])
+    if not isinstance(raw_queues, list) or not raw_queues:
+        c.add("queues", "needs at least one [[plan.queues]] table", raw_queues if raw_queues else None)
+        raw_queues = []
+    seen: set[str] = set()
+    for i, q in enumerate(raw_queues):
+        w = f"queues[{i}]"
+        if not isinstance(q, dict):
+            c.add(w, "must be a table", q)
+            continue
+        c.keys(q, _QUEUE_KEYS, ("id", "label", "cite", "order"), w)
+        qid = q.get("id")
+        if not isinstance(qid, str) or not qid:
+            c.add(f"{w}.id", "must be a text id", qid)
+            qid = f"queue{i}"
+        elif qid in seen:
+            c.add(f"{w}.id", "duplicate queue id", qid)
+        seen.add(qid)
+        order = q.get("order", [])
+        if not isinstance(order, list) or not order or not all(isinstance(k, str) for k in order):
+            c.add(f"{w}.order", "must be a list of ranking keys", order, ", ".join(ORDER_KEYS))
+            order = ["id"]
+        allowed = [*ORDER_KEYS, *(f"tier:{t}" for t in tier_ids), *(f"-{k}" for k in _DESCENDING_OK)]
+        for k in order:
+            if k.startswith("tier:") and k[5:] not in tier_ids:
+                c.add(f"{w}.order", "unknown priority tier", k, ", ".join(tier_ids), suggest(k[5:], tier_ids))
+            elif not k.startswith("tier:") and k not in allowed:
+                c.add(f"{w}.order", "unknown ranking key", k, ", ".join(allowed), suggest(k, allowed))
+        if order[-1] != "id":
+            c.add(f"{w}.order", "must end with 'id', so that applications equal on every other key are "
+                  "ordered the same way every time", order[-1], suggestion="id")
+        if len(set(order)) != len(order):
+            c.add(f"{w}.order", "a ranking key is listed twice", order)
+        acts = c.activity_list(q["activities"], f"{w}.activities") if "activities" in q else None
+        queues.append(_Queue(qid, c.label(q.get("label"), f"{w}.label"), c.cite(q.get("cite"), f"{w}.cite"),
+                             tuple(order), acts, c.boolean(q.get("cleaner_production"), f"{w}.cleaner_production"),
+                             c.boolean(q.get("beneficiary"), f"{w}.beneficiary"),
+                             c.text(q.get("assumption"), f"{w}.assumption")))
+    # Every application must find a queue: check each (activity, cleaner production) pair.
+    if queues and not any(p.where.startswith(f"{file} [plan.queues") for p in c.problems):
+        uncovered = [f"{a}{' (cleaner production)' if cp else ''}" for a, act in d.activities.items()
+                     for cp in ((False, True) if act.beneficiary else (False,))
+                     if _queue_for(queues, a, act.beneficiary, cp) is None]
+        if uncovered:
+            c.add("queues", "some applications would belong to no queue: add a queue without selectors last",
+                  ", ".join(uncovered[:5]) + (" …" if len(uncovered) > 5 else ""))
+    targets = raw.get("targets", {})
+    if not isinstance(targets, dict):
+        c.add("targets", "must be a table", targets)
+        targets = {}
+    c.keys(targets, _TARGET_KEYS, (), "targets")
+    bound = targets.get("bound", "count_max")
+    if bound not in ("count", "count_max"):
+        c.add("targets.bound", "unknown bound", bound, "count, count_max", suggest(str(bound), ("count", "count_max")))
+    units_raw = targets.get("units", {})
+    units: dict[str, str] = {}
+    if not isinstance(units_raw, dict):
+        c.add("targets.units", "must be a table: activity = field", units_raw)
+    else:
+        for act_id, path in units_raw.items():
+            if act_id not in d.activities:
+                c.add(f"targets.units.{act_id}", "unknown activity", act_id, ", ".join(d.activities),
+                      suggest(act_id, d.activities))
+            elif d.activities[act_id].target is None:
+                c.add(f"targets.units.{act_id}", "this activity has no target to count against", act_id)
+            got = c.field(path, f"targets.units.{act_id}")
+            if got:
+                units[act_id] = got
+    ignore = c.activity_list(targets.get("ignore", []), "targets.ignore")
+    limits: list[_Limit] = []
+    raw_limits = raw.get("limits", [])
+    if not isinstance(raw_limits, list):
+        c.add("limits", "must be a list of [[plan.limits]] tables", raw_limits)
+        raw_limits = []
+    for i, lim in enumerate(raw_limits):
+        w = f"limits[{i}]"
+        if not isinstance(lim, dict):
+            c.add(w, "must be a table", lim)
+            continue
+        c.keys(lim, _LIMIT_KEYS, ("id", "label", "cite", "activities", "max"), w)
+        pid = lim.get("max")
+        param = d.params.get(pid) if isinstance(pid, str) else None
+        if param is None:
+            c.add(f"{w}.max", "must name a parameter (a number in a rule file is a cited parameter, never a "
+                  "literal)", pid, suggestion=suggest(str(pid), d.params))
+        elif param.unit != "count":
+            c.add(f"{w}.max", f"parameter {pid!r} is in {param.unit}, not count", pid)
+        used = c.field(lim["used"], f"{w}.used") if "used" in lim else None
+        limits.append(_Limit(str(lim.get("id", f"limit{i}")), c.label(lim.get("label"), f"{w}.label"),
+                             c.cite(lim.get("cite"), f"{w}.cite"),
+                             c.activity_list(lim.get("activities", []), f"{w}.activities"), str(pid), used))
+    if len({lim.id for lim in limits}) != len(limits):
+        c.add("limits", "duplicate limit id", [lim.id for lim in limits])
+    if c.problems:
+        raise RuleFileError(c.problems)
+    return _Spec(file, cites, str(policy), assumption, tuple(queues), str(bound), units, ignore,
+                 c.text(targets.get("assumption"), "targets.assumption"), tuple(limits))
+
+
+def _queue_for(queues: Iterable[_Queue], activity: str, beneficiary: bool, cleaner: bool) -> _Queue | None:
+    for q in queues:
+        if q.activities is not None and activity not in q.activities:
+            continue
+        if q.cleaner_production is not None and q.cleaner_production != cleaner:
+            continue
+        if q.beneficiary is not None and q.beneficiary != beneficiary:
+            continue
+        return q
+    return None
+
+
+_SPECS: dict[tuple[int, str], tuple[Definition, _Spec]] = {}
+
+
+def _spec_of(d: Definition) -> _Spec:
+    key = (id(d), d.version)
+    hit = _SPECS.get(key)
+    if hit is None or hit[0] is not d:
+        hit = (d, _check(d))
+        if len(_SPECS) > 16:
+            _SPECS.clear()
+        _SPECS[key] = hit
+    return hit[1]
+
+
+# ---------------------------------------------------------------- the result
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlanCriterion(_Output):
+    """A priority criterion (or the official's rank) that placed an application."""
+
+    criterion: str
+    tier: str
+    label: str
+    citation: str
+
+
+class PlanStop(_Output):
+    """What kept an application from (full) funding: the budget, a target, a limit, or eligibility."""
+
+    kind: StopKind
+    ref: str | None = Field(None, description="The activity (target), limit id, or the application that stopped "
+                                              "the plan (stopped).")
+    citation: str | None = None
+    text: str
+
+
+class PlanEntry(_Output):
+    """One application in the plan: its rank, its allocation and why."""
+
+    application_id: str
+    activity: str
+    establishment: str | None = Field(description="The establishment's name (its identity for the limits).")
+    eligible: bool
+    queue: str | None = Field(description="The queue it was ranked in; None when not eligible.")
+    rank: int | None = Field(description="1 = funded first; None when not eligible.")
+    rank_key: tuple[int | str, ...] = Field(description="The sort key, lower first: queue, the keys of its "
+                                                        "order, application id.")
+    support_vnd: int = Field(description="The support the rulebook computes for it, whole đồng.")
+    allocated_vnd: int = Field(description="What the plan allocates, whole đồng.")
+    units: int = Field(description="What it counts towards its activity's target.")
+    status: Status
+    placed_by: tuple[PlanCriterion, ...]
+    stopped_by: PlanStop | None
+    why: str
+    assumptions: tuple[str, ...] = Field(description="Values and rules not confirmed as Hanoi law that its rank "
+                                                     "or amount used (parameter ids, plan assumptions).")
+
+
+class TargetProgress(_Output):
+    """One activity's target of the program: achieved so far, in this plan, and the percentages."""
+
+    activity: str
+    label: str
+    unit: str
+    target: int | None
+    target_max: int | None
+    citation: str
+    provenance: str
+    achieved_count: int
+    achieved_vnd: int
+    planned_count: int
+    planned_vnd: int
+    open_for_plan: int | None = Field(description="Units this plan could fund; None when unbounded.")
+    percent_achieved: str | None = Field(description="Achieved before this plan, % of the target (decimal text).")
+    percent_after_plan: str | None
+    text: str
+
+
+class ProgramProgress(_Output):
+    """Spending against the program's budget (QĐ 4892 §II.4)."""
+
+    program_budget_vnd: int | None
+    citation: str | None
+    achieved_vnd: int
+    planned_vnd: int
+    percent_achieved: str | None
+    percent_after_plan: str | None
+    text: str
+
+
+class Plan(_Output):
+    """The annual plan: every application ranked, allocated and explained."""
+
+    rulebook: RulebookInfo
+    year: int
+    lang: Literal["vi", "en"]
+    policy: Policy
+    budget_vnd: int
+    allocated_vnd: int
+    remaining_vnd: int
+    applications: int
+    eligible: int
+    funded: int
+    ranking: tuple[str, ...] = Field(description="The ranking order and the policy, as sentences with citations.")
+    entries: tuple[PlanEntry, ...] = Field(description="In rank order; ineligible applications last, by id.")
+    targets: tuple[TargetProgress, ...]
+    program: ProgramProgress
+    assumptions: tuple[str, ...]
+    summary: str
+
+
+# ---------------------------------------------------------------- wording
+
+_MSG: dict[str, dict[str, str]] = {
+    "funded": {"vi": "Hạng {rank} ({queue}){placed}. Được bố trí {amount}.",
+               "en": "Rank {rank} ({queue}){placed}. Allocated {amount}."},
+    "partial": {"vi": "Hạng {rank} ({queue}){placed}. Ngân sách chỉ còn {amount}: được bố trí một phần {amount} "
+                      "trên {need} (số tiền còn lại, tính bằng đồng); các hồ sơ xếp sau không được xét.",
+                "en": "Rank {rank} ({queue}){placed}. Only {amount} of the budget was left: a partial allocation of "
+                      "{amount} of {need} (the whole đồng that remained); applications ranked below are not "
+                      "considered."},
+    "budget_skip": {"vi": "Hạng {rank} ({queue}){placed}. Không đủ ngân sách: cần {need}, còn {left}; "
+                          "xét tiếp hồ sơ sau (chính sách: bỏ qua).",
+                    "en": "Rank {rank} ({queue}){placed}. Not enough budget: needs {need}, {left} left; the next "
+                          "application is considered (policy: skip)."},
+    "budget_stop": {"vi": "Hạng {rank} ({queue}){placed}. Không đủ ngân sách: cần {need}, còn {left}; "
+                          "dừng xét các hồ sơ xếp sau (chính sách: {policy}).",
+                    "en": "Rank {rank} ({queue}){placed}. Not enough budget: needs {need}, {left} left; "
+                          "applications ranked below are not considered (policy: {policy})."},
+    "stopped": {"vi": "Hạng {rank} ({queue}){placed}. Không được xét: hồ sơ {by} xếp hạng {by_rank} đã không đủ "
+                      "ngân sách và kế hoạch dừng ở đó (chính sách: {policy}).",
+                "en": "Rank {rank} ({queue}){placed}. Not considered: application {by} at rank {by_rank} did not fit "
+                      "the budget and the plan stops there (policy: {policy})."},
+    "target": {"vi": "Hạng {rank} ({queue}){placed}. Chỉ tiêu {activity} đã đủ: còn {open} {unit} cho kế hoạch "
+                     "này, đã bố trí {planned}, hồ sơ cần {units} ({cite}).",
+               "en": "Rank {rank} ({queue}){placed}. The target of {activity} is reached: {open} {unit} open for this "
+                     "plan, {planned} already allocated, this application needs {units} ({cite})."},
+    "limit": {"vi": "Hạng {rank} ({queue}){placed}. {label}: cơ sở đã được hỗ trợ {used} lần trong năm "
+                    "(kể cả kế hoạch này), tối đa {max} ({cite}).",
+              "en": "Rank {rank} ({queue}){placed}. {label}: the establishment already has {used} this year "
+                    "(this plan included), at most {max} ({cite})."},
+    "ineligible": {"vi": "Không đủ điều kiện: {failed}.", "en": "Not eligible: {failed}."},
+    "placed": {"vi": ", xếp theo: {items}", "en": ", placed by: {items}"},
+    "placed_none": {"vi": ", không thuộc diện ưu tiên nào", "en": ", no priority criterion met"},
+    "effectiveness": {"vi": "Thứ tự hiệu quả, cấp thiết {rank} (do cơ quan quản lý chương trình xác định)",
+                      "en": "Effectiveness and urgency rank {rank} (set by the program's managing body)"},
+    "no_effectiveness": {"vi": "Chưa có thứ tự hiệu quả, cấp thiết: xếp sau các hồ sơ đã có",
+                         "en": "No effectiveness and urgency rank given: ranked after those that have one"},
+    "key_tiers": {"vi": "theo các bậc ưu tiên của sách luật ({tiers})",
+                  "en": "by the rulebook's priority tiers ({tiers})"},
+    "key_tier": {"vi": "theo bậc ưu tiên {tier}", "en": "by the priority tier {tier}"},
+    "key_effectiveness_rank": {"vi": "theo thứ tự hiệu quả, cấp thiết do cơ quan quản lý chương trình xác định "
+                                     "(1 trước; hồ sơ chưa có xếp sau)",
+                               "en": "by the effectiveness and urgency rank set by the program's managing body "
+                                     "(1 first; applications without one last)"},
+    "key_application_date": {"vi": "hồ sơ nộp trước xếp trước", "en": "earlier application first"},
+    "key_-application_date": {"vi": "hồ sơ nộp sau xếp trước", "en": "later application first"},
+    "key_support_vnd": {"vi": "mức hỗ trợ nhỏ hơn xếp trước", "en": "smaller support first"},
+    "key_-support_vnd": {"vi": "mức hỗ trợ lớn hơn xếp trước", "en": "larger support first"},
+    "key_id": {"vi": "mã hồ sơ (thứ tự chữ)", "en": "application id (text order)"},
+    "queue_line": {"vi": "{n}. {label} ({cite}): {keys}.", "en": "{n}. {label} ({cite}): {keys}."},
+    "policy_skip": {"vi": "Hồ sơ không đủ ngân sách còn lại bị bỏ qua, xét tiếp hồ sơ sau (chính sách: bỏ qua).",
+                    "en": "An application that does not fit the remaining budget is passed over and the next is "
+                          "considered (policy: skip)."},
+    "policy_stop": {"vi": "Kế hoạch dừng ở hồ sơ đầu tiên không đủ ngân sách còn lại (chính sách: dừng).",
+                    "en": "The plan stops at the first application that does not fit the remaining budget "
+                          "(policy: stop)."},
+    "policy_partial": {"vi": "Hồ sơ đầu tiên không đủ ngân sách được bố trí phần còn lại (tính bằng đồng) và kế "
+                             "hoạch dừng ở đó (chính sách: một phần).",
+                       "en": "The first application that does not fit gets what remains (whole đồng) and the plan "
+                             "stops there (policy: partial)."},
+    "targets_line": {"vi": "Chỉ tiêu còn lại của Chương trình và giới hạn theo từng cơ sở được tôn trọng: hồ sơ vượt "
+                           "chỉ tiêu hoặc giới hạn được bỏ qua.",
+                     "en": "The program targets still open and the per-establishment limits are respected: an "
+                           "application beyond a target or a limit is passed over."},
+    "target_text": {"vi": "{label}: đã thực hiện {done}/{target} {unit}, đạt {pct} kế hoạch; sau kế hoạch năm "
+                          "{year}: {after}/{target}, đạt {pct_after} kế hoạch ({cite})",
+                    "en": "{label}: {done} of {target} {unit} achieved, {pct} of the target; after the {year} plan: "
+                          "{after} of {target}, {pct_after} of the target ({cite})"},
+    "budget_text": {"vi": "Kinh phí: đã sử dụng {done}, đạt {pct} kế hoạch ({total}, {cite}); sau kế hoạch năm "
+                          "{year}: {after}, đạt {pct_after} kế hoạch",
+                    "en": "Budget: {done} spent, {pct} of the plan ({total}, {cite}); after the {year} plan: "
+                          "{after}, {pct_after} of the plan"},
+    "budget_text_none": {"vi": "Kinh phí: đã sử dụng {done}; sau kế hoạch năm {year}: {after}",
+                         "en": "Budget: {done} spent; after the {year} plan: {after}"},
+    "summary": {"vi": "Kế hoạch năm {year}: {funded}/{eligible} hồ sơ đủ điều kiện được bố trí {allocated} trên "
+                      "ngân sách {budget} (còn {left}); {ineligible} hồ sơ không đủ điều kiện.",
+                "en": "{year} plan: {funded} of {eligible} eligible applications allocated {allocated} of a "
+                      "{budget} budget ({left} left); {ineligible} applications not eligible."},
+}
+_POLICY_WORD = {"vi": {"skip": "bỏ qua", "stop": "dừng", "partial": "một phần"},
+                "en": {"skip": "skip", "stop": "stop", "partial": "partial"}}
+
+
+def _m(key: str, lang: str, **values: object) -> str:
+    return _MSG[key][lang].format(**values)
+
+
+def _money(amount: int, lang: str, cache: dict[tuple[int, str], str] = {}) -> str:  # noqa: B006 (a memo)
+    text = cache.get((amount, lang))
+    if text is None:
+        if len(cache) > 50_000:
+            cache.clear()
+        text = cache[(amount, lang)] = i18n.money(amount, lang)
+    return text
+
+
+def _percent(part: int, whole: int | None) -> Decimal | None:
+    """part / whole in percent, to at most two decimals as the program's review tables write it."""
+    if not whole:
+        return None
+    value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return value.normalize() if value != value.to_integral() else value.quantize(Decimal(1))
+
+
+def _percent_text(value: Decimal | None, lang: str) -> str:
+    """'71,2%' in Vietnamese (QĐ 4892 §I: "đạt 71,2% kế hoạch"), '71.2%' in English."""
+    if value is None:
+        return "—"
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="#,##0.##", locale=i18n.LOCALES[lang]) + "%"
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass(slots=True)
+class _Candidate:
+    index: int
+    app_id: str
+    activity: str
+    establishment: str  # folded identity
+    amount: int
+    units: int
+    limits: tuple[tuple[int, int, int], ...]  # (limit index, max, used before this plan)
+    key: tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class _Outcome:
+    status: str  # funded | partial | budget | stopped | target | limit
+    allocated: int
+    left: int = 0  # budget left when it was considered
+    ref: int = -1  # limit index, or the position of the application that stopped the plan
+    used: int = 0  # limit: supports counted; target: units already allocated
+
+
+def _allocate(ranked: list[_Candidate], budget: int, policy: str,
+              open_units: Mapping[str, int]) -> list[_Outcome]:
+    """Walk the ranking once: targets, then limits, then the budget and the policy.
+
+    ``open_units`` holds, per activity whose target bounds the plan, the units
+    this plan may still fund; activities not in it are unbounded.
+    """
+    remaining = budget
+    used_units: dict[str, int] = {}
+    used_limits: dict[tuple[int, str], int] = {}
+    stopped_by = -1
+    out: list[_Outcome] = []
+    for pos, c in enumerate(ranked):
+        if stopped_by >= 0:
+            out.append(_Outcome("stopped", 0, remaining, stopped_by))
+            continue
+        if c.activity in open_units:
+            done = used_units.get(c.activity, 0)
+            if done + c.units > open_units[c.activity]:
+                out.append(_Outcome("target", 0, remaining, used=done))
+                continue
+        blocked = None
+        for li, mx, before in c.limits:
+            count = before + used_limits.get((li, c.establishment), 0)
+            if count >= mx:
+                blocked = _Outcome("limit", 0, remaining, li, count)
+                break
+        if blocked is not None:
+            out.append(blocked)
+            continue
+        if c.amount <= remaining:
+            outcome = _Outcome("funded", c.amount, remaining)
+        elif policy == "partial" and remaining > 0:
+            outcome = _Outcome("partial", remaining, remaining)
+            stopped_by = pos
+        else:
+            out.append(_Outcome("budget", 0, remaining))
+            if policy != "skip":
+                stopped_by = pos
+            continue
+        remaining -= outcome.allocated
+        if c.activity in open_units:
+            used_units[c.activity] = used_units.get(c.activity, 0) + c.units
+        for li, _mx, _before in c.limits:
+            used_limits[(li, c.establishment)] = used_limits.get((li, c.establishment), 0) + 1
+        out.append(outcome)
+    return out
+
+
+def _get(data: Any, path: str) -> Any:
+    obj = data
+    for part in path.split("."):
+        obj = obj.get(part) if isinstance(obj, Mapping) else getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _tier_scale(d: Definition) -> list[tuple[str, str, dict[str, int], int]]:
+    """Per tier: (id, mode, order of each of its criteria, worst value), over the whole rulebook."""
+    out = []
+    for t in d.tiers:
+        members = {c.id: c.order for c in d.criteria.values() if c.kind == "priority" and c.tier == t.id}
+        out.append((t.id, t.mode, members, max(members.values(), default=0) + 1))
+    return out
+
+
+def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budget: int, year: int,
+         policy: Policy | None = None, achieved: Mapping[str, Mapping[str, int]] | None = None,
+         targets: Mapping[str, int] | None = None, effectiveness: Mapping[str, int] | None = None,
+         rulebook: Rulebook | str | Path | None = None, lang: Literal["vi", "en"] = "vi",
+         engine: Literal["durable", "native"] | None = None) -> Plan:
+    """Rank a call for proposals by the rulebook's priority order and allocate ``budget`` (whole đồng).
+
+    - ``applications``: dicts, JSON texts or :class:`kcrules.Application`; each needs a unique ``id``.
+    - ``year``: the plan year (within the program); per-establishment limits count within it.
+    - ``policy``: for the application that does not fit the remaining budget: ``skip``, ``partial``
+      or ``stop``; default: the rulebook's ``[plan] policy``.
+    - ``achieved``: what the program achieved before this plan, per activity:
+      ``{"3.3-machinery": {"count": 12, "amount_vnd": 2_400_000_000}}``; the targets still open are
+      the program targets minus these counts, and the progress report uses them.
+    - ``targets``: per activity, the units this plan may fund (overrides what the program's target
+      leaves open), e.g. the year's own quota.
+    - ``effectiveness``: application id -> the official's effectiveness and urgency rank (1 first),
+      for the queues ordered by ``effectiveness_rank`` (cleaner production, TT 46/2012 Điều 6.3.b).
+
+    Raises ApplicationError listing every bad application or argument, RuleFileError when the
+    rulebook's ``[plan]`` table is malformed.
+    """
+    from .rulebook import Rulebook, load_rulebook
+
+    rb = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
+    d = rb.definition
+    spec = _spec_of(d)
+    if lang not in ("vi", "en"):
+        raise ValueError(f"lang must be 'vi' or 'en', not {lang!r}")
+    problems: list[Problem] = []
+    policy = policy if policy is not None else spec.policy  # type: ignore[assignment]
+    if policy not in POLICIES:
+        problems.append(Problem("policy", "unknown policy", policy, ", ".join(POLICIES),
+                                suggest(str(policy), POLICIES)))
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
+        problems.append(Problem("budget", "must be a whole number of đồng, 0 or more", budget,
+                                "e.g. 32_000_000_000"))
+    if d.program is not None:
+        first, last = d.program.start.year, (d.program.until - dt.timedelta(days=1)).year
+    else:
+        first, last = 1900, 9999
+    if isinstance(year, bool) or not isinstance(year, int) or not first <= year <= last:
+        problems.append(Problem("year", "must be a year of the program", year, f"{first}–{last}"))
+    achieved_n = _check_achieved(d, achieved, problems)
+    override = _check_counts(d, targets, "targets", problems)
+    items, ids = _read_applications(applications, problems)
+    eff = _check_effectiveness(effectiveness, ids, problems)
+    if problems:
+        raise ApplicationError(problems, _INPUT)
+    decisions = _evaluate(rb, items, lang, engine)
+
+    scale = _tier_scale(d)
+    limit_params: list[Param] = [d.params[lim.max] for lim in spec.limits]
+    limits_of: dict[str, list[int]] = {}
+    for li, lim in enumerate(spec.limits):
+        for a in lim.activities:
+            limits_of.setdefault(a, []).append(li)
+    candidates: list[_Candidate] = []
+    info: dict[int, tuple[_Queue | None, tuple[PlanCriterion, ...], str | None]] = {}
+    for index, (item, dec) in enumerate(zip(items, decisions)):
+        name = _get(item, "establishment.name")
+        if not dec.eligible:
+            info[index] = (None, (), name)
+            continue
+        act = d.activities[dec.activity]
+        cleaner = bool(_get(item, "establishment.applies_cleaner_production"))
+        queue = _queue_for(spec.queues, act.id, act.beneficiary, cleaner)
+        assert queue is not None  # coverage is checked with the [plan] table
+        qi = spec.queues.index(queue)
+        key: list[Any] = [qi]
+        placed: list[PlanCriterion] = []
+        met = set(dec.priority.criteria_met)
+        for k in queue.order:
+            if k in ("priority_tiers",) or k.startswith("tier:"):
+                for tid, mode, members, worst in scale:
+                    if k != "priority_tiers" and k[5:] != tid:
+                        continue
+                    hits = sorted((members[c], c) for c in met if c in members)
+                    if mode == "first_met":
+                        key.append(hits[0][0] if hits else worst)
+                        decisive = [c for o, c in hits if o == hits[0][0]] if hits else []
+                    else:
+                        key.append(-len(hits))
+                        decisive = [c for _o, c in hits]
+                    placed += [_criterion(d, c, tid, lang) for c in decisive]
+            elif k == "effectiveness_rank":
+                rank = eff.get(dec.application_id or "")
+                key += [0, rank] if rank is not None else [1, 0]
+                placed.append(PlanCriterion(
+                    criterion="effectiveness_rank", tier=queue.id,
+                    label=_m("effectiveness", lang, rank=rank) if rank is not None
+                    else _m("no_effectiveness", lang), citation=queue.cite.text(lang)))
+            elif k.lstrip("-") == "application_date":
+                key.append(dec.law_date.toordinal() * (-1 if k.startswith("-") else 1))
+            elif k.lstrip("-") == "support_vnd":
+                key.append(dec.support.amount_vnd * (-1 if k.startswith("-") else 1))
+            else:  # "id", last
+                key.append(dec.application_id)
+        units = 1
+        if act.id in spec.units:
+            value = _get(item, spec.units[act.id])
+            units = value if isinstance(value, int) else 1
+        lims = []
+        for li in limits_of.get(act.id, ()):
+            pv = limit_params[li].at(dec.law_date)
+            if pv is None:
+                lim = spec.limits[li]
+                raise EvaluationError(f"plan.limits.{lim.id}", lim.cite.text(),
+                                      f"parameter {lim.max} has no value on {dec.law_date.isoformat()}")
+            before = _get(item, spec.limits[li].used) if spec.limits[li].used else 0
+            lims.append((li, int(pv.value), before if isinstance(before, int) else 0))
+        ident = fold(name) if isinstance(name, str) and name.strip() else f"#application:{dec.application_id}"
+        candidates.append(_Candidate(index, dec.application_id or "", act.id, ident, dec.support.amount_vnd,
+                                     units, tuple(lims), tuple(key)))
+        info[index] = (queue, tuple(placed), name)
+    candidates.sort(key=lambda c: c.key)
+    open_units = _open_units(d, spec, achieved_n, override)
+    outcomes = _allocate(candidates, budget, policy, open_units)
+
+    entries: list[PlanEntry] = []
+    planned: dict[str, list[int]] = {}
+    pw = _POLICY_WORD[lang][policy]
+    queue_assumptions = {q.id: tuple(a for a in (q.assumption,) if a) for q in spec.queues}
+    for pos, (c, o) in enumerate(zip(candidates, outcomes)):
+        dec = decisions[c.index]
+        queue, placed, name = info[c.index]
+        assert queue is not None
+        rank = pos + 1
+        items_text = "; ".join(f"{p.label} ({p.citation})" for p in placed)
+        placed_text = _m("placed", lang, items=items_text) if placed else _m("placed_none", lang)
+        common = {"rank": rank, "queue": queue.label[lang], "placed": placed_text}
+        stop: PlanStop | None = None
+        if o.status == "funded":
+            why = _m("funded", lang, amount=_money(o.allocated, lang), **common)
+            status = "funded"
+        elif o.status == "partial":
+            why = _m("partial", lang, amount=_money(o.allocated, lang), need=_money(c.amount, lang), **common)
+            stop = PlanStop(kind="budget", text=why)
+            status = "partial"
+        elif o.status == "budget":
+            why = _m("budget_skip" if policy == "skip" else "budget_stop", lang, need=_money(c.amount, lang),
+                     left=_money(o.left, lang), policy=pw, **common)
+            stop = PlanStop(kind="budget", text=why)
+            status = "not_funded"
+        elif o.status == "stopped":
+            by = candidates[o.ref]
+            why = _m("stopped", lang, by=by.app_id, by_rank=o.ref + 1, policy=pw, **common)
+            stop = PlanStop(kind="stopped", ref=by.app_id, text=why)
+            status = "not_funded"
+        elif o.status == "target":
+            act = d.activities[c.activity]
+            assert act.target is not None
+            cite = act.target.cite.text(lang)
+            why = _m("target", lang, activity=act.label[lang], open=open_units[c.activity],
+                     unit=act.target.unit[lang], planned=o.used, units=c.units, cite=cite, **common)
+            stop = PlanStop(kind="target", ref=c.activity, citation=cite, text=why)
+            status = "not_funded"
+        else:  # limit
+            lim = spec.limits[o.ref]
+            cite = lim.cite.text(lang)
+            mx = next(m for li, m, _b in c.limits if li == o.ref)
+            why = _m("limit", lang, label=lim.label[lang], used=o.used, max=mx, cite=cite, **common)
+            stop = PlanStop(kind="limit", ref=lim.id, citation=cite, text=why)
+            status = "not_funded"
+        if o.allocated or status == "funded":
+            counts = planned.setdefault(c.activity, [0, 0])
+            counts[0] += c.units
+            counts[1] += o.allocated
+        assumptions = tuple(w.parameter for w in dec.warnings) + queue_assumptions[queue.id]
+        entries.append(PlanEntry(
+            application_id=c.app_id, activity=c.activity, establishment=name, eligible=True, queue=queue.id,
+            rank=rank, rank_key=c.key, support_vnd=c.amount, allocated_vnd=o.allocated, units=c.units,
+            status=status, placed_by=placed, stopped_by=stop, why=why, assumptions=assumptions))  # type: ignore[arg-type]
+    ineligible = sorted((i for i, dec in enumerate(decisions) if not dec.eligible),
+                        key=lambda i: decisions[i].application_id or "")
+    for i in ineligible:
+        dec = decisions[i]
+        failed = [r.criterion for r in dec.reasons if r.kind == "eligibility" and r.outcome == "not_met"]
+        labels = "; ".join(f"{_label(rb, dec.activity, f, lang)}" for f in failed) or "—"
+        why = _m("ineligible", lang, failed=labels)
+        entries.append(PlanEntry(
+            application_id=dec.application_id or "", activity=dec.activity, establishment=info[i][2],
+            eligible=False, queue=None, rank=None, rank_key=(), support_vnd=0, allocated_vnd=0, units=0,
+            status="ineligible", placed_by=(), stopped_by=PlanStop(kind="ineligible", ref=None, text=why), why=why,
+            assumptions=tuple(w.parameter for w in dec.warnings)))
+    allocated = sum(o.allocated for o in outcomes)
+    funded = sum(1 for o in outcomes if o.status in ("funded", "partial"))
+    progress = _progress(d, spec, achieved_n, planned, open_units, year, lang)
+    program = _program_progress(d, achieved_n, allocated, year, lang)
+    assumptions = tuple(a for a in (spec.assumption, spec.targets_assumption,
+                                    *(q.assumption for q in spec.queues)) if a)
+    summary = _m("summary", lang, year=year, funded=funded, eligible=len(candidates),
+                 allocated=_money(allocated, lang), budget=_money(budget, lang),
+                 left=_money(budget - allocated, lang), ineligible=len(ineligible))
+    return Plan(
+        rulebook=rb.info(lang), year=year, lang=lang, policy=policy, budget_vnd=budget, allocated_vnd=allocated,
+        remaining_vnd=budget - allocated, applications=len(items), eligible=len(candidates), funded=funded,
+        ranking=_ranking_text(d, spec, policy, lang), entries=tuple(entries), targets=progress, program=program,
+        assumptions=assumptions, summary=summary)
+
+
+def _criterion(d: Definition, cid: str, tier: str, lang: str) -> PlanCriterion:
+    c = d.criteria[cid]
+    return PlanCriterion(criterion=cid, tier=tier, label=c.label[lang], citation=c.cite.text(lang))
+
+
+def _label(rb: Rulebook, activity: str, cid: str, lang: str) -> str:
+    c = rb.definition.criteria.get(cid)
+    if c is None:
+        c = next((x for x in rb.criteria_of(activity) if x.id == cid), None)
+    return c.label[lang] if c is not None else cid
+
+
+def _read_applications(applications: Iterable[Any], problems: list[Problem]) -> tuple[list[Any], list[str]]:
+    """Decode JSON texts once and check that every application has a unique id."""
+    items: list[Any] = []
+    ids: list[str] = []
+    first_at: dict[str, int] = {}
+    for i, raw in enumerate(applications):
+        if isinstance(raw, (str, bytes)):
+            try:
+                raw = json.loads(raw)
+            except json.JSONDecodeError as err:
+                problems.append(Problem(f"applications[{i}]", f"not valid JSON: {err.msg}"))
+                raw = {}
+        app_id = _get(raw, "id") if isinstance(raw, (Mapping, Application)) else None
+        if not isinstance(app_id, str) or not app_id.strip():
+            problems.append(Problem(f"applications[{i}].id", "every application of a plan needs an id: it names "
+                                    "the application in the ranking and keeps the plan independent of input order",
+                                    app_id, "a unique text"))
+            app_id = f"#{i}"
+        app_id = app_id.strip()
+        if app_id in first_at:
+            problems.append(Problem(f"applications[{i}].id", f"duplicate id (also applications[{first_at[app_id]}])",
+                                    app_id, "a unique text"))
+        first_at.setdefault(app_id, i)
+        items.append(raw)
+        ids.append(app_id)
+    return items, ids
+
+
+def _evaluate(rb: Rulebook, items: list[Any], lang: str, engine: str | None) -> list[Decision]:
+    """Every decision, without sentences (explain=False) for speed; every bad application at once."""
+    try:
+        return list(rb.evaluate_many(items, lang=lang, engine=engine, explain=False))  # type: ignore[arg-type]
+    except ApplicationError:
+        pass
+    problems: list[Problem] = []
+    for i, item in enumerate(items):
+        try:
+            rb.parse_application(item)
+        except ApplicationError as err:
+            name = _get(item, "id") if isinstance(item, Mapping) else None
+            label = f"applications[{i}]" + (f" ({name})" if isinstance(name, str) else "")
+            problems += [Problem(f"{label}.{p.where}", p.message, p.given, p.allowed, p.suggestion)
+                         for p in err.problems]
+    raise ApplicationError(problems)
+
+
+def _check_counts(d: Definition, data: Mapping[str, Any] | None, name: str,
+                  problems: list[Problem]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    if data is None:
+        return out
+    if not isinstance(data, Mapping):
+        problems.append(Problem(name, "must map activity ids to whole numbers", type(data).__name__))
+        return out
+    for act, value in data.items():
+        if act not in d.activities:
+            problems.append(Problem(f"{name}.{act}", "unknown activity", act, ", ".join(d.activities),
+                                    suggest(str(act), d.activities)))
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(Problem(f"{name}.{act}", "must be a whole number, 0 or more", value))
+        else:
+            out[act] = value
+    return out
+
+
+def _check_achieved(d: Definition, data: Mapping[str, Any] | None,
+                    problems: list[Problem]) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    if data is None:
+        return out
+    if not isinstance(data, Mapping):
+        problems.append(Problem("achieved", "must map activity ids to {count, amount_vnd}", type(data).__name__))
+        return out
+    for act, body in data.items():
+        where = f"achieved.{act}"
+        if act not in d.activities:
+            problems.append(Problem(where, "unknown activity", act, ", ".join(d.activities),
+                                    suggest(str(act), d.activities)))
+            continue
+        if not isinstance(body, Mapping):
+            problems.append(Problem(where, "must be { count = …, amount_vnd = … }", body))
+            continue
+        values = []
+        for k in body:
+            if k not in ("count", "amount_vnd"):
+                problems.append(Problem(f"{where}.{k}", "unknown key", k, "count, amount_vnd",
+                                        suggest(str(k), ("count", "amount_vnd"))))
+        for k in ("count", "amount_vnd"):
+            v = body.get(k, 0)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                problems.append(Problem(f"{where}.{k}", "must be a whole number, 0 or more", v))
+                v = 0
+            values.append(v)
+        out[act] = (values[0], values[1])
+    return out
+
+
+def _check_effectiveness(data: Mapping[str, Any] | None, ids: list[str], problems: list[Problem]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    if data is None:
+        return out
+    if not isinstance(data, Mapping):
+        problems.append(Problem("effectiveness", "must map application ids to ranks", type(data).__name__))
+        return out
+    known = set(ids)
+    for app_id, rank in data.items():
+        if app_id not in known:
+            problems.append(Problem(f"effectiveness.{app_id}", "no application has this id", app_id,
+                                    suggestion=suggest(str(app_id), known) if len(known) < 5000 else None))
+        elif isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+            problems.append(Problem(f"effectiveness.{app_id}", "a rank is a whole number, 1 first", rank))
+        else:
+            out[app_id] = rank
+    return out
+
+
+def _open_units(d: Definition, spec: _Spec, achieved: Mapping[str, tuple[int, int]],
+                override: Mapping[str, int]) -> dict[str, int]:
+    """Per activity whose target bounds the plan: the units still open (target minus achieved)."""
+    out: dict[str, int] = {}
+    for act in d.activities.values():
+        if act.id in override:
+            out[act.id] = override[act.id]
+            continue
+        t = act.target
+        if t is None or act.id in spec.ignore:
+            continue
+        bound = (t.count_max if spec.bound == "count_max" and t.count_max else t.count)
+        if bound is None:
+            continue
+        out[act.id] = max(0, bound - achieved.get(act.id, (0, 0))[0])
+    return out
+
+
+def _progress(d: Definition, spec: _Spec, achieved: Mapping[str, tuple[int, int]],
+              planned: Mapping[str, list[int]], open_units: Mapping[str, int], year: int,
+              lang: str) -> tuple[TargetProgress, ...]:
+    out = []
+    for act in d.activities.values():
+        t = act.target
+        if t is None:
+            continue
+        done, done_vnd = achieved.get(act.id, (0, 0))
+        now, now_vnd = planned.get(act.id, [0, 0])
+        pct, pct_after = _percent(done, t.count), _percent(done + now, t.count)
+        target_text = f"{t.count}–{t.count_max}" if t.count_max else str(t.count)
+        cite = t.cite.text(lang)
+        text = _m("target_text", lang, label=act.label[lang], done=done, target=target_text, unit=t.unit[lang],
+                  pct=_percent_text(pct, lang), year=year, after=done + now, pct_after=_percent_text(pct_after, lang),
+                  cite=cite)
+        out.append(TargetProgress(
+            activity=act.id, label=act.label[lang], unit=t.unit[lang], target=t.count, target_max=t.count_max,
+            citation=cite, provenance=t.provenance, achieved_count=done, achieved_vnd=done_vnd, planned_count=now,
+            planned_vnd=now_vnd, open_for_plan=open_units.get(act.id),
+            percent_achieved=str(pct) if pct is not None else None,
+            percent_after_plan=str(pct_after) if pct_after is not None else None, text=text))
+    return tuple(out)
+
+
+def _program_progress(d: Definition, achieved: Mapping[str, tuple[int, int]], allocated: int, year: int,
+                      lang: str) -> ProgramProgress:
+    done = sum(v[1] for v in achieved.values())
+    total: int | None = None
+    cite = None
+    if d.program is not None:
+        p = d.params.get(d.program.budget_param)
+        pv = p.at(dt.date(year, 1, 1)) if p is not None else None
+        if pv is not None:
+            total, cite = int(pv.value), pv.cite.text(lang)
+    pct, pct_after = _percent(done, total), _percent(done + allocated, total)
+    if total is not None:
+        text = _m("budget_text", lang, done=_money(done, lang), pct=_percent_text(pct, lang),
+                  total=_money(total, lang), cite=cite, year=year, after=_money(done + allocated, lang),
+                  pct_after=_percent_text(pct_after, lang))
+    else:
+        text = _m("budget_text_none", lang, done=_money(done, lang), year=year, after=_money(done + allocated, lang))
+    return ProgramProgress(program_budget_vnd=total, citation=cite, achieved_vnd=done, planned_vnd=allocated,
+                           percent_achieved=str(pct) if pct is not None else None,
+                           percent_after_plan=str(pct_after) if pct_after is not None else None, text=text)
+
+
+def _ranking_text(d: Definition, spec: _Spec, policy: str, lang: str) -> tuple[str, ...]:
+    lines = []
+    for n, q in enumerate(spec.queues, 1):
+        keys = []
+        for k in q.order:
+            if k == "priority_tiers":
+                keys.append(_m("key_tiers", lang, tiers=" → ".join(
+                    f"{t.label[lang]} ({t.cite.text(lang)})" for t in d.tiers)))
+            elif k.startswith("tier:"):
+                t = next(t for t in d.tiers if t.id == k[5:])
+                keys.append(_m("key_tier", lang, tier=f"{t.label[lang]} ({t.cite.text(lang)})"))
+            else:
+                keys.append(_m(f"key_{k}", lang))
+        lines.append(_m("queue_line", lang, n=n, label=q.label[lang], cite=q.cite.text(lang), keys="; ".join(keys)))
+    lines.append(_m(f"policy_{policy}", lang))
+    lines.append(_m("targets_line", lang))
+    cites = "; ".join(c.text(lang) for c in spec.cites)
+    if cites:
+        lines.append(cites)
+    return tuple(lines)
