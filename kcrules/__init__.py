@@ -44,6 +44,7 @@ __all__ = [
     "UnknownRulebookError",
     "__version__",
     "load_rulebook",
+    "plan",
 ]
 
 _LAZY = {
@@ -54,6 +55,7 @@ _LAZY = {
     "Project": "models",
     "Rulebook": "rulebook",
     "load_rulebook": "rulebook",
+    "plan": "_plan",
 }
 
 
@@ -89,4 +91,5 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .models import Applicant, Application, Decision, Establishment, Project
+    from ._plan import plan
     from .rulebook import Rulebook, load_rulebook
