@@ -70,6 +70,9 @@ class Rulebook:
         self._params_cache: dict[dt.date, dict[str, Any]] = {}
         # Memos of decision parts (see _decide); bounded by _CACHE_MAX.
         self._plans: dict[str, list[Any]] = {}
+        self._shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._bare_cache: dict[tuple[Any, ...], tuple[Reason, ...]] = {}
+        self._criteria_cache: dict[str, tuple[Criterion, ...]] = {}
         self._reason_cache: dict[tuple[Any, ...], Reason] = {}
         self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
         self._warning_cache: dict[tuple[Any, ...], tuple[Warning, ...]] = {}
@@ -124,9 +127,12 @@ class Rulebook:
 
     def criteria_of(self, activity: str) -> tuple[Criterion, ...]:
         """Every criterion an activity's decision checks, in order."""
-        act = self._activity(activity)
-        generated = [c for c in self._generated if c.id in ("program.period", f"{act.id}.applicant")]
-        return tuple(generated) + tuple(self._d.criteria[c] for c in act.criteria)
+        found = self._criteria_cache.get(activity)
+        if found is None:
+            act = self._activity(activity)
+            generated = [c for c in self._generated if c.id in ("program.period", f"{act.id}.applicant")]
+            found = self._criteria_cache[act.id] = tuple(generated) + tuple(self._d.criteria[c] for c in act.criteria)
+        return found
 
     def application_schema(self) -> dict[str, Any]:
         """The JSON Schema of an application, with this rulebook's codes listed per field."""
@@ -471,14 +477,69 @@ class Rulebook:
         # reads, which is the cache key. Formatting (babel) is the dominant
         # cost of an explained decision; see docs/performance.md.
         plan = self._plan(act, criteria)
+        vkey = (act.id, tuple(outcomes), *map(tuple, outcomes.values()))
+        shape = self._shapes.get(vkey)
+        if shape is None:
+            shape = self._shape(plan, outcomes, fact)
+            if len(self._shapes) >= _CACHE_MAX:
+                self._shapes.clear()
+            self._shapes[vkey] = shape
+        outs, failed, met, used, assumed, order = shape
+        used_params = dict.fromkeys(used)
+        rule_assumptions = list(assumed)
         cache = self._reason_cache
-        fmt: _Formatter | None = None
-        reasons: list[Reason] = []
-        used_params: dict[str, None] = {}
-        rule_assumptions: list[Criterion] = []
+        if explain:
+            fmt: _Formatter | None = None
+            reasons: list[Reason] = []
+            for (c, keys, _, _), outcome in zip(plan, outs):
+                key: tuple[Any, ...] = (c.id, outcome, lang, *[fact.get(k) for k in keys])
+                reason = cache.get(key)
+                if reason is None:
+                    if fmt is None:
+                        fmt = _Formatter(self, fact, lang)
+                    reason = fmt.reason(c, outcome)
+                    if len(cache) >= _CACHE_MAX:
+                        cache.clear()
+                    cache[key] = reason
+                reasons.append(reason)
+            ordered = tuple([reasons[i] for i in order])
+        else:
+            bkey = (vkey, lang)
+            ordered = self._bare_cache.get(bkey)  # type: ignore[assignment]
+            if ordered is None:
+                bare = [self._bare_reason(c, outcome, lang) for (c, *_), outcome in zip(plan, outs)]
+                ordered = tuple([bare[i] for i in order])
+                if len(self._bare_cache) >= _CACHE_MAX:
+                    self._bare_cache.clear()
+                self._bare_cache[bkey] = ordered
+        eligible = not failed
+        priority, uplift = self._priority_cached(act, criteria, met, lang, explain)
+        support = self._support(app, act, eligible, uplift, law_date, lang, used_params, explain)
+        warnings = self._warnings_cached(act, eligible, used_params, rule_assumptions, law_date, lang)
+        if not explain:
+            summary = ""
+        elif eligible:
+            summary = i18n.msg("summary_yes", lang, verdict=i18n.msg("eligible", lang),
+                               amount=_money(support.amount_vnd, lang), activity=act.label[lang])
+        else:
+            summary = i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang),
+                               failed="; ".join(failed),
+                               activity=act.label[lang])
+        return Decision(
+            application_id=app.id, activity=act.id, eligible=eligible, support=support, priority=priority,
+            reasons=ordered, warnings=warnings, rulebook=self._info_cached(lang), law_date=law_date,
+            lang=lang, summary=summary,
+        )
+
+    def _shape(self, plan: list[Any], outcomes: dict[str, list[str]], fact: dict[str, Any]) -> tuple[Any, ...]:
+        """What an outcome vector implies, whatever the facts: failures, priorities met, parameters
+        used, assumptions relied on, and the order reasons are shown in (failures first)."""
+        outs: list[str] = []
         failed: list[str] = []
         met: list[str] = []
-        for c, keys, applied, not_applied in plan:
+        used: dict[str, None] = {}
+        assumed: list[Criterion] = []
+        for c, _, applied, not_applied in plan:
             got = outcomes.get(c.id, ())
             if len(got) != 1:
                 missing = [p for p in cond.refs_of(c.condition) + cond.refs_of(c.applies_when or cond.Lit(True, "bool"))
@@ -487,59 +548,22 @@ class Rulebook:
                           else f"contradictory outcomes {got}")
                 raise EvaluationError(c.id, c.cite.text(), detail)
             outcome = got[0]
+            outs.append(outcome)
             if outcome != NA:
-                for p in applied:
-                    used_params.setdefault(p, None)
+                used.update(dict.fromkeys(applied))
                 if c.assumption:
-                    rule_assumptions.append(c)
+                    assumed.append(c)
                 if outcome == NOT_MET:
                     if c.kind == "eligibility":
                         failed.append(c.id)
                 elif c.kind == "priority":
                     met.append(c.id)
             else:
-                for p in not_applied:
-                    used_params.setdefault(p, None)
-            if explain:
-                key: tuple[Any, ...] = (c.id, outcome, lang, *[fact.get(k) for k in keys])
-            else:
-                key = (c.id, outcome, lang, None)
-            reason = cache.get(key)
-            if reason is None:
-                if explain:
-                    if fmt is None:
-                        fmt = _Formatter(self, fact, lang)
-                    reason = fmt.reason(c, outcome)
-                else:
-                    reason = self._bare_reason(c, outcome, lang)
-                if len(cache) >= _CACHE_MAX:
-                    cache.clear()
-                cache[key] = reason
-            reasons.append(reason)
-        eligible = not failed
-        priority, uplift = self._priority_cached(act, criteria, tuple(sorted(met)), lang, explain)
-        support = self._support(app, act, eligible, uplift, law_date, lang, used_params, explain)
-        warnings = self._warnings_cached(act, eligible, used_params, rule_assumptions, law_date, lang)
+                used.update(dict.fromkeys(not_applied))
         # Put failures first: that is what a reader looks for (a stable sort).
-        if failed:
-            reasons.sort(key=lambda r: (r.outcome != NOT_MET or r.kind != "eligibility", r.kind != "eligibility"))
-        else:
-            reasons.sort(key=lambda r: r.kind != "eligibility")
-        if not explain:
-            summary = ""
-        elif eligible:
-            summary = i18n.msg("summary_yes", lang, verdict=i18n.msg("eligible", lang),
-                               amount=_money(support.amount_vnd, lang), activity=act.label[lang])
-        else:
-            summary = i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang),
-                               failed="; ".join(r.criterion for r in reasons
-                                                if r.kind == "eligibility" and r.outcome == NOT_MET),
-                               activity=act.label[lang])
-        return Decision(
-            application_id=app.id, activity=act.id, eligible=eligible, support=support, priority=priority,
-            reasons=tuple(reasons), warnings=warnings, rulebook=self._info_cached(lang), law_date=law_date,
-            lang=lang, summary=summary,
-        )
+        order = sorted(range(len(plan)), key=lambda i: (outs[i] != NOT_MET or plan[i][0].kind != "eligibility",
+                                                        plan[i][0].kind != "eligibility"))
+        return tuple(outs), tuple(failed), tuple(met), tuple(used), tuple(assumed), tuple(order)
 
     def _plan(self, act: Activity, criteria: tuple[Criterion, ...]) -> list[tuple[Criterion, tuple[str, ...],
                                                                                    tuple[str, ...], tuple[str, ...]]]:
@@ -644,7 +668,7 @@ class Rulebook:
             assert s.share is not None
             pv = self._param(params, s.share, act)
             used.setdefault(s.share, None)
-            amount = _floor(base * pv.value)
+            amount = _floor_mul(base, pv.value)
             lines.append(ComputationLine(
                 step="share", amount_vnd=amount, parameter=s.share,
                 text=f"{i18n.msg('share', lang, share=_percent(pv.value, lang), base=_money(base, lang))}"
@@ -664,7 +688,7 @@ class Rulebook:
             cap = pv.value
             label = self._d.params[cap_id].label[lang]
             if ratio is not None:
-                cap = _floor(cap * ratio.value)
+                cap = _floor_mul(cap, ratio.value)
                 text = i18n.msg("uplift", lang, ratio=_number(ratio.value, lang), label=label) if explain else ""
             else:
                 text = i18n.msg("cap", lang, label=label) if explain else ""
@@ -798,6 +822,13 @@ def _percent(value: Fraction, lang: str) -> str:
 @functools.lru_cache(maxsize=256)
 def _number(value: Fraction | int, lang: str) -> str:
     return i18n.number(value, lang)
+
+
+def _floor_mul(amount: int, factor: Fraction | int) -> int:
+    """amount × factor rounded down to the whole đồng, in integers (same as _floor(amount * factor))."""
+    if isinstance(factor, Fraction):
+        return (amount * factor.numerator) // factor.denominator
+    return int(amount * factor)
 
 
 def _floor(value: Fraction | int) -> int:
