@@ -3,7 +3,7 @@
 A rulebook is a folder: ``rulebook.toml`` names it (and the rulebook it
 extends); every other ``*.toml`` beside it holds tables of definitions. Test
 cases live under ``tests/`` and are not read here. The format is documented in
-docs/rule-format.md. Everything is checked here, at load time: unknown keys,
+docs/rule-author-guide.md. Everything is checked here, at load time: unknown keys,
 wrong types, unknown codes, duplicate ids, missing citations, conditions that do
 not parse or type-check. Every problem is collected and reported at once, each
 naming file, rule id and key.
