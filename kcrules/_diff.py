@@ -1,0 +1,468 @@
+"""What a rule change does: one population of applications decided under two rulebooks.
+
+``diff(old, new, applications)`` evaluates every application under both
+rulebooks and returns a :class:`DiffReport`: the decisions that flip between
+eligible and ineligible (with the criteria responsible), the change of support
+per activity, the total budget impact, the applications one side refuses, and
+the parameters and rules that differ between the two definitions.
+
+A rulebook is given as a loaded Rulebook, a bundled id, a folder, ``ID@VERSION``
+(the bundled rulebook, checked to have that content hash) or ``REV:PATH``, the
+rulebook folder PATH as it was at git revision REV (its sibling rulebooks, which
+``extends`` may name, are taken from the same revision).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import tarfile
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ApplicationError, EvaluationError, KcrulesError
+
+#: Examples of flips kept per direction (all are counted).
+MAX_EXAMPLES = 20
+
+
+class DiffInputError(KcrulesError):
+    """A rulebook spec or a corpus given to ``diff`` cannot be used; the message says why."""
+
+    code = "diff_input_error"
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class Flip:
+    """One application whose eligibility differs between the two rulebooks."""
+
+    index: int
+    application_id: str | None
+    activity: str
+    direction: str  # "to_ineligible" | "to_eligible"
+    criteria: tuple[str, ...]  # failed under one rulebook only: what is responsible
+    old_support_vnd: int
+    new_support_vnd: int
+
+
+@dataclass(frozen=True)
+class ActivityDelta:
+    """Support under both rulebooks for one activity's applications (whole đồng)."""
+
+    activity: str
+    evaluated: int
+    eligible_old: int
+    eligible_new: int
+    increased: int
+    decreased: int
+    total_old_vnd: int
+    total_new_vnd: int
+    min_delta_vnd: int
+    max_delta_vnd: int
+    median_delta_vnd: int  # of the applications whose support changed (0 if none)
+
+    @property
+    def delta_vnd(self) -> int:
+        return self.total_new_vnd - self.total_old_vnd
+
+
+@dataclass(frozen=True)
+class Change:
+    """A definition that differs: a parameter, criterion, activity, derived fact, code table…"""
+
+    kind: str
+    id: str
+    change: str  # added | removed | changed
+    old: str = ""
+    new: str = ""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An application one rulebook (or both) cannot decide: invalid, or undecidable."""
+
+    index: int
+    application_id: str | None
+    side: str  # old | new | both
+    message: str
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    old: dict[str, Any]
+    new: dict[str, Any]
+    population: dict[str, Any]
+    evaluated: int
+    changed_decisions: int
+    flip_counts: dict[str, int]
+    flip_criteria: dict[str, int]
+    flips: tuple[Flip, ...]
+    activities: tuple[ActivityDelta, ...]
+    budget: dict[str, int]
+    parameters: tuple[Change, ...]
+    rules: tuple[Change, ...]
+    refused: tuple[Refused, ...]
+    refused_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """True when any decision differs, or an application is refused by one side only."""
+        return bool(self.changed_decisions or self.refused_counts.get("old", 0) or
+                    self.refused_counts.get("new", 0))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["changed"] = self.changed
+        for act, obj in zip(out["activities"], self.activities):
+            act["delta_vnd"] = obj.delta_vnd
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=list)
+
+    def to_text(self, examples: int = 5) -> str:
+        return _text(self, examples)
+
+
+# ---------------------------------------------------------------- resolving rulebooks
+
+
+def resolve(spec: Any, *, engine: str = "native") -> Any:
+    """A Rulebook from a Rulebook, an id, a folder, ``ID@VERSION`` or ``REV:PATH`` (git)."""
+    from .rulebook import Rulebook, load_rulebook
+
+    if isinstance(spec, Rulebook):
+        return spec
+    text = str(spec)
+    path = Path(text)
+    if path.exists():
+        return load_rulebook(path, engine=engine)  # type: ignore[arg-type]
+    if "@" in text and ":" not in text:
+        rid, _, version = text.partition("@")
+        rb = load_rulebook(rid, engine=engine)  # type: ignore[arg-type]
+        if not version or not rb.version.startswith(version):
+            raise DiffInputError(f"{text}: rulebook {rid} here has version {rb.version}, not {version!r}; "
+                                 f"to compare with an older version, give REV:PATH (a git revision)")
+        return rb
+    if ":" in text:
+        rev, _, rel = text.partition(":")
+        return _from_git(rev, rel, engine)
+    return load_rulebook(text, engine=engine)  # type: ignore[arg-type]
+
+
+def _git(args: list[str], cwd: Path) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise DiffInputError(f"cannot run git: {err}") from None
+    if done.returncode != 0:
+        raise DiffInputError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def _from_git(rev: str, rel: str, engine: str) -> Any:
+    from .rulebook import load_rulebook
+
+    if not rev or not rel:
+        raise DiffInputError(f"{rev}:{rel}: give a git revision and a rulebook folder, e.g. HEAD~1:rules/hanoi-2016-2020")
+    cwd = Path.cwd()
+    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
+    _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
+    folder = (cwd / rel).resolve()
+    try:
+        inside = folder.relative_to(top.resolve())
+    except ValueError:
+        raise DiffInputError(f"{rel}: not inside the git repository {top}") from None
+    parent = inside.parent.as_posix() if inside.parent != Path(".") else "."
+    data = _git(["archive", "--format=tar", rev, "--", parent], top)
+    with tempfile.TemporaryDirectory(prefix="kcrules-diff-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: refuse links and paths outside tmp
+                tar.extractall(tmp, filter="data")
+            else:  # pragma: no cover
+                tar.extractall(tmp)  # noqa: S202 - the archive comes from the user's own repository
+        target = Path(tmp) / inside
+        if not (target / "rulebook.toml").is_file():
+            raise DiffInputError(f"{rev}:{rel}: no rulebook.toml there at that revision")
+        return load_rulebook(target, engine=engine)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- populations
+
+
+def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
+    """(label, application) for each line of a JSON Lines file (or each item of a JSON array).
+
+    A line that is not JSON yields its error text instead of an application, so
+    one bad line is reported, not fatal.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DiffInputError(f"{path}: cannot read the corpus ({err})") from None
+    if text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise DiffInputError(f"{path}: not a JSON array ({err.msg} at line {err.lineno})") from None
+        for i, item in enumerate(items, 1):
+            yield f"{p.name}[{i}]", item
+        return
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield f"{p.name}:{n}", json.loads(line)
+        except json.JSONDecodeError as err:
+            yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: not valid JSON ({err.msg})")
+        except RecursionError:
+            yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: JSON nested too deeply")
+
+
+@dataclass(frozen=True)
+class _BadLine:
+    message: str
+
+
+# ---------------------------------------------------------------- the diff
+
+
+def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "native",
+         population: dict[str, Any] | None = None) -> DiffReport:
+    """Decide every application under both rulebooks and report what the change does."""
+    rb_old, rb_new = resolve(old, engine=engine), resolve(new, engine=engine)
+    flips: list[Flip] = []
+    per_direction: Counter[str] = Counter()
+    responsible: Counter[str] = Counter()
+    refused: list[Refused] = []
+    refused_counts: Counter[str] = Counter()
+    acts: dict[str, list[tuple[int, int, bool, bool]]] = {}
+    evaluated = changed = 0
+    for index, app in enumerate(applications):
+        app_id = app.get("id") if isinstance(app, dict) and isinstance(app.get("id"), str) else None
+        if isinstance(app, _BadLine):
+            refused_counts["both"] += 1
+            refused.append(Refused(index, None, "both", app.message))
+            continue
+        d_old, e_old = _decide(rb_old, app)
+        d_new, e_new = _decide(rb_new, app)
+        if e_old or e_new:
+            side = "both" if (e_old and e_new) else ("old" if e_old else "new")
+            refused_counts[side] += 1
+            if len(refused) < 1000:
+                refused.append(Refused(index, app_id, side, e_old or e_new or ""))
+            if side != "both":
+                changed += 1
+            continue
+        assert d_old is not None and d_new is not None
+        evaluated += 1
+        failed_old = {r.criterion for r in d_old.failed}
+        failed_new = {r.criterion for r in d_new.failed}
+        s_old, s_new = d_old.support.amount_vnd, d_new.support.amount_vnd
+        if d_old.eligible != d_new.eligible or s_old != s_new or failed_old != failed_new:
+            changed += 1
+        acts.setdefault(d_new.activity, []).append((s_old, s_new, d_old.eligible, d_new.eligible))
+        if d_old.eligible != d_new.eligible:
+            direction = "to_ineligible" if d_old.eligible else "to_eligible"
+            crits = tuple(sorted(failed_new - failed_old if d_old.eligible else failed_old - failed_new))
+            per_direction[direction] += 1
+            responsible.update(crits)
+            if sum(f.direction == direction for f in flips) < MAX_EXAMPLES:
+                flips.append(Flip(index, app_id, d_new.activity, direction, crits, s_old, s_new))
+    deltas = tuple(_activity_delta(a, rows) for a, rows in sorted(acts.items()))
+    total_old = sum(a.total_old_vnd for a in deltas)
+    total_new = sum(a.total_new_vnd for a in deltas)
+    budget = {"total_old_vnd": total_old, "total_new_vnd": total_new, "delta_vnd": total_new - total_old}
+    prog = rb_new.definition.program
+    if prog is not None and prog.budget_param in rb_new.definition.params:
+        values = rb_new.definition.params[prog.budget_param].values
+        if values and isinstance(values[-1].value, int):
+            budget["program_budget_vnd"] = values[-1].value
+    return DiffReport(
+        old=_info(rb_old), new=_info(rb_new), population=dict(population or {}), evaluated=evaluated,
+        changed_decisions=changed,
+        flip_counts={"to_ineligible": per_direction["to_ineligible"], "to_eligible": per_direction["to_eligible"]},
+        flip_criteria=dict(responsible.most_common()), flips=tuple(flips), activities=deltas, budget=budget,
+        parameters=tuple(_param_changes(rb_old.definition, rb_new.definition)),
+        rules=tuple(_rule_changes(rb_old.definition, rb_new.definition)),
+        refused=tuple(refused), refused_counts=dict(refused_counts),
+    )
+
+
+def _decide(rb: Any, app: Any) -> tuple[Any, str | None]:
+    try:
+        return rb.evaluate(app, explain=False), None
+    except ApplicationError as err:
+        return None, f"invalid for {rb.id}: {err.problems[0]}" + (
+            f" (and {len(err.problems) - 1} more)" if len(err.problems) > 1 else "")
+    except EvaluationError as err:
+        return None, f"undecidable under {rb.id}: {err}"
+
+
+def _info(rb: Any) -> dict[str, Any]:
+    return {"id": rb.id, "version": rb.version, "chain": list(rb.chain), "folder": str(rb.definition.folder)}
+
+
+def _activity_delta(activity: str, rows: list[tuple[int, int, bool, bool]]) -> ActivityDelta:
+    deltas = [new - old for old, new, _, _ in rows]
+    moved = sorted(d for d in deltas if d)
+    return ActivityDelta(
+        activity=activity, evaluated=len(rows), eligible_old=sum(r[2] for r in rows),
+        eligible_new=sum(r[3] for r in rows), increased=sum(d > 0 for d in deltas),
+        decreased=sum(d < 0 for d in deltas), total_old_vnd=sum(r[0] for r in rows),
+        total_new_vnd=sum(r[1] for r in rows), min_delta_vnd=min(deltas, default=0),
+        max_delta_vnd=max(deltas, default=0), median_delta_vnd=moved[len(moved) // 2] if moved else 0,
+    )
+
+
+# ---------------------------------------------------------------- what differs in the definitions
+
+
+def _periods(p: Any) -> str:
+    parts = []
+    for v in p.values:
+        until = v.until.isoformat() if v.until else "…"
+        value = f"{v.value:,}" if p.unit == "vnd" and isinstance(v.value, int) else v.raw
+        parts.append(f"[{v.start.isoformat()}, {until}) {value} {v.provenance} ({v.cite.text()})")
+    return f"{p.unit}: " + "; ".join(parts)
+
+
+def _param_changes(a: Any, b: Any) -> Iterator[Change]:
+    for pid in sorted(set(a.params) | set(b.params)):
+        pa, pb = a.params.get(pid), b.params.get(pid)
+        if pa is None:
+            yield Change("parameter", pid, "added", "", _periods(pb))
+        elif pb is None:
+            yield Change("parameter", pid, "removed", _periods(pa), "")
+        elif _periods(pa) != _periods(pb):
+            yield Change("parameter", pid, "changed", _periods(pa), _periods(pb))
+
+
+def _criterion_text(c: Any) -> str:
+    parts = [f"{c.kind}: {c.condition_text}"]
+    if c.applies_text:
+        parts.append(f"applies when {c.applies_text}")
+    if c.tier:
+        parts.append(f"tier {c.tier} #{c.order}")
+    if c.assumption:
+        parts.append(f"assumption: {c.assumption}")
+    parts.append(f"({c.cite.text()})")
+    return "; ".join(parts)
+
+
+def _activity_text(act: Any) -> str:
+    s = act.support
+    support = f"{s.method} of {s.base}" + (f" × {s.share}" if s.share else "") + \
+        (f", caps {', '.join(s.caps)}" if s.caps else "") + (f", priority × {s.uplift}" if s.uplift else "")
+    return (f"applicants {', '.join(act.applicants)}; criteria {', '.join(act.criteria)}; "
+            f"requires {', '.join(act.requires) or '—'}; support {support}")
+
+
+def _code_text(tbl: Any) -> str:
+    return "; ".join(f"{k} {json.dumps(v.attrs, sort_keys=True, ensure_ascii=False)}"
+                     for k, v in sorted(tbl.values.items()))
+
+
+def _rule_changes(a: Any, b: Any) -> Iterator[Change]:
+    tables: list[tuple[str, dict[str, Any], dict[str, Any], Any]] = [
+        ("criterion", a.criteria, b.criteria, _criterion_text),
+        ("activity", a.activities, b.activities, _activity_text),
+        ("derived", a.derived, b.derived, lambda d: f"{d.type} = {d.text}"),
+        ("code table", a.codes, b.codes, _code_text),
+    ]
+    for kind, old, new, show in tables:
+        for key in sorted(set(old) | set(new)):
+            x, y = old.get(key), new.get(key)
+            if x is None:
+                yield Change(kind, key, "added", "", show(y))
+            elif y is None:
+                yield Change(kind, key, "removed", show(x), "")
+            elif show(x) != show(y):
+                yield Change(kind, key, "changed", show(x), show(y))
+    tiers_a = "; ".join(f"{t.id} {t.mode}{' uplift' if t.uplift else ''}" for t in a.tiers)
+    tiers_b = "; ".join(f"{t.id} {t.mode}{' uplift' if t.uplift else ''}" for t in b.tiers)
+    if tiers_a != tiers_b:
+        yield Change("priority order", "tiers", "changed", tiers_a, tiers_b)
+    prog_a = f"[{a.program.start}, {a.program.until}) budget {a.program.budget_param}" if a.program else ""
+    prog_b = f"[{b.program.start}, {b.program.until}) budget {b.program.budget_param}" if b.program else ""
+    if prog_a != prog_b:
+        yield Change("program", "period", "changed", prog_a, prog_b)
+
+
+# ---------------------------------------------------------------- the text report
+
+
+def _vnd(n: int, sign: bool = False) -> str:
+    return (f"{n:+,}" if sign else f"{n:,}") + " ₫"
+
+
+def _text(r: DiffReport, examples: int) -> str:
+    out: list[str] = []
+    w = out.append
+    w(f"kcrules diff  OLD {r.old['id']} ({r.old['version']})  →  NEW {r.new['id']} ({r.new['version']})")
+    pop = r.population
+    source = ", ".join(filter(None, [
+        f"corpus {', '.join(pop['corpus'])} ({pop.get('corpus_count', 0)})" if pop.get("corpus") else "",
+        f"{pop['generated']} generated (seed {pop.get('seed', 0)})" if pop.get("generated") else "",
+    ])) or "given applications"
+    w(f"Population: {source}; decided under both: {r.evaluated}; decisions changed: {r.changed_decisions}")
+    w("")
+    w("Eligibility flips / Đổi kết quả đủ điều kiện")
+    w(f"  eligible → ineligible: {r.flip_counts['to_ineligible']}")
+    w(f"  ineligible → eligible: {r.flip_counts['to_eligible']}")
+    if r.flip_criteria:
+        w("  criteria responsible:")
+        for crit, n in r.flip_criteria.items():
+            w(f"    {n:>6}  {crit}")
+    for direction, title in (("to_ineligible", "eligible → ineligible"), ("to_eligible", "ineligible → eligible")):
+        shown = [f for f in r.flips if f.direction == direction][:examples]
+        if shown:
+            w(f"  examples, {title}:")
+            for f in shown:
+                w(f"    #{f.index} {f.application_id or '(no id)'} {f.activity}: {', '.join(f.criteria) or '—'}"
+                  f"  ({_vnd(f.old_support_vnd)} → {_vnd(f.new_support_vnd)})")
+    w("")
+    w("Support per activity / Mức hỗ trợ theo nội dung (whole đồng)")
+    if r.activities:
+        w(f"  {'activity':<26}{'apps':>6}{'elig old→new':>15}{'up':>6}{'down':>6}{'total delta':>22}"
+          f"{'min delta':>20}{'median':>20}{'max delta':>20}")
+        for a in r.activities:
+            w(f"  {a.activity:<26}{a.evaluated:>6}{f'{a.eligible_old}→{a.eligible_new}':>15}{a.increased:>6}"
+              f"{a.decreased:>6}{_vnd(a.delta_vnd, True):>22}{_vnd(a.min_delta_vnd, True):>20}"
+              f"{_vnd(a.median_delta_vnd, True):>20}{_vnd(a.max_delta_vnd, True):>20}")
+    b = r.budget
+    w("")
+    w("Budget impact / Tác động ngân sách")
+    w(f"  total support: {_vnd(b['total_old_vnd'])} → {_vnd(b['total_new_vnd'])} ({_vnd(b['delta_vnd'], True)})")
+    if b.get("program_budget_vnd"):
+        share = 100 * b["delta_vnd"] / b["program_budget_vnd"]
+        w(f"  the change is {share:+.3f}% of the program budget {_vnd(b['program_budget_vnd'])} "
+          f"(for this population, not a forecast)")
+    if r.refused:
+        w("")
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(r.refused_counts.items()))
+        w(f"Refused applications ({counts})")
+        for x in r.refused[:examples]:
+            w(f"  #{x.index} {x.application_id or ''} [{x.side}] {x.message}")
+    w("")
+    w("Definitions that differ / Quy định khác nhau")
+    if not r.parameters and not r.rules:
+        w("  none")
+    for c in r.parameters + r.rules:
+        w(f"  {c.kind} {c.id}: {c.change}")
+        if c.old:
+            w(f"    - {c.old}")
+        if c.new:
+            w(f"    + {c.new}")
+    w("")
+    w("Result: decisions changed" if r.changed else "Result: no decision changed")
+    return "\n".join(out) + "\n"
