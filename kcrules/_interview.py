@@ -379,6 +379,12 @@ class Interview:
             found = sorted((c for c in found if c[0] in allowed), key=lambda c: allowed.index(c[0]))
         return found
 
+    def other_names(self, path: str) -> list[tuple[str, str]]:
+        """The choices' names in the other language: either may be typed."""
+        other = "en" if self.lang == "vi" else "vi"
+        allowed = {code for code, _ in self.choices(path)}
+        return [c for c in code_choices(self.rb, CODE_FIELDS[path], other) if c[0] in allowed]
+
     def ask(self, path: str) -> None:
         lang = self.lang
         kind, _ = APPLICATION_FIELDS[path]
@@ -426,8 +432,8 @@ class Interview:
             elif reply == "" and not self.optional(path):
                 self.say(t("invalid", lang, reason=t("required", lang)))
                 continue
-            elif options and _loose_match(reply, options):
-                value = _loose_match(reply, options)
+            elif options and _loose_match(reply, options + self.other_names(path)):
+                value = _loose_match(reply, options + self.other_names(path))
             elif options and reply.isdigit() and not (path.endswith("district") and len(reply) == 3):
                 n = int(reply)
                 if not 1 <= n <= len(options):
@@ -516,11 +522,11 @@ def _loose_match(reply: str, options: list[tuple[str, str]]) -> str | None:
     """
     if len(reply) < 2 or reply.isdigit():
         return None
-    hits = [code for code, _ in options if code.startswith(reply)]
+    hits = {code for code, _ in options if code.startswith(reply)}
     if not hits:
         key = fold(reply)
-        hits = [code for code, text in options if key in fold(text) or fold(code).startswith(key)]
-    return hits[0] if len(hits) == 1 else None
+        hits = {code for code, text in options if key in fold(text) or fold(code).startswith(key)}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _model_default(path: str) -> Any:

@@ -1,0 +1,199 @@
+"""`kcrules check --interactive`: answers piped on stdin, and a real terminal (pseudo-terminal, pexpect)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: A cooperative in Chương Mỹ buying new machinery, in the order the 2016–2020 rulebook asks.
+MACHINERY = [
+    "3.3", "2017-05-10",                     # activity (an id prefix), date; the applicant is implied
+    "HTX", "Chuong My", "thu cong", "may tre",  # kind by alias, district and sector without accents
+    "k", "60", "",                           # no cleaner production, 60 workers, materials share skipped
+    "k", "", "", "c", "", "c", "", "", "",   # pollution, areas, export contract, products
+    "700.000.000", "",                       # eligible cost, nothing requested
+    "c", "c", "k", "c", "c",                 # approved, counterpart, no other funding, new, improves
+    "",                                      # confirm the answers
+]
+
+
+def run_cli(*args: str, answers: list[str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    text = stdin if stdin is not None else "".join(a + "\n" for a in answers or [])
+    result = subprocess.run([sys.executable, "-m", "kcrules.cli", *args], input=text, capture_output=True,
+                            text=True, timeout=60, cwd=ROOT, encoding="utf-8")
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    result.stdout = result.stdout.replace("\u00a0", " ").replace("\u202f", " ")
+    return result
+
+
+def test_piped_interview_decides_explains_and_saves(tmp_path: Path) -> None:
+    saved = tmp_path / "answers.json"
+    result = run_cli("check", "--interactive", answers=MACHINERY + [str(saved)])
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    out = result.stdout
+    assert "Các câu đã trả lời:" in out  # the answers are shown before the decision
+    assert "ĐỦ ĐIỀU KIỆN HỖ TRỢ" in out and "300.000.000 ₫" in out
+    assert "Đã lưu hồ sơ" in out
+    app = json.loads(saved.read_text(encoding="utf-8"))
+    assert app["activity"] == "3.3-machinery"
+    assert app["establishment"]["kind"] == "cooperative" and app["establishment"]["district"] == "chuong_my"
+    assert app["project"]["eligible_cost_vnd"] == 700_000_000
+    assert "capital_vnd" not in app["establishment"]  # not asked: the SME test is for enterprises only
+    again = run_cli("check", str(saved), "--format", "json")
+    assert again.returncode == 0 and json.loads(again.stdout)["support"]["amount_vnd"] == 300_000_000
+
+
+def test_only_the_questions_the_activity_needs() -> None:
+    result = run_cli("check", "-i", "--lang", "en", answers=MACHINERY)
+    asked = re.findall(r"^\[\d+\] .* \(([a-z_.]+)\)$", result.stdout, re.M)
+    assert asked[:2] == ["activity", "application_date"]
+    assert asked.index("establishment.kind") < asked.index("establishment.district") < \
+        asked.index("establishment.employees") < asked.index("project.eligible_cost_vnd")
+    assert "project.machinery_new" in asked and "project.learners" not in asked
+    assert "establishment.capital_vnd" not in asked and "establishment.revenue_vnd" not in asked
+    assert "establishment.fired_clay_brick_kiln" not in asked  # only for building materials
+    assert len(asked) == len(set(asked))
+
+
+def test_invalid_answers_are_asked_again_with_the_reason() -> None:
+    answers = list(MACHINERY)
+    answers[3:3] = ["Atlantis"]        # unknown district
+    answers[8:8] = ["sixty", "-3"]     # not a number, negative
+    answers[11:11] = ["250"]          # materials share over 100 %: the library's own limit
+    result = run_cli("check", "-i", "--lang", "en", answers=answers)
+    assert result.returncode == 0, result.stdout[-1500:]
+    out = result.stdout
+    assert "Not valid: unknown code 'Atlantis'" in out
+    assert "Not valid: write a whole number" in out
+    assert "Not valid: must not be negative" in out
+    assert "less than or equal to 100" in out
+
+
+def test_going_back_and_reviewing() -> None:
+    answers = list(MACHINERY)
+    answers[2:3] = ["ho kinh doanh", "?", "<", "HTX"]  # review, then go back from the district to the kind
+    result = run_cli("check", "-i", "--lang", "en", "--format", "json", answers=answers + [""])
+    assert result.returncode == 0
+    assert "Answers so far:" in result.stdout
+    assert result.stdout.count("(establishment.kind)") == 2  # asked again after going back
+
+
+def test_closed_stdin_during_the_interview_ends_cleanly() -> None:
+    result = run_cli("check", "-i", answers=MACHINERY[:5])
+    assert result.returncode == 2
+    assert "hết dữ liệu vào" in result.stderr and "chưa lưu gì" in result.stderr
+    empty = run_cli("check", "-i", "--lang", "en", stdin="")
+    assert empty.returncode == 2 and "end of input" in empty.stderr
+
+
+def test_interview_for_an_activity_without_establishment() -> None:
+    answers = ["3.4-district-fair", "2017-03-01", "UBND huyen", "Phu Xuyen", "350000000", "", "c", "c", "k", "c",
+               ""]
+    result = run_cli("check", "-i", "--lang", "en", answers=answers)
+    assert result.returncode == 0, result.stdout[-1500:]
+    assert "(establishment." not in result.stdout
+    assert "(applicant.district)" in result.stdout
+    assert "ELIGIBLE FOR SUPPORT" in result.stdout
+
+
+def test_the_questions_come_from_the_rulebook(tmp_path: Path) -> None:
+    import kcrules
+    from kcrules._interview import Plan
+
+    rb = kcrules.load_rulebook()
+    enterprise = {"activity": "3.3-machinery", "application_date": "2017-05-10", "establishment.kind": "enterprise"}
+    plan = Plan(rb, "3.3-machinery")
+    assert plan.needed("establishment.capital_vnd", enterprise)
+    assert not plan.needed("establishment.revenue_vnd", enterprise)  # NĐ 39/2018 applies from 2018
+    assert plan.needed("establishment.revenue_vnd", dict(enterprise, application_date="2019-01-10"))
+    assert not plan.needed("establishment.capital_vnd", dict(enterprise, **{"establishment.kind": "cooperative"}))
+    # A changed rulebook changes the questions: a new condition on the number of classes.
+    book = tmp_path / "hanoi"
+    shutil.copytree(ROOT / "rules" / "hanoi-2016-2020", book, ignore=shutil.ignore_patterns("tests"))
+    with (book / "activities.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[activities."3.7-provincial-training".conditions.classes]\n'
+                 'label = { vi = "Không quá 3 lớp", en = "At most 3 classes" }\n'
+                 'cite = { source = "qd4892", section = "II.3.7" }\n'
+                 'condition = "project.classes <= 3"\n')
+    assert "project.classes" not in Plan(rb, "3.7-provincial-training").order
+    assert "project.classes" in Plan(kcrules.load_rulebook(str(book)), "3.7-provincial-training").order
+    answers = ["3.7", "2017-06-01", "1", "mien nui phia Bac", "110000000", "", "30", "5", "c", "c", "k", ""]
+    result = run_cli("check", "-i", "--lang", "en", "--rulebook", str(book), answers=answers)
+    assert "(project.classes)" in result.stdout
+    assert result.returncode == 1 and "At most 3 classes" in result.stdout
+
+
+# ---------------------------------------------------------------- a real terminal
+
+pexpect = pytest.importorskip("pexpect")
+
+ANSWERS_BY_FIELD = {
+    "activity": "5", "application_date": "10/05/2017", "establishment.kind": "1", "establishment.district": "Gia Lam",
+    "establishment.sector": "co khi", "establishment.sme_group": "", "establishment.employees": "40",
+    "establishment.capital_vnd": "3000000000", "project.eligible_cost_vnd": "300000000",
+    "project.approved": "c", "project.counterpart_funding_committed": "c", "project.other_state_funding": "k",
+    "project.machinery_new": "c", "project.machinery_improves": "c",
+}
+
+
+def spawn(*args: str) -> pexpect.spawn:
+    return pexpect.spawn(sys.executable, ["-m", "kcrules.cli", *args], cwd=str(ROOT), encoding="utf-8",
+                         timeout=20, dimensions=(50, 200), env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+
+
+def test_terminal_interview_answers_by_question() -> None:
+    child = spawn("check")  # no FILE at a terminal: the interview starts by itself
+    asked = []
+    while True:
+        i = child.expect([r"\[\d+\] [^\n]* \(([a-z_.]+)\)\r?\n", "Enter để xem kết quả"])
+        if i == 1:
+            break
+        field = child.match.group(1)
+        asked.append(field)
+        child.expect("> ")
+        child.sendline(ANSWERS_BY_FIELD.get(field, ""))
+    child.sendline("")
+    child.expect("ĐỦ ĐIỀU KIỆN HỖ TRỢ")
+    child.expect("Lưu câu trả lời")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "establishment.capital_vnd" in asked  # an enterprise in 2017: the NĐ 56/2009 test needs it
+    assert "Traceback" not in (child.before or "")
+
+
+def test_terminal_invalid_answer_then_ctrl_c() -> None:
+    child = spawn("check", "--lang", "en")
+    child.expect(r"\(activity\)")
+    child.expect("> ")
+    child.sendline("99")
+    child.expect("Not valid: choose a number from 1 to 15")
+    child.sendline("3.3")
+    child.expect(r"\(application_date\)")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Stopped; nothing was saved." in (child.before or "")
+    assert "Traceback" not in (child.before or "")
+
+
+def test_terminal_ctrl_d_ends_cleanly() -> None:
+    child = spawn("check", "-i", "--lang", "en")
+    child.expect(r"\(activity\)")
+    child.expect("> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert "end of input" in (child.before or "")
+    assert "Traceback" not in (child.before or "")
