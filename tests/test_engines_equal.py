@@ -144,9 +144,17 @@ def applications(draw: st.DrawFn) -> dict[str, Any]:
 
 def _outcome(rulebook: kcrules.Rulebook, app: dict[str, Any], **options: Any) -> Any:
     try:
-        return rulebook.evaluate(app, **options).model_dump(mode="json")
+        decision = rulebook.evaluate(app, **options)
     except EvaluationError as err:
         return ("EvaluationError", str(err))
+    # Decisions share memoised parts: an explained reason must never be served
+    # to an unexplained decision, nor the reverse.
+    texts = [r.text for r in decision.reasons] + [line.text for line in decision.support.lines]
+    if options.get("explain", True):
+        assert all(texts) and decision.summary
+    else:
+        assert not any(texts) and not decision.summary and not any(r.actual for r in decision.reasons)
+    return decision.model_dump(mode="json")
 
 
 @pytest.mark.parametrize("explain", [True, False])
