@@ -104,6 +104,8 @@ def _run(args: argparse.Namespace) -> int:
                            "or --interactive to answer questions")
     if interactive and args.file is not None:
         raise UsageProblem("give either FILE or --interactive, not both")
+    if args.save and not interactive:
+        raise UsageProblem("--save keeps the answers of an interview: use it with --interactive")
     rulebook = load_rulebook(args.rulebook, engine=args.engine)
     if interactive:
         from ._interview import Aborted, interview
@@ -146,8 +148,6 @@ def _run(args: argparse.Namespace) -> int:
 
         print()
         offer_save(data, args.lang, args.save)
-    elif args.save:
-        raise UsageProblem("--save keeps the answers of an interview: use it with --interactive")
     return EXIT_OK if decision.eligible else EXIT_INELIGIBLE
 
 
