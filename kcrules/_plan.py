@@ -283,7 +283,7 @@ def _check(d: Definition) -> _Spec:
                              c.boolean(q.get("beneficiary"), f"{w}.beneficiary"),
                              c.text(q.get("assumption"), f"{w}.assumption")))
     # Every application must find a queue: check each (activity, cleaner production) pair.
-    if queues and not any(p.where.startswith(f"{file} [plan.queues") for p in c.problems):
+    if queues:
         uncovered = [f"{a}{' (cleaner production)' if cp else ''}" for a, act in d.activities.items()
                      for cp in ((False, True) if act.beneficiary else (False,))
                      if _queue_for(queues, a, act.beneficiary, cp) is None]
