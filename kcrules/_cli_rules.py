@@ -303,8 +303,15 @@ def run_audit(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     seen: set[tuple[str, str, str | None]] = set()
+    from .errors import RuleFileError
+
     for rb_id in ids:
-        rb = load_rulebook(rb_id)
+        try:
+            rb = load_rulebook(rb_id)
+        except RuleFileError as err:
+            # The loader refuses uncited values too: for the audit that is a finding, not a usage error.
+            problems += [str(p) for p in err.problems]
+            continue
         r, p = audit(rb)
         for row in r:
             key = (row["rulebook"], row["id"], row["from"])
