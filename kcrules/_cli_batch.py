@@ -1,0 +1,230 @@
+"""``kcrules batch``: decide a whole file of applications, one JSON object a line.
+
+Streams: one line is read, decided and written at a time, so memory stays
+bounded whatever the file size. Each input line gives one output line: the
+decision's JSON, or, for a line that cannot be decided, an error record
+``{"line": N, "application_id": ..., "error": {"code", "message", "problems"}}``;
+the error is also reported on stderr with its line number, and the batch goes
+on. Blank lines are skipped. When stderr is a terminal a progress line shows
+the count, the rate and (for a file) the time left. At the end a summary goes
+to stderr: decided, eligible, errors, and the total support by activity.
+
+Exit codes: 0 every line decided, 2 some lines could not be decided (or a
+usage error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from typing import IO, Any
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+#: At most this many bad lines are described on stderr; the rest are counted.
+MAX_REPORTED = 50
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "batch",
+        help="decide every application of a JSON Lines file, streaming",
+        description="Decide every application of a JSON Lines file (one application object a line) and "
+                    "write one decision a line. Bad lines are reported with their line number and skipped. "
+                    "Exit codes: 0 all lines decided, 2 some lines could not be decided or usage error.",
+    )
+    p.add_argument("input", metavar="IN", help="applications, one JSON object a line ('-' reads stdin)")
+    p.add_argument("-o", "--output", metavar="OUT", default="-",
+                   help="where to write decisions, one JSON object a line (default: stdout)")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the explanations (default vi)")
+    p.add_argument("--on", metavar="DATE", type=_date_arg,
+                   help="evaluate under the law in force on DATE (YYYY-MM-DD) instead of each application's date")
+    p.add_argument("--rulebook", metavar="ID_OR_PATH", default=None,
+                   help="bundled rulebook id or rulebook folder (default hanoi-2016-2020)")
+    p.add_argument("--engine", choices=("durable", "native"), default="durable",
+                   help="durable: durable-rules (default); native: generated Python, identical decisions, "
+                        "several times faster (see docs/performance.md)")
+    p.add_argument("--no-explain", action="store_false", dest="explain",
+                   help="leave out the sentences (reason texts, computation texts, summary): "
+                        "same outcomes, amounts and citations, much faster")
+    p.add_argument("--no-progress", action="store_false", dest="progress",
+                   help="no progress line, even at a terminal")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.set_defaults(run=run)
+
+
+def _date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2017-05-10") from None
+
+
+class Progress:
+    """One self-rewriting line on a terminal: count, rate and, when the input size is known, time left."""
+
+    def __init__(self, stream: IO[str], total_bytes: int | None, enabled: bool) -> None:
+        self.stream = stream
+        self.total = total_bytes
+        self.enabled = enabled
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def update(self, count: int, done_bytes: int, *, final: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not final and now - self.last < 0.2:
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-9)
+        rate = count / elapsed
+        text = f"{count:,} applications, {rate:,.0f}/s"
+        if self.total and done_bytes:
+            share = min(done_bytes / self.total, 1.0)
+            left = elapsed * (1 - share) / share if share > 0 else 0
+            text += f", {share:5.1%}, ETA {_duration(left)}"
+        self.stream.write("\r" + text + "\033[K")
+        if final:
+            self.stream.write("\n")
+        self.stream.flush()
+        self.shown = True
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    for number, line in enumerate(stream, start=1):
+        yield number, line
+
+
+class Summary:
+    """What a batch found: counts, and support (count, total đồng) by activity."""
+
+    def __init__(self) -> None:
+        self.decided = 0
+        self.eligible = 0
+        self.errors = 0
+        self.by_activity: dict[str, list[int]] = {}
+
+    def add(self, decision: Any) -> None:
+        self.decided += 1
+        row = self.by_activity.setdefault(decision.activity, [0, 0, 0])
+        row[0] += 1
+        if decision.eligible:
+            self.eligible += 1
+            row[1] += 1
+            row[2] += decision.support.amount_vnd
+
+    def render(self, lang: str) -> str:
+        from . import _i18n as i18n
+
+        vi = lang == "vi"
+        total = sum(row[2] for row in self.by_activity.values())
+        lines = [
+            (f"Đã xét {self.decided:,} hồ sơ: {self.eligible:,} đủ điều kiện, "
+             f"{self.decided - self.eligible:,} không đủ; {self.errors:,} dòng lỗi.") if vi else
+            (f"Decided {self.decided:,} applications: {self.eligible:,} eligible, "
+             f"{self.decided - self.eligible:,} not eligible; {self.errors:,} lines with errors."),
+        ]
+        if self.by_activity:
+            head = ("Nội dung", "Hồ sơ", "Đủ ĐK", "Tổng hỗ trợ") if vi else \
+                   ("Activity", "Decided", "Eligible", "Total support")
+            rows = [(act, f"{r[0]:,}", f"{r[1]:,}", i18n.money(r[2], lang))
+                    for act, r in sorted(self.by_activity.items())]
+            rows.append(("Tổng" if vi else "Total", f"{self.decided:,}", f"{self.eligible:,}",
+                         i18n.money(total, lang)))
+            widths = [max(len(str(row[i])) for row in [head, *rows]) for i in range(4)]
+            for row in [head, *rows]:
+                lines.append("  " + row[0].ljust(widths[0]) + "  " +
+                             "  ".join(str(cell).rjust(w) for cell, w in zip(row[1:], widths[1:])))
+        return "\n".join(lines)
+
+
+class _BadJson(Exception):
+    """A line that is not JSON."""
+
+    code = "invalid_json"
+
+
+def _error_record(number: int, app_id: Any, err: Exception) -> dict[str, Any]:
+    problems = [{"where": p.where, "message": p.message, "given": p.given, "allowed": p.allowed,
+                 "suggestion": p.suggestion} for p in getattr(err, "problems", ()) or ()]
+    code = getattr(err, "code", "invalid_json")
+    return {"line": number, "application_id": app_id if isinstance(app_id, str) else None,
+            "error": {"code": code, "message": str(err), "problems": problems}}
+
+
+def run(args: argparse.Namespace) -> int:
+    import kcrules
+    from .errors import KcrulesError
+
+    rulebook = kcrules.load_rulebook(args.rulebook, engine=args.engine)
+    err_stream = sys.stderr
+    if args.input == "-":
+        source: IO[bytes] = sys.stdin.buffer
+        total = None
+    else:
+        source = open(args.input, "rb")  # noqa: SIM115 (closed below)
+        try:
+            total = os.fstat(source.fileno()).st_size or None
+        except OSError:
+            total = None
+    out: IO[str] = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    progress = Progress(err_stream, total, args.progress and err_stream.isatty())
+    summary = Summary()
+    done_bytes = 0
+    count = 0
+    write = out.write
+    evaluate = rulebook.evaluate
+    options = {"lang": args.lang, "on": args.on, "explain": args.explain}
+    try:
+        for number, raw in _lines(source):
+            done_bytes += len(raw)
+            if not raw.strip():
+                continue
+            count += 1
+            app: Any = None
+            try:
+                try:
+                    app = json.loads(raw)
+                except ValueError as err:  # JSONDecodeError, UnicodeDecodeError
+                    raise _BadJson(f"not valid JSON: {err}") from None
+                decision = evaluate(app, **options)
+            except (_BadJson, KcrulesError) as err:
+                summary.errors += 1
+                record = _error_record(number, app.get("id") if isinstance(app, dict) else None, err)
+                write(json.dumps(record, ensure_ascii=False) + "\n")
+                if summary.errors <= MAX_REPORTED:
+                    if progress.shown:
+                        err_stream.write("\r\033[K")
+                    err_stream.write(f"kcrules: line {number}: {err}\n")
+                elif summary.errors == MAX_REPORTED + 1:
+                    err_stream.write(f"kcrules: more than {MAX_REPORTED} bad lines; "
+                                     "the rest are only in the output and the summary\n")
+                continue
+            summary.add(decision)
+            write(decision.model_dump_json())
+            write("\n")
+            progress.update(count, done_bytes)
+        progress.update(count, done_bytes, final=True)
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+        if out is not sys.stdout:
+            out.close()
+        else:
+            out.flush()
+    err_stream.write(summary.render(args.lang) + "\n")
+    return EXIT_USAGE if summary.errors else EXIT_OK

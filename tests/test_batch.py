@@ -1,0 +1,192 @@
+"""Streaming evaluation: ``Rulebook.evaluate_many`` and ``kcrules batch``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kcrules
+from kcrules.cli import main
+from kcrules.errors import ApplicationError
+from kcrules.testing import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = generate(None, 120, seed=7)
+
+
+@pytest.fixture(scope="module")
+def native() -> kcrules.Rulebook:
+    return kcrules.load_rulebook(engine="native")
+
+
+def _decidable(rb: kcrules.Rulebook, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for app in apps:
+        try:
+            rb.evaluate(app, explain=False)
+        except kcrules.KcrulesError:
+            continue
+        out.append(app)
+    return out
+
+
+# ---------------------------------------------------------------- evaluate_many
+
+
+def test_evaluate_many_is_lazy_one_in_one_out(native: kcrules.Rulebook) -> None:
+    apps = _decidable(native, APPS)[:10]
+    pulled: list[int] = []
+
+    def source() -> Iterator[dict[str, Any]]:
+        for i, app in enumerate(apps):
+            pulled.append(i)
+            yield app
+
+    stream = native.evaluate_many(source(), explain=False)
+    assert pulled == []  # nothing is read before a decision is asked for
+    first = next(stream)
+    assert pulled == [0]
+    assert first == native.evaluate(apps[0], explain=False)
+    rest = list(stream)
+    assert len(rest) == len(apps) - 1
+    assert [d.application_id for d in [first, *rest]] == [a.get("id") for a in apps]
+
+
+def test_evaluate_many_memory_stays_bounded(native: kcrules.Rulebook) -> None:
+    # Decisions are dropped as they are consumed: peak memory for 3,000 applications
+    # is about the same as for 300 (the rulebook's memos are warmed first).
+    apps = _decidable(native, APPS)
+
+    def feed(n: int) -> Iterator[dict[str, Any]]:
+        for i in range(n):
+            yield apps[i % len(apps)]
+
+    def peak(n: int) -> int:
+        tracemalloc.start()
+        for _ in native.evaluate_many(feed(n), explain=True):
+            pass
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    for _ in native.evaluate_many(feed(len(apps))):
+        pass
+    small, large = peak(300), peak(3000)
+    assert large < small * 1.5 + 200_000
+
+
+def test_evaluate_many_raises_at_the_bad_application(native: kcrules.Rulebook) -> None:
+    good = _decidable(native, APPS)[:2]
+    stream = native.evaluate_many([good[0], {"activity": "3.3-machinery"}, good[1]])
+    assert next(stream).application_id == good[0].get("id")
+    with pytest.raises(ApplicationError):
+        next(stream)
+
+
+# ---------------------------------------------------------------- kcrules batch
+
+
+def _write_jsonl(path: Path, rows: list[Any]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)) + "\n")
+
+
+def test_batch_writes_one_decision_per_line_equal_to_the_library(tmp_path: Path, capsys: Any,
+                                                                  native: kcrules.Rulebook) -> None:
+    apps = _decidable(native, APPS)[:40]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(src, apps)
+    code = main(["batch", str(src), "-o", str(out), "--engine", "native", "--lang", "en"])
+    err = capsys.readouterr().err
+    assert code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(apps)
+    for line, app in zip(lines, apps):
+        assert json.loads(line) == native.evaluate(app, lang="en").model_dump(mode="json")
+    eligible = sum(native.evaluate(a).eligible for a in apps)
+    assert f"{len(apps) - eligible:,} not eligible; 0 lines with errors" in err
+    assert f"Decided {len(apps):,} applications: {eligible:,} eligible" in err
+    assert "\r" not in err  # stderr is not a terminal: no progress line
+
+
+def test_batch_reports_bad_lines_with_their_number_and_goes_on(tmp_path: Path, capsys: Any,
+                                                               native: kcrules.Rulebook) -> None:
+    apps = _decidable(native, APPS)[:5]
+    bad_code = json.loads(json.dumps(apps[1]))
+    bad_code["activity"] = "3.3-machinry"
+    rows: list[Any] = [apps[0], "{not json", "", bad_code, apps[2], "[1, 2]", apps[3]]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(src, rows)
+    code = main(["batch", str(src), "-o", str(out), "--lang", "en"])
+    err = capsys.readouterr().err
+    assert code == 2  # some lines could not be decided
+    assert "line 2: not valid JSON" in err
+    assert "line 4: invalid application" in err and "did you mean '3.3-machinery'" in err
+    assert "line 6: " in err
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 6  # the blank line gives nothing; every other line gives one record
+    assert [r.get("line") for r in records] == [None, 2, 4, None, 6, None]
+    assert records[2]["error"]["code"] == "application_error"
+    assert records[2]["application_id"] == bad_code.get("id")
+    assert records[2]["error"]["problems"][0]["suggestion"] == "3.3-machinery"
+    assert [r["application_id"] for r in (records[0], records[3], records[5])] == \
+        [apps[0].get("id"), apps[2].get("id"), apps[3].get("id")]
+    assert "3 lines with errors" in err
+
+
+def test_batch_summary_totals_support_by_activity(tmp_path: Path, capsys: Any, native: kcrules.Rulebook) -> None:
+    apps = _decidable(native, APPS)[:60]
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, apps)
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--no-explain", "--lang", "en"]) == 0
+    err = capsys.readouterr().err
+    totals: dict[str, int] = {}
+    for app in apps:
+        d = native.evaluate(app)
+        totals[d.activity] = totals.get(d.activity, 0) + d.support.amount_vnd
+    for activity, total in totals.items():
+        row = next(line for line in err.splitlines() if line.strip().startswith(activity + " "))
+        assert row.rstrip().endswith(f"₫{total:,}")
+    assert f"₫{sum(totals.values()):,}" in err.splitlines()[-1]
+
+
+def test_batch_reads_stdin_and_writes_stdout(tmp_path: Path, native: kcrules.Rulebook) -> None:
+    apps = _decidable(native, APPS)[:3]
+    text = "".join(json.dumps(a) + "\n" for a in apps)
+    result = subprocess.run([sys.executable, "-m", "kcrules.cli", "batch", "-", "--no-explain"], input=text,
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    decisions = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["application_id"] for d in decisions] == [a.get("id") for a in apps]
+    assert all(r["text"] == "" for d in decisions for r in d["reasons"])
+
+
+def test_batch_missing_input_is_one_message(tmp_path: Path, capsys: Any) -> None:
+    assert main(["batch", str(tmp_path / "nope.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.jsonl" in err and "Traceback" not in err
+
+
+pexpect = pytest.importorskip("pexpect")
+
+
+def test_batch_shows_progress_at_a_terminal(tmp_path: Path, native: kcrules.Rulebook) -> None:
+    apps = _decidable(native, APPS)
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(src, apps * 5)
+    child = pexpect.spawn(sys.executable, ["-m", "kcrules.cli", "batch", str(src), "-o", str(out), "--lang", "en"],
+                          cwd=str(ROOT), encoding="utf-8", timeout=60, dimensions=(40, 160))
+    child.expect(r"([\d,]+) applications, ([\d,]+)/s, +[\d.]+%, ETA \d+:\d\d")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert f"{len(apps) * 5:,} applications" in (child.before or "")
+    assert len(out.read_text(encoding="utf-8").splitlines()) == len(apps) * 5
