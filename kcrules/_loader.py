@@ -175,6 +175,7 @@ class Activity:
     target: Target | None
     origin: str
     file: str
+    applicants_assumption: str | None = None
 
 
 @dataclass(frozen=True)
@@ -895,8 +896,8 @@ class _Builder:
             return
         if not self.claim("activity", key, _origin(d.activities, key), body, f, "activities", rb_id):
             return
-        allowed = ("label", "cite", "applicants", "beneficiary", "criteria", "conditions", "requires", "support",
-                   "target")
+        allowed = ("label", "cite", "applicants", "applicants_assumption", "beneficiary", "criteria", "conditions",
+                   "requires", "support", "target")
         if not self.keys(body, allowed, ("label", "cite", "applicants", "beneficiary", "support"), f,
                          "activities", key):
             return
@@ -947,8 +948,14 @@ class _Builder:
         d.activities[key] = Activity(
             key, self.label(body["label"], f, "activities", key), self.cite(body["cite"], f, "activities", key),
             tuple(applicants), bool(beneficiary), tuple(criteria), tuple(requires), support, target, rb_id,
-            f.display,
+            f.display, self.text(body.get("applicants_assumption"), f, key, "applicants_assumption"),
         )
+
+    def text(self, value: Any, f: _File, rule: str, key: str) -> str | None:
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            self.p.add(self.where(f, "activities", rule, key), "must be a sentence", value)
+            return None
+        return value
 
     def read_support(self, body: Any, f: _File, act: str) -> SupportDef | None:
         d = self.d

@@ -59,7 +59,10 @@ class Establishment(_Input):
         "agriculture_industry_construction",
         description="SME sector group: agriculture_industry_construction or trade_services.",
     )
-    employees: Count = Field(description="Average number of workers over the year.")
+    employees: Count = Field(
+        description="Workers: the yearly average (NĐ 56/2009); from 2018-03-11 those insured under social "
+        "insurance (NĐ 39/2018). The application date decides which count the SME test reads."
+    )
     capital_vnd: Money | None = Field(None, description="Total capital (tổng nguồn vốn), whole đồng.")
     revenue_vnd: Money | None = Field(None, description="Revenue of the previous year, whole đồng.")
     product_line: Code | None = Field(None, description="Product line, for Hanoi's priorities (QĐ 4892 §II.2.1).")
@@ -77,8 +80,12 @@ class Establishment(_Input):
         None, description="Share of main materials bought in the same province, % of value."
     )
     typical_product_certified: StrictBool = False
+    produces_for_export: StrictBool = Field(False, description="Makes products for export (TT 46/2012 Điều 6.2.a).")
     key_industry_product: StrictBool = False
     supporting_industry_product: StrictBool = False
+    mechanical_for_agriculture: StrictBool = Field(
+        False, description="Mechanical products serving agriculture and rural areas (NĐ 45/2012 Điều 6.2.a)."
+    )
 
 
 class Applicant(_Input):
@@ -112,7 +119,9 @@ class Project(_Input):
     region: Code | None = Field(None, description="Partner region of a 3.7 class.")
     machinery_new: StrictBool | None = None
     machinery_improves: StrictBool | None = Field(
-        None, description="Raises productivity, quality or efficiency, or cuts pollution (TT 46/2012 Điều 4.4.b)."
+        None,
+        description="Raises productivity, quality or efficiency of materials and fuel, cuts pollution, or makes "
+        "a new product, compared with the machinery in use (TT 46/2012 Điều 4.4.b).",
     )
     overseas_fairs_supported_this_year: Count | None = Field(
         None, description="Overseas fairs already supported for the establishment this year."

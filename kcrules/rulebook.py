@@ -393,7 +393,7 @@ class Rulebook:
                 f"{act.id}.applicant", expr, act.cite, act.origin,
                 {"vi": f"Đơn vị đề nghị phù hợp nội dung ({names_vi})",
                  "en": f"The applicant may carry out this activity ({names_en})"},
-                f"applicant.kind in [{', '.join(repr(k) for k in act.applicants)}]"))
+                f"applicant.kind in [{', '.join(repr(k) for k in act.applicants)}]", act.applicants_assumption))
         return out
 
     def _compile_value(self, derived: Any) -> tuple[str, Any]:
@@ -759,9 +759,10 @@ class Rulebook:
 Ref = cond.Ref
 
 
-def _criterion(cid: str, expr: cond.Expr, cite: Any, origin: str, label: dict[str, str], text: str) -> Criterion:
+def _criterion(cid: str, expr: cond.Expr, cite: Any, origin: str, label: dict[str, str], text: str,
+               assumption: str | None = None) -> Criterion:
     return Criterion(id=cid, kind="eligibility", label=label, cite=cite, condition=expr, condition_text=text,
-                     applies_when=None, applies_text=None, explain={}, assumption=None, tier=None, order=0,
+                     applies_when=None, applies_text=None, explain={}, assumption=assumption, tier=None, order=0,
                      origin=origin, file="(generated)")
 
 
