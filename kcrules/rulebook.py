@@ -820,9 +820,56 @@ def _percent(value: Fraction, lang: str) -> str:
     return i18n.percent(value, lang)
 
 
-@functools.lru_cache(maxsize=256)
+_NUMBER_STYLE: dict[str, tuple[str, str, str] | None] = {}
+
+
 def _number(value: Fraction | int, lang: str) -> str:
+    """i18n.number; whole numbers use babel's grouping read once (checked as for money)."""
+    if type(value) is int and value >= 0:
+        style = _NUMBER_STYLE.get(lang, False)
+        if style is False:
+            style = _NUMBER_STYLE[lang] = _number_style(lang)
+        if style is not None:
+            return _styled(style, value)  # type: ignore[arg-type]
+    return _number_babel(value, lang)
+
+
+def _number_style(lang: str) -> tuple[str, str, str] | None:
+    sample = i18n.number(1234567, lang)
+    sep = sample[1] if len(sample) == 9 and sample[0] == "1" and not sample[1].isdigit() else ""
+    if not sep:
+        return None
+    style = ("", sep, "")
+    for probe in (0, 7, 999, 1000, 35, 10**6, 1234567, 123456789012, 10**13):
+        if _styled(style, probe) != i18n.number(probe, lang):
+            return None
+    return style
+
+
+@functools.lru_cache(maxsize=256)
+def _number_babel(value: Fraction | int, lang: str) -> str:
     return i18n.number(value, lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(value: dt.date, lang: str) -> str:
+    return i18n.date(value, lang)
+
+
+_SHOWN: dict[int, tuple[Criterion, list[str]]] = {}
+
+
+def _shown_refs(c: Criterion) -> list[str]:
+    """The names a criterion's reason shows as found (condition first, then applies_when)."""
+    found = _SHOWN.get(id(c))
+    if found is None or found[0] is not c:
+        refs = cond.refs_of(c.condition)
+        if c.applies_when is not None:
+            refs += [r for r in cond.refs_of(c.applies_when) if r not in refs]
+        if len(_SHOWN) > 10_000:
+            _SHOWN.clear()
+        found = _SHOWN[id(c)] = (c, refs)  # holding c keeps its id from being reused
+    return found[1]
 
 
 def _floor_mul(amount: int, factor: Fraction | int) -> int:
@@ -947,20 +994,20 @@ class _Formatter:
             if p.unit == "vnd":
                 return _money(raw, self.lang)
             if p.unit == "date":
-                return i18n.date(dt.date.fromordinal(raw), self.lang)
+                return _date(dt.date.fromordinal(raw), self.lang)
             if p.unit == "percent":
-                return i18n.percent(Fraction(raw, 100), self.lang)
-            return i18n.number(raw, self.lang)
+                return _percent(Fraction(raw, 100), self.lang)
+            return _number(raw, self.lang)
         kind = self._kind(path)
         if kind == "date":
-            return i18n.date(dt.date.fromordinal(raw), self.lang)
+            return _date(dt.date.fromordinal(raw), self.lang)
         if kind == "bool":
             return {"vi": ("có", "không"), "en": ("yes", "no")}[self.lang][0 if raw else 1]
         if kind == "code":
             label = self._code_label(path, raw)
             return label
         if isinstance(raw, int):
-            return _money(raw, self.lang) if path.endswith("_vnd") else i18n.number(raw, self.lang)
+            return _money(raw, self.lang) if path.endswith("_vnd") else _number(raw, self.lang)
         return str(raw)
 
     def _kind(self, path: str) -> str:
@@ -993,17 +1040,15 @@ class _Formatter:
         if p.unit == "vnd":
             return _money(value, self.lang)
         if p.unit == "percent":
-            return i18n.percent(value, self.lang)
+            return _percent(value, self.lang)
         if p.unit == "ratio":
-            return i18n.number(value, self.lang)
+            return _number(value, self.lang)
         if p.unit == "date":
-            return i18n.date(dt.date.fromordinal(value), self.lang)
-        return i18n.number(value, self.lang)
+            return _date(dt.date.fromordinal(value), self.lang)
+        return _number(value, self.lang)
 
     def actual(self, c: Criterion) -> dict[str, object]:
-        refs = cond.refs_of(c.condition)
-        if c.applies_when is not None:
-            refs += [r for r in cond.refs_of(c.applies_when) if r not in refs]
+        refs = _shown_refs(c)
         out: dict[str, object] = {}
         for ref in refs:
             if ref.startswith("params."):
