@@ -723,7 +723,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     eff = _check_effectiveness(effectiveness, ids, problems)
     if problems:
         raise ApplicationError(problems, _INPUT)
-    decisions = _evaluate(rb, items, lang, engine)
+    rows = _evaluate(rb, items, lang, engine)
 
     scale = _tier_scale(d)
     limit_params: list[Param] = [d.params[lim.max] for lim in spec.limits]
@@ -732,63 +732,51 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
         for a in lim.activities:
             limits_of.setdefault(a, []).append(li)
     candidates: list[_Candidate] = []
-    info: dict[int, tuple[_Queue | None, tuple[PlanCriterion, ...], str | None]] = {}
-    for index, (item, dec) in enumerate(zip(items, decisions)):
+    info: dict[int, tuple[_Queue | None, tuple[PlanCriterion, ...], str, str | None]] = {}
+    # What placed an application depends only on its queue, the criteria it met and the official's
+    # rank: built once per combination and shared (the parts are immutable).
+    placements: dict[tuple[str, tuple[str, ...], int | None], tuple[list[Any], tuple[PlanCriterion, ...], str]] = {}
+    for index, (item, row) in enumerate(zip(items, rows)):
         name = _get(item, "establishment.name")
-        if not dec.eligible:
-            info[index] = (None, (), name)
+        if not row.eligible:
+            info[index] = (None, (), "", name)
             continue
-        act = d.activities[dec.activity]
+        act = d.activities[row.activity]
         cleaner = bool(_get(item, "establishment.applies_cleaner_production"))
         queue = _queue_for(spec.queues, act.id, act.beneficiary, cleaner)
         assert queue is not None  # coverage is checked with the [plan] table
-        qi = spec.queues.index(queue)
-        key: list[Any] = [qi]
-        placed: list[PlanCriterion] = []
-        met = set(dec.priority.criteria_met)
-        for k in queue.order:
-            if k in ("priority_tiers",) or k.startswith("tier:"):
-                for tid, mode, members, worst in scale:
-                    if k != "priority_tiers" and k[5:] != tid:
-                        continue
-                    hits = sorted((members[c], c) for c in met if c in members)
-                    if mode == "first_met":
-                        key.append(hits[0][0] if hits else worst)
-                        decisive = [c for o, c in hits if o == hits[0][0]] if hits else []
-                    else:
-                        key.append(-len(hits))
-                        decisive = [c for _o, c in hits]
-                    placed += [_criterion(d, c, tid, lang) for c in decisive]
-            elif k == "effectiveness_rank":
-                rank = eff.get(dec.application_id or "")
-                key += [0, rank] if rank is not None else [1, 0]
-                placed.append(PlanCriterion(
-                    criterion="effectiveness_rank", tier=queue.id,
-                    label=_m("effectiveness", lang, rank=rank) if rank is not None
-                    else _m("no_effectiveness", lang), citation=queue.cite.text(lang)))
+        rank = eff.get(row.app_id) if "effectiveness_rank" in queue.order else None
+        pkey = (queue.id, row.met, rank)
+        placement = placements.get(pkey)
+        if placement is None:
+            placement = placements[pkey] = _placement(d, spec, queue, scale, row.met, rank, lang)
+        parts, placed, placed_text = placement
+        key: list[Any] = [spec.queues.index(queue)]
+        for k, part in zip(queue.order, parts):
+            if part is not None:
+                key += part
             elif k.lstrip("-") == "application_date":
-                key.append(dec.law_date.toordinal() * (-1 if k.startswith("-") else 1))
+                key.append(row.law_date.toordinal() * (-1 if k.startswith("-") else 1))
             elif k.lstrip("-") == "support_vnd":
-                key.append(dec.support.amount_vnd * (-1 if k.startswith("-") else 1))
+                key.append(row.amount * (-1 if k.startswith("-") else 1))
             else:  # "id", last
-                key.append(dec.application_id)
+                key.append(row.app_id)
         units = 1
         if act.id in spec.units:
             value = _get(item, spec.units[act.id])
             units = value if isinstance(value, int) else 1
         lims = []
         for li in limits_of.get(act.id, ()):
-            pv = limit_params[li].at(dec.law_date)
+            pv = limit_params[li].at(row.law_date)
             if pv is None:
                 lim = spec.limits[li]
                 raise EvaluationError(f"plan.limits.{lim.id}", lim.cite.text(),
-                                      f"parameter {lim.max} has no value on {dec.law_date.isoformat()}")
+                                      f"parameter {lim.max} has no value on {row.law_date.isoformat()}")
             before = _get(item, spec.limits[li].used) if spec.limits[li].used else 0
             lims.append((li, int(pv.value), before if isinstance(before, int) else 0))
-        ident = fold(name) if isinstance(name, str) and name.strip() else f"#application:{dec.application_id}"
-        candidates.append(_Candidate(index, dec.application_id or "", act.id, ident, dec.support.amount_vnd,
-                                     units, tuple(lims), tuple(key)))
-        info[index] = (queue, tuple(placed), name)
+        ident = fold(name) if isinstance(name, str) and name.strip() else f"#application:{row.app_id}"
+        candidates.append(_Candidate(index, row.app_id, act.id, ident, row.amount, units, tuple(lims), tuple(key)))
+        info[index] = (queue, placed, placed_text, name)
     candidates.sort(key=lambda c: c.key)
     open_units = _open_units(d, spec, achieved_n, override)
     outcomes = _allocate(candidates, budget, policy, open_units)
@@ -798,12 +786,10 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     pw = _POLICY_WORD[lang][policy]
     queue_assumptions = {q.id: tuple(a for a in (q.assumption,) if a) for q in spec.queues}
     for pos, (c, o) in enumerate(zip(candidates, outcomes)):
-        dec = decisions[c.index]
-        queue, placed, name = info[c.index]
+        row = rows[c.index]
+        queue, placed, placed_text, name = info[c.index]
         assert queue is not None
         rank = pos + 1
-        items_text = "; ".join(f"{p.label} ({p.citation})" for p in placed)
-        placed_text = _m("placed", lang, items=items_text) if placed else _m("placed_none", lang)
         common = {"rank": rank, "queue": queue.label[lang], "placed": placed_text}
         stop: PlanStop | None = None
         if o.status == "funded":
@@ -842,23 +828,25 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
             counts = planned.setdefault(c.activity, [0, 0])
             counts[0] += c.units
             counts[1] += o.allocated
-        assumptions = tuple(w.parameter for w in dec.warnings) + queue_assumptions[queue.id]
+        assumptions = row.warnings + queue_assumptions[queue.id]
         entries.append(PlanEntry(
             application_id=c.app_id, activity=c.activity, establishment=name, eligible=True, queue=queue.id,
             rank=rank, rank_key=c.key, support_vnd=c.amount, allocated_vnd=o.allocated, units=c.units,
             status=status, placed_by=placed, stopped_by=stop, why=why, assumptions=assumptions))  # type: ignore[arg-type]
-    ineligible = sorted((i for i, dec in enumerate(decisions) if not dec.eligible),
-                        key=lambda i: decisions[i].application_id or "")
+    ineligible = sorted((i for i, row in enumerate(rows) if not row.eligible), key=lambda i: rows[i].app_id)
+    refusals: dict[tuple[str, tuple[str, ...]], tuple[str, PlanStop]] = {}
     for i in ineligible:
-        dec = decisions[i]
-        failed = [r.criterion for r in dec.reasons if r.kind == "eligibility" and r.outcome == "not_met"]
-        labels = "; ".join(f"{_label(rb, dec.activity, f, lang)}" for f in failed) or "—"
-        why = _m("ineligible", lang, failed=labels)
+        row = rows[i]
+        refusal = refusals.get((row.activity, row.failed))
+        if refusal is None:
+            labels = "; ".join(_label(rb, row.activity, f, lang) for f in row.failed) or "—"
+            why = _m("ineligible", lang, failed=labels)
+            refusal = refusals[(row.activity, row.failed)] = (why, PlanStop(kind="ineligible", ref=None, text=why))
+        why, stop = refusal
         entries.append(PlanEntry(
-            application_id=dec.application_id or "", activity=dec.activity, establishment=info[i][2],
+            application_id=row.app_id, activity=row.activity, establishment=info[i][3],
             eligible=False, queue=None, rank=None, rank_key=(), support_vnd=0, allocated_vnd=0, units=0,
-            status="ineligible", placed_by=(), stopped_by=PlanStop(kind="ineligible", ref=None, text=why), why=why,
-            assumptions=tuple(w.parameter for w in dec.warnings)))
+            status="ineligible", placed_by=(), stopped_by=stop, why=why, assumptions=row.warnings))
     allocated = sum(o.allocated for o in outcomes)
     funded = sum(1 for o in outcomes if o.status in ("funded", "partial"))
     progress = _progress(d, spec, achieved_n, planned, open_units, year, lang)
@@ -915,10 +903,33 @@ def _read_applications(applications: Iterable[Any], problems: list[Problem]) -> 
     return items, ids
 
 
-def _evaluate(rb: Rulebook, items: list[Any], lang: str, engine: str | None) -> list[Decision]:
+@dataclass(slots=True)
+class _Row:
+    """What a plan needs of a decision; the decision itself is not kept (100,000 of them weigh)."""
+
+    app_id: str
+    activity: str
+    eligible: bool
+    amount: int
+    met: tuple[str, ...]
+    law_date: dt.date
+    warnings: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+def _evaluate(rb: Rulebook, items: list[Any], lang: str, engine: str | None) -> list[_Row]:
     """Every decision, without sentences (explain=False) for speed; every bad application at once."""
+    rows: list[_Row] = []
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
     try:
-        return list(rb.evaluate_many(items, lang=lang, engine=engine, explain=False))  # type: ignore[arg-type]
+        for dec in rb.evaluate_many(items, lang=lang, engine=engine, explain=False):  # type: ignore[arg-type]
+            warnings = tuple(w.parameter for w in dec.warnings)
+            failed = () if dec.eligible else tuple(r.criterion for r in dec.reasons
+                                                   if r.kind == "eligibility" and r.outcome == "not_met")
+            rows.append(_Row(dec.application_id or "", dec.activity, dec.eligible, dec.support.amount_vnd,
+                             dec.priority.criteria_met, dec.law_date, shared.setdefault(warnings, warnings),
+                             shared.setdefault(failed, failed)))
+        return rows
     except ApplicationError:
         pass
     problems: list[Problem] = []
@@ -931,6 +942,41 @@ def _evaluate(rb: Rulebook, items: list[Any], lang: str, engine: str | None) -> 
             problems += [Problem(f"{label}.{p.where}", p.message, p.given, p.allowed, p.suggestion)
                          for p in err.problems]
     raise ApplicationError(problems)
+
+
+def _placement(d: Definition, spec: _Spec, queue: _Queue, scale: list[tuple[str, str, dict[str, int], int]],
+               met: tuple[str, ...], rank: int | None,
+               lang: str) -> tuple[list[Any], tuple[PlanCriterion, ...], str]:
+    """Per key of the queue's order, the sort values that depend on the criteria met (None for the
+    others); the criteria that placed the application; and the sentence that says so."""
+    parts: list[Any] = []
+    placed: list[PlanCriterion] = []
+    for k in queue.order:
+        if k == "priority_tiers" or k.startswith("tier:"):
+            values = []
+            for tid, mode, members, worst in scale:
+                if k != "priority_tiers" and k[5:] != tid:
+                    continue
+                hits = sorted((members[c], c) for c in met if c in members)
+                if mode == "first_met":
+                    values.append(hits[0][0] if hits else worst)
+                    decisive = [c for o, c in hits if o == hits[0][0]] if hits else []
+                else:
+                    values.append(-len(hits))
+                    decisive = [c for _o, c in hits]
+                placed += [_criterion(d, c, tid, lang) for c in decisive]
+            parts.append(values)
+        elif k == "effectiveness_rank":
+            parts.append([0, rank] if rank is not None else [1, 0])
+            placed.append(PlanCriterion(
+                criterion="effectiveness_rank", tier=queue.id,
+                label=_m("effectiveness", lang, rank=rank) if rank is not None else _m("no_effectiveness", lang),
+                citation=queue.cite.text(lang)))
+        else:
+            parts.append(None)
+    items_text = "; ".join(f"{p.label} ({p.citation})" for p in placed)
+    text = _m("placed", lang, items=items_text) if placed else _m("placed_none", lang)
+    return parts, tuple(placed), text
 
 
 def _check_counts(d: Definition, data: Mapping[str, Any] | None, name: str,
