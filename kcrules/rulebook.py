@@ -72,6 +72,7 @@ class Rulebook:
         self._plans: dict[str, list[Any]] = {}
         self._shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._bare_cache: dict[tuple[Any, ...], tuple[Reason, ...]] = {}
+        self._bare_reasons: dict[tuple[str, str, str], Reason] = {}  # (criterion, outcome, lang): few
         self._criteria_cache: dict[str, tuple[Criterion, ...]] = {}
         self._reason_cache: dict[tuple[Any, ...], Reason] = {}
         self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
@@ -408,7 +409,7 @@ class Rulebook:
                 v = p.at(day)
                 if v is not None:
                     cached[p.id] = v
-            if len(self._params_cache) > 512:
+            if len(self._params_cache) > 8192:  # days of a decade, at one entry each
                 self._params_cache.clear()
             self._params_cache[day] = cached
         return cached
@@ -560,9 +561,12 @@ class Rulebook:
                     met.append(c.id)
             else:
                 used.update(dict.fromkeys(not_applied))
-        # Put failures first: that is what a reader looks for (a stable sort).
-        order = sorted(range(len(plan)), key=lambda i: (outs[i] != NOT_MET or plan[i][0].kind != "eligibility",
-                                                        plan[i][0].kind != "eligibility"))
+        # Put failures first: that is what a reader looks for (a stable sort by
+        # failed eligibility, other eligibility, priority).
+        eligibility = [item[0].kind == "eligibility" for item in plan]
+        order = [i for i, e in enumerate(eligibility) if e and outs[i] == NOT_MET] + \
+                [i for i, e in enumerate(eligibility) if e and outs[i] != NOT_MET] + \
+                [i for i, e in enumerate(eligibility) if not e]
         return tuple(outs), tuple(failed), tuple(met), tuple(used), tuple(assumed), tuple(order)
 
     def _plan(self, act: Activity, criteria: tuple[Criterion, ...]) -> list[tuple[Criterion, tuple[str, ...],
@@ -587,6 +591,13 @@ class Rulebook:
         return plan
 
     def _bare_reason(self, c: Criterion, outcome: str, lang: Lang) -> Reason:
+        key = (c.id, outcome, lang)
+        found = self._bare_reasons.get(key)
+        if found is None:
+            found = self._bare_reasons[key] = self._make_bare_reason(c, outcome, lang)
+        return found
+
+    def _make_bare_reason(self, c: Criterion, outcome: str, lang: Lang) -> Reason:
         return Reason(
             criterion=c.id, kind=c.kind, outcome=outcome, actual={}, required="",  # type: ignore[arg-type]
             citation=_citation(c.cite, lang), text="",
@@ -720,7 +731,10 @@ class Rulebook:
 
     def _warnings_cached(self, act: Activity, eligible: bool, used: dict[str, None],
                          rule_assumptions: list[Criterion], law_date: dt.date, lang: Lang) -> tuple[Warning, ...]:
-        key = (act.id, eligible, law_date, lang, tuple(used), tuple(c.id for c in rule_assumptions))
+        # Keyed by the parameter values in force (their identity), not the date: many dates share them.
+        params = self.params_at(law_date)
+        key = (act.id, eligible, lang, tuple(used), tuple(id(params.get(p)) for p in used),
+               tuple(c.id for c in rule_assumptions))
         found = self._warning_cache.get(key)
         if found is None:
             out = self._warnings(used, rule_assumptions, law_date, lang)
