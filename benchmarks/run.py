@@ -1,0 +1,334 @@
+"""Measure kcrules' throughput and start-up, beside a floor and a ceiling, in one run.
+
+    python benchmarks/run.py             # 100,000 generated applications (a few minutes)
+    python benchmarks/run.py --quick     # a smoke run (seconds)
+    python benchmarks/run.py --profile   # also show where an explained native decision spends its time
+
+What is measured (decisions per second of CPU time, one process, one core):
+
+- durable floor: durable-rules itself with one trivial rule, one post per record;
+- kcrules on durable-rules and on the native engine, explained and not, from
+  JSON-like dicts (validation included) and from validated Application objects;
+- the ceiling: a hand-written plain Python function of the machinery-support
+  decision (3.3-machinery: the same criteria and the capped share), dict in,
+  dict out;
+- pydantic validation alone (Application.model_validate);
+- start-up: ``import kcrules``, loading the bundled rulebook, and
+  ``kcrules check examples/machinery-gia-lam.json`` from a cold process;
+- equality: the native and durable engines' decision JSON compared on a
+  seeded sample (mismatches must be 0).
+
+Inputs are distinct applications from ``kcrules.testing.generate`` (seeded), so
+the decision memos see realistic variety rather than one record repeated.
+Rates use CPU time (``time.process_time``), which a busy machine disturbs less
+than wall time; wall time is shown too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "machinery-gia-lam.json"
+
+TARGETS = {
+    "kcrules native, explain=False (validated input)": 150_000,
+    "kcrules native, explained (validated input)": 50_000,
+    "kcrules durable, explained (validated input)": 10_000,
+}
+
+
+# ---------------------------------------------------------------- timing
+
+
+def measure(name: str, run: Callable[[], int], rows: list[tuple[str, int, float, float]]) -> float:
+    """Run once (it returns how many records it handled); record records per CPU second."""
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    count = run()
+    cpu = time.process_time() - cpu
+    wall = time.perf_counter() - wall
+    rate = count / cpu if cpu > 0 else float("inf")
+    rows.append((name, count, rate, count / wall if wall > 0 else float("inf")))
+    print(f"  {name}: {rate:,.0f}/s ({count:,} in {cpu:.2f} s CPU, {wall:.2f} s wall)", file=sys.stderr)
+    return rate
+
+
+def cold(command: list[str], repeats: int) -> float:
+    """Best wall time in ms of a fresh process running ``command``."""
+    best = float("inf")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
+# ---------------------------------------------------------------- the floor and the ceiling
+
+
+def durable_floor(n: int) -> int:
+    """durable-rules with the simplest possible ruleset: one rule, one post per record."""
+    from kcrules._matchers import _QuietHost
+
+    host = _QuietHost.make()
+    hits = [0]
+
+    def action(c: Any) -> None:
+        hits[0] += 1
+
+    host.register_rulesets({"bench_floor": {"r": {"all": [{"m": {"x": 1}}], "run": action}}})
+    for i in range(n):
+        host.post("bench_floor", {"sid": "s", "x": 1, "i": i})
+    assert hits[0] == n
+    return n
+
+
+_CNNT_FORMS = {"enterprise", "cooperative", "cooperative_group", "household_business"}
+_AREAS = {"huyen", "thi_xa", "city_class_2_3"}
+
+
+def machinery_by_hand(rb: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The 3.3-machinery decision written by hand: the ceiling kcrules is compared with.
+
+    Same eligibility criteria as the rulebook for a non-enterprise beneficiary
+    outside the special cases (period, applicant, form, area, sector, funding,
+    machinery), the 50% share, the dated ceiling, the amount asked; no
+    explanations, no priorities, no SME tests.
+    """
+    codes = rb.definition.codes
+    unit_type = {k: v.attrs.get("unit_type") for k, v in codes["district"].values.items()}
+    listed = {k: bool(v.attrs.get("listed")) for k, v in codes["sector"].values.items()}
+    start, until, switch = dt.date(2016, 1, 1), dt.date(2021, 1, 1), dt.date(2018, 5, 12)
+
+    def decide(app: dict[str, Any]) -> dict[str, Any]:
+        est = app["establishment"]
+        project = app["project"]
+        day = dt.date.fromisoformat(app["application_date"])
+        failed = []
+        if not start <= day < until:
+            failed.append("program.period")
+        if est["kind"] not in _CNNT_FORMS:
+            failed.append("beneficiary.kind")
+        if unit_type.get(est["district"]) not in _AREAS:
+            failed.append("beneficiary.area")
+        if not listed.get(est["sector"], False):
+            failed.append("sector.listed")
+        if not project["approved"]:
+            failed.append("funding.approved")
+        if not project["counterpart_funding_committed"]:
+            failed.append("funding.counterpart")
+        if project["other_state_funding"]:
+            failed.append("funding.no_double_funding")
+        if not project.get("machinery_new"):
+            failed.append("activity.machinery_new")
+        if not project.get("machinery_improves"):
+            failed.append("activity.machinery_improves")
+        amount = 0
+        if not failed:
+            cost = project["eligible_cost_vnd"]
+            cap = 200_000_000 if day < switch else 300_000_000
+            amount = min(cost // 2, cap, cost, project.get("amount_requested_vnd", cost))
+        return {"id": app.get("id"), "eligible": not failed, "failed": failed, "support_vnd": amount}
+
+    return decide
+
+
+# ---------------------------------------------------------------- kcrules
+
+
+def evaluate_all(rb: Any, apps: Iterable[Any], **options: Any) -> Callable[[], int]:
+    def run() -> int:
+        n = 0
+        for decision in rb.evaluate_many(apps, **options):
+            n += 1
+        return n
+
+    return run
+
+
+def decidable(rb: Any, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop generated applications the rulebook cannot decide (EvaluationError): none are expected."""
+    from kcrules.errors import KcrulesError
+
+    out = []
+    for app in apps:
+        try:
+            rb.parse_application(app)
+        except KcrulesError:
+            continue
+        out.append(app)
+    return out
+
+
+def mismatches(native: Any, durable: Any, apps: list[dict[str, Any]]) -> tuple[int, int, list[str]]:
+    """Compare both engines' decision JSON (explained, and unexplained on every 4th); return (compared, bad)."""
+    from kcrules.errors import EvaluationError
+
+    bad: list[str] = []
+    compared = 0
+    for i, app in enumerate(apps):
+        for explain in (True, False) if i % 4 == 0 else (True,):
+            outcome = []
+            for rb in (native, durable):
+                try:
+                    outcome.append(rb.evaluate(app, explain=explain).model_dump(mode="json"))
+                except EvaluationError as err:
+                    outcome.append(str(err))
+            compared += 1
+            if outcome[0] != outcome[1]:
+                bad.append(str(app.get("id")))
+    return compared, len(bad), bad[:10]
+
+
+# ---------------------------------------------------------------- the run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: few records, one cold start each")
+    parser.add_argument("--records", type=int, default=None, help="applications per fast configuration "
+                                                                   "(default 100,000; --quick 2,000)")
+    parser.add_argument("--durable-records", type=int, default=None,
+                        help="applications for the durable-rules configurations and the equality check "
+                             "(default 10,000; --quick 300)")
+    parser.add_argument("--seed", type=int, default=2016)
+    parser.add_argument("--profile", action="store_true", help="profile explained native decisions")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    n = args.records or (2_000 if args.quick else 100_000)
+    nd = args.durable_records or (300 if args.quick else 10_000)
+    repeats = 1 if args.quick else 5
+
+    import pydantic
+
+    import kcrules
+    from kcrules.models import Application
+    from kcrules.testing import generate
+
+    print(f"kcrules {kcrules.__version__}, Python {platform.python_version()}, pydantic {pydantic.VERSION}, "
+          f"{platform.machine()} {os.cpu_count()} cores, {platform.platform()}", file=sys.stderr)
+    print(f"generating {n:,} applications (seed {args.seed})…", file=sys.stderr)
+    native = kcrules.load_rulebook(engine="native")
+    durable = kcrules.load_rulebook(engine="durable")
+    apps = decidable(native, generate(native, n, seed=args.seed))
+    parsed = [native.parse_application(a) for a in apps]
+    sample, sample_parsed = apps[:nd], parsed[:nd]
+    machinery = [a for a in apps if a["activity"] == "3.3-machinery" and "establishment" in a]
+    by_hand = machinery_by_hand(native)
+
+    rows: list[tuple[str, int, float, float]] = []
+    print("throughput:", file=sys.stderr)
+    measure("durable-rules floor (1 trivial rule, 1 post/record)", lambda: durable_floor(nd * 4), rows)
+    measure("hand-written Python, 3.3-machinery (ceiling)", lambda: sum(1 for a in machinery if by_hand(a)), rows)
+    measure("pydantic Application.model_validate alone", lambda: sum(1 for a in apps if Application.model_validate(a)),
+            rows)
+    warm = decidable(native, generate(native, 300 if args.quick else 2_000, seed=args.seed + 1))
+
+    def fresh(engine: str) -> Any:
+        """A new rulebook, warmed on other applications (another seed), as a server would be:
+        compiled matchers and memos hold what earlier traffic left, never the measured records."""
+        rb = kcrules.load_rulebook(engine=engine)
+        for a in warm if engine == "native" else warm[:300]:
+            rb.evaluate(a)
+            rb.evaluate(a, explain=False)
+        return rb
+
+    measure("kcrules durable, explained (dict input)", evaluate_all(fresh("durable"), sample), rows)
+    measure("kcrules durable, explained (validated input)", evaluate_all(fresh("durable"), sample_parsed), rows)
+    measure("kcrules durable, explain=False (validated input)",
+            evaluate_all(fresh("durable"), sample_parsed, explain=False), rows)
+    measure("kcrules native, explained (dict input)", evaluate_all(fresh("native"), apps), rows)
+    measure("kcrules native, explained (validated input)", evaluate_all(fresh("native"), parsed), rows)
+    measure("kcrules native, explain=False (dict input)", evaluate_all(fresh("native"), apps, explain=False), rows)
+    measure("kcrules native, explain=False (validated input)",
+            evaluate_all(fresh("native"), parsed, explain=False), rows)
+    again = fresh("native")
+    evaluate_all(again, parsed)()
+    measure("kcrules native, explained, second pass (memos warm on these records)", evaluate_all(again, parsed), rows)
+    json_rb = fresh("native")
+    measure("kcrules native, explained + JSON text (validated input)",
+            lambda: sum(1 for d in json_rb.evaluate_many(parsed) if d.model_dump_json()), rows)
+
+    print("equality of the engines…", file=sys.stderr)
+    compared, bad, examples = mismatches(native, durable, sample)
+
+    print("start-up…", file=sys.stderr)
+    python = sys.executable
+    startup = {
+        "python -c pass": cold([python, "-c", "pass"], repeats),
+        "import kcrules": cold([python, "-c", "import kcrules"], repeats),
+        "import kcrules + load_rulebook()": cold([python, "-c", "import kcrules; kcrules.load_rulebook()"], repeats),
+        "kcrules check examples/machinery-gia-lam.json": cold(
+            [python, "-m", "kcrules.cli", "check", str(EXAMPLE.relative_to(ROOT))], repeats),
+        "kcrules check … --format json": cold(
+            [python, "-m", "kcrules.cli", "check", str(EXAMPLE.relative_to(ROOT)), "--format", "json"], repeats),
+    }
+    load_times = []
+    for _ in range(3 if args.quick else 10):
+        start = time.perf_counter()
+        kcrules.load_rulebook()
+        load_times.append((time.perf_counter() - start) * 1000)
+
+    ceiling = next(r[2] for r in rows if r[0].startswith("hand-written"))
+    print()
+    print(f"| configuration | records | decisions/s (CPU) | decisions/s (wall) | ÷ ceiling | target |")
+    print("|---|---:|---:|---:|---:|---|")
+    for name, count, rate, wall in rows:
+        target = TARGETS.get(name)
+        verdict = "" if target is None else f"≥ {target:,} {'✓' if rate >= target else '✗'}"
+        print(f"| {name} | {count:,} | {rate:,.0f} | {wall:,.0f} | {rate / ceiling:.3f} | {verdict} |")
+    print()
+    print("| start-up | ms (best of %d) | target |" % repeats)
+    print("|---|---:|---|")
+    startup_targets = {"import kcrules": 150, "kcrules check examples/machinery-gia-lam.json": 400}
+    for name, ms in startup.items():
+        target = startup_targets.get(name)
+        verdict = "" if target is None else f"≤ {target} {'✓' if ms <= target else '✗'}"
+        print(f"| {name} | {ms:,.0f} | {verdict} |")
+    print(f"| load_rulebook() in a warm process (median) | {statistics.median(load_times):,.1f} | |")
+    print()
+    print(f"engine equality: {compared:,} decisions compared (native vs durable JSON), {bad} mismatches"
+          + (f" e.g. {', '.join(examples)}" if bad else ""))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this run: {rss:,.0f} MB (includes the {len(apps):,} generated applications held in memory)")
+
+    if args.profile:
+        import cProfile
+        import pstats
+
+        print("\nprofile: explained native decisions (validated input), top 15 by own time")
+        fresh = kcrules.load_rulebook(engine="native")
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in fresh.evaluate_many(parsed[: min(len(parsed), 20_000)]):
+            pass
+        profile.disable()
+        pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(15)
+
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "python": platform.python_version(), "machine": platform.platform(), "cores": os.cpu_count(),
+            "throughput": [{"name": r[0], "records": r[1], "per_s_cpu": r[2], "per_s_wall": r[3]} for r in rows],
+            "startup_ms": startup, "load_ms_median": statistics.median(load_times),
+            "equality": {"compared": compared, "mismatches": bad},
+        }, indent=2), encoding="utf-8")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
