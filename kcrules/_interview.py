@@ -129,7 +129,17 @@ def t(key: str, lang: str, **kw: Any) -> str:
 
 def label_of(path: str, lang: str) -> str:
     pair = LABELS.get(path)
-    return pair[0 if lang == "vi" else 1] if pair else path
+    if pair:
+        return pair[0 if lang == "vi" else 1]
+    # A field added to the model before it was worded here: its description, else its name.
+    from ._schema import _base_type
+
+    model: Any = Application
+    *heads, leaf = path.split(".")
+    for head in heads:
+        model, _ = _base_type(model.model_fields[head].annotation)
+    info = model.model_fields.get(leaf)
+    return (info.description if info is not None and info.description else leaf.replace("_", " ")).rstrip(".")
 
 
 class Aborted(Exception):
