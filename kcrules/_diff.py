@@ -210,13 +210,15 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
     except (OSError, UnicodeDecodeError) as err:
         raise DiffInputError(f"{path}: cannot read the corpus ({err})") from None
     if text.lstrip().startswith("["):
+        # A whole-file JSON array; if it is not one, the lines are read one by one.
         try:
             items = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise DiffInputError(f"{path}: not a JSON array ({err.msg} at line {err.lineno})") from None
-        for i, item in enumerate(items, 1):
-            yield f"{p.name}[{i}]", item
-        return
+        except (json.JSONDecodeError, RecursionError):
+            items = None
+        if isinstance(items, list):
+            for i, item in enumerate(items, 1):
+                yield f"{p.name}[{i}]", item
+            return
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
