@@ -30,7 +30,12 @@ durable-rules traps, and what this module does about each:
 - sessions keep facts: each evaluation uses its own session id (sid), retracts
   its fact and deletes the session state;
 - no locking: one lock per matcher serialises the engine calls, so concurrent
-  evaluations from threads stay correct and independent.
+  evaluations from threads stay correct and independent;
+- every rule that fires round-trips the session state and the fact through
+  JSON in Python (durable.engine decodes and re-encodes them per action): the
+  fact sent holds only the keys the activity's rules read, which roughly
+  halves the cost; this per-firing round trip is what bounds the durable
+  engine's throughput (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -241,6 +246,18 @@ class DurableMatcher:
             rules[f"c{i}_not"] = self._rule(fails, i, NOT_MET)
         self._host.register_rulesets({self.ruleset: rules})
         self._sessions = itertools.count()
+        # Only the keys these rules read go to the engine: durable-rules
+        # round-trips the fact through JSON for every rule that fires (about
+        # one per criterion), so a slim fact is most of its speed. Dropping a
+        # key no rule reads cannot change a match.
+        keys: dict[str, None] = {"kc__true": None}
+        for c in criteria:
+            for expr in (c.condition, c.applies_when):
+                if expr is None:
+                    continue
+                keys.update(dict.fromkeys(cond.fact_key(r) for r in cond.refs_of(expr)))
+                keys.update(dict.fromkeys(cond.PRESENT + k for k in cond.presence_keys(expr)))
+        self._keys = tuple(keys)
 
     def _rule(self, expr: dict[str, Any], index: int, outcome: str) -> dict[str, Any]:
         sink = self._sink
@@ -254,7 +271,8 @@ class DurableMatcher:
     def match(self, fact: dict[str, Any]) -> Outcomes:
         with self._lock:
             sid = f"{self.ruleset}.{next(self._sessions)}"
-            fact = dict(fact, sid=sid, kc__id=sid)
+            fact = {k: fact[k] for k in self._keys if k in fact}
+            fact["sid"] = fact["kc__id"] = sid
             self._sink.clear()
             try:
                 try:
