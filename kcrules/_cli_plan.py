@@ -97,7 +97,7 @@ def _read_mapping(path: str, what: str) -> Any:
     text = Path(path).read_text(encoding="utf-8")
     try:
         return tomllib.loads(text) if path.endswith(".toml") else json.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as err:
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError) as err:
         raise ApplicationError([Problem(f"{what} ({path})", f"not valid {'TOML' if path.endswith('.toml') else 'JSON'}: "
                                         f"{err}")], "invalid plan input") from None
 
@@ -113,6 +113,8 @@ def _read_applications(path: str) -> tuple[list[Any], list[int]]:
         except json.JSONDecodeError as err:
             raise ApplicationError([Problem(f"{path}:{err.lineno}", f"not valid JSON: {err.msg}")],
                                    "invalid plan input") from None
+        except RecursionError:
+            raise ApplicationError([Problem(path, "JSON nested too deeply")], "invalid plan input") from None
         return list(data), [0] * len(data)
     items: list[Any] = []
     lines: list[int] = []
@@ -124,6 +126,9 @@ def _read_applications(path: str) -> tuple[list[Any], list[int]]:
             items.append(json.loads(line))
         except json.JSONDecodeError as err:
             problems.append(Problem(f"line {n}", f"not valid JSON: {err.msg} (column {err.colno})"))
+            continue
+        except RecursionError:
+            problems.append(Problem(f"line {n}", "JSON nested too deeply to be an application"))
             continue
         lines.append(n)
     if problems:

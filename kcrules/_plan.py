@@ -887,6 +887,9 @@ def _read_applications(applications: Iterable[Any], problems: list[Problem]) -> 
             except json.JSONDecodeError as err:
                 problems.append(Problem(f"applications[{i}]", f"not valid JSON: {err.msg}"))
                 raw = {}
+            except RecursionError:
+                problems.append(Problem(f"applications[{i}]", "JSON nested too deeply to be an application"))
+                raw = {}
         app_id = _get(raw, "id") if isinstance(raw, (Mapping, Application)) else None
         if not isinstance(app_id, str) or not app_id.strip():
             problems.append(Problem(f"applications[{i}].id", "every application of a plan needs an id: it names "

@@ -482,3 +482,17 @@ def test_property_plan_is_independent_of_input_order_and_within_budget(rb: kcrul
         for e in p.entries:
             if e.eligible and e.status == "not_funded" and any(r > e.rank for r in funded_ranks):
                 assert e.stopped_by.kind in ("target", "limit")
+
+
+def test_deeply_nested_json_is_a_clear_error_not_a_crash(rb: kcrules.Rulebook, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from kcrules.cli import main
+
+    nested = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(kcrules.ApplicationError, match="nested too deeply"):
+        kcrules.plan([nested], budget=0, year=2017, rulebook=rb)
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(app("a")) + "\n" + "{\"a\": " * 100_000 + "\n", encoding="utf-8")
+    assert main(["plan", str(path), "--budget", "1", "--year", "2017", "--engine", "native"]) == 2
+    err = capsys.readouterr().err
+    assert "line 2" in err and "Traceback" not in err
