@@ -24,75 +24,11 @@ from typing import Any
 from . import _conditions as cond
 from ._loader import LANGS, Activity, Cite, Criterion, Definition, Param, ParamValue
 from ._schema import CODE_FIELDS
+from ._labels import FIELD_LABELS
 
-__all__ = ["FIELD_LABELS", "condition_words", "generate"]
+__all__ = ["condition_words", "generate"]
 
 # ---------------------------------------------------------------- wording
-
-#: Plain names of the application's fields, for conditions written out in words.
-FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "id": ("Mã hồ sơ", "Application reference"),
-    "application_date": ("Ngày nộp hồ sơ", "Application date"),
-    "activity": ("Nội dung khuyến công", "Activity"),
-    "applicant.kind": ("Loại đơn vị đề nghị", "Kind of applicant"),
-    "applicant.name": ("Tên đơn vị đề nghị", "Applicant's name"),
-    "applicant.district": ("Huyện của đơn vị đề nghị", "Applicant's district"),
-    "establishment.name": ("Tên cơ sở", "Establishment's name"),
-    "establishment.kind": ("Loại hình cơ sở", "Kind of establishment"),
-    "establishment.district": ("Huyện nơi cơ sở sản xuất", "District where the establishment produces"),
-    "establishment.registered_district": ("Huyện nơi đăng ký trụ sở", "District of the registered office"),
-    "establishment.sector": ("Ngành nghề sản xuất", "Sector of production"),
-    "establishment.sme_group": ("Lĩnh vực xác định quy mô DNNVV", "Sector group for the SME test"),
-    "establishment.employees": ("Số lao động bình quân năm", "Average number of workers"),
-    "establishment.capital_vnd": ("Tổng nguồn vốn", "Total capital"),
-    "establishment.revenue_vnd": ("Doanh thu năm trước", "Revenue of the previous year"),
-    "establishment.product_line": ("Nhóm sản phẩm", "Product line"),
-    "establishment.fired_clay_brick_kiln": ("Sản xuất gạch đất sét nung bằng lò thủ công cải tiến, lò vòng",
-                                            "Fires clay bricks in improved manual or ring kilns"),
-    "establishment.applies_cleaner_production": ("Áp dụng sản xuất sạch hơn", "Applies cleaner production"),
-    "establishment.causes_pollution": ("Gây ô nhiễm môi trường", "Pollutes the environment"),
-    "establishment.in_highland_border_ethnic_area": ("Ở huyện vùng cao, hải đảo, biên giới, vùng đồng bào dân tộc",
-                                                     "In a highland, island, border or ethnic-minority area"),
-    "establishment.in_poor_district": ("Ở huyện nghèo (NQ 30a/2008)", "In a poor district (Resolution 30a/2008)"),
-    "establishment.in_new_rural_commune": ("Ở xã trong kế hoạch xây dựng nông thôn mới",
-                                           "In a commune of the new-rural-areas plan"),
-    "establishment.in_disadvantaged_area": ("Ở địa bàn kinh tế - xã hội khó khăn",
-                                            "In an area with difficult socio-economic conditions"),
-    "establishment.has_export_contract": ("Có hợp đồng xuất khẩu", "Has an export contract"),
-    "establishment.local_material_share_percent": ("Tỷ lệ nguyên liệu mua trong tỉnh (%)",
-                                                   "Share of materials bought in the province (%)"),
-    "establishment.typical_product_certified": ("Có sản phẩm CNNT tiêu biểu được công nhận",
-                                                "Has a certified typical rural-industry product"),
-    "establishment.key_industry_product": ("Sản phẩm công nghiệp chủ lực, mũi nhọn",
-                                           "Makes a key or spearhead industrial product"),
-    "establishment.supporting_industry_product": ("Sản phẩm công nghiệp hỗ trợ", "Makes a supporting-industry product"),
-    "project.approved": ("Đề án được cấp có thẩm quyền phê duyệt", "Project approved by the competent authority"),
-    "project.counterpart_funding_committed": ("Đã đầu tư hoặc cam kết phần kinh phí còn lại",
-                                              "The rest of the cost is invested or committed"),
-    "project.other_state_funding": ("Đã được ngân sách nhà nước khác hỗ trợ cùng nội dung",
-                                    "Other state funding for the same item"),
-    "project.eligible_cost_vnd": ("Chi phí được hỗ trợ", "Eligible cost"),
-    "project.amount_requested_vnd": ("Số tiền đề nghị hỗ trợ", "Amount requested"),
-    "project.start_date": ("Ngày bắt đầu", "Start date"),
-    "project.end_date": ("Ngày kết thúc", "End date"),
-    "project.learners": ("Số học viên mỗi lớp", "Learners per class"),
-    "project.classes": ("Số lớp", "Number of classes"),
-    "project.employment_committed": ("Có cơ sở cam kết sử dụng lao động sau đào tạo",
-                                     "A named establishment commits to employ the trainees"),
-    "project.employer_name": ("Tên cơ sở sử dụng lao động", "Employer's name"),
-    "project.region": ("Vùng của tỉnh liên kết", "Region of the partner province"),
-    "project.machinery_new": ("Máy móc thiết bị là máy mới", "The machinery is new"),
-    "project.machinery_improves": ("Máy móc nâng cao năng suất, chất lượng, hiệu quả hoặc giảm ô nhiễm",
-                                   "The machinery raises productivity, quality or efficiency, or cuts pollution"),
-    "project.overseas_fairs_supported_this_year": ("Số lần đã được hỗ trợ hội chợ nước ngoài trong năm",
-                                                   "Overseas fairs already supported this year"),
-    "project.within_craft_village_festival": ("Trong lễ hội vinh danh làng nghề",
-                                              "Within a craft-village honouring festival"),
-    "project.village_without_craft": ("Truyền nghề cho làng chưa có nghề", "Brings a craft to a village with none"),
-    "project.handicraft_exporter": ("Là cơ sở sản xuất hàng thủ công mỹ nghệ xuất khẩu",
-                                    "Makes handicrafts for export"),
-    "project.designs": ("Số mẫu thiết kế mới", "New designs"),
-}
 
 #: Plain names of code attributes (table, attribute); a code-valued attribute
 #: otherwise takes the label of the table it points to.

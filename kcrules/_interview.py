@@ -24,71 +24,10 @@ from pydantic import BaseModel
 
 from . import _conditions as cond
 from ._schema import APPLICATION_FIELDS, CODE_FIELDS
+from ._labels import FIELD_LABELS
 from ._text import fold
 from ._whatif import apply_changes, code_choices, find_code, parse_value
 from .models import Application
-
-#: How a field is asked: (Vietnamese, English). Fields missing here are asked by path.
-LABELS: dict[str, tuple[str, str]] = {
-    "activity": ("Nội dung đề nghị hỗ trợ", "Activity applied for"),
-    "application_date": ("Ngày nộp hồ sơ (YYYY-MM-DD hoặc DD/MM/YYYY)", "Application date (YYYY-MM-DD or DD/MM/YYYY)"),
-    "applicant.kind": ("Đơn vị đề nghị / thực hiện đề án", "Applicant (who carries out the project)"),
-    "applicant.name": ("Tên đơn vị đề nghị", "Applicant's name"),
-    "applicant.district": ("Quận, huyện, thị xã của UBND cấp huyện", "District of the district People's Committee"),
-    "establishment.name": ("Tên cơ sở", "Name of the establishment"),
-    "establishment.kind": ("Loại hình cơ sở", "Kind of establishment"),
-    "establishment.district": ("Quận, huyện, thị xã nơi sản xuất", "District where it produces"),
-    "establishment.registered_district": ("Nơi đăng ký trụ sở (nếu khác)", "District of its registered office (if different)"),
-    "establishment.sector": ("Ngành, nghề sản xuất", "Sector of production"),
-    "establishment.sme_group": ("Nhóm lĩnh vực (xác định DNNVV)", "SME sector group"),
-    "establishment.employees": ("Số lao động bình quân năm", "Average number of workers over the year"),
-    "establishment.capital_vnd": ("Tổng nguồn vốn (đồng)", "Total capital (đồng)"),
-    "establishment.revenue_vnd": ("Doanh thu năm trước (đồng)", "Revenue of the previous year (đồng)"),
-    "establishment.product_line": ("Nhóm sản phẩm", "Product line"),
-    "establishment.fired_clay_brick_kiln": ("Sản xuất gạch đất sét nung bằng lò thủ công cải tiến, lò vòng?",
-                                            "Fires clay bricks in improved manual or ring kilns?"),
-    "establishment.applies_cleaner_production": ("Đề án áp dụng sản xuất sạch hơn?", "Does the project apply cleaner production?"),
-    "establishment.causes_pollution": ("Sản xuất gây ô nhiễm môi trường?", "Does production pollute the environment?"),
-    "establishment.in_highland_border_ethnic_area": ("Ở vùng cao, biên giới, vùng đồng bào dân tộc thiểu số?",
-                                                     "In a highland, border or ethnic-minority area?"),
-    "establishment.in_poor_district": ("Ở huyện nghèo (NQ 30a/2008)?", "In a poor district (Resolution 30a/2008)?"),
-    "establishment.in_new_rural_commune": ("Ở xã trong kế hoạch xây dựng nông thôn mới?",
-                                           "In a commune of the new-rural-areas plan?"),
-    "establishment.in_disadvantaged_area": ("Ở địa bàn có điều kiện kinh tế - xã hội khó khăn?",
-                                            "In an area with difficult socio-economic conditions?"),
-    "establishment.has_export_contract": ("Đã có hợp đồng xuất khẩu?", "Has an export contract?"),
-    "establishment.local_material_share_percent": ("Tỷ lệ nguyên liệu chính mua trong tỉnh (%)",
-                                                   "Share of main materials bought in the province (%)"),
-    "establishment.typical_product_certified": ("Có sản phẩm CNNT tiêu biểu đã được công nhận?",
-                                                "Has a certified typical rural-industry product?"),
-    "establishment.key_industry_product": ("Sản phẩm công nghiệp chủ lực, mũi nhọn?", "A key or spearhead industry product?"),
-    "establishment.supporting_industry_product": ("Sản phẩm công nghiệp hỗ trợ?", "A supporting-industry product?"),
-    "project.approved": ("Đề án đã được cấp có thẩm quyền phê duyệt?", "Is the project approved by the competent authority?"),
-    "project.counterpart_funding_committed": ("Đã đầu tư hoặc cam kết đầu tư phần kinh phí còn lại?",
-                                              "Is the rest of the cost invested or committed?"),
-    "project.other_state_funding": ("Nội dung này đã được ngân sách nhà nước khác hỗ trợ?",
-                                    "Does the same item already receive other state funding?"),
-    "project.eligible_cost_vnd": ("Chi phí được hỗ trợ của đề án (đồng)", "Eligible cost of the project (đồng)"),
-    "project.amount_requested_vnd": ("Số tiền đề nghị hỗ trợ (đồng)", "Support requested (đồng)"),
-    "project.start_date": ("Ngày bắt đầu", "Start date"),
-    "project.end_date": ("Ngày kết thúc", "End date"),
-    "project.learners": ("Số học viên mỗi lớp", "Learners per class"),
-    "project.classes": ("Số lớp", "Number of classes"),
-    "project.employment_committed": ("Có cơ sở cụ thể cam kết sử dụng lao động sau đào tạo?",
-                                     "Does a named establishment commit to employ the trained workers?"),
-    "project.employer_name": ("Tên cơ sở cam kết sử dụng lao động", "Name of the employer"),
-    "project.region": ("Vùng của tỉnh liên kết", "Region of the partner province"),
-    "project.machinery_new": ("Máy móc thiết bị là máy mới?", "Is the machinery new?"),
-    "project.machinery_improves": ("Máy móc nâng cao năng suất, chất lượng, hiệu quả hoặc giảm ô nhiễm?",
-                                   "Does the machinery raise productivity, quality or efficiency, or cut pollution?"),
-    "project.overseas_fairs_supported_this_year": ("Số lần đã được hỗ trợ dự hội chợ ở nước ngoài trong năm",
-                                                   "Overseas fairs already supported this year"),
-    "project.within_craft_village_festival": ("Trong khuôn khổ lễ hội vinh danh làng nghề?",
-                                              "Within a craft-village honouring festival?"),
-    "project.village_without_craft": ("Truyền nghề cho làng chưa có nghề?", "Brings a craft to a village that has none?"),
-    "project.handicraft_exporter": ("Là cơ sở sản xuất hàng thủ công mỹ nghệ xuất khẩu?", "Makes handicrafts for export?"),
-    "project.designs": ("Số mẫu thiết kế mới", "Number of new designs"),
-}
 
 T = {
     "intro": {"vi": "Kiểm tra một hồ sơ khuyến công ({title}).\nGõ số hoặc tên (không cần dấu). "
@@ -128,10 +67,19 @@ def t(key: str, lang: str, **kw: Any) -> str:
 
 
 def label_of(path: str, lang: str) -> str:
-    pair = LABELS.get(path)
+    """The question for a field: its plain name, with how to answer where that helps."""
+    pair = FIELD_LABELS.get(path)
     if pair:
-        return pair[0 if lang == "vi" else 1]
-    # A field added to the model before it was worded here: its description, else its name.
+        text = pair[0 if lang == "vi" else 1]
+        kind = APPLICATION_FIELDS.get(path, ("str", False))[0]
+        if kind == "bool":
+            return text + "?"
+        if kind == "date":
+            return text + (" (YYYY-MM-DD hoặc DD/MM/YYYY)" if lang == "vi" else " (YYYY-MM-DD or DD/MM/YYYY)")
+        if path.endswith("_vnd"):
+            return text + " (đồng)"
+        return text
+    # A field added to the model before it was worded: its description, else its name.
     from ._schema import _base_type
 
     model: Any = Application
