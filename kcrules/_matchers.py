@@ -41,6 +41,7 @@ durable-rules traps, and what this module does about each:
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -219,6 +220,14 @@ class _QuietHost:
 _names = itertools.count()
 
 
+def _fired(message: str) -> str:
+    """The rule name of an action message ``{"NAME": {...}}`` (our names are plain ``c<i>_<tag>``)."""
+    end = message.find('"', 2)
+    if message.startswith('{"') and end > 2:
+        return message[2:end]
+    return next(iter(json.loads(message)))
+
+
 class DurableMatcher:
     """Compiles criteria into one durable-rules ruleset and asserts each fact into it."""
 
@@ -258,6 +267,52 @@ class DurableMatcher:
                 keys.update(dict.fromkeys(cond.fact_key(r) for r in cond.refs_of(expr)))
                 keys.update(dict.fromkeys(cond.PRESENT + k for k in cond.presence_keys(expr)))
         self._keys = tuple(keys)
+        self._records = {f"c{i}_{tag}": (i, outcome) for i in range(len(criteria))
+                         for tag, outcome in (("met", MET), ("not", NOT_MET), ("na", NA))}
+        self._lean_dispatch()
+
+    def _lean_dispatch(self) -> None:
+        """Read which rules fired without durable-rules' per-action Python round trip.
+
+        durable.engine runs each fired rule's action by decoding the session
+        state and the matched fact from JSON, building a Closure, calling the
+        action, and encoding the state back. Our actions only record which rule
+        fired and never touch the state, so for this matcher's ruleset the
+        dispatch loop is replaced by one that reads the rule name and asks the
+        engine for the next action: the matching itself is still entirely
+        durable-rules'. Only for the pinned durable-rules version this was
+        written against (2.0.28); otherwise the engine's own dispatch runs.
+        """
+        import durable_rules_engine as native_engine
+
+        try:
+            from importlib.metadata import version
+
+            pinned = version("durable-rules") == "2.0.28"
+        except Exception:  # noqa: BLE001 (metadata missing: keep the engine's own dispatch)
+            pinned = False
+        ruleset = self._host.get_ruleset(self.ruleset)
+        handle = getattr(ruleset, "_handle", None)
+        if not pinned or handle is None or not hasattr(ruleset, "do_actions"):
+            return
+        sink, records = self._sink, self._records
+        start, complete_and_start = native_engine.start_action_for_state, native_engine.complete_and_start_action
+
+        def do_actions(state_handle: Any, complete: Callable[[Any, Any], None]) -> None:
+            try:
+                result = start(handle, state_handle)
+                if not result:
+                    complete(None, None)
+                    return
+                message = result[1]
+                while message:
+                    sink.append(records[_fired(message)])
+                    message = complete_and_start(handle, state_handle)
+                complete(None, {})
+            except BaseException as error:  # noqa: BLE001 (reported as durable-rules reports it)
+                complete(error, None)
+
+        ruleset.do_actions = do_actions
 
     def _rule(self, expr: dict[str, Any], index: int, outcome: str) -> dict[str, Any]:
         sink = self._sink

@@ -209,3 +209,23 @@ def test_engines_disagree_would_be_caught() -> None:
     no = _outcome(DURABLE, app)
     assert yes != no
     assert no == _outcome(NATIVE, app)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(app=applications())
+def test_durable_outcomes_same_with_the_engines_own_action_dispatch(app: dict[str, Any]) -> None:
+    # The durable matcher reads fired rules without durable-rules' per-action
+    # Python round trip (see _matchers.DurableMatcher._lean_dispatch); the
+    # engine's own dispatch, running the registered actions, must agree.
+    from kcrules._matchers import DurableMatcher
+
+    parsed = DURABLE.parse_application(app)
+    criteria = DURABLE.criteria_of(parsed.activity)
+    fact = DURABLE._fact(parsed, parsed.application_date)
+    lean = DurableMatcher(parsed.activity, criteria, "lean")
+    own = DurableMatcher(parsed.activity, criteria, "own")
+    ruleset = own._host.get_ruleset(own.ruleset)
+    assert "do_actions" in vars(ruleset)  # the lean dispatch is in place by default
+    del ruleset.do_actions  # back to durable.engine.Ruleset.do_actions, which runs our actions
+    assert lean.match(fact) == own.match(fact) == NATIVE._matcher(
+        NATIVE._activity(parsed.activity), criteria, "native").match(fact)
