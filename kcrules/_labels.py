@@ -15,6 +15,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "applicant.name": ("Tên đơn vị đề nghị", "Applicant's name"),
     "applicant.district": ("Huyện của đơn vị đề nghị", "Applicant's district"),
     "establishment.name": ("Tên cơ sở", "Establishment's name"),
+    "establishment.tax_code": ("Mã số thuế", "Tax code"),
     "establishment.kind": ("Loại hình cơ sở", "Kind of establishment"),
     "establishment.district": ("Huyện nơi cơ sở sản xuất", "District where the establishment produces"),
     "establishment.registered_district": ("Huyện nơi đăng ký trụ sở", "District of the registered office"),

@@ -774,7 +774,11 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
                                       f"parameter {lim.max} has no value on {row.law_date.isoformat()}")
             before = _get(item, spec.limits[li].used) if spec.limits[li].used else 0
             lims.append((li, int(pv.value), before if isinstance(before, int) else 0))
-        ident = fold(name) if isinstance(name, str) and name.strip() else f"#application:{row.app_id}"
+        tax_code = _get(item, "establishment.tax_code")
+        if tax_code:
+            ident = f"#tax:{tax_code}"
+        else:
+            ident = fold(name) if isinstance(name, str) and name.strip() else f"#application:{row.app_id}"
         candidates.append(_Candidate(index, row.app_id, act.id, ident, row.amount, units, tuple(lims), tuple(key)))
         info[index] = (queue, placed, placed_text, name)
     candidates.sort(key=lambda c: c.key)

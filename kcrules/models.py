@@ -48,7 +48,12 @@ class _Input(BaseModel):
 class Establishment(_Input):
     """The establishment that benefits (cơ sở công nghiệp nông thôn)."""
 
-    name: str | None = Field(None, max_length=300, description="Name, for reports only.")
+    name: str | None = Field(None, max_length=300, description="Name, for reports.")
+    tax_code: str | None = Field(
+        None, pattern=r"^[0-9]{10}(-[0-9]{3})?$",
+        description="Tax code (mã số thuế, 10 digits, or 10-3 for a branch): identifies the establishment "
+        "across applications, e.g. for per-year limits in an annual plan.",
+    )
     kind: Code = Field(description="Legal form: enterprise, cooperative, cooperative_group, household_business.")
     district: Code = Field(description="District-level unit where it produces (code, or name without accents).")
     registered_district: Code | None = Field(

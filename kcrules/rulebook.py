@@ -91,6 +91,10 @@ class Rulebook:
                                                for code, v in tbl.values.items()}))
         self._generated = self._generate_criteria()
         self._values = [self._compile_value(d) for d in definition.derived.values()]
+        if definition.plan is not None:  # a broken [plan] table fails at load, like any rule
+            from ._plan import _check as check_plan
+
+            check_plan(definition)
         every = list(definition.criteria.values()) + self._generated
         self._presence = sorted({k for c in every for e in (c.condition, c.applies_when)
                                  for k in cond.presence_keys(e)})
@@ -166,6 +170,8 @@ class Rulebook:
             except json.JSONDecodeError as err:
                 raise ApplicationError([Problem("(document)", f"not valid JSON: {err.msg} at line {err.lineno}")]) \
                     from None
+            except RecursionError:
+                raise ApplicationError([Problem("(document)", "nested too deeply to be an application")]) from None
         if isinstance(data, Application):
             if self._codes_exact(data):
                 # Already valid and its codes are this rulebook's ids: revalidating
@@ -178,12 +184,14 @@ class Rulebook:
         if not isinstance(data, Mapping):
             raise ApplicationError([Problem("(document)", "an application is a JSON object", type(data).__name__)])
         problems: list[Problem] = []
-        normalised = self._normalise_codes(data, problems)
         app: Application | None = None
         try:
+            normalised = self._normalise_codes(data, problems)
             app = Application.model_validate(normalised)
         except ValidationError as err:
             problems += _pydantic_problems(err)
+        except RecursionError:
+            problems.append(Problem("(document)", "nested too deeply to be an application"))
         if app is not None:
             problems += self._activity_problems(app)
         if problems:

@@ -234,3 +234,10 @@ def test_hanoi_levels_are_never_presented_as_hanoi_law(hanoi: kcrules.Rulebook) 
             for v in hanoi.definition.params[pid].values:
                 if v.until is None or v.until.year >= 2016:
                     assert v.provenance in ("guidance", "assumption"), (pid, v)
+
+
+def test_a_broken_plan_table_fails_at_load(mini: Path) -> None:
+    write_rulebook(mini, {"plan.toml": '[plan]\npolicy = "skip"\nqueus = []\n'})
+    with pytest.raises(RuleFileError) as info:
+        kcrules.load_rulebook(mini)
+    assert any("mini/plan.toml" in p.where and "[plan" in p.where for p in info.value.problems)

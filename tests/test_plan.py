@@ -197,6 +197,15 @@ def test_at_most_two_overseas_fairs_per_establishment_and_year(rb: kcrules.Ruleb
     assert e["n1"].status == e["n2"].status == "funded"  # no name: each is its own establishment
 
 
+def test_a_tax_code_identifies_an_establishment_whatever_its_name(rb: kcrules.Rulebook) -> None:
+    apps = [fair("t1", "HTX Thêu Quất Động"), fair("t2", "Hợp tác xã thêu Quất Động"), fair("t3", "Quat Dong")]
+    for a in apps:
+        a["establishment"]["tax_code"] = "0101234567"
+    apps.append(fair("t4", "Quat Dong"))  # same name as t3, no tax code: another establishment
+    e = by_id(kcrules.plan(apps, budget=10**12, year=2017, rulebook=rb))
+    assert [e[k].status for k in ("t1", "t2", "t3", "t4")] == ["funded", "funded", "not_funded", "funded"]
+
+
 # ---------------------------------------------------------------- progress, as the program's review tables write it
 
 
