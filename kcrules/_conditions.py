@@ -587,7 +587,12 @@ def compile_value(expr: Expr) -> Callable[[Fact], Any]:
 
         def call(f: Fact) -> Any:
             values = [a(f) for a in args]
-            return None if any(v is None for v in values) else impl(*values)
+            if any(v is None for v in values):
+                return None
+            try:
+                return impl(*values)
+            except (ValueError, OverflowError):  # a date past the calendar's end: no value
+                return None
 
         return call
     predicate = compile_python(expr)

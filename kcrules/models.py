@@ -39,6 +39,8 @@ Money = Annotated[StrictInt, Field(ge=0, le=MAX_VND, description="Whole đồng 
 Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 Percent = Annotated[StrictInt, Field(ge=0, le=100)]
 Code = Annotated[str, Field(min_length=1, max_length=120)]
+#: A calendar day this library can reason about; anything else is taken for a typing mistake.
+Day = Annotated[dt.date, Field(ge=dt.date(1990, 1, 1), le=dt.date(2100, 12, 31))]
 
 
 class _Input(BaseModel):
@@ -113,8 +115,8 @@ class Project(_Input):
     )
     eligible_cost_vnd: Money = Field(description="Eligible cost of the item supported, whole đồng.")
     amount_requested_vnd: Money | None = Field(None, description="Support asked for, whole đồng.")
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     learners: Count | None = Field(None, description="Learners per class.")
     classes: Count | None = None
     employment_committed: StrictBool | None = Field(
@@ -149,7 +151,7 @@ class Application(_Input):
     """One application for khuyến công support."""
 
     id: str | None = Field(None, max_length=120, description="Your reference; echoed in the decision.")
-    application_date: dt.date = Field(description="Date of the application; picks the law in force.")
+    application_date: Day = Field(description="Date of the application; picks the law in force.")
     activity: Code = Field(description="Activity code of the rulebook (e.g. 3.3-machinery).")
     applicant: Applicant | None = Field(None, description="Defaults to the establishment applying for itself.")
     establishment: Establishment | None = Field(None, description="The beneficiary, for activities that have one.")

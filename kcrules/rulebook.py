@@ -316,7 +316,7 @@ class Rulebook:
             raise ValueError(f"lang must be 'vi' or 'en', not {lang!r}")
         app = self.parse_application(application)
         act = self._activity(app.activity)
-        law_date = on or app.application_date
+        law_date = _law_date(on) or app.application_date
         fact = self._fact(app, law_date)
         criteria = self.criteria_of(act.id)
         matcher = self._matcher(act, criteria, engine or self.engine)
@@ -899,6 +899,21 @@ def _floor_mul(amount: int, factor: Fraction | int) -> int:
     if isinstance(factor, Fraction):
         return (amount * factor.numerator) // factor.denominator
     return int(amount * factor)
+
+
+def _law_date(on: object) -> dt.date | None:
+    """The ``on`` argument as a date: a date, a datetime (its day) or ISO text."""
+    if on is None or (isinstance(on, dt.date) and not isinstance(on, dt.datetime)):
+        return on
+    if isinstance(on, dt.datetime):
+        return on.date()
+    if isinstance(on, str):
+        try:
+            return dt.date.fromisoformat(on)
+        except ValueError:
+            pass
+    raise ApplicationError([Problem("on", "not a date", on if isinstance(on, str) else repr(on),
+                                    "a date, or text YYYY-MM-DD")])
 
 
 def _floor(value: Fraction | int) -> int:

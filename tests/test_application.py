@@ -102,3 +102,18 @@ def test_the_schema_lists_codes(hanoi: kcrules.Rulebook) -> None:
     text = json.dumps(schema, ensure_ascii=False)
     assert "3.3-machinery" in text and "gia_lam" in text
     assert schema["properties"]["application_date"]["format"] == "date"
+
+
+def test_dates_outside_1990_2100_are_typing_mistakes(hanoi: kcrules.Rulebook) -> None:
+    assert "application_date" in problems(hanoi, machinery_app(application_date="2917-05-10"))
+
+
+def test_the_law_date_may_be_a_date_a_datetime_or_iso_text(hanoi: kcrules.Rulebook) -> None:
+    import datetime as dt
+
+    app = machinery_app(**{"project.eligible_cost_vnd": 900_000_000})
+    assert hanoi.evaluate(app, on=dt.datetime(2019, 1, 2, 9, 30)).law_date == dt.date(2019, 1, 2)
+    assert hanoi.evaluate(app, on="2019-01-02").support.amount_vnd == 300_000_000  # the assumed TT 28 ceiling
+    with pytest.raises(ApplicationError) as info:
+        hanoi.evaluate(app, on="next year")  # type: ignore[arg-type]
+    assert info.value.problems[0].where == "on"

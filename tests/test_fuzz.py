@@ -4,8 +4,8 @@ Only documented errors come out of the public API (ApplicationError,
 EvaluationError, RuleFileError, UnknownRulebookError; ValueError for a bad
 ``lang``/``engine`` argument), and the CLI never prints a traceback or an
 "internal error". The regression tests at the end pin bugs fuzzing found;
-they are marked xfail(strict=True) until the core is fixed, so the fix
-turns them into passing tests that must then be unmarked.
+they were marked xfail(strict=True) until the core was fixed, and are now
+plain regression tests.
 """
 
 from __future__ import annotations
@@ -188,13 +188,11 @@ def test_application_before_the_program_is_ineligible_not_undecidable() -> None:
     assert not d.eligible and "program.period" in {r.criterion for r in d.failed}
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: json.loads RecursionError escapes parse_application")
 def test_deeply_nested_json_text_is_an_application_error() -> None:
     with pytest.raises(ApplicationError):
         RB.evaluate("[" * 100_000)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: derived dates overflow year 9999 (ValueError)")
 def test_a_start_date_near_year_9999_does_not_crash() -> None:
     app = machinery_app(**{"project.start_date": "9999-12-01", "project.end_date": "9999-12-31"})
     try:
@@ -203,7 +201,6 @@ def test_a_start_date_near_year_9999_does_not_crash() -> None:
         pass
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: evaluate(on=datetime) raises TypeError")
 def test_evaluate_on_a_datetime_is_accepted_or_refused_clearly() -> None:
     try:
         RB.evaluate(machinery_app(), on=dt.datetime(2017, 5, 10, 9, 30))  # type: ignore[arg-type]
