@@ -80,11 +80,11 @@ def run(args: argparse.Namespace) -> int:
         known = set(old.activities) | set(new.activities)
         unknown = [a for a in args.activity if a not in known]
         if unknown:
-            from ._diff import DiffInputError
+            from .errors import InputError
             from ._text import suggest
 
             hint = suggest(unknown[0], known)
-            raise DiffInputError(f"unknown activity {unknown[0]!r}" + (f"; did you mean {hint!r}?" if hint else ""))
+            raise InputError(f"unknown activity {unknown[0]!r}" + (f"; did you mean {hint!r}?" if hint else ""))
     info: dict[str, Any] = {"corpus": [str(c) for c in args.corpus], "generated": n, "seed": args.seed}
     report = diff(old, new, itertools.chain(population()), engine=args.engine, population=info)
     report.population["corpus_count"] = counted["corpus_count"]

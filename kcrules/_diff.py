@@ -25,16 +25,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ApplicationError, EvaluationError, KcrulesError
+from .errors import ApplicationError, EvaluationError, InputError
 
 #: Examples of flips kept per direction (all are counted).
 MAX_EXAMPLES = 20
-
-
-class DiffInputError(KcrulesError):
-    """A rulebook spec or a corpus given to ``diff`` cannot be used; the message says why."""
-
-    code = "diff_input_error"
 
 
 # ---------------------------------------------------------------- the report
@@ -149,7 +143,7 @@ def resolve(spec: Any, *, engine: str = "native") -> Any:
         rid, _, version = text.partition("@")
         rb = load_rulebook(rid, engine=engine)  # type: ignore[arg-type]
         if not version or not rb.version.startswith(version):
-            raise DiffInputError(f"{text}: rulebook {rid} here has version {rb.version}, not {version!r}; "
+            raise InputError(f"{text}: rulebook {rid} here has version {rb.version}, not {version!r}; "
                                  f"to compare with an older version, give REV:PATH (a git revision)")
         return rb
     if ":" in text:
@@ -162,9 +156,9 @@ def _git(args: list[str], cwd: Path) -> bytes:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as err:
-        raise DiffInputError(f"cannot run git: {err}") from None
+        raise InputError(f"cannot run git: {err}") from None
     if done.returncode != 0:
-        raise DiffInputError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
+        raise InputError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout
 
 
@@ -172,7 +166,7 @@ def _from_git(rev: str, rel: str, engine: str) -> Any:
     from .rulebook import load_rulebook
 
     if not rev or not rel:
-        raise DiffInputError(f"{rev}:{rel}: give a git revision and a rulebook folder, e.g. HEAD~1:rules/hanoi-2016-2020")
+        raise InputError(f"{rev}:{rel}: give a git revision and a rulebook folder, e.g. HEAD~1:rules/hanoi-2016-2020")
     cwd = Path.cwd()
     top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
     _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
@@ -180,7 +174,7 @@ def _from_git(rev: str, rel: str, engine: str) -> Any:
     try:
         inside = folder.relative_to(top.resolve())
     except ValueError:
-        raise DiffInputError(f"{rel}: not inside the git repository {top}") from None
+        raise InputError(f"{rel}: not inside the git repository {top}") from None
     parent = inside.parent.as_posix() if inside.parent != Path(".") else "."
     data = _git(["archive", "--format=tar", rev, "--", parent], top)
     with tempfile.TemporaryDirectory(prefix="kcrules-diff-") as tmp:
@@ -191,7 +185,7 @@ def _from_git(rev: str, rel: str, engine: str) -> Any:
                 tar.extractall(tmp)  # noqa: S202 - the archive comes from the user's own repository
         target = Path(tmp) / inside
         if not (target / "rulebook.toml").is_file():
-            raise DiffInputError(f"{rev}:{rel}: no rulebook.toml there at that revision")
+            raise InputError(f"{rev}:{rel}: no rulebook.toml there at that revision")
         return load_rulebook(target, engine=engine)  # type: ignore[arg-type]
 
 
@@ -208,7 +202,7 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise DiffInputError(f"{path}: cannot read the corpus ({err})") from None
+        raise InputError(f"{path}: cannot read the corpus ({err})") from None
     if text.lstrip().startswith("["):
         # A whole-file JSON array; if it is not one, the lines are read one by one.
         try:

@@ -7,6 +7,7 @@
     ├── RuleFileError               a rule file or rulebook is malformed (load time)
     ├── ApplicationError            an application is invalid (one entry per problem)
     ├── UnknownRulebookError        no rulebook with that id or path
+    ├── InputError                  another input is invalid (a diff corpus or rulebook reference)
     └── EvaluationError             evaluation failed inside a rule (rule id, citation)
 
 Each class keeps its data as attributes and builds its message from them, so a
@@ -21,6 +22,7 @@ __all__ = [
     "ApplicationError",
     "EngineUnavailableError",
     "EvaluationError",
+    "InputError",
     "KcrulesError",
     "Problem",
     "RuleFileError",
@@ -128,6 +130,12 @@ class UnknownRulebookError(KcrulesError, LookupError):
             f"no rulebook {given!r}: not a bundled rulebook id and not a folder with a "
             f"rulebook.toml. Bundled: {', '.join(known)}.{hint}"
         )
+
+
+class InputError(KcrulesError, ValueError):
+    """An input other than an application or a rule file is invalid; the message says which and why."""
+
+    code = "input_error"
 
 
 class EvaluationError(KcrulesError):

@@ -12,7 +12,8 @@ import pytest
 
 import kcrules
 from kcrules import cli
-from kcrules._diff import DiffInputError, diff, resolve
+from kcrules._diff import diff, resolve
+from kcrules.errors import InputError
 from kcrules._loader import bundled_root
 from kcrules.testing import generate
 
@@ -124,7 +125,7 @@ def test_refused_applications_are_counted_per_side(tmp_path: Path) -> None:
 def test_rulebook_specs(tmp_path: Path) -> None:
     assert resolve("hanoi-2016-2020").id == "hanoi-2016-2020"
     assert resolve(f"hanoi-2016-2020@{HANOI.version[:8]}").version == HANOI.version
-    with pytest.raises(DiffInputError, match="REV:PATH"):
+    with pytest.raises(InputError, match="REV:PATH"):
         resolve("hanoi-2016-2020@0000")
     with pytest.raises(kcrules.UnknownRulebookError):
         resolve("hanoi-2061-2020")
@@ -149,7 +150,7 @@ def test_a_rulebook_at_a_git_revision(tmp_path: Path, monkeypatch: pytest.Monkey
     assert [c.id for c in report.parameters] == ["craft_class_max_learners"]
     assert report.flip_counts["to_eligible"] > 0 and report.flip_counts["to_ineligible"] == 0
     assert set(report.flip_criteria) <= {"3.1-craft-training.class_size", "3.7-provincial-training.class_size"}
-    with pytest.raises(DiffInputError, match="no-such-rev"):
+    with pytest.raises(InputError, match="no-such-rev"):
         resolve("no-such-rev:rules/hanoi-2016-2020")
 
 
