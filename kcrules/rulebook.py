@@ -7,7 +7,7 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
@@ -78,6 +78,10 @@ class Rulebook:
         self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
         self._warning_cache: dict[tuple[Any, ...], tuple[Warning, ...]] = {}
         self._infos: dict[str, RulebookInfo] = {}
+        self._renderers: dict[tuple[str, str], tuple[str, Any]] = {}
+        self._kind_memo: dict[str, str] = {}
+        self._required_names: dict[str, tuple[str, ...]] = {}
+        self._required_memo: dict[tuple[Any, ...], str] = {}
         self._code_memo: dict[str, dict[str, str | None]] = {}
         self._param_facts: dict[dt.date, dict[str, Any]] = {}
         # fact key of a code field -> {code: its attributes as fact items}
@@ -1023,29 +1027,52 @@ class _Formatter:
         self.lang = lang
 
     def value(self, path: str) -> str:
-        raw = self.fact.get(cond.fact_key(path))
+        key, render = self.renderer(path)
+        raw = self.fact.get(key)
         if raw is None:
             return "—"
+        return render(raw)
+
+    def renderer(self, path: str) -> tuple[str, Callable[[Any], str]]:
+        """The fact key of ``path`` and the function that writes its value (memoised per rulebook)."""
+        memo = self.rb._renderers
+        found = memo.get((path, self.lang))
+        if found is None:
+            found = memo[(path, self.lang)] = (cond.fact_key(path), self._render_fn(path))
+        return found
+
+    def _render_fn(self, path: str) -> Callable[[Any], str]:
+        lang = self.lang
         if path.startswith("params."):
             p = self.rb.definition.params[path[7:]]
             if p.unit == "vnd":
-                return _money(raw, self.lang)
+                return lambda raw: _money(raw, lang)
             if p.unit == "date":
-                return _date(dt.date.fromordinal(raw), self.lang)
+                return lambda raw: _date(dt.date.fromordinal(raw), lang)
             if p.unit == "percent":
-                return _percent(Fraction(raw, 100), self.lang)
-            return _number(raw, self.lang)
+                return lambda raw: _percent(Fraction(raw, 100), lang)
+            return lambda raw: _number(raw, lang)
         kind = self._kind(path)
         if kind == "date":
-            return _date(dt.date.fromordinal(raw), self.lang)
+            return lambda raw: _date(dt.date.fromordinal(raw), lang)
         if kind == "bool":
-            return {"vi": ("có", "không"), "en": ("yes", "no")}[self.lang][0 if raw else 1]
+            words = {"vi": ("có", "không"), "en": ("yes", "no")}[lang]
+            return lambda raw: words[0 if raw else 1]
         if kind == "code":
-            label = self._code_label(path, raw)
-            return label
-        if isinstance(raw, int):
-            return _money(raw, self.lang) if path.endswith("_vnd") else _number(raw, self.lang)
-        return str(raw)
+            return lambda raw: self._code_label(path, raw)
+
+        def other(raw: Any) -> str:
+            if isinstance(raw, int):
+                return _money(raw, lang) if path.endswith("_vnd") else _number(raw, lang)
+            return str(raw)
+
+        return other
+
+    def _kind_cached(self, path: str) -> str:
+        kind = self.rb._kind_memo.get(path)
+        if kind is None:
+            kind = self.rb._kind_memo[path] = self._kind(path)
+        return kind
 
     def _kind(self, path: str) -> str:
         if path in APPLICATION_FIELDS:
@@ -1090,15 +1117,28 @@ class _Formatter:
         for ref in refs:
             if ref.startswith("params."):
                 continue
-            raw = self.fact.get(cond.fact_key(ref))
-            if raw is not None and self._kind(ref) == "date":
+            key, _ = self.renderer(ref)
+            raw = self.fact.get(key)
+            if raw is not None and self._kind_cached(ref) == "date":
                 raw = dt.date.fromordinal(raw).isoformat()
             out[ref] = raw
         return out
 
     def required(self, c: Criterion) -> str:
-        text = c.condition_text
-        return re.sub(r"params\.([a-z0-9_]+)", lambda m: self.value(m.group(0)), text)
+        # Only parameters appear in it, so it is memoised on their values.
+        names = self.rb._required_names.get(c.id)
+        if names is None:
+            names = self.rb._required_names[c.id] = tuple(
+                dict.fromkeys(cond.fact_key(m) for m in re.findall(r"params\.[a-z0-9_]+", c.condition_text)))
+        key = (c.id, self.lang, *[self.fact.get(n) for n in names])
+        found = self.rb._required_memo.get(key)
+        if found is None:
+            text = c.condition_text
+            found = re.sub(r"params\.([a-z0-9_]+)", lambda m: self.value(m.group(0)), text)
+            if len(self.rb._required_memo) >= _CACHE_MAX:
+                self.rb._required_memo.clear()
+            self.rb._required_memo[key] = found
+        return found
 
     def reason(self, c: Criterion, outcome: str) -> Reason:
         lang = self.lang
@@ -1111,10 +1151,9 @@ class _Formatter:
         else:
             found = ", ".join(f"{k} = {self.value(k)}" for k in actual) or "—"
             body = f"{i18n.msg('found', lang)}: {found}. {i18n.msg('required', lang)}: {required}"
-        text = f"{c.label[lang]} — {word}. {body} ({c.cite.text(lang)})"
+        citation = _citation(c.cite, lang)
+        text = f"{c.label[lang]} — {word}. {body} ({citation.text})"
         return Reason(
             criterion=c.id, kind=c.kind, outcome=outcome, actual=actual, required=required,  # type: ignore[arg-type]
-            citation=Citation(document=c.cite.document, article=c.cite.article or c.cite.section,
-                              clause=c.cite.clause, point=c.cite.point, text=c.cite.text(lang)),
-            text=text, assumptions=(c.assumption,) if c.assumption and outcome != NA else (),
+            citation=citation, text=text, assumptions=(c.assumption,) if c.assumption and outcome != NA else (),
         )
