@@ -103,6 +103,7 @@ class Rulebook:
         self._presence = sorted({k for c in every for e in (c.condition, c.applies_when)
                                  for k in cond.presence_keys(e)})
         self._presence_flags = [(cond.PRESENT + key, key) for key in self._presence]
+        self._fact_fn = self._build_fact_fn()
 
     # ------------------------------------------------------------ describing
 
@@ -428,38 +429,52 @@ class Rulebook:
 
     def _fact(self, app: Application, law_date: dt.date) -> dict[str, Any]:
         """The flat fact both engines match: fields, code attributes, parameters, derived facts, presence flags."""
-        fact: dict[str, Any] = {"kc__true": True}
-        for top, value in app.__dict__.items():
-            if value is None:
+        return self._fact_fn(app, self._param_fact(law_date))
+
+    def _build_fact_fn(self) -> Callable[[Application, dict[str, Any]], dict[str, Any]]:
+        """Generate the fact builder: one straight-line function over the application's fields.
+
+        The source is made from the Application model's field names (Python
+        identifiers) and fact keys, never from rule text; code attributes,
+        derived-fact functions and presence flags enter as named constants.
+        """
+        lines = ["def fact(app, params):", "    f = {'kc__true': True}"]
+        groups: dict[str, list[tuple[str, str, bool]]] = {}
+        for path, (kind, _) in APPLICATION_FIELDS.items():
+            head, _, leaf = path.partition(".")
+            groups.setdefault(head, []).append((leaf, cond.fact_key(path), kind == "date"))
+        for head, leaves in groups.items():
+            if not head.isidentifier():
+                raise ValueError(f"not a field name: {head!r}")
+            if leaves == [("", head, leaves[0][2])]:
+                value = "v.toordinal()" if leaves[0][2] else "v"
+                lines += [f"    v = app.{head}", f"    if v is not None: f[{head!r}] = {value}"]
                 continue
-            keys = _FACT_KEYS.get(top)
-            if keys is None:
-                leaf = _TOP_KEYS.get(top)
-                if leaf is not None:
-                    fact[leaf[0]] = value.toordinal() if leaf[1] else value
-                continue
-            for name, v in value.__dict__.items():
-                if v is not None:
-                    leaf = keys.get(name)
-                    if leaf is not None:
-                        fact[leaf[0]] = v.toordinal() if leaf[1] else v
-        if app.applicant is None and app.establishment is not None:
-            fact["applicant__kind"] = "establishment"
-            fact["applicant__district"] = app.establishment.district
-        for key, attrs in self._code_attrs:
-            code = fact.get(key)
-            if code is not None:
-                items = attrs.get(code)
-                if items:
-                    fact.update(items)
-        fact.update(self._param_fact(law_date))
-        for key, compute in self._values:
-            value = compute(fact)
-            if value is not None:
-                fact[key] = value
+            lines += [f"    o = app.{head}", "    if o is not None:"]
+            for leaf, key, is_date in leaves:
+                if not leaf.isidentifier():
+                    raise ValueError(f"not a field name: {leaf!r}")
+                value = "v.toordinal()" if is_date else "v"
+                lines += [f"        v = o.{leaf}", f"        if v is not None: f[{key!r}] = {value}"]
+        lines += ["    if app.applicant is None and app.establishment is not None:",
+                  "        f['applicant__kind'] = 'establishment'",
+                  "        f['applicant__district'] = app.establishment.district"]
+        constants: dict[str, Any] = {}
+        for i, (key, attrs) in enumerate(self._code_attrs):
+            constants[f"A{i}"] = attrs
+            lines += [f"    v = f.get({key!r})", "    if v is not None:", f"        a = A{i}.get(v)",
+                      "        if a: f.update(a)"]
+        lines.append("    f.update(params)")
+        for i, (key, compute) in enumerate(self._values):
+            constants[f"D{i}"] = compute
+            lines += [f"    v = D{i}(f)", f"    if v is not None: f[{key!r}] = v"]
         for flag, key in self._presence_flags:
-            fact[flag] = key in fact
-        return fact
+            lines.append(f"    f[{flag!r}] = {key!r} in f")
+        lines.append("    return f")
+        self._fact_source = "\n".join(lines) + "\n"
+        namespace = dict(constants)
+        exec(compile(self._fact_source, f"<kcrules fact builder {self.id}>", "exec"), namespace)  # noqa: S102
+        return namespace["fact"]  # type: ignore[no-any-return]
 
     def _param_fact(self, law_date: dt.date) -> dict[str, Any]:
         """The parameters' part of a fact on a date (memoised per date)."""
