@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ceiling = next(r[2] for r in rows if r[0].startswith("hand-written"))
     print()
-    print(f"| configuration | records | decisions/s (CPU) | decisions/s (wall) | ÷ ceiling | target |")
+    print("| configuration | records | decisions/s (CPU) | decisions/s (wall) | ÷ ceiling | target |")
     print("|---|---:|---:|---:|---:|---|")
     for name, count, rate, wall in rows:
         target = TARGETS.get(name)

@@ -16,7 +16,6 @@ usage error).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -24,7 +23,9 @@ import time
 from collections.abc import Iterator
 from typing import IO, Any
 
-EXIT_OK, EXIT_USAGE = 0, 2
+from .cli import EXIT_OK, EXIT_USAGE, date_arg
+
+
 
 #: At most this many bad lines are described on stderr; the rest are counted.
 MAX_REPORTED = 50
@@ -42,7 +43,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("-o", "--output", metavar="OUT", default="-",
                    help="where to write decisions, one JSON object a line (default: stdout)")
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the explanations (default vi)")
-    p.add_argument("--on", metavar="DATE", type=_date_arg,
+    p.add_argument("--on", metavar="DATE", type=date_arg,
                    help="evaluate under the law in force on DATE (YYYY-MM-DD) instead of each application's date")
     p.add_argument("--rulebook", metavar="ID_OR_PATH", default=None,
                    help="bundled rulebook id or rulebook folder (default hanoi-2016-2020)")
@@ -56,13 +57,6 @@ def add_parser(subparsers: Any) -> None:
                    help="no progress line, even at a terminal")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
-
-
-def _date_arg(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2017-05-10") from None
 
 
 class Progress:

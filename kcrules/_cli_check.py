@@ -19,7 +19,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2
+from .cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, date_arg
+
+
 
 #: Facts that an applicant cannot change, held fixed when looking for the smallest changes.
 DEFAULT_FIXED = ("establishment.district", "establishment.kind", "application_date", "activity",
@@ -41,7 +43,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="text: a readable report (default); json: the decision as the library serialises it")
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the report (default vi)")
-    p.add_argument("--on", metavar="DATE", type=_date_arg,
+    p.add_argument("--on", metavar="DATE", type=date_arg,
                    help="evaluate under the law in force on DATE (YYYY-MM-DD) instead of the application date")
     p.add_argument("--rulebook", metavar="ID_OR_PATH", default=None,
                    help="bundled rulebook id or rulebook folder (default hanoi-2016-2020)")
@@ -60,13 +62,6 @@ def add_parser(subparsers: Any) -> None:
                    help="interview: save the answers as an application file at PATH (JSON)")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
-
-
-def _date_arg(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2017-05-10") from None
 
 
 class UsageProblem(Exception):

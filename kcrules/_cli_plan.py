@@ -21,7 +21,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_USAGE = 0, 2
+from .cli import EXIT_OK, EXIT_USAGE
 
 _WORDS = {
     "vi": {"title": "Kế hoạch khuyến công năm {year}", "budget": "Ngân sách", "allocated": "Đã bố trí",

@@ -26,7 +26,7 @@ from . import _conditions as cond
 from ._schema import APPLICATION_FIELDS, CODE_FIELDS
 from ._labels import FIELD_LABELS
 from ._text import fold
-from ._whatif import apply_changes, code_choices, find_code, parse_value
+from ._whatif import apply_changes, code_choices, parse_value
 from .models import Application
 
 T = {

@@ -78,7 +78,7 @@ from ._loader import Cite, Definition, Param
 from ._schema import APPLICATION_FIELDS
 from ._text import fold, suggest
 from .errors import ApplicationError, EvaluationError, Problem, RuleFileError
-from .models import Application, Decision, RulebookInfo
+from .models import Application, RulebookInfo
 
 if TYPE_CHECKING:
     from .rulebook import Rulebook

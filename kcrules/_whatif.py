@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _conditions as cond
+from ._jsondata import copy_tree, get_path
 from ._schema import APPLICATION_FIELDS, CODE_FIELDS
 from ._text import fold, suggest
 
@@ -128,7 +129,7 @@ def parse_changes(rulebook: Any, items: list[str]) -> list[tuple[str, Any]]:
 
 def apply_changes(data: dict[str, Any], changes: list[tuple[str, Any]] | dict[str, Any]) -> dict[str, Any]:
     """A copy of an application dict with the changes set (None removes a field)."""
-    out = _copy(data)
+    out = copy_tree(data)
     items = changes.items() if isinstance(changes, dict) else changes
     for path, value in items:
         *heads, leaf = path.split(".")
@@ -144,23 +145,6 @@ def apply_changes(data: dict[str, Any], changes: list[tuple[str, Any]] | dict[st
         else:
             target[leaf] = value
     return out
-
-
-def _copy(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _copy(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_copy(v) for v in data]
-    return data
-
-
-def get_path(data: dict[str, Any], path: str) -> Any:
-    obj: Any = data
-    for part in path.split("."):
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
 
 
 # ---------------------------------------------------------------- showing what changed

@@ -9,6 +9,7 @@ command starts quickly. Errors of the library are printed as one clear message
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,14 @@ SUBCOMMANDS = {
 }
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2
+
+
+def date_arg(text: str) -> dt.date:
+    """An argparse type for a date option (``--on``)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2017-05-10") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import _conditions as cond
 from . import _i18n as i18n
+from ._jsondata import copy_tree, get_path
 from ._loader import (
     DEFAULT_RULEBOOK, Activity, CodeTable, Criterion, Definition, Param, bundled_ids, bundled_root,
     load_definition,
@@ -215,9 +216,9 @@ class Rulebook:
     def _normalise_codes(self, data: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
         if isinstance(data, dict) and all(self._find_code(table, value) == value
                                           for path, table in CODE_FIELDS.items()
-                                          if isinstance(value := _lookup(data, path), str)):
+                                          if isinstance(value := get_path(data, path), str)):
             return data  # nothing to change: validation does not modify its input
-        out = _deep_copy(data)
+        out = copy_tree(data)
         for path, table in CODE_FIELDS.items():
             parent: Any = out
             *heads, leaf = path.split(".")
@@ -977,24 +978,6 @@ def _field_help(path: str) -> str:
     kind, _ = APPLICATION_FIELDS.get(path, ("value", False))
     return {"int": "a whole number", "bool": "true or false", "date": "a date YYYY-MM-DD",
             "code": "a code", "str": "a text"}.get(kind, kind)
-
-
-def _lookup(data: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path of a JSON-like mapping, or None."""
-    obj: Any = data
-    for part in path.split("."):
-        if not isinstance(obj, Mapping):
-            return None
-        obj = obj.get(part)
-    return obj
-
-
-def _deep_copy(data: Any) -> Any:
-    if isinstance(data, Mapping):
-        return {k: _deep_copy(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_deep_copy(v) for v in data]
-    return data
 
 
 def _pydantic_problems(err: ValidationError) -> list[Problem]:

@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import _conditions as cond
