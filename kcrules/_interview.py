@@ -16,7 +16,9 @@ check a file gets; a problem at that field is shown and the question asked again
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import sys
+import threading
 from fractions import Fraction
 from typing import Any
 
@@ -514,6 +516,10 @@ def build_application(answers: dict[str, Any], plan: Plan | None) -> dict[str, A
 def interview(rulebook: Any, lang: str = "vi", stdin: Any = None, stdout: Any = None) -> dict[str, Any]:
     """Ask the questions and return the application as a dict; raises Aborted when stopped."""
     session = Interview(rulebook, lang, stdin, stdout)
+    if threading.current_thread() is threading.main_thread():
+        # A process started in the background by a non-interactive shell inherits
+        # Ctrl-C as ignored; a person at this interview expects Ctrl-C to stop it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return session.run()
     except EOFError:
