@@ -17,6 +17,9 @@ durable-rules traps, and what this module does about each:
   Host subclass does not start them, all work happens in ``match``;
 - fact identity is a 32-bit hash of the content: every fact carries a unique
   ``kc__id`` so two equal applications never collide;
+- an event (``post``) is consumed by the first rule that fires, so the other
+  criteria would never see it: the application is asserted as a fact, which
+  every matching rule sees;
 - a fact no rule matches raises MessageNotHandledException: caught, and the
   missing outcomes are reported by the caller;
 - a rule whose condition is an ``or`` fires once per true branch: outcomes
