@@ -14,9 +14,15 @@ own rulebook gets generators that know its numbers:
 - an activity's ceilings divided by its shares (with and without the priority
   multiplier) give eligible costs where the ceiling starts to bind.
 
-Between thresholds, values are spread over realistic ranges, and booleans lean
-towards the value that meets the rule, so that eligible and ineligible
-decisions both occur often.
+Between thresholds, values are spread over realistic ranges. By default 45 %
+of the applications are then aimed at eligibility, each failing criterion
+repaired from its own condition (a district whose unit type the area rule
+accepts, a listed sector, a count at or under its limit…); 35 % are aimed and
+then get exactly one applicable criterion made to fail, so refusals with a
+single known cause are common; 20 % keep the plain spread. Roughly half of
+every activity's applications are eligible, so the properties of eligible
+decisions (ceilings, monotone support, warnings) are exercised as often as
+those of refusals.
 
 One generator, two sources of randomness: Hypothesis (``applications``: shrinks
 to a minimal failing application) and a seeded ``random.Random``
@@ -28,7 +34,9 @@ Applications are JSON-ready dicts (dates as ISO text) that
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import operator
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +74,11 @@ _INT_FIELDS: dict[str, tuple[int, tuple[int, int]]] = {
     "project.overseas_fairs_supported_this_year": (_BOUNDS["Count"], (0, 5)),
     "project.designs": (_BOUNDS["Count"], (0, 30)),
 }
+#: Share (percent) of "mixed" draws aimed at eligibility, and aimed then made to fail one criterion;
+#: the rest is the plain spread. About half of all applications are eligible.
+_MIX = (45, 35)
+#: What ``applications`` and ``generate`` can aim at (see their docstrings).
+FOCUS = ("mixed", "eligible", "one_unmet", "spread")
 _NAMES = ("HTX Mây tre đan Phú Vinh", "Công ty TNHH Gốm Bát Tràng", "Hộ kinh doanh Nguyễn Văn A",
           "Xưởng khảm trai Chuyên Mỹ", "Tổ hợp tác dệt Vạn Phúc", "Workshop 7")
 
@@ -130,11 +143,14 @@ class _Context:
     months: set[int] = field(default_factory=set)
     days: set[int] = field(default_factory=set)
     good: dict[str, dict[str, bool]] = field(default_factory=dict)  # activity -> bool field -> meeting value
+    judges: dict[str, _Judge] = field(default_factory=dict)  # activity -> its eligibility test (first rulebook's)
 
     def add(self, rulebook: Rulebook) -> None:
         d = rulebook.definition
         for act_id, act in d.activities.items():
             self.activities.setdefault(act_id, act)
+            if act_id not in self.judges:
+                self.judges[act_id] = _Judge(rulebook, act_id)
             crits = list(rulebook.criteria_of(act_id))
             self.criteria.setdefault(act_id, crits)
             good = self.good.setdefault(act_id, {})
@@ -309,7 +325,23 @@ def _load_cached(id_or_path: str | None) -> Rulebook:
 # ---------------------------------------------------------------- building one application
 
 
-def _build(ctx: _Context, draw: _Draw, activity: str, app_id: str | None) -> dict[str, Any]:
+def _build(ctx: _Context, draw: _Draw, activity: str, app_id: str | None,
+           focus: str = "mixed") -> dict[str, Any]:
+    """One application; ``focus`` says whether it is aimed at eligibility (see FOCUS)."""
+    if focus == "mixed":
+        roll = draw.integer(0, 99)
+        focus = "eligible" if roll < _MIX[0] else "one_unmet" if roll < _MIX[0] + _MIX[1] else "spread"
+    app = _spread(ctx, draw, activity, app_id)
+    if focus != "spread":
+        judge = ctx.judges[activity]
+        _aim(judge, ctx, draw, app)
+        if focus == "one_unmet":
+            _unmeet_one(judge, ctx, draw, app)
+    return app
+
+
+def _spread(ctx: _Context, draw: _Draw, activity: str, app_id: str | None) -> dict[str, Any]:
+    """Every fact drawn on its own, at and around the thresholds (booleans lean towards meeting)."""
     act = ctx.activities[activity]
     good = ctx.good.get(activity, {})
     requires = set(act.requires)
@@ -438,6 +470,333 @@ def _any_value(ctx: _Context, draw: _Draw, path: str) -> Any:
     return draw.choice(_NAMES)
 
 
+# ---------------------------------------------------------------- aiming at eligibility
+#
+# A draw that leaves every fact to chance meets all of a beneficiary activity's
+# dozen conditions rarely (about one application in ten), so the properties of
+# eligible decisions would be tested on few of them. After the spread draw, an
+# aimed application has each failing eligibility criterion repaired, read from
+# the criterion's own condition: a code whose attributes satisfy it, a number
+# on the meeting side of (mostly at) its threshold, the boolean it asks for.
+# A "one unmet" application then has exactly one applicable criterion made to
+# fail the same way (its negated condition satisfied), so its refusal has a
+# single, known cause. Each step is checked by deciding the criteria on the
+# draft as the engines do, never by trusting the repair.
+
+#: Rounds of repair before an aimed application is left as it is.
+_ROUNDS = 5
+#: Attempts at making exactly one criterion fail.
+_UNMEET_TRIES = 4
+_DAY_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))  # kcrules.models.Day
+_OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+        ">=": operator.ge}
+_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_CLASS_DATES = frozenset({"project.start_date", "project.end_date"})
+
+
+class _Judge:
+    """An activity's eligibility criteria, decided on a draft application as both engines decide them."""
+
+    def __init__(self, rulebook: Rulebook, activity: str) -> None:
+        d = rulebook.definition
+        self.rulebook = rulebook
+        self.codes = d.codes
+        self.params = d.params
+        self.criteria = [c for c in rulebook.criteria_of(activity) if c.kind == "eligibility"]
+        self.derived = [("derived__" + x.id, cond.compile_value(x.expr)) for x in d.derived.values()]
+        self.derived_refs = {"derived." + x.id: cond.refs_of(x.expr) for x in d.derived.values()}
+        # fact key of a code field -> {code: its attributes as fact items} (as the rulebook builds facts)
+        self.attrs: dict[str, dict[str, dict[str, Any]]] = {}
+        for path, table in CODE_FIELDS.items():
+            tbl = d.codes.get(table)
+            if tbl is not None:
+                key = cond.fact_key(path)
+                self.attrs[key] = {code: {f"{key}__{a}": v for a, v in cv.attrs.items() if v is not None}
+                                   for code, cv in tbl.values.items()}
+        # Class-length limits the activity's criteria read (months/days parameters), for dates to aim with.
+        self.months: set[int] = set()
+        self.days: set[int] = set()
+        for c in self.criteria:
+            for ref in self.reads(c.condition):
+                p = d.params.get(ref[7:]) if ref.startswith("params.") else None
+                if p is not None and p.unit in ("months", "days"):
+                    (self.months if p.unit == "months" else self.days).update(
+                        v.value for v in p.values if isinstance(v.value, int))
+
+    def reads(self, expr: Any) -> set[str]:
+        """Every name an expression reads, through derived facts."""
+        out: set[str] = set()
+        todo = list(cond.refs_of(expr)) if expr is not None else []
+        while todo:
+            ref = todo.pop()
+            if ref not in out:
+                out.add(ref)
+                todo += self.derived_refs.get(ref, [])
+        return out
+
+    def fact(self, app: dict[str, Any]) -> dict[str, Any] | None:
+        """The flat fact the engines match (None if the draft is not a valid application)."""
+        from ..errors import KcrulesError
+
+        try:
+            parsed = self.rulebook.parse_application(app)
+        except KcrulesError:
+            return None
+        f: dict[str, Any] = {}
+        for path, (kind, _) in APPLICATION_FIELDS.items():
+            value: Any = parsed
+            for part in path.split("."):
+                value = getattr(value, part, None)
+                if value is None:
+                    break
+            if value is not None:
+                f[cond.fact_key(path)] = value.toordinal() if kind == "date" else value
+        if parsed.applicant is None and parsed.establishment is not None:
+            f["applicant__kind"] = "establishment"
+            f["applicant__district"] = parsed.establishment.district
+        for key, table in self.attrs.items():
+            if key in f:
+                f.update(table.get(f[key], {}))
+        for pid, pv in self.rulebook.params_at(parsed.application_date).items():
+            value = _fact_value(self.params[pid], pv.value)
+            if value is not None:
+                f["params__" + pid] = value
+        for key, compute in self.derived:
+            value = compute(f)
+            if value is not None:
+                f[key] = value
+        return f
+
+    def failing(self, app: dict[str, Any]) -> list[Any] | None:
+        """The criteria that apply and are not met (None if the draft is not a valid application)."""
+        f = self.fact(app)
+        if f is None:
+            return None
+        return [c for c in self.criteria if _applies(c, f) and not _holds(c.condition, f)]
+
+    def met(self, app: dict[str, Any]) -> list[Any]:
+        """The criteria that apply and are met."""
+        f = self.fact(app)
+        if f is None:
+            return []
+        return [c for c in self.criteria if _applies(c, f) and _holds(c.condition, f)]
+
+
+@lru_cache(maxsize=1024)
+def _predicate(expr: Any) -> Any:
+    return cond.compile_python(expr)
+
+
+def _holds(expr: Any, fact: dict[str, Any]) -> bool:
+    return bool(_predicate(expr)(fact))
+
+
+def _applies(criterion: Any, fact: dict[str, Any]) -> bool:
+    return criterion.applies_when is None or _holds(criterion.applies_when, fact)
+
+
+def _aim(judge: _Judge, ctx: _Context, draw: _Draw, app: dict[str, Any]) -> None:
+    """Repair every failing eligibility criterion, a few rounds at most (a repair may upset another)."""
+    for _ in range(_ROUNDS):
+        failing = judge.failing(app)
+        if not failing:
+            return
+        for c in failing:
+            _make(judge, ctx, draw, app, c, meet=True)
+
+
+def _unmeet_one(judge: _Judge, ctx: _Context, draw: _Draw, app: dict[str, Any]) -> None:
+    """Make one applicable, met criterion fail, so that it alone refuses the application."""
+    candidates = judge.met(app)
+    tries = 0
+    while candidates and tries < _UNMEET_TRIES:
+        tries += 1
+        c = candidates.pop(draw.integer(0, len(candidates) - 1))
+        trial = json.loads(json.dumps(app))
+        if not _make(judge, ctx, draw, trial, c, meet=False):
+            continue
+        failing = judge.failing(trial)
+        if failing is not None and [f.id for f in failing] == [c.id]:
+            app.clear()
+            app.update(trial)
+            return
+
+
+def _make(judge: _Judge, ctx: _Context, draw: _Draw, app: dict[str, Any], criterion: Any, *, meet: bool) -> bool:
+    """Change facts so the criterion is met (or, still applying, not met); False if nothing could be changed."""
+    fact = judge.fact(app)
+    if fact is None:
+        return False
+    target = criterion.condition if meet else cond.negate(criterion.condition)
+    if _satisfy(judge, ctx, draw, app, cond.nnf(target), fact):
+        return True
+    if meet and criterion.applies_when is not None and \
+            _satisfy(judge, ctx, draw, app, cond.negate(criterion.applies_when), fact):
+        return True  # e.g. a ward past its 5 years: produce somewhere the criterion does not apply
+    if _CLASS_DATES & judge.reads(criterion.condition) and "start_date" in app.get("project", {}):
+        # A class length is a derived fact: draw the last day again, on the wanted side of the limit.
+        project = app["project"]
+        start = dt.date.fromisoformat(project["start_date"])
+        project["end_date"] = _class_end(judge, draw, start, meet=meet).isoformat()
+        return True
+    return False
+
+
+def _satisfy(judge: _Judge, ctx: _Context, draw: _Draw, app: dict[str, Any], expr: Any,
+             fact: dict[str, Any]) -> bool:
+    """Change facts so a condition in negation normal form holds; False if no fact it reads could change."""
+    if _holds(expr, fact):
+        return False
+    if isinstance(expr, cond.And):
+        changed = [_satisfy(judge, ctx, draw, app, item, fact) for item in expr.items]
+        return any(changed)
+    if isinstance(expr, cond.Or):
+        items = list(expr.items)
+        first = draw.integer(0, len(items) - 1)
+        return any(_satisfy(judge, ctx, draw, app, item, fact) for item in items[first:] + items[:first])
+    if isinstance(expr, cond.Cmp):
+        return _satisfy_cmp(judge, ctx, draw, app, expr, fact)
+    return False
+
+
+def _satisfy_cmp(judge: _Judge, ctx: _Context, draw: _Draw, app: dict[str, Any], expr: Any,
+                 fact: dict[str, Any]) -> bool:
+    op, left, right = expr.op, expr.left, expr.right
+    if not isinstance(left, cond.Ref) and isinstance(right, cond.Ref):
+        left, right, op = right, left, _FLIP[op]
+    if not isinstance(left, cond.Ref):
+        return False
+    path, attr = _field_of(left.path)
+    if path is None:
+        return False  # a parameter or a derived fact: not the applicant's to change
+    kind, optional = APPLICATION_FIELDS[path]
+    if op == "is not set":
+        return attr is None and optional and _drop(app, path)
+    if op == "is set":
+        return attr is None and _put(app, path, _any_value(ctx, draw, path))
+    if isinstance(right, tuple):
+        wanted: Any = frozenset(v.value for v in right)
+    elif isinstance(right, cond.Lit):
+        wanted = right.value
+    elif isinstance(right, cond.Ref):
+        wanted = fact.get(cond.fact_key(right.path))
+        if wanted is None:
+            return False
+    else:
+        return False
+    if kind == "code":
+        tbl = judge.codes.get(CODE_FIELDS[path])
+        if tbl is None:
+            return False
+        fits = [code for code, cv in tbl.values.items()
+                if _compare(op, code if attr is None else cv.attrs.get(attr), wanted)]
+        return bool(fits) and _put(app, path, draw.choice(fits))
+    if attr is not None:
+        return False
+    if kind == "bool" and op in ("==", "!="):
+        return _put(app, path, bool(wanted) == (op == "=="))
+    if kind == "int" and isinstance(wanted, int):
+        value = _number_on_side(draw, path, op, wanted)
+        return value is not None and _put(app, path, value)
+    if kind == "date" and isinstance(wanted, int):
+        day = _day_on_side(draw, op, wanted)
+        return day is not None and _put(app, path, day.isoformat())
+    return False
+
+
+def _compare(op: str, value: Any, wanted: Any) -> bool:
+    if value is None:
+        return False
+    if op in ("in", "not in"):
+        return (value in wanted) == (op == "in")
+    return bool(_OPS[op](value, wanted))
+
+
+def _field_of(path: str) -> tuple[str | None, str | None]:
+    """(application field, code attribute or None) of a name a condition reads."""
+    if path in APPLICATION_FIELDS:
+        return path, None
+    head, _, attr = path.rpartition(".")
+    if head in CODE_FIELDS and head in APPLICATION_FIELDS:
+        return head, attr
+    return None, None
+
+
+def _edge(op: str, wanted: int) -> tuple[int, int] | None:
+    """The value closest to the threshold that meets the comparison, and the direction away from it."""
+    return {"<=": (wanted, -1), "<": (wanted - 1, -1), ">=": (wanted, 1), ">": (wanted + 1, 1),
+            "==": (wanted, 0), "!=": (wanted + 1, 1)}.get(op)
+
+
+def _number_on_side(draw: _Draw, path: str, op: str, wanted: int) -> int | None:
+    top, (lo, hi) = _INT_FIELDS.get(path, (_BOUNDS["Count"], (0, 100)))
+    edge = _edge(op, wanted)
+    if edge is None:
+        return None
+    value, away = edge
+    if away and not draw.chance(50):  # half at the threshold, half anywhere on its meeting side
+        if draw.chance(40):
+            value += away
+        else:
+            value = draw.integer(min(lo, value), value) if away < 0 else draw.integer(value, max(hi, value))
+    return value if 0 <= value <= top else None
+
+
+def _day_on_side(draw: _Draw, op: str, wanted: int) -> dt.date | None:
+    edge = _edge(op, wanted)
+    if edge is None:
+        return None
+    value, away = edge
+    if away and not draw.chance(40):
+        value += away * draw.integer(1, 400)
+    day = dt.date.fromordinal(value)
+    return day if _DAY_RANGE[0] <= day <= _DAY_RANGE[1] else None
+
+
+def _class_end(judge: _Judge, draw: _Draw, start: dt.date, *, meet: bool) -> dt.date:
+    """A last day under (``meet``) or at and over the activity's class-length limit."""
+    if judge.days:
+        limit = (min if meet else max)(judge.days) - 1  # days from the first day to the day the limit is reached
+    elif judge.months:
+        limit = (_add_months(start, (min if meet else max)(judge.months)) - start).days
+    else:
+        limit = 90
+    if meet:
+        gap = limit - 1 if draw.chance(50) else draw.integer(0, max(0, limit - 1))
+    else:
+        gap = limit if draw.chance(50) else limit + draw.integer(1, 60)
+    return min(start + dt.timedelta(days=max(0, gap)), _DAY_RANGE[1])
+
+
+def _put(app: dict[str, Any], path: str, value: Any) -> bool:
+    head, _, leaf = path.partition(".")
+    if not leaf:
+        if head == "activity":
+            return False
+        app[head] = value
+        return True
+    holder = app.get(head)
+    if holder is None and head == "applicant" and leaf == "kind":
+        holder = app["applicant"] = {}
+    if not isinstance(holder, dict):
+        return False
+    holder[leaf] = value
+    if head == "project" and leaf == "start_date" and holder.get("end_date", value) < value:
+        holder["end_date"] = value  # the model refuses a class that ends before it starts
+    if head == "project" and leaf == "end_date" and holder.get("start_date", value) > value:
+        holder["start_date"] = value
+    return True
+
+
+def _drop(app: dict[str, Any], path: str) -> bool:
+    head, _, leaf = path.partition(".")
+    holder = app.get(head)
+    if not leaf or not isinstance(holder, dict) or leaf not in holder:
+        return False
+    del holder[leaf]
+    return True
+
+
 def _activity_list(rulebooks: Sequence[Rulebook], activity: str | Sequence[str] | None) -> list[str]:
     known = [a for rb in rulebooks for a in rb.activities]
     known = list(dict.fromkeys(known))
@@ -454,15 +813,24 @@ def _activity_list(rulebooks: Sequence[Rulebook], activity: str | Sequence[str] 
 
 
 def applications(rulebook: Rulebook | str | Path | None = None,
-                 activity: str | Sequence[str] | None = None) -> SearchStrategy[dict[str, Any]]:
+                 activity: str | Sequence[str] | None = None, *,
+                 focus: str = "mixed") -> SearchStrategy[dict[str, Any]]:
     """A Hypothesis strategy of valid applications (JSON-ready dicts) for a rulebook.
 
     ``rulebook`` is a Rulebook, a bundled id or a rulebook folder (default: the
     bundled Hanoi rulebook). ``activity`` restricts to one activity or a list of
     them; by default every activity of the rulebook is drawn.
+
+    ``focus``: ``"mixed"`` (default) gives about as many eligible applications
+    as refused ones; ``"eligible"`` aims every application at eligibility (each
+    failing criterion repaired, at its threshold where it has one);
+    ``"one_unmet"`` aims, then makes exactly one applicable criterion fail, so
+    the refusal has a single cause; ``"spread"`` draws every fact on its own.
+    Aiming is best effort: a few applications of each focus do not reach it.
     """
     from hypothesis import strategies as st
 
+    _check_focus(focus)
     rb = _as_rulebook(rulebook)
     acts = _activity_list([rb], activity)
     ctx = _context((rb,))
@@ -472,20 +840,24 @@ def applications(rulebook: Rulebook | str | Path | None = None,
         d = _HypothesisDraw(draw)
         act = d.choice(acts)
         app_id = f"app-{d.integer(0, 9999)}" if d.chance(50) else None
-        return _build(ctx, d, act, app_id)
+        return _build(ctx, d, act, app_id, focus)
 
     return strategy()
 
 
 def generate(rulebook: Rulebook | str | Path | Sequence[Rulebook] | None = None, n: int = 100, *,
-             seed: int = 0, activity: str | Sequence[str] | None = None) -> list[dict[str, Any]]:
+             seed: int = 0, activity: str | Sequence[str] | None = None,
+             focus: str = "mixed") -> list[dict[str, Any]]:
     """``n`` valid applications, the same for the same seed (no Hypothesis needed).
 
     Given several rulebooks (e.g. before and after a change), the thresholds of
-    all of them are used. Each application gets the id ``gen-SEED-INDEX``.
+    all of them are used, and applications are aimed at the first one's
+    criteria. Each application gets the id ``gen-SEED-INDEX``. ``focus`` is as
+    for :func:`applications`.
     """
     if n < 0:
         raise ValueError(f"n must be 0 or more, not {n}")
+    _check_focus(focus)
     if isinstance(rulebook, (list, tuple)):
         rbs = tuple(_as_rulebook(r) for r in rulebook)
     else:
@@ -493,7 +865,12 @@ def generate(rulebook: Rulebook | str | Path | Sequence[Rulebook] | None = None,
     acts = _activity_list(rbs, activity)
     ctx = _context(rbs)
     draw = _RandomDraw(random.Random(seed))
-    return [_build(ctx, draw, draw.choice(acts), f"gen-{seed}-{i}") for i in range(n)]
+    return [_build(ctx, draw, draw.choice(acts), f"gen-{seed}-{i}", focus) for i in range(n)]
+
+
+def _check_focus(focus: str) -> None:
+    if focus not in FOCUS:
+        raise ValueError(f"unknown focus {focus!r}; use one of {', '.join(FOCUS)}")
 
 
 def thresholds(rulebook: Rulebook | str | Path | None = None) -> dict[str, list[Any]]:
