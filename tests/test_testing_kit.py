@@ -67,6 +67,12 @@ def test_generated_applications_are_valid(app: dict[str, Any]) -> None:
 
 
 @SETTINGS
+@given(applications(RB, focus="one_unmet"))
+def test_aimed_applications_are_valid(app: dict[str, Any]) -> None:
+    RB.parse_application(app)
+
+
+@SETTINGS
 @given(applications(RB, "3.1-craft-training"))
 def test_one_activity_only(app: dict[str, Any]) -> None:
     assert app["activity"] == "3.1-craft-training"
@@ -113,6 +119,45 @@ def test_every_activity_gets_eligible_and_ineligible_applications() -> None:
     assert all(v == {True, False} for v in seen.values()), dict(seen)
 
 
+BENEFICIARY = [a for a in RB.activities if RB.definition.activities[a].beneficiary]
+
+
+@pytest.mark.parametrize("activity", BENEFICIARY)
+def test_about_half_the_applications_are_eligible(activity: str) -> None:
+    # The properties of eligible decisions (ceilings, monotone support, warnings)
+    # need eligible applications: the plain spread draw made about 1 in 10.
+    decisions = [d for app in generate(RB, 400, seed=5, activity=activity) if (d := decide(app)) is not None]
+    share = sum(d.eligible for d in decisions) / len(decisions)
+    assert 0.25 <= share <= 0.80, f"{activity}: {share:.0%} eligible"
+    # ... and eligible ones where the ceiling or the share decides, with and without priority
+    if RB.definition.activities[activity].support.caps:
+        bounds = {d.support.bound for d in decisions if d.eligible}
+        assert {"share", *RB.definition.activities[activity].support.caps} <= bounds, bounds
+
+
+@pytest.mark.parametrize("activity", BENEFICIARY + ["3.4-district-fair"])
+def test_one_unmet_applications_fail_one_criterion_each(activity: str) -> None:
+    decisions = [d for app in generate(RB, 150, seed=6, activity=activity, focus="one_unmet")
+                 if (d := decide(app)) is not None]
+    single = [d for d in decisions if len(d.failed) == 1]
+    assert len(single) >= 0.9 * len(decisions), collections.Counter(len(d.failed) for d in decisions)
+    causes = collections.Counter(d.failed[0].criterion for d in single)
+    assert len(causes) >= 4, causes  # the cause varies: not always the same easy criterion
+    aimed = [d for app in generate(RB, 150, seed=6, activity=activity, focus="eligible")
+             if (d := decide(app)) is not None]
+    assert sum(d.eligible for d in aimed) >= 0.9 * len(aimed)
+
+
+def test_the_area_rule_picks_rural_districts_from_the_codes() -> None:
+    # Aimed applications read the area criterion: a district whose unit type it accepts.
+    unit = {c: v.attrs.get("unit_type") for c, v in RB.definition.codes["district"].values.items()}
+    apps = generate(RB, 300, seed=8, activity="3.3-machinery", focus="eligible")
+    kinds = collections.Counter(unit.get(a["establishment"]["district"]) for a in apps)
+    assert kinds["huyen"] > 0.6 * len(apps) and kinds["quan"] < 0.1 * len(apps), kinds
+    with pytest.raises(ValueError, match="one_unmet"):
+        generate(RB, 1, focus="refused")
+
+
 def test_generate_is_reproducible() -> None:
     assert generate(RB, 50, seed=3) == generate(RB, 50, seed=3)
     assert generate(RB, 50, seed=3) != generate(RB, 50, seed=4)
@@ -120,6 +165,8 @@ def test_generate_is_reproducible() -> None:
     assert {a["activity"] for a in generate(RB, 30, activity="3.3-machinery")} == {"3.3-machinery"}
     with pytest.raises(ValueError, match="3.3-machinery"):
         generate(RB, 5, activity="3.3-machines")
+    for focus in kit.strategies.FOCUS:
+        assert generate(RB, 20, seed=3, focus=focus) == generate(RB, 20, seed=3, focus=focus)
 
 
 def test_generated_applications_use_a_province_rulebook_codes(mini: Any) -> None:
