@@ -143,14 +143,13 @@ class _Context:
     months: set[int] = field(default_factory=set)
     days: set[int] = field(default_factory=set)
     good: dict[str, dict[str, bool]] = field(default_factory=dict)  # activity -> bool field -> meeting value
-    judges: dict[str, _Judge] = field(default_factory=dict)  # activity -> its eligibility test (first rulebook's)
+    judges: dict[str, list[_Judge]] = field(default_factory=dict)  # activity -> its eligibility test per rulebook
 
     def add(self, rulebook: Rulebook) -> None:
         d = rulebook.definition
         for act_id, act in d.activities.items():
             self.activities.setdefault(act_id, act)
-            if act_id not in self.judges:
-                self.judges[act_id] = _Judge(rulebook, act_id)
+            self.judges.setdefault(act_id, []).append(_Judge(rulebook, act_id))
             crits = list(rulebook.criteria_of(act_id))
             self.criteria.setdefault(act_id, crits)
             good = self.good.setdefault(act_id, {})
@@ -333,7 +332,9 @@ def _build(ctx: _Context, draw: _Draw, activity: str, app_id: str | None,
         focus = "eligible" if roll < _MIX[0] else "one_unmet" if roll < _MIX[0] + _MIX[1] else "spread"
     app = _spread(ctx, draw, activity, app_id)
     if focus != "spread":
-        judge = ctx.judges[activity]
+        judges = ctx.judges[activity]
+        # Several rulebooks (a diff): aim at each in turn, so what either makes eligible is probed.
+        judge = judges[0] if len(judges) == 1 else draw.choice(judges)
         _aim(judge, ctx, draw, app)
         if focus == "one_unmet":
             _unmeet_one(judge, ctx, draw, app)
@@ -851,8 +852,8 @@ def generate(rulebook: Rulebook | str | Path | Sequence[Rulebook] | None = None,
     """``n`` valid applications, the same for the same seed (no Hypothesis needed).
 
     Given several rulebooks (e.g. before and after a change), the thresholds of
-    all of them are used, and applications are aimed at the first one's
-    criteria. Each application gets the id ``gen-SEED-INDEX``. ``focus`` is as
+    all of them are used, and each aimed application is aimed at the criteria
+    of one of them, drawn in turn. Each application gets the id ``gen-SEED-INDEX``. ``focus`` is as
     for :func:`applications`.
     """
     if n < 0:
