@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -66,25 +67,42 @@ def _locale(lang: str) -> Any:
     return Locale.parse(LOCALES[lang])
 
 
+# Babel's per-call cost dominates an explained decision, so whole amounts and
+# numbers are written with the locale's pattern, read from babel once per
+# language and checked against babel on several amounts; where the check fails
+# (another locale's style), and for negative or fractional values, babel
+# formats every value. Either way the text is babel's.
+
+#: Per language: (prefix, group separator, suffix) of money and of whole numbers; None: use babel.
+_MONEY_STYLES: dict[str, tuple[str, str, str] | None] = {}
+_NUMBER_STYLES: dict[str, tuple[str, str, str] | None] = {}
+_PROBES = (0, 7, 35, 999, 1000, 10**6, 1234567, 123456789012, 10**13)
+
+
 def money(amount: int, lang: str) -> str:
     """Whole đồng in the locale's style: vi 1.500.000.000 ₫, en ₫1,500,000,000."""
-    from babel.numbers import format_currency
-
-    return format_currency(amount, "VND", locale=_locale(lang), format_type="standard",
-                           currency_digits=True)
+    style = _MONEY_STYLES.get(lang, False)
+    if style is False:
+        style = _MONEY_STYLES[lang] = _money_style(lang)
+    if style is None or type(amount) is not int or amount < 0:
+        return _babel_money(amount, lang)
+    return _styled(style, amount)  # type: ignore[arg-type]
 
 
 def number(value: int | Fraction, lang: str) -> str:
-    from babel.numbers import format_decimal
+    """A number in the locale's style: vi 1.234,5, en 1,234.5."""
+    if type(value) is int and value >= 0:
+        style = _NUMBER_STYLES.get(lang, False)
+        if style is False:
+            style = _NUMBER_STYLES[lang] = _number_style(lang)
+        if style is not None:
+            return _styled(style, value)  # type: ignore[arg-type]
+    return _babel_number(value, lang)
 
-    if isinstance(value, Fraction):
-        from decimal import Decimal
 
-        value = Decimal(value.numerator) / Decimal(value.denominator)  # type: ignore[assignment]
-    return format_decimal(value, locale=_locale(lang))
-
-
+@lru_cache(maxsize=256)
 def percent(value: Fraction, lang: str) -> str:
+    """A share as a percent in the locale's style: vi 50%, en 50%."""
     from decimal import Decimal
 
     from babel.numbers import format_percent
@@ -93,7 +111,58 @@ def percent(value: Fraction, lang: str) -> str:
                           decimal_quantization=False)
 
 
+@lru_cache(maxsize=4096)
 def date(value: dt.date, lang: str) -> str:
+    """vi 10/05/2017, en 5/10/17."""
     from babel.dates import format_date
 
     return format_date(value, format="short" if lang == "en" else "dd/MM/yyyy", locale=_locale(lang))
+
+
+def _styled(style: tuple[str, str, str], amount: int) -> str:
+    prefix, sep, suffix = style
+    return f"{prefix}{f'{amount:,}'.replace(',', sep)}{suffix}"
+
+
+def _money_style(lang: str) -> tuple[str, str, str] | None:
+    sample = _babel_money(1234567, lang)
+    head, _, rest = sample.partition("1")
+    tail = rest.rpartition("7")[2]
+    body = sample[len(head):len(sample) - len(tail)]
+    sep = body[1] if len(body) > 7 else ""
+    if not sep or sep.isdigit() or any(c.isdigit() for c in head + tail):
+        return None
+    return _checked((head, sep, tail), _babel_money, lang)
+
+
+def _number_style(lang: str) -> tuple[str, str, str] | None:
+    sample = _babel_number(1234567, lang)
+    sep = sample[1] if len(sample) == 9 and sample[0] == "1" and not sample[1].isdigit() else ""
+    if not sep:
+        return None
+    return _checked(("", sep, ""), _babel_number, lang)
+
+
+def _checked(style: tuple[str, str, str], babel: Callable[[int, str], str], lang: str) -> tuple[str, str, str] | None:
+    """``style`` if it writes every probe amount exactly as babel does, else None."""
+    if all(_styled(style, probe) == babel(probe, lang) for probe in _PROBES):
+        return style
+    return None
+
+
+def _babel_money(amount: int, lang: str) -> str:
+    from babel.numbers import format_currency
+
+    return format_currency(amount, "VND", locale=_locale(lang), format_type="standard",
+                           currency_digits=True)
+
+
+@lru_cache(maxsize=256)
+def _babel_number(value: int | Fraction, lang: str) -> str:
+    from babel.numbers import format_decimal
+
+    if isinstance(value, Fraction):
+        from decimal import Decimal
+
+        value = Decimal(value.numerator) / Decimal(value.denominator)  # type: ignore[assignment]
+    return format_decimal(value, locale=_locale(lang))
