@@ -247,6 +247,7 @@ def word(key: str, lang: str, **values: Any) -> str:
 def show_value(rulebook: Any, path: str, value: Any, lang: str) -> str:
     """A fact as a reader wants it: code labels, money in đồng, yes/no."""
     from . import _i18n as i18n
+    from ._codes import code_label
     from ._schema import APPLICATION_FIELDS, CODE_FIELDS
 
     if value is None:
@@ -254,7 +255,7 @@ def show_value(rulebook: Any, path: str, value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return {"vi": ("có", "không"), "en": ("yes", "no")}[lang][0 if value else 1]
     if path in CODE_FIELDS and isinstance(value, str):
-        label = code_label(rulebook, CODE_FIELDS[path], value, lang)
+        label = code_label(rulebook.definition, CODE_FIELDS[path], value, lang)
         return f"{label} ({value})" if label != value else value
     if isinstance(value, int):
         if path.endswith("_vnd"):
@@ -262,17 +263,6 @@ def show_value(rulebook: Any, path: str, value: Any, lang: str) -> str:
         if APPLICATION_FIELDS.get(path, ("",))[0] == "int" or path.startswith("derived."):
             return i18n.number(value, lang)
     return str(value)
-
-
-def code_label(rulebook: Any, table: str, code: str, lang: str) -> str:
-    d = rulebook.definition
-    if table == "activity":
-        act = d.activities.get(code)
-        return act.label[lang] if act else code
-    tbl = d.codes.get(table)
-    if tbl and code in tbl.values:
-        return tbl.values[code].label[lang]
-    return code
 
 
 def render(rulebook: Any, decision: Any, lang: str, *, show_all: bool = False) -> str:

@@ -130,13 +130,13 @@ def _s(key: str, lang: str) -> str:
 
 def run_show(args: argparse.Namespace) -> int:
     from ._text import suggest
-    from ._whatif import find_code
+    from ._codes import find_code
     from .rulebook import load_rulebook
 
     lang = args.lang
     rb = load_rulebook(args.rulebook)
     d = rb.definition
-    act_id = find_code(rb, "activity", args.activity)
+    act_id = find_code(d, "activity", args.activity)
     if act_id is None:
         known = list(d.activities)
         hint = suggest(args.activity, known + [a.label["vi"] for a in d.activities.values()])

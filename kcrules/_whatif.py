@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _conditions as cond
+from ._codes import find_code
 from ._jsondata import copy_tree, get_path
 from ._schema import APPLICATION_FIELDS, CODE_FIELDS
 from ._text import fold, suggest
@@ -64,7 +65,7 @@ def parse_value(rulebook: Any, path: str, text: str) -> Any:
                 continue
         raise ValueError("write a date as YYYY-MM-DD or DD/MM/YYYY, e.g. 2017-05-10")
     if kind == "code":
-        code = find_code(rulebook, CODE_FIELDS[path], raw)
+        code = find_code(rulebook.definition, CODE_FIELDS[path], raw)
         if code is None:
             choices = code_choices(rulebook, CODE_FIELDS[path])
             hint = suggest(raw, [c for c, _ in choices] + [label for _, label in choices])
@@ -81,26 +82,6 @@ def code_choices(rulebook: Any, table: str, lang: str = "vi") -> list[tuple[str,
         return [(a.id, a.label[lang]) for a in d.activities.values()]
     tbl = d.codes.get(table)
     return [(v.id, v.label[lang]) for v in tbl.values.values()] if tbl else []
-
-
-def find_code(rulebook: Any, table: str, given: str) -> str | None:
-    """The code a typed name means (id, Vietnamese or English name, alias; accents optional)."""
-    d = rulebook.definition
-    key = fold(given)
-    if table == "activity":
-        for a in d.activities.values():
-            if key in (fold(a.id), fold(a.label["vi"]), fold(a.label["en"])):
-                return a.id
-        return None
-    tbl = d.codes.get(table)
-    if tbl is None:
-        return None
-    if given in tbl.values:
-        return given
-    for v in tbl.values.values():
-        if key in (fold(v.id), fold(v.label["vi"]), fold(v.label["en"]), *(fold(a) for a in v.aliases)):
-            return v.id
-    return None
 
 
 def parse_changes(rulebook: Any, items: list[str]) -> list[tuple[str, Any]]:

@@ -1,0 +1,198 @@
+"""The sentences of a decision: each reason's text, what was found, what was required, and its citation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from . import _conditions as cond
+from . import _i18n as i18n
+from ._codes import code_label
+from ._loader import Criterion, Definition, Param
+from ._matchers import NA
+from ._schema import APPLICATION_FIELDS, CODE_FIELDS
+from .models import Citation, Reason
+
+#: A parameter's name as it appears in a condition's text.
+PARAM_NAME = re.compile(r"params\.[a-z0-9_]+")
+#: A placeholder of an explain template: {field.path}.
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+
+
+class Explainer:
+    """Writes the reasons of one rulebook's decisions, from a decision's flat fact.
+
+    What depends only on the rules (how each name's value is written, a
+    criterion's requirement for given parameter values) is memoised here, once
+    per rulebook; ``memo_max`` bounds the requirement memo.
+    """
+
+    def __init__(self, definition: Definition, memo_max: int) -> None:
+        self._d = definition
+        self._memo_max = memo_max
+        self._renderers: dict[tuple[str, str], tuple[str, Callable[[Any], str]]] = {}
+        self._kinds: dict[str, str] = {}
+        self._required_names: dict[str, tuple[str, ...]] = {}
+        self._required: dict[tuple[Any, ...], str] = {}
+
+    def reason(self, c: Criterion, outcome: str, fact: dict[str, Any], lang: str) -> Reason:
+        required = self.required(c, fact, lang)
+        actual = self.actual(c, fact)
+        template = c.explain.get(lang)
+        word = i18n.msg(outcome, lang)
+        if template:
+            body = PLACEHOLDER.sub(lambda m: self.value(m.group(1), fact, lang), template)
+        else:
+            found = ", ".join(f"{k} = {self.value(k, fact, lang)}" for k in actual) or "—"
+            body = f"{i18n.msg('found', lang)}: {found}. {i18n.msg('required', lang)}: {required}"
+        cite = citation(c.cite, lang)
+        text = f"{c.label[lang]} — {word}. {body} ({cite.text})"
+        return Reason(
+            criterion=c.id, kind=c.kind, outcome=outcome, actual=actual, required=required,  # type: ignore[arg-type]
+            citation=cite, text=text, assumptions=(c.assumption,) if c.assumption and outcome != NA else (),
+        )
+
+    def value(self, path: str, fact: dict[str, Any], lang: str) -> str:
+        """The value of name ``path`` in ``fact``, written for a reader ("—" when absent)."""
+        key, render = self._renderer(path, lang)
+        raw = fact.get(key)
+        if raw is None:
+            return "—"
+        return render(raw)
+
+    def actual(self, c: Criterion, fact: dict[str, Any]) -> dict[str, object]:
+        """The values a criterion read (parameters aside), dates as ISO text."""
+        out: dict[str, object] = {}
+        for ref in _shown_refs(c):
+            if ref.startswith("params."):
+                continue
+            raw = fact.get(cond.fact_key(ref))
+            if raw is not None and self._kind(ref) == "date":
+                raw = dt.date.fromordinal(raw).isoformat()
+            out[ref] = raw
+        return out
+
+    def required(self, c: Criterion, fact: dict[str, Any], lang: str) -> str:
+        """The criterion's condition with each parameter replaced by its value."""
+        # Only parameters appear in it, so it is memoised on their values.
+        names = self._required_names.get(c.id)
+        if names is None:
+            names = self._required_names[c.id] = tuple(
+                dict.fromkeys(cond.fact_key(m) for m in PARAM_NAME.findall(c.condition_text)))
+        key = (c.id, lang, *[fact.get(n) for n in names])
+        found = self._required.get(key)
+        if found is None:
+            found = PARAM_NAME.sub(lambda m: self.value(m.group(0), fact, lang), c.condition_text)
+            if len(self._required) >= self._memo_max:
+                self._required.clear()
+            self._required[key] = found
+        return found
+
+    def _renderer(self, path: str, lang: str) -> tuple[str, Callable[[Any], str]]:
+        """The fact key of ``path`` and the function that writes its value (memoised)."""
+        found = self._renderers.get((path, lang))
+        if found is None:
+            found = self._renderers[(path, lang)] = (cond.fact_key(path), self._render_fn(path, lang))
+        return found
+
+    def _render_fn(self, path: str, lang: str) -> Callable[[Any], str]:
+        # A fact holds dates as day ordinals and parameter percents as whole percents.
+        if path.startswith("params."):
+            p = self._d.params[path[7:]]
+            if p.unit == "vnd":
+                return lambda raw: i18n.money(raw, lang)
+            if p.unit == "date":
+                return lambda raw: i18n.date(dt.date.fromordinal(raw), lang)
+            if p.unit == "percent":
+                return lambda raw: i18n.percent(Fraction(raw, 100), lang)
+            return lambda raw: i18n.number(raw, lang)
+        kind = self._kind(path)
+        if kind == "date":
+            return lambda raw: i18n.date(dt.date.fromordinal(raw), lang)
+        if kind == "bool":
+            words = {"vi": ("có", "không"), "en": ("yes", "no")}[lang]
+            return lambda raw: words[0 if raw else 1]
+        if kind == "code":
+            table = self._code_table(path)
+            return lambda raw: code_label(self._d, table, raw, lang)
+
+        def other(raw: Any) -> str:
+            if isinstance(raw, int):
+                return i18n.money(raw, lang) if path.endswith("_vnd") else i18n.number(raw, lang)
+            return str(raw)
+
+        return other
+
+    def _kind(self, path: str) -> str:
+        """The type of a name: an application field's, a derived fact's or a code attribute's (memoised)."""
+        kind = self._kinds.get(path)
+        if kind is None:
+            kind = self._kinds[path] = self._find_kind(path)
+        return kind
+
+    def _find_kind(self, path: str) -> str:
+        if path in APPLICATION_FIELDS:
+            return APPLICATION_FIELDS[path][0]
+        if path.startswith("derived."):
+            der = self._d.derived.get(path[8:])
+            return der.type if der else "str"
+        base, _, attr = path.rpartition(".")
+        table = self._d.codes.get(CODE_FIELDS.get(base, ""))
+        if table and attr in table.attributes:
+            return table.attributes[attr][0]
+        return "str"
+
+    def _code_table(self, path: str) -> str | None:
+        """The code table of a code field, or of a code attribute (``establishment.sector.group``)."""
+        table_id = CODE_FIELDS.get(path)
+        if table_id is None:
+            base, _, attr = path.rpartition(".")
+            table = self._d.codes.get(CODE_FIELDS.get(base, ""))
+            table_id = table.attributes[attr][2] if table and attr in table.attributes else None
+        return table_id
+
+
+def bare_reason(c: Criterion, outcome: str, lang: str) -> Reason:
+    """A reason without sentences (explain=False): outcome, citation and assumptions only."""
+    return Reason(
+        criterion=c.id, kind=c.kind, outcome=outcome, actual={}, required="",  # type: ignore[arg-type]
+        citation=citation(c.cite, lang), text="",
+        assumptions=(c.assumption,) if c.assumption and outcome != NA else (),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def citation(cite: Any, lang: str) -> Citation:
+    return Citation(document=cite.document, article=cite.article or cite.section, clause=cite.clause,
+                    point=cite.point, text=cite.text(lang))
+
+
+def param_value(p: Param, value: Any, lang: str) -> str:
+    """A parameter's value (as held: int, Fraction or day ordinal) written for a reader."""
+    if p.unit == "vnd":
+        return i18n.money(value, lang)
+    if p.unit == "percent":
+        return i18n.percent(value, lang)
+    if p.unit == "date":
+        return i18n.date(dt.date.fromordinal(value), lang)
+    return i18n.number(value, lang)
+
+
+_SHOWN: dict[int, tuple[Criterion, list[str]]] = {}
+
+
+def _shown_refs(c: Criterion) -> list[str]:
+    """The names a criterion's reason shows as found (condition first, then applies_when)."""
+    found = _SHOWN.get(id(c))
+    if found is None or found[0] is not c:
+        refs = cond.refs_of(c.condition)
+        if c.applies_when is not None:
+            refs += [r for r in cond.refs_of(c.applies_when) if r not in refs]
+        if len(_SHOWN) > 10_000:
+            _SHOWN.clear()
+        found = _SHOWN[id(c)] = (c, refs)  # holding c keeps its id from being reused
+    return found[1]

@@ -1,0 +1,214 @@
+"""Reading an application: JSON text or a mapping into a validated Application, or every problem found.
+
+Codes may be typed as names, without accents (see _codes.find_code); they are
+replaced by their ids before pydantic validates the rest. Problems carry the
+field, what was given, what is allowed and the closest allowed value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._codes import code_ids, code_names, find_code
+from ._jsondata import copy_tree, get_path
+from ._loader import Definition, bundled_ids
+from ._schema import APPLICATION_FIELDS, CODE_FIELDS, _base_type
+from ._text import suggest
+from .errors import ApplicationError, Problem
+from .models import Application
+
+
+class Reader:
+    """Validates applications against one rulebook's codes and activities."""
+
+    def __init__(self, definition: Definition) -> None:
+        self._d = definition
+        self._code_memo: dict[str, dict[str, str | None]] = {}
+
+    def parse(self, data: Application | Mapping[str, Any] | str | bytes) -> Application:
+        """See Rulebook.parse_application."""
+        if isinstance(data, (str, bytes)):
+            try:
+                data = json.loads(data)
+            except json.JSONDecodeError as err:
+                raise ApplicationError([Problem("(document)", f"not valid JSON: {err.msg} at line {err.lineno}")]) \
+                    from None
+            except RecursionError:
+                raise ApplicationError([Problem("(document)", "nested too deeply to be an application")]) from None
+        if isinstance(data, Application):
+            if self._codes_exact(data):
+                # Already valid and its codes are this rulebook's ids: revalidating
+                # would give an equal object, so only the activity's needs remain.
+                problems = self._activity_problems(data)
+                if problems:
+                    raise ApplicationError(problems)
+                return data
+            data = data.model_dump(mode="json", exclude_none=True)
+        if not isinstance(data, Mapping):
+            raise ApplicationError([Problem("(document)", "an application is a JSON object", type(data).__name__)])
+        problems: list[Problem] = []
+        app: Application | None = None
+        try:
+            normalised = self._normalise_codes(data, problems)
+            app = Application.model_validate(normalised)
+        except ValidationError as err:
+            problems += _pydantic_problems(err)
+        except RecursionError:
+            problems.append(Problem("(document)", "nested too deeply to be an application"))
+        if app is not None:
+            problems += self._activity_problems(app)
+        if problems:
+            raise ApplicationError(problems)
+        assert app is not None
+        return app
+
+    def find_code(self, table: str, given: str) -> str | None:
+        """_codes.find_code, memoised: every application looks up its codes."""
+        memo = self._code_memo.get(table)
+        if memo is None:
+            memo = self._code_memo[table] = {}
+        try:
+            return memo[given]
+        except KeyError:
+            pass
+        found = find_code(self._d, table, given)
+        if len(memo) < 4096:  # bounded: only typed names beyond the ids and labels add entries
+            memo[given] = found
+        return found
+
+    def _codes_exact(self, app: Application) -> bool:
+        """Whether every code of ``app`` is already the id this rulebook would normalise it to."""
+        for path, table in CODE_FIELDS.items():
+            value = field_value(app, path)
+            if value is not None and self.find_code(table, value) != value:
+                return False
+        return True
+
+    def _normalise_codes(self, data: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
+        if isinstance(data, dict) and all(self.find_code(table, value) == value
+                                          for path, table in CODE_FIELDS.items()
+                                          if isinstance(value := get_path(data, path), str)):
+            return data  # nothing to change: validation does not modify its input
+        out = copy_tree(data)
+        for path, table in CODE_FIELDS.items():
+            parent: Any = out
+            *heads, leaf = path.split(".")
+            for h in heads:
+                parent = parent.get(h) if isinstance(parent, dict) else None
+            if not isinstance(parent, dict) or not isinstance(parent.get(leaf), str):
+                continue
+            given = parent[leaf]
+            code = self.find_code(table, given)
+            if code is None and table == "activity" and self._d.abstract:
+                problems.append(Problem(path, f"rulebook {self._d.id} is abstract: it holds national criteria and "
+                                        "levels but no activities; load a program rulebook", given,
+                                        ", ".join(i for i in bundled_ids() if i != self._d.id)))
+            elif code is None:
+                problems.append(Problem(path, f"unknown {table.replace('_', ' ')}", given,
+                                        ", ".join(code_ids(self._d, table)),
+                                        suggest(given, code_names(self._d, table))))
+            else:
+                parent[leaf] = code
+        return out
+
+    def _activity_problems(self, app: Application) -> list[Problem]:
+        """What the application's activity needs beyond the model: an establishment, an applicant, facts."""
+        problems: list[Problem] = []
+        act = self._d.activities.get(app.activity)
+        if act is None:
+            return problems
+        if act.beneficiary and app.establishment is None:
+            problems.append(Problem("establishment", f"activity {act.id} supports an establishment: describe it",
+                                    allowed="an establishment object"))
+        if app.applicant is None and app.establishment is None:
+            problems.append(Problem("applicant", f"activity {act.id} needs an applicant or an establishment",
+                                    allowed=", ".join(act.applicants)))
+        for path in act.requires:
+            if field_value(app, path) is None:
+                problems.append(Problem(path, f"required for activity {act.id} ({act.label['en']})",
+                                        allowed=_field_help(path)))
+        return problems
+
+
+def law_date(on: object) -> dt.date | None:
+    """The ``on`` argument of an evaluation as a date: a date, a datetime (its day) or ISO text."""
+    if on is None or (isinstance(on, dt.date) and not isinstance(on, dt.datetime)):
+        return on
+    if isinstance(on, dt.datetime):
+        return on.date()
+    if isinstance(on, str):
+        try:
+            return dt.date.fromisoformat(on)
+        except ValueError:
+            pass
+    raise ApplicationError([Problem("on", "not a date", on if isinstance(on, str) else repr(on),
+                                    "a date, or text YYYY-MM-DD")])
+
+
+def _make_getter(path: str) -> Any:
+    parts = path.split(".")
+
+    def get(app: Any) -> Any:
+        obj = app
+        for part in parts:
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj
+
+    return get
+
+
+# One getter per field, made once: reading a field is on every evaluation's path.
+_GETTERS = {path: _make_getter(path) for path in APPLICATION_FIELDS}
+
+
+def field_value(app: Application, path: str) -> Any:
+    """The value of field ``path`` (e.g. ``establishment.employees``) of an application, or None."""
+    return _GETTERS[path](app)
+
+
+def _field_help(path: str) -> str:
+    kind, _ = APPLICATION_FIELDS.get(path, ("value", False))
+    return {"int": "a whole number", "bool": "true or false", "date": "a date YYYY-MM-DD",
+            "code": "a code", "str": "a text"}.get(kind, kind)
+
+
+def _pydantic_problems(err: ValidationError) -> list[Problem]:
+    problems = []
+    for e in err.errors(include_url=False):
+        loc = ".".join(str(p) for p in e["loc"]) or "(document)"
+        given = e.get("input")
+        if e["type"] == "extra_forbidden":
+            siblings = _siblings(e["loc"])
+            problems.append(Problem(loc, "unknown field", e["loc"][-1], ", ".join(siblings),
+                                    suggest(str(e["loc"][-1]), siblings)))
+            continue
+        if e["type"] == "missing":
+            problems.append(Problem(loc, "missing required field", allowed=_field_help(loc)))
+            continue
+        message = e["msg"].replace("Value error, ", "")
+        if isinstance(given, (dict, list)):
+            given = None
+        problems.append(Problem(loc, message, given, _field_help(loc) if loc in APPLICATION_FIELDS else None))
+    return problems
+
+
+def _siblings(loc: tuple[Any, ...]) -> list[str]:
+    """The fields allowed beside the last part of ``loc`` (for an unknown field)."""
+    model: type[BaseModel] = Application
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        tp, _ = _base_type(field.annotation)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            model = tp
+        else:
+            return []
+    return list(model.model_fields)
