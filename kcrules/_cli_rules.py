@@ -196,7 +196,7 @@ def describe_activity(rb: Any, act_id: str, lang: str) -> dict[str, Any]:
     kinds = d.codes["applicant_kind"].values
     criteria = [{
         "id": c.id, "kind": c.kind, "label": c.label[lang], "condition": c.condition_text,
-        "applies_when": c.applies_text, "citation": c.cite.text(lang), "assumption": c.assumption,
+        "applies_when": c.applies_text, "citation": c.cite.text(lang), "assumption": c.assumption[lang] if c.assumption else None,
         "tier": c.tier, "origin": c.origin,
     } for c in rb.criteria_of(act_id)]
     s = act.support
@@ -226,7 +226,7 @@ def describe_activity(rb: Any, act_id: str, lang: str) -> dict[str, Any]:
 def _value_info(p: Any, v: Any, lang: str) -> dict[str, Any]:
     return {"from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
             "value": _show_param(p, v, lang), "raw": v.raw, "provenance": v.provenance,
-            "citation": v.cite.text(lang), "source": v.cite.source, "note": v.note}
+            "citation": v.cite.text(lang), "source": v.cite.source, "note": v.note[lang] if v.note else None}
 
 
 def _show_param(p: Any, v: Any, lang: str) -> str:
@@ -267,14 +267,14 @@ def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
             row = {"rulebook": p.origin, "kind": "parameter", "id": p.id, "unit": p.unit, "value": v.raw,
                    "from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
                    "provenance": v.provenance, "citation": v.cite.text("vi") if v.cite else None,
-                   "note": v.note}
+                   "note": v.note["vi"] if v.note else None}
             rows.append(row)
             where = f"{p.file} [parameters.{p.id}] from {v.start.isoformat()}"
             if v.provenance not in PROVENANCES:
                 problems.append(f"{where}: provenance {v.provenance!r} is not one of {', '.join(PROVENANCES)}")
             if not cited(v.cite):
                 problems.append(f"{where}: the value {v.raw} has no citation (add cite = {{ source, article|section }})")
-            if v.provenance in ("guidance", "assumption") and not (v.note and v.note.strip()):
+            if v.provenance in ("guidance", "assumption") and not v.note:
                 problems.append(f"{where}: a {v.provenance} value needs a note saying why it is used")
     for act in d.activities.values():
         t = act.target

@@ -350,7 +350,7 @@ def _criterion_text(c: Any) -> str:
     if c.tier:
         parts.append(f"tier {c.tier} #{c.order}")
     if c.assumption:
-        parts.append(f"assumption: {c.assumption}")
+        parts.append(f"assumption: {c.assumption['en']}")
     parts.append(f"({c.cite.text()})")
     return "; ".join(parts)
 

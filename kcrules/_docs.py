@@ -595,7 +595,7 @@ class _Page:
         if c.explain.get(lang):
             lines.append(f"  - {self.t('explain')}: {c.explain[lang]}")
         if c.assumption:
-            lines.append(f"  - **{self.w('assumption')}**: {c.assumption}")
+            lines.append(f"  - **{self.w('assumption')}**: {c.assumption[lang]}")
         return "\n".join(lines)
 
     def support(self, act: Activity) -> str:
@@ -724,7 +724,7 @@ class _Page:
                 prov = f"**{prov}**" if pv.provenance in ("guidance", "assumption") else prov
                 first = name if n == 0 else "〃"
                 out.append(f"| {first} | {self.w('unit.' + p.unit)} | {self.value(p.unit, pv.value)} "
-                           f"| {self.validity(pv)} | {prov} | {_md(self.cite(pv.cite))} | {_md(pv.note or '')} |")
+                           f"| {self.validity(pv)} | {prov} | {_md(self.cite(pv.cite))} | {_md(pv.note[self.lang] if pv.note else '')} |")
         return "\n".join(out) + "\n"
 
     def derived(self) -> str:

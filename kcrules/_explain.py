@@ -53,7 +53,7 @@ class Explainer:
         text = f"{c.label[lang]} — {word}. {body} ({cite.text})"
         return Reason(
             criterion=c.id, kind=c.kind, outcome=outcome, actual=actual, required=required,  # type: ignore[arg-type]
-            citation=cite, text=text, assumptions=(c.assumption,) if c.assumption and outcome != NA else (),
+            citation=cite, text=text, assumptions=(c.assumption[lang],) if c.assumption and outcome != NA else (),
         )
 
     def value(self, path: str, fact: dict[str, Any], lang: str) -> str:
@@ -161,7 +161,7 @@ def bare_reason(c: Criterion, outcome: str, lang: str) -> Reason:
     return Reason(
         criterion=c.id, kind=c.kind, outcome=outcome, actual={}, required="",  # type: ignore[arg-type]
         citation=citation(c.cite, lang), text="",
-        assumptions=(c.assumption,) if c.assumption and outcome != NA else (),
+        assumptions=(c.assumption[lang],) if c.assumption and outcome != NA else (),
     )
 
 

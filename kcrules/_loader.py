@@ -77,7 +77,7 @@ class ParamValue:
     raw: str
     provenance: str
     cite: Cite
-    note: str | None
+    note: dict[str, str] | None  # {vi, en}: why a guidance or assumption value is used
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class Criterion:
     applies_when: cond.Expr | None
     applies_text: str | None
     explain: dict[str, str]
-    assumption: str | None
+    assumption: dict[str, str] | None  # {vi, en}: what the criterion assumes beyond its source
     tier: str | None
     order: int
     origin: str
@@ -175,7 +175,7 @@ class Activity:
     target: Target | None
     origin: str
     file: str
-    applicants_assumption: str | None = None
+    applicants_assumption: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -691,10 +691,11 @@ class _Builder:
                 self.p.add(self.where(f, "parameters", rule, "provenance"), "unknown provenance", prov,
                            ", ".join(PROVENANCES), suggest(str(prov), PROVENANCES))
                 continue
-            note = v.get("note")
-            if prov in ("guidance", "assumption") and not (isinstance(note, str) and note.strip()):
+            note = self.label(v["note"], f, "parameters", rule, "note") if "note" in v else None
+            if prov in ("guidance", "assumption") and note is None:
                 self.p.add(self.where(f, "parameters", rule, "note"),
-                           f"a {prov} value must say in a note why it is used and what would confirm it")
+                           f"a {prov} value must say in a note why it is used and what would confirm it",
+                           allowed="{ vi = \"…\", en = \"…\" }")
             value = _param_value(v["value"], unit)
             if value is None:
                 self.p.add(self.where(f, "parameters", rule, "value"), f"not a valid {unit} value", v["value"],
@@ -842,9 +843,7 @@ class _Builder:
         if explain and (not isinstance(explain, dict) or set(explain) - set(LANGS)):
             self.p.add(self.where(f, section, key, "explain"), "must be { vi = \"…\", en = \"…\" }", explain)
             explain = {}
-        assumption = body.get("assumption")
-        if assumption is not None and not (isinstance(assumption, str) and assumption.strip()):
-            self.p.add(self.where(f, section, key, "assumption"), "must say what is assumed", assumption)
+        assumption = self.label(body["assumption"], f, section, key, "assumption") if "assumption" in body else None
         expr = self.condition(body["condition"], f, section, key, "condition")
         applies = None
         if "applies_when" in body:
@@ -948,14 +947,10 @@ class _Builder:
         d.activities[key] = Activity(
             key, self.label(body["label"], f, "activities", key), self.cite(body["cite"], f, "activities", key),
             tuple(applicants), bool(beneficiary), tuple(criteria), tuple(requires), support, target, rb_id,
-            f.display, self.text(body.get("applicants_assumption"), f, key, "applicants_assumption"),
+            f.display,
+            self.label(body["applicants_assumption"], f, "activities", key, "applicants_assumption")
+            if "applicants_assumption" in body else None,
         )
-
-    def text(self, value: Any, f: _File, rule: str, key: str) -> str | None:
-        if value is not None and not (isinstance(value, str) and value.strip()):
-            self.p.add(self.where(f, "activities", rule, key), "must be a sentence", value)
-            return None
-        return value
 
     def read_support(self, body: Any, f: _File, act: str) -> SupportDef | None:
         d = self.d

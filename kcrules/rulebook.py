@@ -644,16 +644,22 @@ class Rulebook:
                 continue
             p = self._d.params[pid]
             value = param_value(p, pv.value, lang)
-            text = i18n.msg(f"warning_{pv.provenance}", lang, label=p.label[lang], value=value, note=pv.note or "")
-            out.append(Warning(parameter=pid, provenance=pv.provenance, value=value, note=pv.note or "",
+            text = i18n.msg(f"warning_{pv.provenance}", lang, label=p.label[lang], value=value, note=_in(pv.note, lang))
+            out.append(Warning(parameter=pid, provenance=pv.provenance, value=value, note=_in(pv.note, lang),
                                text=text.strip()))
         for c in rule_assumptions:
-            text = i18n.msg("warning_rule_assumption", lang, label=c.label[lang], note=c.assumption or "")
-            out.append(Warning(parameter=c.id, provenance="assumption", value="", note=c.assumption or "", text=text))
+            text = i18n.msg("warning_rule_assumption", lang, label=c.label[lang], note=_in(c.assumption, lang))
+            out.append(Warning(parameter=c.id, provenance="assumption", value="", note=_in(c.assumption, lang),
+                               text=text))
         return out
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _in(text: dict[str, str] | None, lang: str) -> str:
+    """A bilingual rule-file text in ``lang`` ("" when there is none)."""
+    return text[lang] if text else ""
 
 
 def _criterion(cid: str, expr: cond.Expr, cite: Any, origin: str, label: dict[str, str], text: str,

@@ -95,7 +95,7 @@ def test_audit_function_flags_uncited_values() -> None:
     bare = dataclasses.replace(param.values[0], cite=dataclasses.replace(param.values[0].cite, section=None),
                                note=None)
     guided = d.params["machinery_share"]
-    unnoted = dataclasses.replace(guided.values[0], note="  ")
+    unnoted = dataclasses.replace(guided.values[0], note=None)
     d.params["program_budget"] = dataclasses.replace(param, values=(bare,))
     d.params["machinery_share"] = dataclasses.replace(guided, values=(unnoted,))
     try:

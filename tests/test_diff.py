@@ -64,7 +64,7 @@ unit = "date"
 from = 2012-07-05
 value = 2100-01-01
 provenance = "assumption"
-note = "Counterfactual for kcrules diff only."
+note = { vi = "Giả định đối chứng, chỉ để so sánh.", en = "Counterfactual for kcrules diff only." }
 cite = { source = "nd56", article = 3 }
 ''')
     (book / "parameters.toml").write_text("\n".join(blocks), encoding="utf-8")

@@ -157,7 +157,7 @@ def test_rule_assumptions_are_badged(hanoi: kcrules.Rulebook, hanoi_pages: dict[
     text = hanoi_pages["hanoi-2016-2020.en.md"]
     for c in hanoi.definition.criteria.values():
         if c.assumption:
-            assert f"**⚠ assumption**: {c.assumption}" in text, c.id
+            assert f"**⚠ assumption**: {c.assumption['en']}" in text, c.id
 
 
 def test_conditions_in_plain_words(hanoi: kcrules.Rulebook) -> None:
