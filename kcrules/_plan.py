@@ -557,15 +557,6 @@ def _m(key: str, lang: str, **values: object) -> str:
     return _MSG[key][lang].format(**values)
 
 
-def _money(amount: int, lang: str, cache: dict[tuple[int, str], str] = {}) -> str:  # noqa: B006 (a memo)
-    text = cache.get((amount, lang))
-    if text is None:
-        if len(cache) > 50_000:
-            cache.clear()
-        text = cache[(amount, lang)] = i18n.money(amount, lang)
-    return text
-
-
 def _percent(part: int, whole: int | None) -> Decimal | None:
     """part / whole in percent, to at most two decimals as the program's review tables write it."""
     if not whole:
@@ -797,15 +788,15 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
         common = {"rank": rank, "queue": queue.label[lang], "placed": placed_text}
         stop: PlanStop | None = None
         if o.status == "funded":
-            why = _m("funded", lang, amount=_money(o.allocated, lang), **common)
+            why = _m("funded", lang, amount=i18n.money(o.allocated, lang), **common)
             status = "funded"
         elif o.status == "partial":
-            why = _m("partial", lang, amount=_money(o.allocated, lang), need=_money(c.amount, lang), **common)
+            why = _m("partial", lang, amount=i18n.money(o.allocated, lang), need=i18n.money(c.amount, lang), **common)
             stop = PlanStop(kind="budget", text=why)
             status = "partial"
         elif o.status == "budget":
-            why = _m("budget_skip" if policy == "skip" else "budget_stop", lang, need=_money(c.amount, lang),
-                     left=_money(o.left, lang), policy=pw, **common)
+            why = _m("budget_skip" if policy == "skip" else "budget_stop", lang, need=i18n.money(c.amount, lang),
+                     left=i18n.money(o.left, lang), policy=pw, **common)
             stop = PlanStop(kind="budget", text=why)
             status = "not_funded"
         elif o.status == "stopped":
@@ -858,8 +849,8 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     assumptions = tuple(a for a in (spec.assumption, spec.targets_assumption,
                                     *(q.assumption for q in spec.queues)) if a)
     summary = _m("summary", lang, year=year, funded=funded, eligible=len(candidates),
-                 allocated=_money(allocated, lang), budget=_money(budget, lang),
-                 left=_money(budget - allocated, lang), ineligible=len(ineligible))
+                 allocated=i18n.money(allocated, lang), budget=i18n.money(budget, lang),
+                 left=i18n.money(budget - allocated, lang), ineligible=len(ineligible))
     return Plan(
         rulebook=rb.info(lang), year=year, lang=lang, policy=policy, budget_vnd=budget, allocated_vnd=allocated,
         remaining_vnd=budget - allocated, applications=len(items), eligible=len(candidates), funded=funded,
@@ -1111,11 +1102,11 @@ def _program_progress(d: Definition, achieved: Mapping[str, tuple[int, int]], al
             total, cite = int(pv.value), pv.cite.text(lang)
     pct, pct_after = _percent(done, total), _percent(done + allocated, total)
     if total is not None:
-        text = _m("budget_text", lang, done=_money(done, lang), pct=_percent_text(pct, lang),
-                  total=_money(total, lang), cite=cite, year=year, after=_money(done + allocated, lang),
+        text = _m("budget_text", lang, done=i18n.money(done, lang), pct=_percent_text(pct, lang),
+                  total=i18n.money(total, lang), cite=cite, year=year, after=i18n.money(done + allocated, lang),
                   pct_after=_percent_text(pct_after, lang))
     else:
-        text = _m("budget_text_none", lang, done=_money(done, lang), year=year, after=_money(done + allocated, lang))
+        text = _m("budget_text_none", lang, done=i18n.money(done, lang), year=year, after=i18n.money(done + allocated, lang))
     return ProgramProgress(program_budget_vnd=total, citation=cite, achieved_vnd=done, planned_vnd=allocated,
                            percent_achieved=str(pct) if pct is not None else None,
                            percent_after_plan=str(pct_after) if pct_after is not None else None, text=text)
