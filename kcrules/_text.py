@@ -19,5 +19,10 @@ def suggest(given: str, choices: Iterable[str]) -> str | None:
     """The closest choice to ``given`` (compared folded), or None if none is close."""
     choices = list(choices)
     folded = {fold(c): c for c in choices}
-    hit = difflib.get_close_matches(fold(given), list(folded), n=1, cutoff=0.6)
+    key = fold(given)
+    # A short code like "3.3" is a prefix of one id ("3.3-machinery"): edit distance misses it.
+    starts = {folded[f] for f in folded if key and f.startswith(key)}
+    if len(starts) == 1:
+        return starts.pop()
+    hit = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
     return folded[hit[0]] if hit else None

@@ -117,3 +117,7 @@ def test_the_law_date_may_be_a_date_a_datetime_or_iso_text(hanoi: kcrules.Rulebo
     with pytest.raises(ApplicationError) as info:
         hanoi.evaluate(app, on="next year")  # type: ignore[arg-type]
     assert info.value.problems[0].where == "on"
+
+
+def test_a_short_activity_code_suggests_the_one_it_starts(hanoi: kcrules.Rulebook) -> None:
+    assert problems(hanoi, machinery_app(activity="3.3"))["activity"].suggestion == "3.3-machinery"
