@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from .cli import EXIT_OK, EXIT_USAGE, date_arg
+from .errors import KcrulesError
 
 
 
@@ -146,23 +147,14 @@ class Summary:
         return "\n".join(lines)
 
 
-class _BadJson(Exception):
-    """A line that is not JSON."""
-
-    code = "invalid_json"
-
-
-def _error_record(number: int, app_id: Any, err: Exception) -> dict[str, Any]:
-    problems = [{"where": p.where, "message": p.message, "given": p.given, "allowed": p.allowed,
-                 "suggestion": p.suggestion} for p in getattr(err, "problems", ()) or ()]
-    code = getattr(err, "code", "invalid_json")
+def _error_record(number: int, app_id: Any, err: KcrulesError) -> dict[str, Any]:
+    problems = [p.as_dict() for p in getattr(err, "problems", ())]
     return {"line": number, "application_id": app_id if isinstance(app_id, str) else None,
-            "error": {"code": code, "message": str(err), "problems": problems}}
+            "error": {"code": err.code, "message": str(err), "problems": problems}}
 
 
 def run(args: argparse.Namespace) -> int:
     import kcrules
-    from .errors import KcrulesError
 
     rulebook = kcrules.load_rulebook(args.rulebook, engine=args.engine)
     err_stream = sys.stderr
@@ -193,10 +185,10 @@ def run(args: argparse.Namespace) -> int:
             try:
                 try:
                     app = json.loads(raw)
-                except ValueError as err:  # JSONDecodeError, UnicodeDecodeError
-                    raise _BadJson(f"not valid JSON: {err}") from None
+                except (ValueError, RecursionError):
+                    app = raw  # the library reads it again and says exactly what is wrong
                 decision = evaluate(app, **options)
-            except (_BadJson, KcrulesError) as err:
+            except KcrulesError as err:
                 summary.errors += 1
                 record = _error_record(number, app.get("id") if isinstance(app, dict) else None, err)
                 write(json.dumps(record, ensure_ascii=False) + "\n")

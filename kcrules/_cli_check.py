@@ -195,6 +195,8 @@ def read_application(name: str) -> dict[str, Any]:
         except json.JSONDecodeError as err:
             raise UsageProblem(f"{shown} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}") \
                 from None
+        except RecursionError:
+            raise UsageProblem(f"{shown} is nested too deeply to be an application") from None
     if not isinstance(data, dict):
         raise UsageProblem(f"{shown} holds a JSON {type(data).__name__}, not an object: an application is "
                            "one object with application_date, activity, establishment and project")

@@ -38,8 +38,8 @@ def code_names(d: Definition, table: str) -> list[str]:
     if table == "activity":
         acts = d.activities.values()
         return [a.id for a in acts] + [a.label["vi"] for a in acts]
-    tbl = d.codes[table]
-    return [c for v in tbl.values.values() for c in (v.id, v.label["vi"], *v.aliases)]
+    tbl = d.codes.get(table)
+    return [c for v in tbl.values.values() for c in (v.id, v.label["vi"], *v.aliases)] if tbl else []
 
 
 def code_label(d: Definition, table: str | None, code: str, lang: str) -> str:

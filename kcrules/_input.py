@@ -38,6 +38,9 @@ class Reader:
             except json.JSONDecodeError as err:
                 raise ApplicationError([Problem("(document)", f"not valid JSON: {err.msg} at line {err.lineno}")]) \
                     from None
+            except UnicodeDecodeError as err:
+                raise ApplicationError([Problem("(document)", f"not UTF-8 text ({err.reason} at byte {err.start})")]) \
+                    from None
             except RecursionError:
                 raise ApplicationError([Problem("(document)", "nested too deeply to be an application")]) from None
         if isinstance(data, Application):

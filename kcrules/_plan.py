@@ -77,7 +77,7 @@ from . import _i18n as i18n
 from ._loader import Cite, Definition, Param
 from ._schema import APPLICATION_FIELDS
 from ._text import fold, suggest
-from .errors import ApplicationError, EvaluationError, Problem, RuleFileError
+from .errors import ApplicationError, EvaluationError, InputError, Problem, RuleFileError
 from .models import Application, RulebookInfo
 
 if TYPE_CHECKING:
@@ -693,7 +693,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     d = rb.definition
     spec = _spec_of(d)
     if lang not in ("vi", "en"):
-        raise ValueError(f"lang must be 'vi' or 'en', not {lang!r}")
+        raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
     problems: list[Problem] = []
     policy = policy if policy is not None else spec.policy  # type: ignore[assignment]
     if policy not in POLICIES:

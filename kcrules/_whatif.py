@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +26,7 @@ from ._text import fold, suggest
 MAX_TRIALS = 60
 
 
-class WhatIfError(ValueError):
-    """A --what-if item cannot be read; the message says what is allowed."""
+_WHOLE = re.compile(r"-?(\d+|\d{1,3}([.,_ ]\d{3})+)")
 
 
 # ---------------------------------------------------------------- reading FIELD=VALUE
@@ -48,12 +48,12 @@ def parse_value(rulebook: Any, path: str, text: str) -> Any:
             return False
         raise ValueError("answer yes or no (có/không, c/k, y/n)")
     if kind == "int":
-        digits = raw.replace("_", "").replace(" ", "").replace(".", "").replace(",", "")
-        if digits.endswith(("đ", "₫")):
-            digits = digits[:-1]
-        if not digits.lstrip("-").isdigit():
+        text = raw.strip().removesuffix("₫").removesuffix("đ").strip()
+        # Separators are accepted only between groups of three digits ("700.000.000",
+        # "700,000,000"), so "12.5" is refused instead of being read as 125.
+        if not _WHOLE.fullmatch(text):
             raise ValueError("write a whole number, e.g. 700000000 or 700.000.000")
-        value = int(digits)
+        value = int(re.sub(r"[.,_ ]", "", text))
         if value < 0:
             raise ValueError("must not be negative")
         return value

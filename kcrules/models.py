@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 __all__ = [
     "Applicant",
@@ -167,6 +167,22 @@ class _Output(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ReadOnlyDict(dict):  # type: ignore[type-arg]
+    """A dict that refuses changes.
+
+    Decisions are immutable and share their reasons (a rulebook memoises them),
+    so a reason's values must not be changeable through one decision.
+    """
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("a decision is immutable")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, object]]]:
+        return type(self), (dict(self),)
+
+
 class Citation(_Output):
     """Where a rule or a number comes from."""
 
@@ -183,7 +199,7 @@ class Reason(_Output):
     criterion: str
     kind: Literal["eligibility", "priority"]
     outcome: Outcome
-    actual: dict[str, object]
+    actual: Annotated[dict[str, object], AfterValidator(ReadOnlyDict)]
     required: str
     citation: Citation
     text: str

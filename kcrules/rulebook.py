@@ -24,7 +24,7 @@ from ._loader import (
 from ._matchers import NA, NOT_MET, DurableMatcher, NativeMatcher
 from ._schema import APPLICATION_FIELDS, CODE_FIELDS
 from ._text import suggest
-from .errors import ApplicationError, EvaluationError, Problem, UnknownRulebookError
+from .errors import ApplicationError, EvaluationError, InputError, Problem, UnknownRulebookError
 from .models import Application, ComputationLine, Decision, Priority, Reason, RulebookInfo, Support, Warning
 
 Lang = Literal["vi", "en"]
@@ -39,7 +39,7 @@ def load_rulebook(id_or_path: str | Path | None = None, *, engine: Engine = "dur
     ``native`` (compiled Python); both give identical decisions.
     """
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+        raise InputError(f"engine must be one of {ENGINES}, not {engine!r}")
     given = DEFAULT_RULEBOOK if id_or_path is None else id_or_path
     path = Path(given)
     if path.name == "rulebook.toml":
@@ -186,7 +186,7 @@ class Rulebook:
         citations, warnings) with other decisions of the same rulebook.
         """
         if lang not in ("vi", "en"):
-            raise ValueError(f"lang must be 'vi' or 'en', not {lang!r}")
+            raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
         app = self.parse_application(application)
         act = self._activity(app.activity)
         day = law_date(on) or app.application_date
@@ -245,7 +245,7 @@ class Rulebook:
                     elif engine == "native":
                         matcher = NativeMatcher(act.id, criteria)
                     else:
-                        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+                        raise InputError(f"engine must be one of {ENGINES}, not {engine!r}")
                     self._matchers[key] = matcher
         return matcher
 

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_all_is_sorted_and_every_name_resolves() -> None:
     assert kcrules.__all__ == sorted(kcrules.__all__)
+    assert set(kcrules.errors.__all__) <= set(kcrules.__all__)  # every public error is exported
     for name in kcrules.__all__:
         assert getattr(kcrules, name) is not None, name
 

@@ -121,3 +121,30 @@ def test_the_law_date_may_be_a_date_a_datetime_or_iso_text(hanoi: kcrules.Rulebo
 
 def test_a_short_activity_code_suggests_the_one_it_starts(hanoi: kcrules.Rulebook) -> None:
     assert problems(hanoi, machinery_app(activity="3.3"))["activity"].suggestion == "3.3-machinery"
+
+
+def test_bytes_that_are_not_utf8_are_an_application_error(hanoi: kcrules.Rulebook) -> None:
+    assert "not UTF-8" in problems(hanoi, b"\xff\xfe{")["(document)"].message
+
+
+def test_the_abstract_national_rulebook_refuses_any_application_clearly() -> None:
+    national = kcrules.load_rulebook("national-2012")
+    app = machinery_app(**{"establishment.product_line": "ceramics"})  # a code table it does not have
+    with pytest.raises(ApplicationError) as info:
+        national.evaluate(app)
+    assert "abstract" in str(info.value)
+
+
+def test_a_decimal_is_not_read_as_a_whole_number() -> None:
+    from kcrules._whatif import parse_value
+
+    assert parse_value(None, "establishment.employees", "1.200") == 1200  # a thousands group
+    with pytest.raises(ValueError, match="whole number"):
+        parse_value(None, "establishment.employees", "12.5")
+
+
+def test_a_reason_shared_between_decisions_cannot_be_changed(hanoi: kcrules.Rulebook) -> None:
+    first = hanoi.evaluate(machinery_app())
+    with pytest.raises(TypeError):
+        first.reasons[0].actual["x"] = 1  # type: ignore[index]
+    assert "x" not in hanoi.evaluate(machinery_app()).reasons[0].actual

@@ -122,13 +122,13 @@ def test_batch_reports_bad_lines_with_their_number_and_goes_on(tmp_path: Path, c
     apps = _decidable(native, APPS)[:5]
     bad_code = json.loads(json.dumps(apps[1]))
     bad_code["activity"] = "3.3-machinry"
-    rows: list[Any] = [apps[0], "{not json", "", bad_code, apps[2], "[1, 2]", apps[3]]
+    rows: list[Any] = [apps[0], "{not json", "", bad_code, apps[2], "[" * 100_000, apps[3]]
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     _write_jsonl(src, rows)
     code = main(["batch", str(src), "-o", str(out), "--lang", "en"])
     err = capsys.readouterr().err
     assert code == 2  # some lines could not be decided
-    assert "line 2: not valid JSON" in err
+    assert "line 2: invalid application" in err and "not valid JSON" in err
     assert "line 4: invalid application" in err and "did you mean '3.3-machinery'" in err
     assert "line 6: " in err
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
