@@ -167,7 +167,12 @@ def run(args: argparse.Namespace) -> int:
             total = os.fstat(source.fileno()).st_size or None
         except OSError:
             total = None
-    out: IO[str] = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    try:
+        out: IO[str] = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    except OSError:
+        if source is not sys.stdin.buffer:
+            source.close()
+        raise
     progress = Progress(err_stream, total, args.progress and err_stream.isatty())
     summary = Summary()
     done_bytes = 0

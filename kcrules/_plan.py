@@ -355,20 +355,6 @@ def _queue_for(queues: Iterable[_Queue], activity: str, beneficiary: bool, clean
     return None
 
 
-_SPECS: dict[tuple[int, str], tuple[Definition, _Spec]] = {}
-
-
-def _spec_of(d: Definition) -> _Spec:
-    key = (id(d), d.version)
-    hit = _SPECS.get(key)
-    if hit is None or hit[0] is not d:
-        hit = (d, _check(d))
-        if len(_SPECS) > 16:
-            _SPECS.clear()
-        _SPECS[key] = hit
-    return hit[1]
-
-
 # ---------------------------------------------------------------- the result
 
 
@@ -691,7 +677,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
 
     rb = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
     d = rb.definition
-    spec = _spec_of(d)
+    spec = rb._plan_spec or _check(d)  # checked when the rulebook loaded; _check says why if there is none
     if lang not in ("vi", "en"):
         raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
     problems: list[Problem] = []

@@ -47,12 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module in SUBCOMMANDS.items():
         if module in seen:
             continue
-        try:
-            mod = importlib.import_module(f"kcrules.{module}")
-        except ModuleNotFoundError as err:
-            if err.name != f"kcrules.{module}":
-                raise
-            continue  # subcommand not built yet
+        mod = importlib.import_module(f"kcrules.{module}")
         seen.add(module)
         mod.add_parser(sub)
     return parser

@@ -91,10 +91,12 @@ class Rulebook:
         self._explainer = Explainer(definition, _CACHE_MAX)
         self._generated = self._generate_criteria()
         self._values = [self._compile_value(d) for d in definition.derived.values()]
-        if definition.plan is not None:  # a broken [plan] table fails at load, like any rule
+        # A broken [plan] table fails at load, like any rule; kcrules.plan uses the checked form.
+        self._plan_spec: Any = None
+        if definition.plan is not None:
             from ._plan import _check as check_plan
 
-            check_plan(definition)
+            self._plan_spec = check_plan(definition)
         every = list(definition.criteria.values()) + self._generated
         self._presence = sorted({k for c in every for e in (c.condition, c.applies_when)
                                  for k in cond.presence_keys(e)})
@@ -118,7 +120,11 @@ class Rulebook:
 
     @property
     def definition(self) -> Definition:
-        """The checked content (sources, codes, parameters, criteria, activities)."""
+        """The checked content (sources, codes, parameters, criteria, activities).
+
+        Read it, never change it: the engines, the fact builder and the memos were
+        all built from it when the rulebook was loaded.
+        """
         return self._d
 
     @property

@@ -181,7 +181,7 @@ def test_a_target_override_sets_the_units_open_for_the_plan(rb: kcrules.Rulebook
 
 
 def test_classes_count_towards_a_class_target(rb: kcrules.Rulebook) -> None:
-    spec = _plan._spec_of(rb.definition)
+    spec = rb._plan_spec
     assert spec.units["3.1-craft-training"] == "project.classes"
 
 

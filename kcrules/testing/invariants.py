@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from ..rulebook import Rulebook
 
 AppInput = Application | Mapping[str, Any] | str
-RulebookLike = "Rulebook | str | Path | None"
 
 #: Amounts added to the eligible cost when checking that support never decreases.
 COST_STEPS = (1, 999, 1_000_000, 250_000_000)
