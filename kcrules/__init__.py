@@ -40,6 +40,7 @@ __all__ = [
     "EvaluationError",
     "InputError",
     "KcrulesError",
+    "Plan",
     "Problem",
     "Project",
     "RuleFileError",
@@ -55,6 +56,7 @@ _LAZY = {
     "Application": "models",
     "Decision": "models",
     "Establishment": "models",
+    "Plan": "_plan",
     "Project": "models",
     "Rulebook": "rulebook",
     "load_rulebook": "rulebook",
@@ -84,5 +86,5 @@ __getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
 
 if TYPE_CHECKING:
     from .models import Applicant, Application, Decision, Establishment, Project
-    from ._plan import plan
+    from ._plan import Plan, plan
     from .rulebook import Rulebook, load_rulebook

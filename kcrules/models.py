@@ -22,6 +22,7 @@ __all__ = [
     "Citation",
     "ComputationLine",
     "Decision",
+    "DecisionWarning",
     "Establishment",
     "Outcome",
     "Priority",
@@ -29,7 +30,6 @@ __all__ = [
     "Reason",
     "RulebookInfo",
     "Support",
-    "Warning",
 ]
 
 #: The largest amount of money kcrules accepts: 10,000 billion đồng.
@@ -229,7 +229,7 @@ class Priority(_Output):
     text: str
 
 
-class Warning(_Output):
+class DecisionWarning(_Output):
     """A value used that is not Hanoi law: national guidance or an assumption."""
 
     parameter: str
@@ -255,7 +255,7 @@ class Decision(_Output):
     support: Support
     priority: Priority
     reasons: tuple[Reason, ...]
-    warnings: tuple[Warning, ...]
+    warnings: tuple[DecisionWarning, ...]
     rulebook: RulebookInfo
     law_date: dt.date
     lang: Literal["vi", "en"]

@@ -25,7 +25,9 @@ from ._matchers import NA, NOT_MET, DurableMatcher, NativeMatcher
 from ._schema import APPLICATION_FIELDS, CODE_FIELDS
 from ._text import suggest
 from .errors import ApplicationError, EvaluationError, InputError, Problem, UnknownRulebookError
-from .models import Application, ComputationLine, Decision, Priority, Reason, RulebookInfo, Support, Warning
+from .models import (
+    Application, ComputationLine, Decision, DecisionWarning, Priority, Reason, RulebookInfo, Support,
+)
 
 Lang = Literal["vi", "en"]
 Engine = Literal["durable", "native"]
@@ -75,7 +77,7 @@ class Rulebook:
         self._criteria_cache: dict[str, tuple[Criterion, ...]] = {}
         self._reason_cache: dict[tuple[Any, ...], Reason] = {}
         self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
-        self._warning_cache: dict[tuple[Any, ...], tuple[Warning, ...]] = {}
+        self._warning_cache: dict[tuple[Any, ...], tuple[DecisionWarning, ...]] = {}
         self._infos: dict[str, RulebookInfo] = {}
         self._param_facts: dict[dt.date, dict[str, Any]] = {}
         # fact key of a code field -> {code: its attributes as fact items}
@@ -622,7 +624,7 @@ class Rulebook:
         return pv
 
     def _warnings_cached(self, act: Activity, eligible: bool, used: dict[str, None],
-                         rule_assumptions: list[Criterion], law_date: dt.date, lang: Lang) -> tuple[Warning, ...]:
+                         rule_assumptions: list[Criterion], law_date: dt.date, lang: Lang) -> tuple[DecisionWarning, ...]:
         # Keyed by the parameter values in force (their identity), not the date: many dates share them.
         params = self.params_at(law_date)
         key = (act.id, eligible, lang, tuple(used), tuple(id(params.get(p)) for p in used),
@@ -632,7 +634,7 @@ class Rulebook:
             out = self._warnings(used, rule_assumptions, law_date, lang)
             if eligible and act.support.method == "full":
                 note = act.support.note.get(lang, "") if act.support.note else ""
-                out.append(Warning(parameter=f"{act.id}.support", provenance="assumption", value="",
+                out.append(DecisionWarning(parameter=f"{act.id}.support", provenance="assumption", value="",
                                    note=note, text=i18n.msg("warning_no_level", lang, note=note)))
             found = tuple(out)
             if len(self._warning_cache) >= _CACHE_MAX:
@@ -641,9 +643,9 @@ class Rulebook:
         return found
 
     def _warnings(self, used: dict[str, None], rule_assumptions: list[Criterion], law_date: dt.date,
-                  lang: Lang) -> list[Warning]:
+                  lang: Lang) -> list[DecisionWarning]:
         params = self.params_at(law_date)
-        out: list[Warning] = []
+        out: list[DecisionWarning] = []
         for pid in used:
             pv = params.get(pid)
             if pv is None or pv.provenance not in ("guidance", "assumption"):
@@ -651,11 +653,11 @@ class Rulebook:
             p = self._d.params[pid]
             value = param_value(p, pv.value, lang)
             text = i18n.msg(f"warning_{pv.provenance}", lang, label=p.label[lang], value=value, note=_in(pv.note, lang))
-            out.append(Warning(parameter=pid, provenance=pv.provenance, value=value, note=_in(pv.note, lang),
+            out.append(DecisionWarning(parameter=pid, provenance=pv.provenance, value=value, note=_in(pv.note, lang),
                                text=text.strip()))
         for c in rule_assumptions:
             text = i18n.msg("warning_rule_assumption", lang, label=c.label[lang], note=_in(c.assumption, lang))
-            out.append(Warning(parameter=c.id, provenance="assumption", value="", note=_in(c.assumption, lang),
+            out.append(DecisionWarning(parameter=c.id, provenance="assumption", value="", note=_in(c.assumption, lang),
                                text=text))
         return out
 
