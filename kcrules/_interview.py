@@ -357,7 +357,7 @@ class Interview:
                 return
         else:
             options = []
-        number = len(self.history) + 1
+        number = sum(not self._automatic(p) for p in self.history) + 1  # filled-in steps take no number
         self.say()
         self.say(f"[{number}] {label} ({path})")
         users = self.plan.users.get(path, []) if self.plan is not None else []
