@@ -768,7 +768,7 @@ class _Page:
         out = [self.t("source_table"), "|---|---|---|---|---|"]
         for s in self.d.sources.values():
             start = _date(s.in_force_from, self.lang) if s.in_force_from else "—"
-            out.append(f"| `{s.key}` | {_md(s.short)} | {_md(s.title)} | {start} | {_md(s.note or '')} |")
+            out.append(f"| `{s.key}` | {_md(s.short)} | {_md(s.title)} | {start} | {_md(s.note[self.lang] if s.note else '')} |")
         return "\n".join(out) + "\n"
 
 

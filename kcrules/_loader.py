@@ -66,7 +66,7 @@ class Source:
     short: str
     title: str
     in_force_from: dt.date | None
-    note: str | None
+    note: dict[str, str] | None  # {vi, en}: e.g. that its text is not bundled
 
 
 @dataclass(frozen=True)
@@ -577,7 +577,8 @@ class _Builder:
         start = body.get("in_force_from")
         if start is not None:
             start = self.date(start, f, "sources", key, "in_force_from")
-        self.d.sources[key] = Source(key, str(body["short"]), str(body["title"]), start, body.get("note"))
+        note = self.label(body["note"], f, "sources", key, "note") if "note" in body else None
+        self.d.sources[key] = Source(key, str(body["short"]), str(body["title"]), start, note)
 
     def read_codes(self, key: str, body: dict[str, Any], f: _File, rb_id: str) -> None:
         assert self.d is not None
