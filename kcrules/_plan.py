@@ -15,7 +15,7 @@ format is in docs/planning.md. In short::
     [plan]
     cite = [ { source = "tt46", article = 6, clause = 3 } ]
     policy = "skip"                 # skip | partial | stop: the application that does not fit
-    assumption = "…"                # what the policy assumes, when the law does not say
+    assumption = { vi = "…", en = "…" }   # what the policy assumes, when the law does not say
 
     [[plan.queues]]                 # funded in this order; an application joins the first that matches
     id = "priority"
@@ -112,7 +112,7 @@ class _Queue:
     activities: tuple[str, ...] | None
     cleaner_production: bool | None
     beneficiary: bool | None
-    assumption: str | None
+    assumption: dict[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -130,12 +130,12 @@ class _Spec:
     file: str
     cites: tuple[Cite, ...]
     policy: str
-    assumption: str | None
+    assumption: dict[str, str] | None
     queues: tuple[_Queue, ...]
     bound: str
     units: dict[str, str]
     ignore: tuple[str, ...]
-    targets_assumption: str | None
+    targets_assumption: dict[str, str] | None
     limits: tuple[_Limit, ...]
 
 
@@ -190,13 +190,9 @@ class _Checker:
         return Cite(src, self.d.sources[src].short, parts["article"], parts["clause"], parts["point"],
                     parts["section"])
 
-    def text(self, value: Any, where: str) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.add(where, "must say in words what is assumed", value)
-            return None
-        return value.strip()
+    def text(self, value: Any, where: str) -> dict[str, str] | None:
+        """An optional bilingual sentence (what a rule assumes)."""
+        return None if value is None else self.label(value, where)
 
     def activity_list(self, value: Any, where: str) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -765,7 +761,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     entries: list[PlanEntry] = []
     planned: dict[str, list[int]] = {}
     pw = _POLICY_WORD[lang][policy]
-    queue_assumptions = {q.id: tuple(a for a in (q.assumption,) if a) for q in spec.queues}
+    queue_assumptions = {q.id: tuple(a[lang] for a in (q.assumption,) if a) for q in spec.queues}
     for pos, (c, o) in enumerate(zip(candidates, outcomes)):
         row = rows[c.index]
         queue, placed, placed_text, name = info[c.index]
@@ -832,8 +828,8 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     funded = sum(1 for o in outcomes if o.status in ("funded", "partial"))
     progress = _progress(d, spec, achieved_n, planned, open_units, year, lang)
     program = _program_progress(d, achieved_n, allocated, year, lang)
-    assumptions = tuple(a for a in (spec.assumption, spec.targets_assumption,
-                                    *(q.assumption for q in spec.queues)) if a)
+    assumptions = tuple(a[lang] for a in (spec.assumption, spec.targets_assumption,
+                                          *(q.assumption for q in spec.queues)) if a)
     summary = _m("summary", lang, year=year, funded=funded, eligible=len(candidates),
                  allocated=i18n.money(allocated, lang), budget=i18n.money(budget, lang),
                  left=i18n.money(budget - allocated, lang), ineligible=len(ineligible))
