@@ -22,14 +22,12 @@ import threading
 from fractions import Fraction
 from typing import Any
 
-from pydantic import BaseModel
 
 from . import _conditions as cond
-from ._schema import APPLICATION_FIELDS, CODE_FIELDS
+from ._schema import APPLICATION_FIELDS, CODE_FIELDS, field_info
 from ._labels import FIELD_LABELS
 from ._text import fold
 from ._whatif import apply_changes, code_choices, parse_value
-from .models import Application
 
 T = {
     "intro": {"vi": "Kiểm tra một hồ sơ khuyến công ({title}).\nGõ số hoặc tên (không cần dấu). "
@@ -82,13 +80,8 @@ def label_of(path: str, lang: str) -> str:
             return text + " (đồng)"
         return text
     # A field added to the model before it was worded: its description, else its name.
-    from ._schema import _base_type
-
-    model: Any = Application
-    *heads, leaf = path.split(".")
-    for head in heads:
-        model, _ = _base_type(model.model_fields[head].annotation)
-    info = model.model_fields.get(leaf)
+    info = field_info(path)
+    leaf = path.rpartition(".")[2]
     return (info.description if info is not None and info.description else leaf.replace("_", " ")).rstrip(".")
 
 
@@ -104,15 +97,7 @@ class Aborted(Exception):
 
 def _model_required(path: str) -> bool:
     """The field must be given whenever its parent object is (no default)."""
-    model: type[BaseModel] = Application
-    *heads, leaf = path.split(".")
-    from ._schema import _base_type
-
-    for head in heads:
-        tp, _ = _base_type(model.model_fields[head].annotation)
-        model = tp
-    info = model.model_fields[leaf]
-    return info.is_required()
+    return bool(field_info(path).is_required())
 
 
 def _fields_of_ref(rulebook: Any, ref: str, depth: int = 0) -> list[str]:
@@ -490,14 +475,7 @@ def _loose_match(reply: str, options: list[tuple[str, str]]) -> str | None:
 
 
 def _model_default(path: str) -> Any:
-    from ._schema import _base_type
-
-    model: type[BaseModel] = Application
-    *heads, leaf = path.split(".")
-    for head in heads:
-        tp, _ = _base_type(model.model_fields[head].annotation)
-        model = tp
-    info = model.model_fields[leaf]
+    info = field_info(path)
     return None if info.is_required() else info.default
 
 

@@ -79,3 +79,12 @@ def application_fields() -> dict[str, tuple[str, bool]]:
 
 
 APPLICATION_FIELDS = application_fields()
+
+
+def field_info(path: str) -> Any:
+    """The pydantic FieldInfo of an application field given by its dotted path (None if none)."""
+    model: Any = Application
+    *heads, leaf = path.split(".")
+    for head in heads:
+        model, _ = _base_type(model.model_fields[head].annotation)
+    return model.model_fields.get(leaf)
