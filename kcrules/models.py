@@ -12,7 +12,7 @@ string "5" is not silently taken for the number 5.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -277,3 +277,22 @@ class Decision(_Output):
     def failed(self) -> tuple[Reason, ...]:
         """The eligibility criteria that were not met."""
         return tuple(r for r in self.reasons if r.kind == "eligibility" and r.outcome == "not_met")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def assemble(cls: type[M], **values: Any) -> M:
+    """A model from values kcrules itself built and checked, without validating them again.
+
+    For the decision parts only (every field given, of its declared type):
+    validating them again would give an equal object, at a cost comparable to
+    the whole decision. The result is the same frozen model as a validated
+    one; ``tests/test_engines_equal.py`` compares both.
+    """
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj

@@ -20,6 +20,7 @@ from kcrules.decide.decider import Decider
 from kcrules.decide.facts import build_fact_fn
 from kcrules.decide.params import LawOnDate
 from kcrules.engines import NA, NOT_MET, Outcomes
+from kcrules.engines.compiled import UNDECIDED, CompiledMatcher
 from kcrules.engines.durable import DurableMatcher
 from kcrules.engines.native import NativeMatcher
 from kcrules.errors import (
@@ -184,9 +185,20 @@ class Rulebook:
         app = self.parse_application(application)
         act = self._activity(app.activity)
         day = law_date(on) or app.application_date
+        engine = engine or self.engine
+        if engine == "native":
+            compiled = self._matcher(act, "compiled")
+            try:
+                codes, read = compiled.match(app, self._law.fact_items(day))
+            except Exception as err:  # the generated function's own failure, with the activity's citation
+                raise EvaluationError(act.id, act.cite.text(), f"{type(err).__name__}: {err}") from err
+            if UNDECIDED not in codes:
+                values = dict(zip(compiled.keys, read)) if explain else None
+                return self._decider.decide(app, act, codes, values, day, lang, explain)
+            # A criterion without a single outcome: decided on the flat fact, which says why.
         fact = self._fact(app, day)
-        outcomes = self._match(act, fact, engine or self.engine)
-        return self._decider.decide(app, act, outcomes, fact, day, lang, explain)
+        codes = self._decider.codes(act, self._match(act, fact, engine), fact)
+        return self._decider.decide(app, act, codes, fact, day, lang, explain)
 
     def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
                       lang: Lang = "vi", on: dt.date | None = None,
@@ -248,6 +260,8 @@ class Rulebook:
                         matcher = DurableMatcher(act.id, criteria, self.version)
                     elif engine == "native":
                         matcher = NativeMatcher(act.id, criteria)
+                    elif engine == "compiled":
+                        matcher = CompiledMatcher(self._d, act.id, criteria, self._decider.shown(act))
                     else:
                         raise InputError(f"engine must be one of {ENGINES}, not {engine!r}")
                     self._matchers[key] = matcher

@@ -23,7 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kcrules
+from kcrules.engines.compiled import CODES, UNDECIDED
 from kcrules.errors import EvaluationError
+from kcrules.models import Decision
 from kcrules.testing import applications as project_applications
 
 DURABLE = kcrules.load_rulebook(engine="durable")
@@ -154,6 +156,10 @@ def _outcome(rulebook: kcrules.Rulebook, app: dict[str, Any], **options: Any) ->
         assert all(texts) and decision.summary
     else:
         assert not any(texts) and not decision.summary and not any(r.actual for r in decision.reasons)
+    # Decisions are assembled from checked parts without validating them again: validating the
+    # JSON gives the same decision, and the JSON text is the one pydantic writes for it.
+    again = Decision.model_validate_json(decision.model_dump_json())
+    assert again == decision and again.model_dump_json() == decision.model_dump_json()
     return decision.model_dump(mode="json")
 
 
@@ -229,3 +235,28 @@ def test_durable_outcomes_same_with_the_engines_own_action_dispatch(app: dict[st
     del ruleset.do_actions  # back to durable.engine.Ruleset.do_actions, which runs our actions
     assert lean.match(fact) == own.match(fact) == NATIVE._matcher(
         NATIVE._activity(parsed.activity), "native").match(fact)
+
+
+def _compiled_against_fact(app: dict[str, Any]) -> None:
+    parsed = NATIVE.parse_application(app)
+    act = NATIVE._activity(parsed.activity)
+    compiled = NATIVE._matcher(act, "compiled")
+    codes, read = compiled.match(parsed, NATIVE._law.fact_items(parsed.application_date))
+    fact = NATIVE._fact(parsed, parsed.application_date)
+    outcomes = NATIVE._matcher(act, "native").match(fact)
+    assert codes == tuple(CODES[got[0]] if len(got) == 1 else UNDECIDED for got in outcomes.values())
+    assert dict(zip(compiled.keys, read)) == {k: fact.get(k) for k in compiled.keys}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(app=applications())
+def test_compiled_function_equals_the_matcher_on_the_flat_fact(app: dict[str, Any]) -> None:
+    # The compiled function reads the Application itself; it must give every criterion the
+    # outcome the native matcher gives on the flat fact, and read the same values.
+    _compiled_against_fact(app)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(app=project_applications(NATIVE))
+def test_compiled_function_equals_the_matcher_at_thresholds(app: dict[str, Any]) -> None:
+    _compiled_against_fact(app)

@@ -1,34 +1,36 @@
 """Outcomes → a Decision: the stage after matching.
 
-:class:`Decider` takes an application, its activity, the outcome of every
-criterion (from an engine), the fact they were matched on and the law date;
+:class:`Decider` takes an application, its activity, one outcome code per
+criterion (from an engine), the facts read (when explaining) and the law date;
 gives the immutable :class:`~kcrules.models.Decision`. In order:
 
-1. ``outcomes.outline`` — failures, priorities met, parameters used, assumptions, reason order;
+1. ``outcomes.Skeleton.outline`` — failures, priorities met, parameters used, assumptions, reason order;
 2. reasons — one per criterion, written by ``kcrules.text.reasons`` (or bare, unexplained);
 3. ``priority.priority`` — rank key, score, and whether a tier allows the higher ceiling;
 4. ``support.support`` — the amount in whole đồng and its computation;
 5. ``warnings.warnings`` — every guidance level and assumption used.
 
 Every part that depends on few inputs is memoised per rulebook (see memo.py):
-an outline on the outcome vector, a reason on its criterion, outcome, language
-and the fact values it reads, a priority on the criteria met, warnings on the
-parameter values in force.
+a reason on its criterion, outcome, language and the fact values it reads, a
+priority on the criteria met, warnings on the parameter values in force. The
+outline is computed for each decision from per-activity tables (no memo).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from kcrules.decide import criteria as crit
 from kcrules.decide.memo import MEMO_MAX, remember
-from kcrules.decide.outcomes import Outline, outline
+from kcrules.decide.outcomes import Outline, Skeleton, codes_of
 from kcrules.decide.params import LawOnDate
 from kcrules.decide.priority import priority
 from kcrules.decide.support import support
 from kcrules.decide.warnings import warnings
 from kcrules.engines import Outcomes
+from kcrules.engines.compiled import OUTCOMES
 from kcrules.models import (
     Application,
     Decision,
@@ -36,6 +38,7 @@ from kcrules.models import (
     Priority,
     Reason,
     RulebookInfo,
+    assemble,
 )
 from kcrules.rulefiles.loader import Activity, Criterion, Definition
 from kcrules.text import i18n
@@ -51,10 +54,9 @@ class Decider:
         self.generated = crit.generated_criteria(definition)
         self._explainer = Explainer(definition, MEMO_MAX)
         self._criteria: dict[str, tuple[Criterion, ...]] = {}
-        self._steps: dict[str, tuple[crit.Step, ...]] = {}
-        self._outlines: dict[tuple[Any, ...], Outline] = {}
+        self._skeletons: dict[str, Skeleton] = {}
         self._reasons: dict[tuple[Any, ...], Reason] = {}
-        self._bare: dict[tuple[Any, ...], tuple[Reason, ...]] = {}
+        self._bare: dict[tuple[str, str], tuple[tuple[Reason, ...], ...]] = {}
         self._bare_reasons: dict[tuple[str, str, str], Reason] = {}  # (criterion, outcome, lang): few
         self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
         self._warnings: dict[tuple[Any, ...], tuple[DecisionWarning, ...]] = {}
@@ -73,34 +75,48 @@ class Decider:
             found = self._infos[lang] = RulebookInfo(id=d.id, version=d.version, title=d.title[lang], chain=d.chain)
         return found
 
-    def decide(self, app: Application, act: Activity, outcomes: Outcomes, fact: dict[str, Any],
+    def decide(self, app: Application, act: Activity, codes: tuple[int, ...], values: Mapping[str, Any] | None,
                law_date: dt.date, lang: str, explain: bool = True) -> Decision:
-        steps = self._steps_of(act)
-        vkey = (act.id, tuple(outcomes), *map(tuple, outcomes.values()))
-        shape = self._outlines.get(vkey) or remember(self._outlines, vkey, outline(steps, outcomes, fact))
-        reasons = (self._explained(steps, shape, fact, lang) if explain
-                   else self._unexplained(steps, shape, vkey, lang))
+        """The decision on one outcome code per criterion; ``values`` (the facts read) when explaining."""
+        skeleton = self._skeleton(act)
+        shape = skeleton.outline(codes)
+        if explain:
+            assert values is not None
+            reasons = self._explained(skeleton.steps, shape, values, lang)
+        else:
+            bare = self._bare_table(act, lang)
+            reasons = tuple([bare[i][codes[i]] for i in shape.order])
         eligible = not shape.failed
         prio, uplift = self._priority(act, shape.met, lang, explain)
         params = self._law.values(law_date)
         used = dict.fromkeys(shape.used)
         amount = support(self._d, app, act, eligible, uplift, params, lang, used, explain)
         warned = self._warned(act, eligible, used, shape.assumed, params, lang)
-        return Decision(
+        # Every part was built and checked by this module: the whole is assembled without validating it again.
+        return assemble(
+            Decision,
             application_id=app.id, activity=act.id, eligible=eligible, support=amount, priority=prio,
             reasons=reasons, warnings=warned, rulebook=self.info(lang), law_date=law_date,
             lang=lang, summary=_summary(act, eligible, shape.failed, amount.amount_vnd, lang) if explain else "",
         )
 
+    def codes(self, act: Activity, outcomes: Outcomes, fact: dict[str, Any]) -> tuple[int, ...]:
+        """An engine's outcomes as codes (an EvaluationError when a criterion has no single outcome)."""
+        return codes_of(self._skeleton(act).steps, outcomes, fact)
+
+    def shown(self, act: Activity) -> tuple[str, ...]:
+        """The fact keys an explained decision of ``act`` reads."""
+        return tuple(dict.fromkeys(k for step in self._skeleton(act).steps for k in step.keys))
+
     # ------------------------------------------------------------ the parts, memoised
 
-    def _steps_of(self, act: Activity) -> tuple[crit.Step, ...]:
-        found = self._steps.get(act.id)
+    def _skeleton(self, act: Activity) -> Skeleton:
+        found = self._skeletons.get(act.id)
         if found is None:
-            found = self._steps[act.id] = crit.steps(self._d, self.criteria_of(act))
+            found = self._skeletons[act.id] = Skeleton(crit.steps(self._d, self.criteria_of(act)))
         return found
 
-    def _explained(self, steps: tuple[crit.Step, ...], shape: Outline, fact: dict[str, Any],
+    def _explained(self, steps: tuple[crit.Step, ...], shape: Outline, fact: Mapping[str, Any],
                    lang: str) -> tuple[Reason, ...]:
         # A reason is a pure function of its criterion, outcome, language and
         # the fact values it reads, which is the memo's key. Formatting (babel)
@@ -116,13 +132,13 @@ class Decider:
             reasons.append(reason)
         return tuple([reasons[i] for i in shape.order])
 
-    def _unexplained(self, steps: tuple[crit.Step, ...], shape: Outline, vkey: tuple[Any, ...],
-                     lang: str) -> tuple[Reason, ...]:
-        key = (vkey, lang)
+    def _bare_table(self, act: Activity, lang: str) -> tuple[tuple[Reason, ...], ...]:
+        """Per step, its reason without sentences for each outcome code."""
+        key = (act.id, lang)
         found = self._bare.get(key)
         if found is None:
-            bare = [self._bare_reason(step.criterion, outcome, lang) for step, outcome in zip(steps, shape.outcomes)]
-            found = remember(self._bare, key, tuple([bare[i] for i in shape.order]))
+            found = self._bare[key] = tuple(tuple(self._bare_reason(step.criterion, o, lang) for o in OUTCOMES)
+                                            for step in self._skeleton(act).steps)
         return found
 
     def _bare_reason(self, c: Criterion, outcome: str, lang: str) -> Reason:

@@ -1,11 +1,14 @@
-"""Outcomes → the decision's skeleton.
+"""Outcome codes → the decision's skeleton.
 
-Takes an activity's steps and the outcome each criterion got from the engine;
-gives an :class:`Outline`: each step's outcome, the eligibility criteria failed,
-the priority criteria met, the parameters used, the criteria whose reading is an
-assumption, and the order reasons are shown in (failures first). It depends on
-the outcomes only, never on the facts, except to say which facts were missing
-when a criterion got no outcome.
+Takes an activity's steps and one outcome code per criterion (met 0, not met 1,
+not applicable 2, see ``kcrules.engines.compiled``); gives an :class:`Outline`:
+each step's outcome, the eligibility criteria failed, the priority criteria
+met, the parameters used, the criteria whose reading is an assumption, and the
+order reasons are shown in (failures first). What does not depend on the codes
+is worked out once per activity (:class:`Skeleton`), so each decision only
+walks the few steps that matter to each part: no memo keyed on the whole
+outcome vector. ``codes_of`` reads an engine's outcome lists into codes, or
+says why a criterion has no single outcome.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kcrules.decide.criteria import Step
-from kcrules.engines import NA, NOT_MET, Outcomes
+from kcrules.engines import Outcomes
+from kcrules.engines.compiled import CODE_MET, CODE_NA, CODE_NOT_MET, CODES, OUTCOMES
 from kcrules.errors import EvaluationError
 from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.loader import Criterion
@@ -30,13 +34,41 @@ class Outline:
     order: tuple[int, ...]          # step indexes in the order reasons are shown
 
 
-def outline(steps: tuple[Step, ...], outcomes: Outcomes, fact: dict[str, Any]) -> Outline:
-    """What an outcome vector implies; an EvaluationError when a criterion has no single outcome."""
-    outs: list[str] = []
-    failed: list[str] = []
-    met: list[str] = []
-    used: dict[str, None] = {}
-    assumed: list[Criterion] = []
+class Skeleton:
+    """What an activity's outline needs to know of its steps, worked out once."""
+
+    def __init__(self, steps: tuple[Step, ...]) -> None:
+        self.steps = steps
+        kinds = [s.criterion.kind for s in steps]
+        self.eligibility = tuple((i, s.criterion.id) for i, s in enumerate(steps) if kinds[i] == "eligibility")
+        self.priority = tuple((i, s.criterion.id) for i, s in enumerate(steps) if kinds[i] != "eligibility")
+        self.rest = tuple(i for i, _ in self.priority)
+        # Steps using parameters, in order: (index, used when it applies, used when it does not).
+        self.params = tuple((i, s.applied, s.not_applied) for i, s in enumerate(steps) if s.applied or s.not_applied)
+        self.assumptions = tuple((i, s.criterion) for i, s in enumerate(steps) if s.criterion.assumption)
+
+    def outline(self, codes: tuple[int, ...]) -> Outline:
+        """The outline of one decision (every code met, not met or not applicable)."""
+        failed = [i for i, _ in self.eligibility if codes[i] == CODE_NOT_MET]
+        used: dict[str, None] = {}
+        for i, applied, not_applied in self.params:
+            used.update(dict.fromkeys(not_applied if codes[i] == CODE_NA else applied))
+        # Failures first: that is what a reader looks for (a stable sort by failed
+        # eligibility, other eligibility, priority).
+        order = (*failed, *[i for i, _ in self.eligibility if codes[i] != CODE_NOT_MET], *self.rest)
+        return Outline(
+            outcomes=tuple([OUTCOMES[o] for o in codes]),
+            failed=tuple([self.steps[i].criterion.id for i in failed]),
+            met=tuple([cid for i, cid in self.priority if codes[i] == CODE_MET]),
+            used=tuple(used),
+            assumed=tuple([c for i, c in self.assumptions if codes[i] != CODE_NA]),
+            order=order,
+        )
+
+
+def codes_of(steps: tuple[Step, ...], outcomes: Outcomes, fact: dict[str, Any]) -> tuple[int, ...]:
+    """An engine's outcomes as codes; an EvaluationError when a criterion has no single outcome."""
+    codes: list[int] = []
     for step in steps:
         c = step.criterion
         got = outcomes.get(c.id, ())
@@ -46,23 +78,6 @@ def outline(steps: tuple[Step, ...], outcomes: Outcomes, fact: dict[str, Any]) -
             detail = (f"no outcome (facts missing: {', '.join(missing) or 'none'})" if not got
                       else f"contradictory outcomes {got}")
             raise EvaluationError(c.id, c.cite.text(), detail)
-        outcome = got[0]
-        outs.append(outcome)
-        if outcome != NA:
-            used.update(dict.fromkeys(step.applied))
-            if c.assumption:
-                assumed.append(c)
-            if outcome == NOT_MET:
-                if c.kind == "eligibility":
-                    failed.append(c.id)
-            elif c.kind == "priority":
-                met.append(c.id)
-        else:
-            used.update(dict.fromkeys(step.not_applied))
-    # Failures first: that is what a reader looks for (a stable sort by failed
-    # eligibility, other eligibility, priority).
-    eligibility = [step.criterion.kind == "eligibility" for step in steps]
-    order = [i for i, e in enumerate(eligibility) if e and outs[i] == NOT_MET] + \
-            [i for i, e in enumerate(eligibility) if e and outs[i] != NOT_MET] + \
-            [i for i, e in enumerate(eligibility) if not e]
-    return Outline(tuple(outs), tuple(failed), tuple(met), tuple(used), tuple(assumed), tuple(order))
+        codes.append(CODES[got[0]])
+    return tuple(codes)
+

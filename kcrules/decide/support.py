@@ -15,7 +15,7 @@ from typing import Any
 
 from kcrules.decide.params import value_for_support
 from kcrules.errors import EvaluationError
-from kcrules.models import Application, ComputationLine, Support
+from kcrules.models import Application, ComputationLine, Support, assemble
 from kcrules.rulefiles.loader import Activity, Definition
 from kcrules.rulefiles.reader import field_value
 from kcrules.text import i18n
@@ -26,14 +26,14 @@ def support(d: Definition, app: Application, act: Activity, eligible: bool, upli
     """The support of one decision; adds the parameters it reads to ``used``."""
     rounding = i18n.msg("rounding", lang)
     if not eligible:
-        line = ComputationLine(step="ineligible", amount_vnd=0,
+        line = _line(step="ineligible", amount_vnd=0,
                                text=i18n.msg("not_eligible_zero", lang) if explain else "")
-        return Support(amount_vnd=0, lines=(line,), bound="ineligible", rounding=rounding)
+        return assemble(Support, amount_vnd=0, lines=(line,), bound="ineligible", rounding=rounding)
     s = act.support
     base = field_value(app, s.base)
     if not isinstance(base, int):
         raise EvaluationError(f"{act.id}.support", s.cite.text(), f"{s.base} is missing")
-    lines = [ComputationLine(step="base", amount_vnd=base,
+    lines = [_line(step="base", amount_vnd=base,
                              text=f"{i18n.msg('base', lang, field=s.base)}: {i18n.money(base, lang)}"
                              if explain else "")]
     bounds: list[tuple[str, int]] = []
@@ -43,14 +43,14 @@ def support(d: Definition, app: Application, act: Activity, eligible: bool, upli
         bounds.append(("eligible_cost", base))
     requested = app.project.amount_requested_vnd
     if requested is not None:
-        lines.append(ComputationLine(step="requested", amount_vnd=requested,
+        lines.append(_line(step="requested", amount_vnd=requested,
                                      text=f"{i18n.msg('requested', lang)}: {i18n.money(requested, lang)}"
                                      if explain else ""))
         bounds.append(("requested", requested))
     bound, amount = min(bounds, key=lambda b: b[1])  # first of equal bounds wins: stable and documented
-    lines.append(ComputationLine(step="result", amount_vnd=amount,
+    lines.append(_line(step="result", amount_vnd=amount,
                                  text=f"{i18n.msg('result', lang)}: {i18n.money(amount, lang)}" if explain else ""))
-    return Support(amount_vnd=amount, lines=tuple(lines), bound=bound, rounding=rounding)
+    return assemble(Support, amount_vnd=amount, lines=tuple(lines), bound=bound, rounding=rounding)
 
 
 def _share(d: Definition, act: Activity, base: int, params: dict[str, Any], lang: str, used: dict[str, None],
@@ -58,14 +58,14 @@ def _share(d: Definition, act: Activity, base: int, params: dict[str, Any], lang
     """The share of the base the activity supports, or the whole base."""
     s = act.support
     if s.method != "share":
-        lines.append(ComputationLine(step="full", amount_vnd=base, text=i18n.msg("full", lang) if explain else ""))
+        lines.append(_line(step="full", amount_vnd=base, text=i18n.msg("full", lang) if explain else ""))
         bounds.append(("eligible_cost", base))
         return
     assert s.share is not None
     pv = value_for_support(params, s.share, d, act)
     used.setdefault(s.share, None)
     amount = floor_mul(base, pv.value)
-    lines.append(ComputationLine(
+    lines.append(_line(
         step="share", amount_vnd=amount, parameter=s.share,
         text=f"{i18n.msg('share', lang, share=i18n.percent(pv.value, lang), base=i18n.money(base, lang))}"
              f" = {i18n.money(amount, lang)} ({pv.cite.text(lang)})" if explain else ""))
@@ -90,10 +90,15 @@ def _caps(d: Definition, act: Activity, uplift: bool, params: dict[str, Any], la
             text = i18n.msg("uplift", lang, ratio=i18n.number(ratio.value, lang), label=label) if explain else ""
         else:
             text = i18n.msg("cap", lang, label=label) if explain else ""
-        lines.append(ComputationLine(step="cap", amount_vnd=cap, parameter=cap_id,
+        lines.append(_line(step="cap", amount_vnd=cap, parameter=cap_id,
                                      text=f"{text}: {i18n.money(cap, lang)} ({pv.cite.text(lang)})"
                                      if explain else ""))
         bounds.append((cap_id, cap))
+
+
+def _line(step: str, amount_vnd: int, text: str, parameter: str | None = None) -> ComputationLine:
+    """A computation line (built here from checked values: not validated again)."""
+    return assemble(ComputationLine, step=step, amount_vnd=amount_vnd, text=text, parameter=parameter)
 
 
 def floor_mul(amount: int, factor: Fraction | int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -29,6 +29,7 @@ class Reader:
     def __init__(self, definition: Definition) -> None:
         self._d = definition
         self._code_memo: dict[str, dict[str, str | None]] = {}
+        self._exact: Callable[[Application], bool] | None = None
 
     def parse(self, data: Application | Mapping[str, Any] | str | bytes) -> Application:
         """See Rulebook.parse_application."""
@@ -86,11 +87,9 @@ class Reader:
 
     def _codes_exact(self, app: Application) -> bool:
         """Whether every code of ``app`` is already the id this rulebook would normalise it to."""
-        for path, table in CODE_FIELDS.items():
-            value = field_value(app, path)
-            if value is not None and self.find_code(table, value) != value:
-                return False
-        return True
+        if self._exact is None:
+            self._exact = _exact_codes_fn(self._d)
+        return self._exact(app)
 
     def _normalise_codes(self, data: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
         if isinstance(data, dict) and all(self.find_code(table, value) == value
@@ -151,6 +150,36 @@ def law_date(on: object) -> dt.date | None:
             pass
     raise ApplicationError([Problem("on", "not a date", on if isinstance(on, str) else repr(on),
                                     "a date, or text YYYY-MM-DD")])
+
+
+def _exact_codes_fn(d: Definition) -> Callable[[Application], bool]:
+    """A generated check that every code field of an application holds a code's own id.
+
+    A value is its code's id exactly when it is one of the ids that
+    ``find_code`` maps to themselves; the ids are the rulebook's, the source is
+    made of the Application model's field names only.
+    """
+    constants: dict[str, frozenset[str]] = {}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for path, table in CODE_FIELDS.items():
+        name = f"S{len(constants)}"
+        constants[name] = frozenset(c for c in code_ids(d, table) if find_code(d, table, c) == c)
+        head, _, leaf = path.partition(".")
+        groups.setdefault(head, []).append((leaf, name))
+    lines = ["def exact(app):"]
+    for head, leaves in groups.items():
+        if not head.isidentifier() or not all(leaf.isidentifier() or not leaf for leaf, _ in leaves):
+            raise ValueError(f"not a field name: {head!r}")
+        if leaves[0][0] == "":
+            lines += [f"    v = app.{head}", f"    if v is not None and v not in {leaves[0][1]}: return False"]
+            continue
+        lines += [f"    o = app.{head}", "    if o is not None:"]
+        for leaf, name in leaves:
+            lines += [f"        v = o.{leaf}", f"        if v is not None and v not in {name}: return False"]
+    lines.append("    return True")
+    namespace: dict[str, Any] = dict(constants)
+    exec(compile("\n".join(lines) + "\n", f"<kcrules code check {d.id}>", "exec"), namespace)  # noqa: S102
+    return namespace["exact"]  # type: ignore[no-any-return]
 
 
 def _make_getter(path: str) -> Any:
