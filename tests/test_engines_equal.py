@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kcrules
+from kcrules.decide.writer import DecisionWriter
 from kcrules.engines.compiled import CODES, UNDECIDED
 from kcrules.errors import EvaluationError
 from kcrules.models import Decision
@@ -31,6 +32,7 @@ from kcrules.testing import applications as project_applications
 DURABLE = kcrules.load_rulebook(engine="durable")
 NATIVE = kcrules.load_rulebook(engine="native")
 DEF = DURABLE.definition
+WRITER = DecisionWriter()
 
 
 def _codes(table: str) -> list[str]:
@@ -160,6 +162,7 @@ def _outcome(rulebook: kcrules.Rulebook, app: dict[str, Any], **options: Any) ->
     # JSON gives the same decision, and the JSON text is the one pydantic writes for it.
     again = Decision.model_validate_json(decision.model_dump_json())
     assert again == decision and again.model_dump_json() == decision.model_dump_json()
+    assert WRITER.write(decision) == decision.model_dump_json()  # the batch writer: the same bytes
     return decision.model_dump(mode="json")
 
 

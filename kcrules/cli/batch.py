@@ -145,6 +145,15 @@ class Summary:
         return "\n".join(lines)
 
 
+def _id_of(raw: bytes) -> Any:
+    """The ``id`` of a line that could not be decided, when it is a JSON object that has one."""
+    try:
+        app = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return app.get("id") if isinstance(app, dict) else None
+
+
 def _error_record(number: int, app_id: Any, err: KcrulesError) -> dict[str, Any]:
     problems = [p.as_dict() for p in getattr(err, "problems", ())]
     return {"line": number, "application_id": app_id if isinstance(app_id, str) else None,
@@ -153,6 +162,7 @@ def _error_record(number: int, app_id: Any, err: KcrulesError) -> dict[str, Any]
 
 def run(args: argparse.Namespace) -> int:
     import kcrules
+    from kcrules.decide.writer import DecisionWriter
 
     rulebook = kcrules.load_rulebook(args.rulebook, engine=args.engine)
     err_stream = sys.stderr
@@ -176,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
     done_bytes = 0
     count = 0
     write = out.write
+    to_json = DecisionWriter().write
     evaluate = rulebook.evaluate
     options = {"lang": args.lang, "on": args.on, "explain": args.explain}
     try:
@@ -184,16 +195,11 @@ def run(args: argparse.Namespace) -> int:
             if not raw.strip():
                 continue
             count += 1
-            app: Any = None
             try:
-                try:
-                    app = json.loads(raw)
-                except (ValueError, RecursionError):
-                    app = raw  # the library reads it again and says exactly what is wrong
-                decision = evaluate(app, **options)
+                decision = evaluate(raw, **options)  # the raw line: read straight into the model
             except KcrulesError as err:
                 summary.errors += 1
-                record = _error_record(number, app.get("id") if isinstance(app, dict) else None, err)
+                record = _error_record(number, _id_of(raw), err)
                 write(json.dumps(record, ensure_ascii=False) + "\n")
                 if summary.errors <= MAX_REPORTED:
                     if progress.shown:
@@ -204,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
                                      "the rest are only in the output and the summary\n")
                 continue
             summary.add(decision)
-            write(decision.model_dump_json())
+            write(to_json(decision))
             write("\n")
             progress.update(count, done_bytes)
         progress.update(count, done_bytes, final=True)

@@ -35,6 +35,16 @@ class Reader:
         """See Rulebook.parse_application."""
         if isinstance(data, (str, bytes)):
             try:
+                # Most text is a valid application with canonical codes: read straight into the model.
+                fast = Application.model_validate_json(data)
+            except (ValueError, RecursionError):  # ValidationError: the path below says exactly what is wrong
+                fast = None
+            if fast is not None and self._codes_exact(fast):
+                problems = self._activity_problems(fast)
+                if problems:
+                    raise ApplicationError(problems)
+                return fast
+            try:
                 data = json.loads(data)
             except json.JSONDecodeError as err:
                 raise ApplicationError([Problem("(document)", f"not valid JSON: {err.msg} at line {err.lineno}")]) \
