@@ -186,17 +186,18 @@ class Rulebook:
         act = self._activity(app.activity)
         day = law_date(on) or app.application_date
         engine = engine or self.engine
-        if engine == "native":
-            compiled = self._matcher(act, "compiled")
-            try:
-                codes, read = compiled.match(app, self._law.fact_items(day))
-            except Exception as err:  # the generated function's own failure, with the activity's citation
-                raise EvaluationError(act.id, act.cite.text(), f"{type(err).__name__}: {err}") from err
-            if UNDECIDED not in codes:
-                values = dict(zip(compiled.keys, read)) if explain else None
-                return self._decider.decide(app, act, codes, values, day, lang, explain)
-            # A criterion without a single outcome: decided on the flat fact, which says why.
-        fact = self._fact(app, day)
+        compiled = self._matcher(act, "compiled")
+        try:
+            codes, read = compiled.match(app, self._law.fact_items(day))
+        except Exception as err:  # the generated function's own failure, with the activity's citation
+            raise EvaluationError(act.id, act.cite.text(), f"{type(err).__name__}: {err}") from err
+        if UNDECIDED in codes:
+            fact = self._fact(app, day)  # a criterion without a single outcome: the flat fact says why
+        elif engine == "native":
+            values = dict(zip(compiled.keys, read)) if explain else None
+            return self._decider.decide(app, act, codes, values, day, lang, explain)
+        else:
+            fact = compiled.fact(read)  # what durable-rules reads, without building the whole fact
         codes = self._decider.codes(act, self._match(act, fact, engine), fact)
         return self._decider.decide(app, act, codes, fact, day, lang, explain)
 
