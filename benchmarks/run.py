@@ -1,22 +1,31 @@
-"""Measure kcrules' throughput and start-up, beside a floor and a ceiling, in one run.
+"""Measure kcrules' throughput, start-up and memory beside a baseline measured in the same run.
 
-    python benchmarks/run.py             # 100,000 generated applications (a few minutes)
-    python benchmarks/run.py --quick     # a smoke run (seconds)
+    python benchmarks/run.py             # 100,000 generated applications (several minutes)
+    python benchmarks/run.py --quick     # a smoke run (under a minute)
     python benchmarks/run.py --profile   # also show where an explained native decision spends its time
+    python benchmarks/run.py --rss 1000000   # also: resident memory over a stream of varied applications
 
-What is measured (decisions per second of CPU time, one process, one core):
+What is measured (decisions per second of CPU time, one process, one core),
+every figure with its ratio to the baseline:
 
-- durable floor: durable-rules itself with one trivial rule, one post per record;
-- kcrules on durable-rules and on the native engine, explained and not, from
-  JSON-like dicts (validation included) and from validated Application objects;
-- the ceiling: a hand-written plain Python function of the machinery-support
+- the baseline: a hand-written plain Python function of the machinery-support
   decision (3.3-machinery: the same criteria and the capped share), dict in,
-  dict out;
-- pydantic validation alone (Application.model_validate);
+  dict out, timed over at least 300,000 calls (median of three runs);
+- pydantic validation alone: ``Application.model_validate`` (dict) and
+  ``model_validate_json`` (a JSON line);
+- each engine (native: the compiled functions; durable: durable-rules),
+  explained (the default, every reason's text then read) and ``explain=False``,
+  on validated Application objects, and explained on dict input;
+- the JSON text of explained decisions (``DecisionWriter``, as ``kcrules batch``);
+- ``kcrules batch`` end to end on a JSON Lines file (a fresh process, wall time);
+- the annual plan of 100,000 applications (``kcrules.plan``, evaluation included);
+- the columnar path (a slot, filled when it lands);
 - start-up: ``import kcrules``, loading the bundled rulebook, and
   ``kcrules check examples/machinery-gia-lam.json`` from a cold process;
 - equality: the native and durable engines' decision JSON compared on a
-  seeded sample (mismatches must be 0).
+  seeded sample, and the batch writer's text against pydantic's (mismatches must be 0);
+- with ``--rss N``: resident memory while N varied applications are decided
+  (explained), generated and decided in chunks so the input is never held.
 
 Inputs are distinct applications from ``kcrules.testing.generate`` (seeded), so
 the decision memos see realistic variety rather than one record repeated.
@@ -46,9 +55,11 @@ EXAMPLE = ROOT / "examples" / "machinery-gia-lam.json"
 
 TARGETS = {
     "kcrules native, explain=False (validated input)": 150_000,
-    "kcrules native, explained (validated input)": 50_000,
-    "kcrules durable, explained (validated input)": 10_000,
+    "kcrules native, explained, text read (validated input)": 50_000,
+    "kcrules durable, explained, text read (validated input)": 10_000,
 }
+BASELINE = "baseline: hand-written Python, 3.3-machinery"
+BASELINE_CALLS = 300_000
 
 
 # ---------------------------------------------------------------- timing
@@ -151,10 +162,16 @@ def machinery_by_hand(rb: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
 # ---------------------------------------------------------------- kcrules
 
 
-def evaluate_all(rb: Any, apps: Iterable[Any], **options: Any) -> Callable[[], int]:
+def evaluate_all(rb: Any, apps: Iterable[Any], read_text: bool = False, **options: Any) -> Callable[[], int]:
+    """Decide every application; with ``read_text`` also read every reason's and line's text."""
     def run() -> int:
         n = 0
         for decision in rb.evaluate_many(apps, **options):
+            if read_text:
+                for reason in decision.reasons:
+                    reason.text  # noqa: B018 (read, as a reader of the decision would)
+                for line in decision.support.lines:
+                    line.text  # noqa: B018
             n += 1
         return n
 
@@ -176,9 +193,12 @@ def decidable(rb: Any, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def mismatches(native: Any, durable: Any, apps: list[dict[str, Any]]) -> tuple[int, int, list[str]]:
-    """Compare both engines' decision JSON (explained, and unexplained on every 4th); return (compared, bad)."""
+    """Compare both engines' decision JSON (explained, and unexplained on every 4th) and the batch
+    writer's text with pydantic's; return (compared, bad, examples)."""
+    from kcrules.decide.writer import DecisionWriter
     from kcrules.errors import EvaluationError
 
+    writer = DecisionWriter()
     bad: list[str] = []
     compared = 0
     for i, app in enumerate(apps):
@@ -186,19 +206,94 @@ def mismatches(native: Any, durable: Any, apps: list[dict[str, Any]]) -> tuple[i
             outcome = []
             for rb in (native, durable):
                 try:
-                    outcome.append(rb.evaluate(app, explain=explain).model_dump(mode="json"))
+                    decision = rb.evaluate(app, explain=explain, lang="en" if i % 2 else "vi")
+                    text = decision.model_dump_json()
+                    outcome.append(text if writer.write(decision) == text else "writer differs")
                 except EvaluationError as err:
                     outcome.append(str(err))
             compared += 1
-            if outcome[0] != outcome[1]:
+            if outcome[0] != outcome[1] or "writer differs" in outcome:
                 bad.append(str(app.get("id")))
     return compared, len(bad), bad[:10]
+
+
+def baseline(apps: list[dict[str, Any]], decide: Callable[[dict[str, Any]], Any]) -> tuple[int, float, float]:
+    """The hand-written decision over the records, cycled to at least 300,000 calls: median of 3 runs."""
+    rounds = max(1, -(-BASELINE_CALLS // len(apps)))
+    rates, walls = [], []
+    for _ in range(3):
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(rounds):
+            for app in apps:
+                decide(app)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        rates.append(rounds * len(apps) / cpu)
+        walls.append(rounds * len(apps) / wall)
+    return rounds * len(apps), statistics.median(rates), statistics.median(walls)
+
+
+def batch_end_to_end(apps: list[dict[str, Any]], engine: str, explain: bool) -> tuple[int, float]:
+    """``kcrules batch`` in a fresh process on a JSON Lines file: (lines, wall seconds incl. start-up)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "in.jsonl"
+        with source.open("w", encoding="utf-8") as f:
+            for app in apps:
+                f.write(json.dumps(app, ensure_ascii=False) + "\n")
+        command = [sys.executable, "-m", "kcrules.cli", "batch", str(source), "-o", str(Path(tmp) / "out.jsonl"),
+                   "--engine", engine, "--no-progress", *([] if explain else ["--no-explain"])]
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return len(apps), time.perf_counter() - start
+
+
+def plan_of(n: int) -> float:
+    """Wall seconds of ``kcrules.plan`` on n applications (benchmarks/plan_bench.py's call), evaluation included."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from plan_bench import call_for_proposals
+
+    import kcrules
+
+    apps = call_for_proposals(n)
+    rb = kcrules.load_rulebook(engine="native")
+    kcrules.plan(apps[:50], budget=32_000_000_000, year=2017, rulebook=rb)  # compile, warm
+    start = time.perf_counter()
+    kcrules.plan(apps, budget=32_000_000_000, year=2017, rulebook=rb)
+    return time.perf_counter() - start
+
+
+def rss_over(n: int, seed: int) -> list[tuple[int, float]]:
+    """Resident memory (MB) every tenth of n varied applications decided, explained, natively."""
+    import kcrules
+    from kcrules.errors import KcrulesError
+    from kcrules.testing import generate
+
+    def now_mb() -> float:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    rb = kcrules.load_rulebook(engine="native")
+    points, done, chunk = [(0, now_mb())], 0, 10_000
+    step = max(n // 10, chunk)
+    while done < n:
+        for app in generate(rb, min(chunk, n - done), seed=seed + 1000 + done // chunk):
+            try:
+                rb.evaluate(app)
+            except KcrulesError:
+                pass
+            done += 1
+        if done % step == 0 or done >= n:
+            points.append((done, now_mb()))
+            print(f"  rss after {done:,}: {points[-1][1]:,.0f} MB", file=sys.stderr)
+    return points
 
 
 # ---------------------------------------------------------------- the run
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the order the table prints)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smoke run: few records, one cold start each")
     parser.add_argument("--records", type=int, default=None, help="applications per fast configuration "
@@ -206,27 +301,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--durable-records", type=int, default=None,
                         help="applications for the durable-rules configurations and the equality check "
                              "(default 10,000; --quick 300)")
+    parser.add_argument("--plan", type=int, default=None, help="applications in the plan (default 100,000; "
+                                                                "--quick 5,000)")
+    parser.add_argument("--rss", type=int, default=0, metavar="N", help="also measure memory over N applications")
     parser.add_argument("--seed", type=int, default=2016)
     parser.add_argument("--profile", action="store_true", help="profile explained native decisions")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     n = args.records or (2_000 if args.quick else 100_000)
     nd = args.durable_records or (300 if args.quick else 10_000)
+    n_plan = args.plan or (5_000 if args.quick else 100_000)
     repeats = 1 if args.quick else 5
 
     import pydantic
 
     import kcrules
+    from kcrules.decide.writer import DecisionWriter
     from kcrules.models import Application
     from kcrules.testing import generate
 
+    load = os.getloadavg()
     print(f"kcrules {kcrules.__version__}, Python {platform.python_version()}, pydantic {pydantic.VERSION}, "
-          f"{platform.machine()} {os.cpu_count()} cores, {platform.platform()}", file=sys.stderr)
+          f"{platform.machine()} {os.cpu_count()} cores, {platform.platform()}; "
+          f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}", file=sys.stderr)
     print(f"generating {n:,} applications (seed {args.seed})…", file=sys.stderr)
     native = kcrules.load_rulebook(engine="native")
     durable = kcrules.load_rulebook(engine="durable")
     apps = decidable(native, generate(native, n, seed=args.seed))
     parsed = [native.parse_application(a) for a in apps]
+    lines = [json.dumps(a, ensure_ascii=False).encode() for a in apps]
     sample, sample_parsed = apps[:nd], parsed[:nd]
     machinery = [a for a in apps if a["activity"] == "3.3-machinery" and "establishment" in a]
     # The inputs are held in memory only to time the engines, not the generator: move them out of
@@ -238,10 +341,14 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[tuple[str, int, float, float]] = []
     print("throughput:", file=sys.stderr)
+    calls, rate, wall = baseline(machinery, by_hand)
+    rows.append((BASELINE, calls, rate, wall))
+    print(f"  {BASELINE}: {rate:,.0f}/s (median of 3 × {calls:,} calls)", file=sys.stderr)
+    measure("pydantic Application.model_validate alone (dict)",
+            lambda: sum(1 for a in apps if Application.model_validate(a)), rows)
+    measure("pydantic Application.model_validate_json alone (JSON line)",
+            lambda: sum(1 for b in lines if Application.model_validate_json(b)), rows)
     measure("durable-rules floor (1 trivial rule, 1 post/record)", lambda: durable_floor(nd * 4), rows)
-    measure("hand-written Python, 3.3-machinery (ceiling)", lambda: sum(1 for a in machinery if by_hand(a)), rows)
-    measure("pydantic Application.model_validate alone", lambda: sum(1 for a in apps if Application.model_validate(a)),
-            rows)
     warm = decidable(native, generate(native, 300 if args.quick else 2_000, seed=args.seed + 1))
 
     def fresh(engine: str) -> Any:
@@ -253,21 +360,37 @@ def main(argv: list[str] | None = None) -> int:
             rb.evaluate(a, explain=False)
         return rb
 
-    measure("kcrules durable, explained (dict input)", evaluate_all(fresh("durable"), sample), rows)
-    measure("kcrules durable, explained (validated input)", evaluate_all(fresh("durable"), sample_parsed), rows)
+    measure("kcrules durable, explained, text read (validated input)",
+            evaluate_all(fresh("durable"), sample_parsed, read_text=True), rows)
     measure("kcrules durable, explain=False (validated input)",
             evaluate_all(fresh("durable"), sample_parsed, explain=False), rows)
-    measure("kcrules native, explained (dict input)", evaluate_all(fresh("native"), apps), rows)
-    measure("kcrules native, explained (validated input)", evaluate_all(fresh("native"), parsed), rows)
-    measure("kcrules native, explain=False (dict input)", evaluate_all(fresh("native"), apps, explain=False), rows)
+    measure("kcrules durable, explained (dict input)", evaluate_all(fresh("durable"), sample), rows)
+    measure("kcrules native, explained, text read (validated input)",
+            evaluate_all(fresh("native"), parsed, read_text=True), rows)
     measure("kcrules native, explain=False (validated input)",
             evaluate_all(fresh("native"), parsed, explain=False), rows)
+    measure("kcrules native, explained (dict input)", evaluate_all(fresh("native"), apps), rows)
+    measure("kcrules native, explain=False (dict input)", evaluate_all(fresh("native"), apps, explain=False), rows)
+    measure("kcrules native, explained (JSON line input)", evaluate_all(fresh("native"), lines), rows)
     again = fresh("native")
     evaluate_all(again, parsed)()
     measure("kcrules native, explained, second pass (memos warm on these records)", evaluate_all(again, parsed), rows)
-    json_rb = fresh("native")
+    json_rb, writer = fresh("native"), DecisionWriter()
     measure("kcrules native, explained + JSON text (validated input)",
-            lambda: sum(1 for d in json_rb.evaluate_many(parsed) if d.model_dump_json()), rows)
+            lambda: sum(1 for d in json_rb.evaluate_many(parsed) if writer.write(d)), rows)
+    # Slot: the columnar path (Rulebook.evaluate_table over an Arrow table, conversion included) is
+    # measured here, one measure(...) line, when it lands.
+
+    print("end to end…", file=sys.stderr)
+    ends: list[tuple[str, int, float]] = []
+    for engine, explain, count in (("native", True, n), ("native", False, n), ("durable", True, nd)):
+        lines_done, seconds = batch_end_to_end(apps[:count], engine, explain)
+        name = f"kcrules batch, {engine}, {'explained' if explain else '--no-explain'} (fresh process)"
+        ends.append((name, lines_done, seconds))
+        print(f"  {name}: {lines_done:,} lines in {seconds:.2f} s", file=sys.stderr)
+    plan_seconds = plan_of(n_plan)
+    ends.append((f"kcrules.plan of {n_plan:,} applications (evaluation included)", n_plan, plan_seconds))
+    print(f"  plan of {n_plan:,}: {plan_seconds:.2f} s", file=sys.stderr)
 
     print("equality of the engines…", file=sys.stderr)
     compared, bad, examples = mismatches(native, durable, sample)
@@ -289,38 +412,58 @@ def main(argv: list[str] | None = None) -> int:
         kcrules.load_rulebook()
         load_times.append((time.perf_counter() - start) * 1000)
 
-    ceiling = next(r[2] for r in rows if r[0].startswith("hand-written"))
+    rss = rss_over(args.rss, args.seed) if args.rss else []
+
+    base = rows[0][2]
     print()
-    print("| configuration | records | decisions/s (CPU) | decisions/s (wall) | ÷ ceiling | target |")
+    print("| configuration | records | decisions/s (CPU) | decisions/s (wall) | ÷ baseline | target |")
     print("|---|---:|---:|---:|---:|---|")
     for name, count, rate, wall in rows:
         target = TARGETS.get(name)
         verdict = "" if target is None else f"≥ {target:,} {'✓' if rate >= target else '✗'}"
-        print(f"| {name} | {count:,} | {rate:,.0f} | {wall:,.0f} | {rate / ceiling:.3f} | {verdict} |")
+        print(f"| {name} | {count:,} | {rate:,.0f} | {wall:,.0f} | {rate / base:.3f} | {verdict} |")
     print()
-    print("| start-up | ms (best of %d) | target |" % repeats)
-    print("|---|---:|---|")
-    startup_targets = {"import kcrules": 150, "kcrules check examples/machinery-gia-lam.json": 400}
+    print("| end to end (wall) | records | s | per second | ÷ baseline | target |")
+    print("|---|---:|---:|---:|---:|---|")
+    for name, count, seconds in ends:
+        per_s = count / seconds
+        scaled = seconds * 100_000 / count  # the targets are for 100,000 records
+        target = "≤ 4 s / 100k" if name.startswith("kcrules batch, native, explained") else \
+            "≤ 3 s / 100k" if name.startswith("kcrules.plan") else ""
+        if target:
+            target += f" {'✓' if scaled <= float(target.split()[1]) else '✗'} ({scaled:.1f} s / 100k)"
+        print(f"| {name} | {count:,} | {seconds:.2f} | {per_s:,.0f} | {per_s / base:.3f} | {target} |")
+    print()
+    print("| start-up | ms (best of %d) | ÷ one baseline call | target |" % repeats)
+    print("|---|---:|---:|---|")
+    startup_targets = {"import kcrules": 50, "kcrules check examples/machinery-gia-lam.json": 300}
     for name, ms in startup.items():
         target = startup_targets.get(name)
         verdict = "" if target is None else f"≤ {target} {'✓' if ms <= target else '✗'}"
-        print(f"| {name} | {ms:,.0f} | {verdict} |")
-    print(f"| load_rulebook() in a warm process (median) | {statistics.median(load_times):,.1f} | |")
+        print(f"| {name} | {ms:,.0f} | {ms / 1000 * base:,.0f} | {verdict} |")
+    print(f"| load_rulebook() in a warm process (median) | {statistics.median(load_times):,.1f} | "
+          f"{statistics.median(load_times) / 1000 * base:,.0f} | |")
     print()
-    print(f"engine equality: {compared:,} decisions compared (native vs durable JSON), {bad} mismatches"
-          + (f" e.g. {', '.join(examples)}" if bad else ""))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of this run: {rss:,.0f} MB (includes the {len(apps):,} generated applications held in memory)")
+    print(f"engine equality: {compared:,} decisions compared (native vs durable JSON, and the batch writer's "
+          f"text vs pydantic's), {bad} mismatches" + (f" e.g. {', '.join(examples)}" if bad else ""))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this run: {peak:,.0f} MB (includes the {len(apps):,} generated applications held)")
+    if rss:
+        growth = rss[-1][1] - min(mb for _, mb in rss[1:2] or rss)
+        print(f"resident memory over {rss[-1][0]:,} varied applications (explained, native): "
+              + ", ".join(f"{k:,}: {mb:,.0f} MB" for k, mb in rss)
+              + f"; growth after the first tenth {growth:,.0f} MB (target: flat within 150 MB "
+              + ("✓)" if growth <= 150 else "✗)"))
 
     if args.profile:
         import cProfile
         import pstats
 
         print("\nprofile: explained native decisions (validated input), top 15 by own time")
-        fresh = kcrules.load_rulebook(engine="native")
+        rb = kcrules.load_rulebook(engine="native")
         profile = cProfile.Profile()
         profile.enable()
-        for _ in fresh.evaluate_many(parsed[: min(len(parsed), 20_000)]):
+        for _ in rb.evaluate_many(parsed[: min(len(parsed), 20_000)]):
             pass
         profile.disable()
         pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(15)
@@ -328,9 +471,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({
             "python": platform.python_version(), "machine": platform.platform(), "cores": os.cpu_count(),
-            "throughput": [{"name": r[0], "records": r[1], "per_s_cpu": r[2], "per_s_wall": r[3]} for r in rows],
+            "load_average": load,
+            "throughput": [{"name": r[0], "records": r[1], "per_s_cpu": r[2], "per_s_wall": r[3],
+                            "to_baseline": r[2] / base} for r in rows],
+            "end_to_end": [{"name": e[0], "records": e[1], "seconds": e[2]} for e in ends],
             "startup_ms": startup, "load_ms_median": statistics.median(load_times),
-            "equality": {"compared": compared, "mismatches": bad},
+            "rss_mb": rss, "equality": {"compared": compared, "mismatches": bad},
         }, indent=2), encoding="utf-8")
     return 1 if bad else 0
 

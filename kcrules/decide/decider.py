@@ -160,9 +160,8 @@ class Decider:
 
     def _warned(self, act: Activity, eligible: bool, used: dict[str, None], assumed: tuple[Criterion, ...],
                 params: dict[str, Any], lang: str) -> tuple[DecisionWarning, ...]:
-        # Keyed by the parameter values in force (their identity), not the date: many dates share them.
-        key = (act.id, eligible, lang, tuple(used), tuple(id(params.get(p)) for p in used),
-               tuple(c.id for c in assumed))
+        # Keyed by the law in force (LawOnDate gives one dict per set of parameter values), not the date.
+        key = (act.id, eligible, lang, tuple(used), id(params), tuple([c.id for c in assumed]))
         found = self._warnings.get(key)
         if found is None:
             found = remember(self._warnings, key, warnings(self._d, act, eligible, used, assumed, params, lang))

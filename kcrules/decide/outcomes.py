@@ -13,8 +13,7 @@ says why a criterion has no single outcome.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kcrules.decide.criteria import Step
 from kcrules.engines import Outcomes
@@ -24,8 +23,7 @@ from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.loader import Criterion
 
 
-@dataclass(frozen=True)
-class Outline:
+class Outline(NamedTuple):
     outcomes: tuple[str, ...]       # per step, in the activity's order
     failed: tuple[str, ...]         # eligibility criteria not met
     met: tuple[str, ...]            # priority criteria met
@@ -44,26 +42,24 @@ class Skeleton:
         self.priority = tuple((i, s.criterion.id) for i, s in enumerate(steps) if kinds[i] != "eligibility")
         self.rest = tuple(i for i, _ in self.priority)
         # Steps using parameters, in order: (index, used when it applies, used when it does not).
-        self.params = tuple((i, s.applied, s.not_applied) for i, s in enumerate(steps) if s.applied or s.not_applied)
+        self.params = tuple((i, dict.fromkeys(s.applied), dict.fromkeys(s.not_applied))
+                            for i, s in enumerate(steps) if s.applied or s.not_applied)
         self.assumptions = tuple((i, s.criterion) for i, s in enumerate(steps) if s.criterion.assumption)
+        self._ids = tuple(s.criterion.id for s in steps)
 
     def outline(self, codes: tuple[int, ...]) -> Outline:
         """The outline of one decision (every code met, not met or not applicable)."""
         failed = [i for i, _ in self.eligibility if codes[i] == CODE_NOT_MET]
         used: dict[str, None] = {}
         for i, applied, not_applied in self.params:
-            used.update(dict.fromkeys(not_applied if codes[i] == CODE_NA else applied))
+            used.update(not_applied if codes[i] == CODE_NA else applied)
         # Failures first: that is what a reader looks for (a stable sort by failed
         # eligibility, other eligibility, priority).
         order = (*failed, *[i for i, _ in self.eligibility if codes[i] != CODE_NOT_MET], *self.rest)
-        return Outline(
-            outcomes=tuple([OUTCOMES[o] for o in codes]),
-            failed=tuple([self.steps[i].criterion.id for i in failed]),
-            met=tuple([cid for i, cid in self.priority if codes[i] == CODE_MET]),
-            used=tuple(used),
-            assumed=tuple([c for i, c in self.assumptions if codes[i] != CODE_NA]),
-            order=order,
-        )
+        ids = self._ids
+        return Outline(tuple([OUTCOMES[o] for o in codes]), tuple([ids[i] for i in failed]),
+                       tuple([cid for i, cid in self.priority if codes[i] == CODE_MET]), tuple(used),
+                       tuple([c for i, c in self.assumptions if codes[i] != CODE_NA]), order)
 
 
 def codes_of(steps: tuple[Step, ...], outcomes: Outcomes, fact: dict[str, Any]) -> tuple[int, ...]:

@@ -26,6 +26,7 @@ class LawOnDate:
         self._d = definition
         self._values: dict[dt.date, dict[str, Any]] = {}
         self._facts: dict[dt.date, dict[str, Any]] = {}
+        self._versions: dict[tuple[int, ...], dict[str, Any]] = {}
 
     def values(self, day: dt.date) -> dict[str, Any]:
         """Every parameter's value in force on ``day`` (parameters without one are absent)."""
@@ -36,6 +37,10 @@ class LawOnDate:
                 v = p.at(day)
                 if v is not None:
                     found[p.id] = v
+            # Days under the same law share one dict: its identity names the law in force, a
+            # cheap memo key for what depends on it (warnings). There are as many as the
+            # parameters have periods, so this table stays small.
+            found = self._versions.setdefault(tuple(map(id, found.values())), found)
             if len(self._values) > _DAYS_MAX:
                 self._values.clear()
             self._values[day] = found

@@ -84,12 +84,13 @@ def _caps(d: Definition, act: Activity, uplift: bool, params: dict[str, Any], la
         pv = value_for_support(params, cap_id, d, act)
         used.setdefault(cap_id, None)
         cap = pv.value
-        label = d.params[cap_id].label[lang]
         if ratio is not None:
             cap = floor_mul(cap, ratio.value)
-            text = i18n.msg("uplift", lang, ratio=i18n.number(ratio.value, lang), label=label) if explain else ""
-        else:
-            text = i18n.msg("cap", lang, label=label) if explain else ""
+        text = ""
+        if explain:
+            label = d.params[cap_id].label[lang]
+            text = (i18n.msg("uplift", lang, ratio=i18n.number(ratio.value, lang), label=label) if ratio is not None
+                    else i18n.msg("cap", lang, label=label))
         lines.append(_line(step="cap", amount_vnd=cap, parameter=cap_id,
                                      text=f"{text}: {i18n.money(cap, lang)} ({pv.cite.text(lang)})"
                                      if explain else ""))
