@@ -1,9 +1,13 @@
 """The rulebook facade: load a rulebook, then evaluate applications into decisions.
 
 An evaluation runs the layers below in order: ``rulefiles.reader`` reads the
-application, ``decide.facts`` builds the fact, an engine (``engines.durable`` or
-``engines.native``) matches it, and ``decide.decider`` turns the outcomes into
-the Decision (support, priority, warnings, reasons written by ``text``).
+application, the activity's generated function (``engines.compiled``) reads the
+values its criteria need and gives each criterion's outcome, the durable-rules
+engine (``engines.durable``, the default) matches the same values when asked
+for, and ``decide.decider`` turns the outcomes into the Decision (support,
+priority, warnings, reasons written by ``text``). An application with a
+criterion that gets no single outcome is matched on the whole flat fact
+(``decide.facts``, ``engines.native``), which says why.
 docs/architecture.md follows one application through them.
 """
 
@@ -169,7 +173,9 @@ class Rulebook:
         """Decide one application: eligibility, support in whole đồng, priority, reasons.
 
         ``on`` evaluates under the parameters in force on that date (default:
-        the application date). ``engine`` overrides the rulebook's matcher.
+        the application date). ``engine`` overrides the rulebook's matcher:
+        ``native`` takes the outcomes of the activity's compiled function,
+        ``durable`` those of durable-rules on the same values.
 
         ``explain=False`` skips writing sentences, for bulk screening: every
         outcome, amount, bound, rank, citation and warning is the same, but

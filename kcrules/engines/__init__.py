@@ -8,7 +8,11 @@ comparison on a missing fact is false both ways, so a criterion whose facts are
 missing gets no outcome at all and is reported as undecidable.
 
 ``durable`` (the default) runs them on durable-rules; ``native`` gives the same
-outcomes from generated Python. Knows only ``kcrules.rulefiles`` and below.
+outcomes from generated Python over the flat fact; ``compiled`` from one
+generated function per activity over the Application itself, as outcome codes
+(what ``engine="native"`` uses; the flat-fact matcher remains the reference and
+the path for applications it cannot decide). Knows only ``kcrules.rulefiles``,
+``kcrules.models`` and below.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from kcrules.models import Application
 from kcrules.rulefiles.codes import code_ids, code_names, find_code
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, _base_type
 from kcrules.rulefiles.loader import Definition, bundled_ids
-from kcrules.util.jsonpath import copy_tree, get_path
+from kcrules.util.jsonpath import copy_tree
 from kcrules.util.words import suggest
 
 
@@ -30,6 +30,7 @@ class Reader:
         self._d = definition
         self._code_memo: dict[str, dict[str, str | None]] = {}
         self._exact: Callable[[Application], bool] | None = None
+        self._exact_dict: Callable[[Mapping[str, Any]], bool] | None = None
 
     def parse(self, data: Application | Mapping[str, Any] | str | bytes) -> Application:
         """See Rulebook.parse_application."""
@@ -102,9 +103,9 @@ class Reader:
         return self._exact(app)
 
     def _normalise_codes(self, data: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
-        if isinstance(data, dict) and all(self.find_code(table, value) == value
-                                          for path, table in CODE_FIELDS.items()
-                                          if isinstance(value := get_path(data, path), str)):
+        if self._exact_dict is None:
+            self._exact_dict = _exact_codes_fn(self._d, mapping=True)
+        if isinstance(data, dict) and self._exact_dict(data):
             return data  # nothing to change: validation does not modify its input
         out = copy_tree(data)
         for path, table in CODE_FIELDS.items():
@@ -162,34 +163,37 @@ def law_date(on: object) -> dt.date | None:
                                     "a date, or text YYYY-MM-DD")])
 
 
-def _exact_codes_fn(d: Definition) -> Callable[[Application], bool]:
-    """A generated check that every code field of an application holds a code's own id.
+def _exact_codes_fn(d: Definition, mapping: bool = False) -> Callable[[Any], bool]:
+    """A generated check that every code field of an application (or, with ``mapping``, of its
+    JSON-like dict) holds a code's own id.
 
     A value is its code's id exactly when it is one of the ids that
     ``find_code`` maps to themselves; the ids are the rulebook's, the source is
     made of the Application model's field names only.
     """
-    constants: dict[str, frozenset[str]] = {}
+    constants: dict[str, Any] = {"Mapping": Mapping}
     groups: dict[str, list[tuple[str, str]]] = {}
     for path, table in CODE_FIELDS.items():
         name = f"S{len(constants)}"
         constants[name] = frozenset(c for c in code_ids(d, table) if find_code(d, table, c) == c)
         head, _, leaf = path.partition(".")
         groups.setdefault(head, []).append((leaf, name))
+    read = (lambda obj, name: f"{obj}.get({name!r})") if mapping else (lambda obj, name: f"{obj}.{name}")
+    wrong = "isinstance(v, str)" if mapping else "v is not None"
+    present = "isinstance(o, Mapping)" if mapping else "o is not None"
     lines = ["def exact(app):"]
     for head, leaves in groups.items():
         if not head.isidentifier() or not all(leaf.isidentifier() or not leaf for leaf, _ in leaves):
             raise ValueError(f"not a field name: {head!r}")
         if leaves[0][0] == "":
-            lines += [f"    v = app.{head}", f"    if v is not None and v not in {leaves[0][1]}: return False"]
+            lines += [f"    v = {read('app', head)}", f"    if {wrong} and v not in {leaves[0][1]}: return False"]
             continue
-        lines += [f"    o = app.{head}", "    if o is not None:"]
+        lines += [f"    o = {read('app', head)}", f"    if {present}:"]
         for leaf, name in leaves:
-            lines += [f"        v = o.{leaf}", f"        if v is not None and v not in {name}: return False"]
+            lines += [f"        v = {read('o', leaf)}", f"        if {wrong} and v not in {name}: return False"]
     lines.append("    return True")
-    namespace: dict[str, Any] = dict(constants)
-    exec(compile("\n".join(lines) + "\n", f"<kcrules code check {d.id}>", "exec"), namespace)  # noqa: S102
-    return namespace["exact"]  # type: ignore[no-any-return]
+    exec(compile("\n".join(lines) + "\n", f"<kcrules code check {d.id}>", "exec"), constants)  # noqa: S102
+    return constants["exact"]  # type: ignore[no-any-return]
 
 
 def _make_getter(path: str) -> Any:
