@@ -125,7 +125,7 @@ class Decider:
         reasons: list[Reason] = []
         for step, outcome in zip(steps, shape.outcomes):
             c = step.criterion
-            key: tuple[Any, ...] = (c.id, outcome, lang, *[fact.get(k) for k in step.keys])
+            key: tuple[Any, ...] = (c.id, outcome, lang, *map(fact.get, step.keys))
             reason = memo.get(key)
             if reason is None:
                 reason = remember(memo, key, self._explainer.reason(c, outcome, fact, lang))

@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from kcrules.engines import NA
-from kcrules.models import Citation, Reason
+from kcrules.models import Citation, ReadOnlyDict, Reason, assemble
 from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.codes import code_label
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
@@ -38,6 +38,7 @@ class Explainer:
         self._kinds: dict[str, str] = {}
         self._required_names: dict[str, tuple[str, ...]] = {}
         self._required: dict[tuple[Any, ...], str] = {}
+        self._reads: dict[str, tuple[tuple[str, str, bool], ...]] = {}  # per criterion: what its reason shows
 
     def reason(self, c: Criterion, outcome: str, fact: dict[str, Any], lang: str) -> Reason:
         required = self.required(c, fact, lang)
@@ -51,8 +52,9 @@ class Explainer:
             body = f"{i18n.msg('found', lang)}: {found}. {i18n.msg('required', lang)}: {required}"
         cite = citation(c.cite, lang)
         text = f"{c.label[lang]} — {word}. {body} ({cite.text})"
-        return Reason(
-            criterion=c.id, kind=c.kind, outcome=outcome, actual=actual, required=required,  # type: ignore[arg-type]
+        # Built from checked parts: assembled without validating them again (see models.assemble).
+        return assemble(
+            Reason, criterion=c.id, kind=c.kind, outcome=outcome, actual=ReadOnlyDict(actual), required=required,
             citation=cite, text=text, assumptions=(c.assumption[lang],) if c.assumption and outcome != NA else (),
         )
 
@@ -66,12 +68,14 @@ class Explainer:
 
     def actual(self, c: Criterion, fact: dict[str, Any]) -> dict[str, object]:
         """The values a criterion read (parameters aside), dates as ISO text."""
+        reads = self._reads.get(c.id)
+        if reads is None:
+            reads = self._reads[c.id] = tuple((ref, cond.fact_key(ref), self._kind(ref) == "date")
+                                              for ref in _shown_refs(c) if not ref.startswith("params."))
         out: dict[str, object] = {}
-        for ref in _shown_refs(c):
-            if ref.startswith("params."):
-                continue
-            raw = fact.get(cond.fact_key(ref))
-            if raw is not None and self._kind(ref) == "date":
+        for ref, key, is_date in reads:
+            raw = fact.get(key)
+            if raw is not None and is_date:
                 raw = dt.date.fromordinal(raw).isoformat()
             out[ref] = raw
         return out
