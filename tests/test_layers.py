@@ -146,6 +146,13 @@ def test_imports_inside_the_package_are_absolute() -> None:
     assert not relative, f"relative imports in {relative}: write them as `from kcrules.… import …`"
 
 
+def test_the_architecture_page_names_every_part() -> None:
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    parts = {name.split(".")[1]: MODULES[name].name == "__init__.py" for name in MODULES if name.count(".") == 1}
+    missing = sorted(p for p, folder in parts.items() if (f"{p}/" if folder else f"{p}.py") not in text)
+    assert not missing, f"docs/architecture.md does not name {missing}"
+
+
 def test_the_checks_catch_what_they_claim() -> None:
     # The checks themselves, on made-up graphs: a cycle through a deferred import is one.
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
