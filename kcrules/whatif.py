@@ -42,13 +42,14 @@ if TYPE_CHECKING:
     from kcrules.rulebook import Lang, Rulebook
 
 __all__ = [
-    "DEFAULT_FIXED",
     "Change",
     "CriterionShift",
+    "DEFAULT_FIXED",
     "Difference",
     "Shift",
     "Suggestion",
     "WhatIf",
+    "difference",
     "parse_changes",
     "smallest_changes",
     "what_if",

@@ -146,6 +146,17 @@ def test_imports_inside_the_package_are_absolute() -> None:
     assert not relative, f"relative imports in {relative}: write them as `from kcrules.… import …`"
 
 
+def test_every_all_is_sorted() -> None:
+    unsorted = []
+    for name, path in MODULES.items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+                names = [e.value for e in getattr(node.value, "elts", []) if isinstance(e, ast.Constant)]
+                if names != sorted(names):
+                    unsorted.append(name)
+    assert not unsorted, f"__all__ not sorted in {unsorted}"
+
+
 def test_the_architecture_page_names_every_part() -> None:
     text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
     parts = {name.split(".")[1]: MODULES[name].name == "__init__.py" for name in MODULES if name.count(".") == 1}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import kcrules
+import kcrules.whatif
 from kcrules.whatif import DEFAULT_FIXED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,14 @@ def _with(app: dict[str, Any], part: str, **values: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- what_if
+
+
+def test_the_module_names_its_public_parts_sorted() -> None:
+    assert kcrules.whatif.__all__ == sorted(kcrules.whatif.__all__)
+    for name in kcrules.whatif.__all__:
+        assert getattr(kcrules.whatif, name) is not None, name
+    assert {"Change", "Difference", "Suggestion", "WhatIf", "parse_changes", "smallest_changes",
+            "what_if"} <= set(kcrules.__all__)
 
 
 def test_what_if_gives_the_new_application_decision_and_difference(hanoi: kcrules.Rulebook) -> None:
