@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rule files", ("kcrules.rulefiles",)),
     ("engines", ("kcrules.engines",)),
     ("text", ("kcrules.text",)),
-    ("decide", ("kcrules.decide",)),
+    ("decide", ("kcrules.decide", "kcrules.columnar")),
     ("rulebook", ("kcrules.rulebook",)),
     ("uses of a rulebook", ("kcrules.whatif", "kcrules.planning", "kcrules.diff", "kcrules.reference")),
     ("public API", ("kcrules",)),  # the package itself only, not everything under it
