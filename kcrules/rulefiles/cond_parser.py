@@ -73,9 +73,11 @@ class Parser:
         return tok.kind == "op" and tok.text in values
 
     def enter(self) -> None:
+        """Open one level of nesting: a parenthesis, a 'not', a '-' or a function call."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            self.fail(f"condition nested deeper than {MAX_DEPTH} levels")
+            self.fail(f"condition nested deeper than {MAX_DEPTH} levels (each parenthesis, 'not', '-' "
+                      "and function call opens one)")
 
     # -- the grammar, lowest precedence first
 
@@ -86,12 +88,10 @@ class Parser:
         return expr
 
     def parse_or(self) -> Expr:
-        self.enter()
         items = [self.parse_and()]
         while self.at("or"):
             self.take()
             items.append(self.parse_and())
-        self.depth -= 1
         return self.joined(Or, "or", items)
 
     def parse_and(self) -> Expr:
@@ -189,7 +189,10 @@ class Parser:
             return inner
         if kind == "op" and text == "-":
             self.take()
-            return self.checked(types.negative, self.parse_atom(), pos=pos)
+            self.enter()
+            inner = self.parse_atom()
+            self.depth -= 1
+            return self.checked(types.negative, inner, pos=pos)
         if kind == "name":
             return self.parse_name(text, pos)
         self.fail(f"unexpected {text or 'end of condition'!r}", pos)
@@ -207,10 +210,12 @@ class Parser:
     def parse_call(self, name: str, pos: int) -> Expr:
         self.checked(types.function, name, self.kind, pos=pos)
         self.take("(")
+        self.enter()
         args = [self.parse_sum()]
         while self.at(","):
             self.take()
             args.append(self.parse_sum())
+        self.depth -= 1
         self.take(")")
         self.checked(types.arity, name, args, pos=pos)
         return self.checked(types.call, name, args)

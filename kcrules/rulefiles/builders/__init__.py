@@ -27,8 +27,13 @@ from pathlib import Path
 from kcrules.rulefiles.builders.activities import finish_activities
 from kcrules.rulefiles.builders.checks import check_required_tables, finish_program
 from kcrules.rulefiles.builders.codes import read_codes
-from kcrules.rulefiles.builders.context import Collector, Context, RuleFile, tables, where
-from kcrules.rulefiles.builders.criteria import finish_criteria, finish_groups, read_group, read_priority
+from kcrules.rulefiles.builders.context import Collector, Context, RuleFile, tables
+from kcrules.rulefiles.builders.criteria import (
+    finish_criteria,
+    finish_groups,
+    read_group,
+    read_priority,
+)
 from kcrules.rulefiles.builders.derived import finish_derived
 from kcrules.rulefiles.builders.parameters import read_param
 from kcrules.rulefiles.builders.sources import read_source
@@ -57,7 +62,7 @@ class Builder:
         for f in files:
             for key in f.data:
                 if key not in SECTIONS:
-                    ctx.p.add(where(f.display, key), "unknown section", key, ", ".join(SECTIONS),
+                    ctx.p.add(f.where(key), "unknown section", key, ", ".join(SECTIONS),
                               suggest(key, SECTIONS))
             for key, body in tables(f, "sources", ctx.p):
                 read_source(ctx, key, body, f)
@@ -78,6 +83,8 @@ class Builder:
                  "rulebook", None)
         title = ctx.label(meta.get("title"), head, "rulebook", rb_id, "title")
         abstract = meta.get("abstract", False)
+        if not isinstance(abstract, bool):
+            ctx.p.add(head.where("rulebook", None, "abstract"), "must be true or false", abstract)
         if not ctx.started:
             ctx.start(Definition(rb_id, title, (), bool(abstract), "", folder))
         else:

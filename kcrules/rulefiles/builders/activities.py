@@ -48,7 +48,7 @@ def read_activity(ctx: Context, key: str, body: Any, f: RuleFile, rb_id: str) ->
         ctx.p.add(ctx.where(f, "activities", key, "beneficiary"),
                   "true when an establishment benefits directly, false otherwise", beneficiary)
     criteria = _criteria(ctx, body, f, key, rb_id)
-    requires = body.get("requires", [])
+    requires = _texts(ctx, body.get("requires", []), f, key, "requires")
     for r in requires:
         if r not in APPLICATION_FIELDS:
             ctx.p.add(ctx.where(f, "activities", key, "requires"), "not a field of an application", r,
@@ -94,7 +94,7 @@ def _criteria(ctx: Context, body: dict[str, Any], f: RuleFile, key: str, rb_id: 
             pool = d.groups if isinstance(r, str) and r.startswith("@") else d.criteria
             ctx.p.add(ctx.where(f, "activities", key, "criteria"), "unknown criterion or @group", r,
                       suggestion=suggest(str(name), pool))
-    criteria = expand(ctx, refs)
+    criteria = expand(ctx, [r for r in refs if isinstance(r, str)])
     inline = body.get("conditions", {})
     for ckey, cbody in (inline.items() if isinstance(inline, dict) else []):
         crit = read_criterion(ctx, ckey, cbody, f, rb_id, f"activities.{key}.conditions", key)
@@ -118,7 +118,7 @@ def read_support(ctx: Context, body: Any, f: RuleFile, act: str) -> SupportDef |
         ctx.p.add(ctx.where(f, "activities", rule, "method"), "unknown method", method, "share, full")
         return None
     base = body["base"]
-    if APPLICATION_FIELDS.get(base, ("",))[0] != "int":
+    if not isinstance(base, str) or APPLICATION_FIELDS.get(base, ("",))[0] != "int":
         ctx.p.add(ctx.where(f, "activities", rule, "base"), "must be a money field of the application",
                   base, suggestion=suggest(str(base), [k for k, v in APPLICATION_FIELDS.items()
                                                        if k.endswith("_vnd")]))
@@ -127,7 +127,7 @@ def read_support(ctx: Context, body: Any, f: RuleFile, act: str) -> SupportDef |
         _param_ref(ctx, share, "percent", f, rule, "share")
     elif share is not None:
         ctx.p.add(ctx.where(f, "activities", rule, "share"), "method 'full' takes no share", share)
-    caps = body.get("caps", [])
+    caps = _texts(ctx, body.get("caps", []), f, rule, "caps")
     for cap in caps:
         _param_ref(ctx, cap, "vnd", f, rule, "caps")
     uplift = body.get("priority_uplift")
@@ -137,6 +137,14 @@ def read_support(ctx: Context, body: Any, f: RuleFile, act: str) -> SupportDef |
     if note:
         note = ctx.label(note, f, "activities", rule, "note")
     return SupportDef(method, base, share, tuple(caps), uplift, cite(ctx, body["cite"], f, "activities", rule), note)
+
+
+def _texts(ctx: Context, value: Any, f: RuleFile, rule: str, key: str) -> list[str]:
+    """A list of texts, or [] (and a problem) when ``value`` is anything else."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    ctx.p.add(ctx.where(f, "activities", rule, key), "must be a list of texts", value)
+    return []
 
 
 def _param_ref(ctx: Context, ref: Any, unit: str, f: RuleFile, rule: str, key: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kcrules.rulefiles.builders.context import Context, RuleFile, where
+from kcrules.rulefiles.builders.context import Context, RuleFile
 from kcrules.rulefiles.builders.sources import cite
 from kcrules.rulefiles.definition import Program
 from kcrules.rulefiles.fields import REQUIRED_TABLES
@@ -41,8 +41,8 @@ def read_program(ctx: Context, rb_id: str, f: RuleFile, body: Any) -> None:
         return
     start = ctx.date(body["from"], f, "program", None, "from")
     until = ctx.date(body["until"], f, "program", None, "until")
-    if d.params.get(body["budget"]) is None:
-        ctx.p.add(where(f.display, "program", None, "budget"), "unknown parameter", body["budget"],
+    if not isinstance(body["budget"], str) or d.params.get(body["budget"]) is None:
+        ctx.p.add(ctx.where(f, "program", None, "budget"), "unknown parameter", body["budget"],
                   suggestion=suggest(str(body["budget"]), d.params))
     if start and until:
         d.program = Program(start, until, body["budget"], cite(ctx, body["cite"], f, "program", "program"))

@@ -49,7 +49,12 @@ def read_codes(ctx: Context, key: str, body: dict[str, Any], f: RuleFile) -> Non
 
 def _attributes(ctx: Context, attributes: Attributes, body: dict[str, Any], f: RuleFile, key: str) -> Attributes:
     """The table's attributes: those it had, and those ``body`` declares (``int``, ``code:TABLE?``…)."""
-    for name, spec in (body.get("attributes") or {}).items():
+    declared = body.get("attributes") or {}
+    if not isinstance(declared, dict):
+        ctx.p.add(ctx.where(f, "codes", key, "attributes"), "must be a table of attribute types", declared,
+                  "name = \"int\", \"bool\", \"date\", \"str\" or \"code:TABLE\", with ? when optional")
+        return attributes
+    for name, spec in declared.items():
         text = str(spec)
         optional = text.endswith("?")
         kind = text.rstrip("?")

@@ -4,7 +4,7 @@ Takes the rule files of a rulebook chain (:class:`RuleFile`: path, display name,
 parsed data, text); gives a :class:`Context` that each build step reads and adds
 to, and the checks they all use: allowed and required keys, a bilingual text, a
 date, an id, and whether a definition may replace one of an extended rulebook.
-Each problem is added with ``where``: file, line, and the dotted path of the key.
+Each problem is added with ``where``: file, the line of the key at fault, and its dotted path.
 """
 
 from __future__ import annotations
@@ -17,10 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from kcrules.errors import Problem
+from kcrules.rulefiles.builders.lines import KeyLines
 from kcrules.rulefiles.definition import LANGS, Definition
 from kcrules.util.words import suggest
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_ID = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+#: The longest rulebook id: it names files (the reference pages), so it stays short.
+MAX_RULEBOOK_ID = 64
+RULEBOOK_ID_RULE = (f"lower-case letters, digits, '.', '-' or '_', starting with a letter or digit, "
+                    f"at most {MAX_RULEBOOK_ID} characters")
+
+
+def is_rulebook_id(value: object) -> bool:
+    """Whether ``value`` is a safe rulebook id: a slug that names a file, never a path."""
+    return isinstance(value, str) and len(value) <= MAX_RULEBOOK_ID and _ID.fullmatch(value) is not None
 
 
 class Collector:
@@ -41,15 +51,6 @@ def where(file: str, section: str, rule: str | None = None, key: str | None = No
     return f"{loc} [{path}]"
 
 
-def line_of(text: str, section: str, rule: str) -> int | None:
-    """Line number of the table header defining ``section.rule`` (for messages)."""
-    pattern = re.compile(
-        r"^\s*\[\[?\s*" + re.escape(section) + r"\.\s*\"?" + re.escape(rule) + r"\"?\s*[\].]", re.M
-    )
-    m = pattern.search(text)
-    return text.count("\n", 0, m.start()) + 1 if m else None
-
-
 class RuleFile:
     """One rule file: where it is, the name problems show, its parsed tables and its text."""
 
@@ -58,6 +59,14 @@ class RuleFile:
         self.display = display
         self.data = data
         self.text = text
+        self._lines: KeyLines | None = None
+
+    def where(self, section: str, rule: str | None = None, key: str | None = None) -> str:
+        """Where a problem is: this file, the line of the key at fault, the key's dotted path."""
+        if self._lines is None:
+            self._lines = KeyLines(self.text)  # only when there is a problem to report
+        path = section + (f".{rule}" if rule else "") + (f".{key}" if key else "")
+        return where(self.display, section, rule, key, self._lines.find(path))
 
 
 def tables(f: RuleFile, section: str, problems: Collector) -> list[tuple[str, dict[str, Any]]]:
@@ -66,12 +75,12 @@ def tables(f: RuleFile, section: str, problems: Collector) -> list[tuple[str, di
     if body is None:
         return []
     if not isinstance(body, dict):
-        problems.add(where(f.display, section), "must be a table of definitions", body)
+        problems.add(f.where(section), "must be a table of definitions", body)
         return []
     out = []
     for key, value in body.items():
         if not isinstance(value, dict):
-            problems.add(where(f.display, section, key), "must be a table", value)
+            problems.add(f.where(section, key), "must be a table", value)
             continue
         out.append((key, value))
     return out
@@ -96,6 +105,7 @@ class Context:
         self.pending_activities: list[tuple[str, str, RuleFile, dict[str, Any]]] = []
         self.pending_program: tuple[str, RuleFile, dict[str, Any]] | None = None
         self.group_origin: dict[str, str] = {}
+        self.group_file: dict[str, RuleFile] = {}
         # Ids whose definition was refused: references to them are not reported
         # again, so one mistake gives one problem, not a cascade.
         self.broken: set[str] = set()
@@ -115,8 +125,7 @@ class Context:
     # -- the checks every step uses
 
     def where(self, f: RuleFile, section: str, rule: str | None = None, key: str | None = None) -> str:
-        line = line_of(f.text, section, rule) if rule else None
-        return where(f.display, section, rule, key, line)
+        return f.where(section, rule, key)
 
     def keys(self, table: dict[str, Any], allowed: Iterable[str], required: Iterable[str], f: RuleFile,
              section: str, rule: str | None) -> bool:
@@ -149,7 +158,7 @@ class Context:
         return None
 
     def check_id(self, rule: str, f: RuleFile, section: str) -> bool:
-        if not _ID.match(rule):
+        if not _ID.fullmatch(rule):
             self.p.add(self.where(f, section, rule), "ids are lower-case letters, digits, '.', '-' or '_'", rule)
             return False
         return True

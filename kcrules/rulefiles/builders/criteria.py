@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from kcrules.rulefiles.builders.context import Context, RuleFile, origin, where
-from kcrules.rulefiles.builders.names import condition
+from kcrules.rulefiles.builders.context import Context, RuleFile, origin
+from kcrules.rulefiles.builders.names import condition, template
 from kcrules.rulefiles.builders.sources import cite
 from kcrules.rulefiles.definition import LANGS, Criterion, Tier
 from kcrules.util.words import suggest
@@ -53,6 +53,10 @@ def read_criterion(ctx: Context, key: str, body: Any, f: RuleFile, rb_id: str, s
         ctx.p.add(ctx.where(f, section, key, "kind"), "unknown kind", kind, "eligibility, priority")
         return None
     tier = body.get("tier")
+    order = body.get("order", 0)
+    if not isinstance(order, int) or isinstance(order, bool):
+        ctx.p.add(ctx.where(f, section, key, "order"), "must be a whole number", order)
+        return None
     if kind == "priority" and not any(t.id == tier for t in d.tiers):
         ctx.p.add(ctx.where(f, section, key, "tier"), "a priority criterion names its tier", tier,
                   ", ".join(t.id for t in d.tiers), suggest(str(tier), [t.id for t in d.tiers]))
@@ -60,6 +64,7 @@ def read_criterion(ctx: Context, key: str, body: Any, f: RuleFile, rb_id: str, s
     if explain and (not isinstance(explain, dict) or set(explain) - set(LANGS)):
         ctx.p.add(ctx.where(f, section, key, "explain"), "must be { vi = \"…\", en = \"…\" }", explain)
         explain = {}
+    explained = [template(ctx, text, f, section, key, f"explain.{lang}") for lang, text in explain.items()]
     assumption = ctx.label(body["assumption"], f, section, key, "assumption") if "assumption" in body else None
     expr = condition(ctx, body["condition"], f, section, key, "condition")
     applies = None
@@ -67,14 +72,14 @@ def read_criterion(ctx: Context, key: str, body: Any, f: RuleFile, rb_id: str, s
         applies = condition(ctx, body["applies_when"], f, section, key, "applies_when")
         if applies is None:
             return None
-    if expr is None:
+    if expr is None or not all(explained):
         return None
     return Criterion(
         id=key if activity is None else f"{activity}.{key}", kind=kind,
         label=ctx.label(body["label"], f, section, key), cite=cite(ctx, body["cite"], f, section, key),
         condition=expr, condition_text=body["condition"], applies_when=applies,
         applies_text=body.get("applies_when"), explain=dict(explain), assumption=assumption,
-        tier=tier, order=int(body.get("order", 0)), origin=rb_id, file=f.display,
+        tier=tier, order=order, origin=rb_id, file=f.display,
     )
 
 
@@ -90,20 +95,20 @@ def read_group(ctx: Context, key: str, body: Any, f: RuleFile, rb_id: str) -> No
         return
     ctx.d.groups[key] = tuple(items)
     ctx.group_origin[key] = rb_id
+    ctx.group_file[key] = f
 
 
 def finish_groups(ctx: Context) -> None:
     """Check that every member of every group is a criterion or a group."""
     d = ctx.d
     for key, items in d.groups.items():
+        at = ctx.group_file[key].where("groups", key, "criteria")
         for item in items:
             if item.startswith("@"):
                 if item[1:] not in d.groups:
-                    ctx.p.add(where("", "groups", key, "criteria"), "unknown group", item,
-                              suggestion=suggest(item[1:], d.groups))
+                    ctx.p.add(at, "unknown group", item, suggestion=suggest(item[1:], d.groups))
             elif item not in d.criteria and item not in ctx.broken:
-                ctx.p.add(where("", "groups", key, "criteria"), "unknown criterion", item,
-                          suggestion=suggest(item, d.criteria))
+                ctx.p.add(at, "unknown criterion", item, suggestion=suggest(item, d.criteria))
 
 
 def expand(ctx: Context, items: Iterable[str], depth: int = 0) -> list[str]:
@@ -120,6 +125,10 @@ def expand(ctx: Context, items: Iterable[str], depth: int = 0) -> list[str]:
 def read_priority(ctx: Context, body: Any, f: RuleFile) -> None:
     """The ``[priority]`` tiers; a later rulebook's table replaces the whole order."""
     if not isinstance(body, dict) or not ctx.keys(body, ("tiers",), ("tiers",), f, "priority", None):
+        return
+    if not isinstance(body["tiers"], list):
+        ctx.p.add(ctx.where(f, "priority", "tiers"), "must be a list of tiers", body["tiers"],
+                  "[{ id = \"…\", label = …, mode = \"first_met\" or \"count\", cite = … }, …]")
         return
     tiers = []
     for i, t in enumerate(body["tiers"]):

@@ -1,10 +1,11 @@
-"""The names a rule may read, and the check of the conditions that read them.
+"""The names a rule may read, and the check of the conditions and templates that read them.
 
 Takes the definition so far (application fields, parameters, derived facts, code
 tables and their attributes, the activities still to read); gives the type of a
 name for the condition type checker (:func:`resolve`), every known name (for
-"did you mean"), the codes of a table, and :func:`condition`, which parses and
-type-checks one condition of a rule file or reports why it cannot.
+"did you mean"), the codes of a table, :func:`condition`, which parses and
+type-checks one condition of a rule file or reports why it cannot, and
+:func:`template`, the same for an explanation template.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles import templates
 from kcrules.rulefiles.builders.context import Context, RuleFile
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
 from kcrules.util.words import suggest
@@ -36,6 +38,19 @@ def condition(ctx: Context, text: Any, f: RuleFile, section: str, rule: str, key
             hint = suggest(m.group(1), names(ctx))
         ctx.p.add(ctx.where(f, section, rule, key), err.message, text, suggestion=hint)
         return None
+
+
+def template(ctx: Context, text: Any, f: RuleFile, section: str, rule: str, key: str) -> bool:
+    """Whether ``text`` is a template that names only known facts (a problem says why not)."""
+    try:
+        templates.parse(text, resolver(ctx))
+        return True
+    except templates.TemplateError as err:
+        if err.name is not None and err.name in ctx.broken:
+            return False  # its own definition was already reported
+        hint = suggest(err.name, names(ctx)) if err.name else None
+        ctx.p.add(ctx.where(f, section, rule, key), err.message, text, suggestion=hint)
+        return False
 
 
 def names(ctx: Context) -> list[str]:

@@ -44,7 +44,7 @@ def cite(ctx: Context, value: Any, f: RuleFile, section: str, rule: str, key: st
     if not ctx.keys(value, _CITE_KEYS, ("source",), f, section, f"{rule}.{key}"):
         return fallback
     src = value["source"]
-    if src not in sources:
+    if not isinstance(src, str) or src not in sources:
         ctx.p.add(ctx.where(f, section, rule, f"{key}.source"), "unknown source document", src,
                   ", ".join(sorted(sources)), suggest(str(src), sources))
         return fallback
