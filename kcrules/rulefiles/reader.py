@@ -56,11 +56,16 @@ class Reader:
             raise ApplicationError([Problem("(document)", "an application is a JSON object", type(data).__name__)])
         problems: list[Problem] = []
         app: Application | None = None
+        normalised: Any = data
         try:
             normalised = self._normalise_codes(data, problems)
             app = Application.model_validate(normalised)
         except ValidationError as err:
             problems += _pydantic_problems(err)
+            # What the activity needs is checked on the raw data too, so a type
+            # error elsewhere does not hide a missing fact: every problem at once.
+            named = {p.where for p in problems}
+            problems += [p for p in self._activity_problems(_RawView(normalised)) if p.where not in named]
         except RecursionError:
             problems.append(Problem("(document)", "nested too deeply to be an application"))
         if app is not None:
@@ -119,10 +124,10 @@ class Reader:
                 parent[leaf] = code
         return out
 
-    def _activity_problems(self, app: Application) -> list[Problem]:
+    def _activity_problems(self, app: Application | _RawView) -> list[Problem]:
         """What the application's activity needs beyond the model: an establishment, an applicant, facts."""
         problems: list[Problem] = []
-        act = self._d.activities.get(app.activity)
+        act = self._d.activities.get(app.activity) if isinstance(app.activity, str) else None
         if act is None:
             return problems
         if act.beneficiary and app.establishment is None:
@@ -131,11 +136,25 @@ class Reader:
         if app.applicant is None and app.establishment is None:
             problems.append(Problem("applicant", f"activity {act.id} needs an applicant or an establishment",
                                     allowed=", ".join(act.applicants)))
+        value_of = app.value if isinstance(app, _RawView) else lambda path: field_value(app, path)
         for path in act.requires:
-            if field_value(app, path) is None:
+            if value_of(path) is None:
                 problems.append(Problem(path, f"required for activity {act.id} ({act.label['en']})",
                                         allowed=_field_help(path)))
         return problems
+
+
+class _RawView:
+    """An application not yet validated, read the way _activity_problems reads a valid one."""
+
+    def __init__(self, data: Any) -> None:
+        self._data = data if isinstance(data, Mapping) else {}
+        self.activity = self._data.get("activity")
+        self.applicant = self._data.get("applicant")
+        self.establishment = self._data.get("establishment")
+
+    def value(self, path: str) -> Any:
+        return get_path(self._data, path)
 
 
 def law_date(on: object) -> dt.date | None:
