@@ -20,6 +20,7 @@ from kcrules.errors import (
     ApplicationError,
     EvaluationError,
     InputError,
+    KcrulesError,
     Problem,
     UnknownRulebookError,
 )
@@ -243,18 +244,37 @@ class Rulebook:
         return self._decide(app, act, criteria, outcomes, fact, day, lang, explain)
 
     def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
-                      lang: Lang = "vi", on: dt.date | None = None,
-                      engine: Engine | None = None, explain: bool = True) -> Iterator[Decision]:
-        """Evaluate a stream of applications lazily, one decision per input, in order.
+                      lang: Lang = "vi", on: dt.date | None = None, engine: Engine | None = None,
+                      explain: bool = True, errors: Literal["raise", "yield"] = "raise",
+                      ) -> Iterator[Decision | KcrulesError]:
+        """Evaluate a stream of applications lazily, one result per input, in order.
 
         Iterator in, iterator out: one application is held at a time, so
-        memory stays bounded whatever the input size. A bad application raises
-        (ApplicationError or EvaluationError) when its decision is reached;
-        ``kcrules batch`` shows how to report it and go on.
+        memory stays bounded whatever the input size. With ``errors="raise"``
+        a bad application raises (ApplicationError or EvaluationError) when its
+        decision is reached, which ends the stream. With ``errors="yield"`` the
+        error is yielded in place of that decision and the stream goes on
+        (``kcrules batch`` does this).
         """
+        if errors not in ("raise", "yield"):
+            raise InputError(f"errors must be 'raise' or 'yield', not {errors!r}")
+        if lang not in ("vi", "en"):
+            raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
+        return self._evaluate_stream(applications, errors == "yield",
+                                     {"lang": lang, "on": on, "engine": engine, "explain": explain})
+
+    def _evaluate_stream(self, applications: Iterable[Any], go_on: bool,
+                         options: dict[str, Any]) -> Iterator[Decision | KcrulesError]:
         evaluate = self.evaluate
         for application in applications:
-            yield evaluate(application, lang=lang, on=on, engine=engine, explain=explain)
+            if not go_on:
+                yield evaluate(application, **options)
+                continue
+            try:
+                decision: Decision | KcrulesError = evaluate(application, **options)
+            except KcrulesError as err:
+                decision = err
+            yield decision
 
     def _activity(self, activity: str) -> Activity:
         act = self._d.activities.get(activity)

@@ -5,13 +5,15 @@ Every test here failed on the code before its fix.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import machinery_app
 
 import kcrules
-from kcrules import ApplicationError
+from kcrules import ApplicationError, cli
 
 RB = kcrules.load_rulebook(engine="native")
 
@@ -57,3 +59,34 @@ def test_type_errors_do_not_hide_missing_facts() -> None:
     found = problems_of(app)
     assert {"project.eligible_cost_vnd", "project.start_date", "project.learners"} <= set(found)
     assert "required" in found["project.learners"].message
+
+
+# ---------------------------------------------------------------- 2 and 10: a stream goes on
+
+
+def test_evaluate_many_can_yield_the_error_and_go_on() -> None:
+    stream = RB.evaluate_many([machinery_app(id="a"), {"activity": "3.3-machinery"}, machinery_app(id="c")],
+                              errors="yield")
+    first, second, third = list(stream)
+    assert first.application_id == "a" and third.application_id == "c"
+    assert isinstance(second, ApplicationError)
+
+
+def test_evaluate_many_refuses_an_unknown_errors_mode_at_once() -> None:
+    with pytest.raises(kcrules.InputError):
+        RB.evaluate_many([], errors="skip")  # type: ignore[arg-type]
+
+
+def test_batch_goes_on_after_a_lone_surrogate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = [json.dumps(machinery_app(id="HS-\ud800-1")), json.dumps(machinery_app(id="HS-2")),
+             json.dumps({"HS-\udc80": 1})]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code = cli.main(["batch", str(source), "-o", str(out), "--engine", "native"])
+    err = capsys.readouterr().err
+    assert code == 2 and "internal error" not in err
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r.get("line") for r in records] == [1, None, 3]
+    assert records[0]["error"]["code"] == "application_error"
+    assert records[1]["application_id"] == "HS-2" and records[1]["eligible"]

@@ -61,7 +61,8 @@ class Reader:
             normalised = self._normalise_codes(data, problems)
             app = Application.model_validate(normalised)
         except ValidationError as err:
-            problems += _pydantic_problems(err)
+            named = {p.where for p in problems}  # an unknown code is not also "not a valid string"
+            problems += [p for p in _pydantic_problems(err) if p.where not in named]
             # What the activity needs is checked on the raw data too, so a type
             # error elsewhere does not hide a missing fact: every problem at once.
             named = {p.where for p in problems}
