@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kcrules.engines import NA, NOT_MET
-from kcrules.engines.durable import DurableMatcher
+from kcrules.engines.durable import DurableMatcher, check_engine
 from kcrules.engines.native import NativeMatcher
 from kcrules.errors import (
     ApplicationError,
@@ -93,6 +93,8 @@ class Rulebook:
     """
 
     def __init__(self, definition: Definition, engine: Engine = "durable") -> None:
+        if engine == "durable":
+            check_engine()  # a broken install fails at load, not at the first decision
         self._d = definition
         self.engine: Engine = engine
         self._matchers: dict[tuple[str, str], Any] = {}
@@ -272,7 +274,7 @@ class Rulebook:
                 continue
             try:
                 decision: Decision | KcrulesError = evaluate(application, **options)
-            except KcrulesError as err:
+            except (ApplicationError, EvaluationError) as err:  # about this application: the next may be fine
                 decision = err
             yield decision
 

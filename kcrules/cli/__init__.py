@@ -3,7 +3,8 @@
 Each subcommand module (``kcrules/cli/NAME.py``) defines ``add_parser(subparsers)``
 and ``run(args) -> int``; it is imported only when its subcommand runs, so the
 command starts quickly. Errors of the library are printed as one clear message
-(exit 2); ``--debug`` shows the traceback instead.
+(exit 2; exit 3 when the rule engine is not installed correctly); ``--debug``
+shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ SUBCOMMANDS = {
 }
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2
+#: The rule engine is not installed correctly: not the application's fault, nor the user's.
+EXIT_ENGINE = 3
 
 
 def date_arg(text: str) -> dt.date:
@@ -68,10 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as err:  # the one place errors become messages
-        from kcrules.errors import KcrulesError
+        from kcrules.errors import EngineUnavailableError, KcrulesError
 
         if args.debug:
             raise
+        if isinstance(err, EngineUnavailableError):
+            print(f"kcrules: error: {err}", file=sys.stderr)
+            return EXIT_ENGINE
         if isinstance(err, KcrulesError):
             print(f"kcrules: error: {err}", file=sys.stderr)
         elif isinstance(err, OSError):
