@@ -90,3 +90,17 @@ def test_batch_goes_on_after_a_lone_surrogate(tmp_path: Path, capsys: pytest.Cap
     assert [r.get("line") for r in records] == [1, None, 3]
     assert records[0]["error"]["code"] == "application_error"
     assert records[1]["application_id"] == "HS-2" and records[1]["eligible"]
+
+
+# ---------------------------------------------------------------- 13: diff names lines as the file does
+
+
+def test_diff_names_a_refused_application_by_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    lines = [json.dumps(machinery_app(id="a")), "", json.dumps(machinery_app(**{"establishment.district": "Atlantis"}))]
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = cli.main(["diff", "hanoi-2016-2020", "hanoi-2016-2020", "--corpus", str(corpus), "--generate", "0"])
+    out = capsys.readouterr().out
+    assert code == 0
+    refused = [line for line in out.splitlines() if "Atlantis" in line]
+    assert refused and refused[0].split()[0] == "corpus.jsonl:3", refused
