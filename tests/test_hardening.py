@@ -104,3 +104,16 @@ def test_diff_names_a_refused_application_by_its_line(tmp_path: Path, capsys: py
     assert code == 0
     refused = [line for line in out.splitlines() if "Atlantis" in line]
     assert refused and refused[0].split()[0] == "corpus.jsonl:3", refused
+
+
+# ---------------------------------------------------------------- 12: FILE after --what-if
+
+
+def test_check_takes_the_file_after_what_if_changes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "app.json"
+    path.write_text(json.dumps(machinery_app()), encoding="utf-8")
+    code = cli.main(["check", "--lang", "en", "--what-if", "establishment.employees=40",
+                     "project.machinery_new=false", str(path)])
+    out = capsys.readouterr()
+    assert code == 1, out.err  # a machine that is not new is not supported
+    assert "machinery_new" in out.out or "new" in out.out

@@ -89,9 +89,16 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{err}\n{hint}")
 
 
+def _file_after_what_if(args: argparse.Namespace) -> None:
+    """``--what-if A=1 B=2 FILE`` takes FILE as one more change: an item without '=' after them is FILE."""
+    if args.file is None and args.what_if and "=" not in args.what_if[-1]:
+        args.file = args.what_if.pop()
+
+
 def _run(args: argparse.Namespace) -> int:
     from kcrules.rulebook import load_rulebook
 
+    _file_after_what_if(args)
     interactive = args.interactive or (args.file is None and sys.stdin.isatty())
     if args.file is None and not interactive:
         raise UsageProblem("no application given: name a JSON or TOML file, '-' to read stdin, "
