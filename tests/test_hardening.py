@@ -117,3 +117,77 @@ def test_check_takes_the_file_after_what_if_changes(tmp_path: Path, capsys: pyte
     out = capsys.readouterr()
     assert code == 1, out.err  # a machine that is not new is not supported
     assert "machinery_new" in out.out or "new" in out.out
+
+
+# ---------------------------------------------------------------- 9: kcrules plan, every problem by line
+
+
+def test_plan_reports_every_problem_by_line_in_one_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [json.dumps(machinery_app(id="a")), "{not json", json.dumps(machinery_app(id="c", **{
+        "establishment.district": "Atlantis"})), json.dumps(machinery_app(id="a")),
+        json.dumps(machinery_app(id="e", application_date="2018-05-10")), json.dumps(machinery_app(id=None))]
+    path = tmp_path / "call.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code = cli.main(["plan", str(path), "--budget", "1000000000", "--year", "2017", "--engine", "native"])
+    err = capsys.readouterr().err
+    assert code == 2
+    for expected in ("line 2: not valid JSON", "line 3 (c).establishment.district", "line 4.id: duplicate id (also line 1)",
+                     "line 5 (e).application_date: not in the plan year 2017"):
+        assert expected in err, err
+    assert "line 6" not in err  # no id: named by its place in the file
+
+
+def test_plan_takes_an_application_saved_by_the_interview(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "saved.json"
+    path.write_text(json.dumps(machinery_app(id=None), indent=2), encoding="utf-8")
+    code = cli.main(["plan", str(path), "--budget", "1000000000", "--year", "2017", "--engine", "native",
+                     "--format", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert [e["application_id"] for e in json.loads(out.out)["entries"]] == ["saved.json:1"]
+
+
+def test_plan_refuses_an_application_of_another_year() -> None:
+    with pytest.raises(ApplicationError) as info:
+        kcrules.plan([machinery_app(id="x", application_date="2016-12-30")], budget=10**9, year=2017, rulebook=RB)
+    assert [p.where for p in info.value.problems] == ["applications[0] (x).application_date"]
+
+
+# ---------------------------------------------------------------- 11: long values are cut, huge inputs refused
+
+
+def test_a_huge_value_is_cut_in_the_message() -> None:
+    with pytest.raises(ApplicationError) as info:
+        RB.evaluate(machinery_app(id="x" * 5_000_000, **{"establishment." + "k" * 100_000: 1}))
+    message = str(info.value)
+    assert len(message) < 2_000 and "… (5,000,000 characters)" in message
+
+
+@pytest.mark.parametrize("app", [machinery_app(**{"establishment.employees": 10**5000}),
+                                 '{"id": ' + "9" * 5000 + "}"], ids=["int", "json-number"])
+def test_a_number_of_thousands_of_digits_is_an_application_error(app: Any) -> None:
+    with pytest.raises(ApplicationError) as info:
+        RB.evaluate(app)
+    assert len(str(info.value)) < 1_000
+
+
+@pytest.mark.parametrize("name", ["/dev/zero", "big.json"])
+def test_check_refuses_a_huge_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    if name == "big.json":
+        name = str(tmp_path / name)
+        Path(name).write_bytes(b" " * (1 << 20) + b"{}")
+    elif not Path(name).exists():
+        pytest.skip("no /dev/zero here")
+    assert cli.main(["check", name]) == 2
+    assert "larger than 1 MiB" in capsys.readouterr().err
+
+
+def test_batch_refuses_a_huge_line_and_goes_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"7" * (3 << 20) + b"\n" + json.dumps(machinery_app()).encode() + b"\n")
+    out = tmp_path / "out.jsonl"
+    assert cli.main(["batch", str(source), "-o", str(out), "--engine", "native"]) == 2
+    first, second = (json.loads(line) for line in out.read_text(encoding="utf-8").splitlines())
+    assert first["line"] == 1 and "longer than 1 MiB" in first["error"]["message"]
+    assert second["eligible"]
+    assert len(capsys.readouterr().err) < 2_000

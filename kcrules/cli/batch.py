@@ -24,8 +24,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE, date_arg
-from kcrules.errors import KcrulesError
+from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg
+from kcrules.errors import ApplicationError, KcrulesError, Problem, shown
 
 #: At most this many bad lines are described on stderr; the rest are counted.
 MAX_REPORTED = 50
@@ -154,20 +154,33 @@ def _error_record(number: int, app_id: Any, err: KcrulesError) -> str:
     return text + "\n"
 
 
-def _applications(source: IO[bytes], pending: deque[tuple[int, Any]], read: list[int]) -> Iterator[Any]:
+def _applications(source: IO[bytes], pending: deque[tuple[int, Any, KcrulesError | None]],
+                  read: list[int]) -> Iterator[Any]:
     """Each non-blank line's application (parsed JSON, or the raw line for the library to explain).
 
-    Records the line number and the application in ``pending`` and the bytes read in ``read[0]``.
+    Records the line number, the application and, for a line too long to be one, its error in
+    ``pending``, and the bytes read in ``read[0]``.
     """
-    for number, raw in enumerate(source, start=1):
+    number = 0
+    while raw := source.readline(MAX_APPLICATION_BYTES + 1):
+        number += 1
         read[0] += len(raw)
+        if len(raw) > MAX_APPLICATION_BYTES and not raw.endswith(b"\n"):
+            while (rest := source.readline(1 << 16)) and not rest.endswith(b"\n"):  # skip to the next line
+                read[0] += len(rest)
+            read[0] += len(rest)
+            pending.append((number, None, ApplicationError([Problem(
+                "(document)", f"line longer than {MAX_APPLICATION_BYTES >> 20} MiB: more than an application "
+                "can be (is a newline missing?)")])))
+            yield None  # decided as nothing; its own error is reported in its place
+            continue
         if not raw.strip():
             continue
         try:
             app = json.loads(raw)
         except (ValueError, RecursionError):
             app = raw  # the library reads it again and says exactly what is wrong
-        pending.append((number, app))
+        pending.append((number, app, None))
         yield app
 
 
@@ -209,16 +222,17 @@ def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary
                 options: dict[str, Any]) -> None:
     """Write one line per application: its decision, or its error record (also reported on stderr)."""
     err_stream = sys.stderr
-    pending: deque[tuple[int, Any]] = deque()
+    pending: deque[tuple[int, Any, KcrulesError | None]] = deque()
     read = [0]
     count = 0
     write = out.write
     for result in rulebook.evaluate_many(_applications(source, pending, read), errors="yield", **options):
-        number, app = pending.popleft()
+        number, app, refused = pending.popleft()
+        result = refused or result
         count += 1
         if isinstance(result, KcrulesError):
             summary.errors += 1
-            write(_error_record(number, app.get("id") if isinstance(app, dict) else None, result))
+            write(_error_record(number, shown(app.get("id")) if isinstance(app, dict) else None, result))
             if summary.errors <= MAX_REPORTED:
                 if progress.shown:
                     err_stream.write("\r\033[K")

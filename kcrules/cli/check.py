@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from kcrules.cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, date_arg
+from kcrules.cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg, read_capped
 from kcrules.text.values import show_value
 
 #: Facts that an applicant cannot change, held fixed when looking for the smallest changes.
@@ -162,9 +162,11 @@ def _print_json(obj: Any) -> None:
 def read_application(name: str) -> dict[str, Any]:
     """Read an application file (JSON or TOML; '-' is stdin) into a dict, or raise UsageProblem."""
     if name == "-":
-        text = sys.stdin.read()
         shown = "stdin"
         suffix = ""
+        buffer = getattr(sys.stdin, "buffer", None)  # None when stdin was replaced by a text stream
+        raw = read_capped(buffer, MAX_APPLICATION_BYTES, shown, "an application can be") if buffer is not None \
+            else sys.stdin.read().encode("utf-8")
     else:
         path = Path(name)
         shown = name
@@ -172,16 +174,17 @@ def read_application(name: str) -> dict[str, Any]:
         if path.is_dir():
             raise UsageProblem(f"{name} is a folder: give the application file inside it")
         try:
-            raw = path.read_bytes()
+            with path.open("rb") as stream:
+                raw = read_capped(stream, MAX_APPLICATION_BYTES, name, "an application can be")
         except FileNotFoundError:
             raise UsageProblem(f"no such file: {name} (check the path; '-' reads the application from stdin)") \
                 from None
         except OSError as err:
             raise UsageProblem(f"cannot read {name}: {err.strerror or err}") from None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise UsageProblem(f"{name} is not UTF-8 text: save it as UTF-8 JSON or TOML") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageProblem(f"{shown} is not UTF-8 text: save it as UTF-8 JSON or TOML") from None
     if not text.strip():
         raise UsageProblem(f"{shown} is empty: an application is a JSON object or a TOML document "
                            "(see examples/ and `kcrules schema`)")

@@ -43,6 +43,8 @@ class Reader:
                     from None
             except RecursionError:
                 raise ApplicationError([Problem("(document)", "nested too deeply to be an application")]) from None
+            except ValueError as err:  # e.g. a number of more than 4,300 digits
+                raise ApplicationError([Problem("(document)", f"not readable JSON: {err}")]) from None
         if isinstance(data, Application):
             if self._codes_exact(data):
                 # Already valid and its codes are this rulebook's ids: revalidating
@@ -86,7 +88,8 @@ class Reader:
         except KeyError:
             pass
         found = find_code(self._d, table, given)
-        if len(memo) < 4096:  # bounded: only typed names beyond the ids and labels add entries
+        # Bounded: only typed names beyond the ids and labels add entries, and none longer than a code.
+        if len(memo) < 4096 and len(given) <= 120:
             memo[given] = found
         return found
 
