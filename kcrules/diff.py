@@ -29,6 +29,8 @@ from kcrules.errors import ApplicationError, EvaluationError, InputError
 
 #: Examples of flips kept per direction (all are counted).
 MAX_EXAMPLES = 20
+#: The largest corpus file read (it is read whole).
+MAX_CORPUS_BYTES = 256 << 20
 
 
 # ---------------------------------------------------------------- the report
@@ -202,9 +204,14 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as stream:
+            raw = stream.read(MAX_CORPUS_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read the corpus ({err})") from None
+    if len(raw) > MAX_CORPUS_BYTES:
+        raise InputError(f"{path}: larger than {MAX_CORPUS_BYTES >> 20} MiB, more than a corpus is read whole; "
+                         "split it, or check that it is the right file")
     if text.lstrip().startswith("["):
         # A whole-file JSON array; if it is not one, the lines are read one by one.
         try:

@@ -191,3 +191,13 @@ def test_batch_refuses_a_huge_line_and_goes_on(tmp_path: Path, capsys: pytest.Ca
     assert first["line"] == 1 and "longer than 1 MiB" in first["error"]["message"]
     assert second["eligible"]
     assert len(capsys.readouterr().err) < 2_000
+
+
+def test_diff_refuses_a_corpus_larger_than_it_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kcrules import diff
+
+    monkeypatch.setattr(diff, "MAX_CORPUS_BYTES", 100, raising=False)
+    corpus = tmp_path / "big.jsonl"
+    corpus.write_text(json.dumps(machinery_app()) + "\n", encoding="utf-8")
+    with pytest.raises(kcrules.InputError, match="larger than"):
+        list(diff.read_corpus(corpus))
