@@ -726,7 +726,12 @@ def _criterion(cid: str, expr: cond.Expr, cite: Any, origin: str, label: dict[st
 
 
 #: Bound of each memo of a rulebook (reasons, priorities, warnings); cleared when full.
-_CACHE_MAX = 100_000
+#: Entries that pay are the few common value combinations (yes/no facts, codes, amounts at a
+#: ceiling), which come back within thousands of decisions; numbers that vary rarely repeat, so a
+#: larger memo mostly keeps values never asked again. 10,000 entries (a few kB each) keep a
+#: long-running process near 80 MiB on varied input, where 100,000 let it reach over 300 MiB
+#: (benchmarks/memory.py).
+_CACHE_MAX = 10_000
 
 
 def _floor_mul(amount: int, factor: Fraction | int) -> int:

@@ -201,3 +201,32 @@ def test_diff_refuses_a_corpus_larger_than_it_reads(tmp_path: Path, monkeypatch:
     corpus.write_text(json.dumps(machinery_app()) + "\n", encoding="utf-8")
     with pytest.raises(kcrules.InputError, match="larger than"):
         list(diff.read_corpus(corpus))
+
+
+# ---------------------------------------------------------------- 14: memos stay small
+
+
+def test_the_memos_of_a_long_running_process_stay_small() -> None:
+    import gc
+    import sys
+    import tracemalloc
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from memory import varied
+
+    from kcrules import rulebook
+
+    rb = kcrules.load_rulebook(engine="native")
+    apps = list(varied(rb, 1_500, seed=3))
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for decision in rb.evaluate_many(apps):
+        assert decision.eligible in (True, False)
+    gc.collect()
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    entries = len(rb._reason_cache)  # the largest memo: one entry per new reason
+    assert 0 < entries <= rulebook._CACHE_MAX
+    # At the bound, the memos would hold about this much (every memo grows slower than the reasons').
+    assert grown / entries * rulebook._CACHE_MAX < 128 * 2**20, (grown, entries)
