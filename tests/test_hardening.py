@@ -214,7 +214,7 @@ def test_the_memos_of_a_long_running_process_stay_small() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from memory import varied
 
-    from kcrules import rulebook
+    from kcrules.decide import memo
 
     rb = kcrules.load_rulebook(engine="native")
     apps = list(varied(rb, 1_500, seed=3))
@@ -226,7 +226,7 @@ def test_the_memos_of_a_long_running_process_stay_small() -> None:
     gc.collect()
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
-    entries = len(rb._reason_cache)  # the largest memo: one entry per new reason
-    assert 0 < entries <= rulebook._CACHE_MAX
+    entries = len(rb._decider._reasons)  # the largest memo: one entry per new reason
+    assert 0 < entries <= memo.MEMO_MAX
     # At the bound, the memos would hold about this much (every memo grows slower than the reasons').
-    assert grown / entries * rulebook._CACHE_MAX < 128 * 2**20, (grown, entries)
+    assert grown / entries * memo.MEMO_MAX < 128 * 2**20, (grown, entries)
