@@ -216,7 +216,7 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
         # A whole-file JSON array; if it is not one, the lines are read one by one.
         try:
             items = json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
             items = None
         if isinstance(items, list):
             for i, item in enumerate(items, 1):
@@ -229,6 +229,8 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
             yield f"{p.name}:{n}", json.loads(line)
         except json.JSONDecodeError as err:
             yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: not valid JSON ({err.msg})")
+        except ValueError as err:  # e.g. a number of more than 4,300 digits
+            yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: not readable JSON ({err})")
         except RecursionError:
             yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: JSON nested too deeply")
 

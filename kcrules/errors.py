@@ -103,6 +103,11 @@ def shown(value: object, limit: int = SHOWN_MAX) -> object:
         text = value if isinstance(value, str) else repr(value)
     except Exception:  # noqa: BLE001 (a value whose repr fails is shown by its type)
         return f"a {type(value).__name__}"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800") is shown as its escape
+            value = text = value.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(text) <= limit:
         return value
     return f"{text[:limit // 2]}… ({len(text):,} characters)"

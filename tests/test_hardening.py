@@ -230,3 +230,32 @@ def test_the_memos_of_a_long_running_process_stay_small() -> None:
     assert 0 < entries <= memo.MEMO_MAX
     # At the bound, the memos would hold about this much (every memo grows slower than the reasons').
     assert grown / entries * memo.MEMO_MAX < 128 * 2**20, (grown, entries)
+
+
+# ---------------------------------------------------------------- found by the standing fuzz suite
+
+
+def test_check_reads_a_number_of_thousands_of_digits_as_bad_json(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    for name, text in (("big.json", '{"id": ' + "9" * 5000 + "}"), ("big.toml", "id = " + "9" * 5000)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert cli.main(["check", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert "internal error" not in err
+        assert ("not readable JSON" if name.endswith(".json") else "not valid TOML") in err
+
+
+def test_diff_counts_a_line_with_a_huge_number_as_refused(tmp_path: Path) -> None:
+    from kcrules.diff import read_corpus
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"id": ' + "9" * 5000 + "}\n", encoding="utf-8")
+    [(where, bad)] = list(read_corpus(corpus))
+    assert where == "c.jsonl:1" and "not readable JSON" in bad.message
+
+
+def test_a_lone_surrogate_is_shown_as_its_escape() -> None:
+    from kcrules import Problem
+
+    problem = Problem("line 1 (HS-\ud800)", "bad", "x\udc80y")
+    assert str(problem).encode("utf-8") and "\\ud800" in problem.where and problem.given == "x\\udc80y"

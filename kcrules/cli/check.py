@@ -192,7 +192,7 @@ def read_application(name: str) -> dict[str, Any]:
     if as_toml:
         try:
             data: Any = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
+        except ValueError as err:  # TOMLDecodeError, or a number too long to read
             if suffix == ".toml":
                 raise UsageProblem(f"{shown} is not valid TOML: {err}") from None
             raise UsageProblem(f"{shown} is neither JSON nor TOML ({err}); an application is a JSON object "
@@ -206,6 +206,8 @@ def read_application(name: str) -> dict[str, Any]:
                 from None
         except RecursionError:
             raise UsageProblem(f"{shown} is nested too deeply to be an application") from None
+        except ValueError as err:  # e.g. a number of more than 4,300 digits
+            raise UsageProblem(f"{shown} is not readable JSON: {err}") from None
     if not isinstance(data, dict):
         raise UsageProblem(f"{shown} holds a JSON {type(data).__name__}, not an object: an application is "
                            "one object with application_date, activity, establishment and project")
