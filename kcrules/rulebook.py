@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from kcrules.decide.decider import Decider
 from kcrules.decide.facts import build_fact_fn
@@ -191,10 +191,20 @@ class Rulebook:
         outcomes = self._match(act, fact, engine or self.engine)
         return self._decider.decide(app, act, outcomes, fact, day, lang, explain)
 
+    @overload
+    def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
+                      lang: Lang = ..., on: dt.date | None = ..., engine: Engine | None = ...,
+                      explain: bool = ..., errors: Literal["raise"] = ...) -> Iterator[Decision]: ...
+
+    @overload
+    def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
+                      lang: Lang = ..., on: dt.date | None = ..., engine: Engine | None = ...,
+                      explain: bool = ..., errors: Literal["yield"]) -> Iterator[Decision | KcrulesError]: ...
+
     def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
                       lang: Lang = "vi", on: dt.date | None = None, engine: Engine | None = None,
                       explain: bool = True, errors: Literal["raise", "yield"] = "raise",
-                      ) -> Iterator[Decision | KcrulesError]:
+                      ) -> Iterator[Decision] | Iterator[Decision | KcrulesError]:
         """Evaluate a stream of applications lazily, one result per input, in order.
 
         Iterator in, iterator out: one application is held at a time, so
