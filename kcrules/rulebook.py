@@ -234,6 +234,32 @@ class Rulebook:
                 decision = err
             yield decision
 
+    def evaluate_table(self, table: Any, *, on: dt.date | str | None = None) -> Any:
+        """Decide every row of an Arrow table of applications at once (``pip install kcrules[columnar]``).
+
+        ``table``: a ``pyarrow.Table`` or ``RecordBatch`` (or a polars or
+        pandas DataFrame) whose columns are application fields, nested as
+        struct columns or flat with dotted names. Returns a ``pyarrow.Table``
+        with one row per input row: ``row``, ``id``, ``eligible``,
+        ``amount_vnd``, ``bound``, ``score``, ``rank_key``, ``failed``,
+        ``warnings`` (parameter ids), ``error_kind``/``error`` (a row that
+        cannot be decided, with the message ``evaluate`` gives) and one
+        ``outcome/CRITERION`` column per criterion. Every value equals what
+        ``evaluate`` decides for that row (tests/test_columnar.py); rows the
+        vectorised checks do not pass are decided by ``evaluate`` itself.
+        Record batches are independent, so it runs per partition on a
+        distributed engine (docs/integrator-guide.md shows Dask).
+        """
+        try:
+            from kcrules.columnar.table import Parts, evaluate_table
+        except ImportError as err:
+            raise InputError(f"evaluate_table needs the columnar extra ({err.name} is missing): "
+                             "pip install 'kcrules[columnar]'") from None
+        day = law_date(on)
+        parts = Parts(self._d, self._decider.criteria_of, self._law, self._reader.find_code,
+                      lambda row: self.evaluate(row, on=day, explain=False))
+        return evaluate_table(parts, table, on=day)
+
     # ------------------------------------------------------------ the stages
 
     def _activity(self, activity: str) -> Activity:
