@@ -20,11 +20,12 @@ import json
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE, date_arg
-from kcrules.errors import KcrulesError
+from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg
+from kcrules.errors import ApplicationError, KcrulesError, Problem, shown
 
 #: At most this many bad lines are described on stderr; the rest are counted.
 MAX_REPORTED = 50
@@ -97,11 +98,6 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    for number, line in enumerate(stream, start=1):
-        yield number, line
-
-
 class Summary:
     """What a batch found: counts, and support (count, total đồng) by activity."""
 
@@ -145,27 +141,58 @@ class Summary:
         return "\n".join(lines)
 
 
-def _id_of(raw: bytes) -> Any:
-    """The ``id`` of a line that could not be decided, when it is a JSON object that has one."""
+def _error_record(number: int, app_id: Any, err: KcrulesError) -> str:
+    """The output line for a line that could not be decided: JSON, UTF-8 text whatever the input held."""
+    problems = [p.as_dict() for p in getattr(err, "problems", ())]
+    record = {"line": number, "application_id": app_id if isinstance(app_id, str) else None,
+              "error": {"code": err.code, "message": str(err), "problems": problems}}
+    text = json.dumps(record, ensure_ascii=False)
     try:
-        app = json.loads(raw)
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate given in the input: JSON escapes keep it readable
+        text = json.dumps(record)
+    return text + "\n"
+
+
+def _id_of(raw: bytes | None) -> str | None:
+    """The ``id`` of a line that could not be decided, when it is a JSON object that has one (shortened)."""
+    try:
+        app = json.loads(raw) if raw is not None else None
     except (ValueError, RecursionError):
         return None
-    return app.get("id") if isinstance(app, dict) else None
+    return shown(app.get("id")) if isinstance(app, dict) else None
 
 
-def _error_record(number: int, app_id: Any, err: KcrulesError) -> dict[str, Any]:
-    problems = [p.as_dict() for p in getattr(err, "problems", ())]
-    return {"line": number, "application_id": app_id if isinstance(app_id, str) else None,
-            "error": {"code": err.code, "message": str(err), "problems": problems}}
+def _applications(source: IO[bytes], pending: deque[tuple[int, Any, KcrulesError | None]],
+                  read: list[int]) -> Iterator[Any]:
+    """Each non-blank line, as bytes (the library reads it, or says exactly what is wrong).
+
+    Records the line number, the application and, for a line too long to be one, its error in
+    ``pending``, and the bytes read in ``read[0]``.
+    """
+    number = 0
+    while raw := source.readline(MAX_APPLICATION_BYTES + 1):
+        number += 1
+        read[0] += len(raw)
+        if len(raw) > MAX_APPLICATION_BYTES and not raw.endswith(b"\n"):
+            while (rest := source.readline(1 << 16)) and not rest.endswith(b"\n"):  # skip to the next line
+                read[0] += len(rest)
+            read[0] += len(rest)
+            pending.append((number, None, ApplicationError([Problem(
+                "(document)", f"line longer than {MAX_APPLICATION_BYTES >> 20} MiB: more than an application "
+                "can be (is a newline missing?)")])))
+            yield None  # decided as nothing; its own error is reported in its place
+            continue
+        if not raw.strip():
+            continue
+        pending.append((number, raw, None))
+        yield raw  # the raw line: the library reads it straight into the model, or says what is wrong
 
 
 def run(args: argparse.Namespace) -> int:
     import kcrules
-    from kcrules.decide.writer import DecisionWriter
 
     rulebook = kcrules.load_rulebook(args.rulebook, engine=args.engine)
-    err_stream = sys.stderr
     if args.input == "-":
         source: IO[bytes] = sys.stdin.buffer
         total = None
@@ -181,39 +208,10 @@ def run(args: argparse.Namespace) -> int:
         if source is not sys.stdin.buffer:
             source.close()
         raise
-    progress = Progress(err_stream, total, args.progress and err_stream.isatty())
     summary = Summary()
-    done_bytes = 0
-    count = 0
-    write = out.write
-    to_json = DecisionWriter().write
-    evaluate = rulebook.evaluate
-    options = {"lang": args.lang, "on": args.on, "explain": args.explain}
     try:
-        for number, raw in _lines(source):
-            done_bytes += len(raw)
-            if not raw.strip():
-                continue
-            count += 1
-            try:
-                decision = evaluate(raw, **options)  # the raw line: read straight into the model
-            except KcrulesError as err:
-                summary.errors += 1
-                record = _error_record(number, _id_of(raw), err)
-                write(json.dumps(record, ensure_ascii=False) + "\n")
-                if summary.errors <= MAX_REPORTED:
-                    if progress.shown:
-                        err_stream.write("\r\033[K")
-                    err_stream.write(f"kcrules: line {number}: {err}\n")
-                elif summary.errors == MAX_REPORTED + 1:
-                    err_stream.write(f"kcrules: more than {MAX_REPORTED} bad lines; "
-                                     "the rest are only in the output and the summary\n")
-                continue
-            summary.add(decision)
-            write(to_json(decision))
-            write("\n")
-            progress.update(count, done_bytes)
-        progress.update(count, done_bytes, final=True)
+        _decide_all(rulebook, source, out, summary, Progress(sys.stderr, total, args.progress and sys.stderr.isatty()),
+                    {"lang": args.lang, "on": args.on, "explain": args.explain})
     finally:
         if source is not sys.stdin.buffer:
             source.close()
@@ -221,5 +219,38 @@ def run(args: argparse.Namespace) -> int:
             out.close()
         else:
             out.flush()
-    err_stream.write(summary.render(args.lang) + "\n")
+    sys.stderr.write(summary.render(args.lang) + "\n")
     return EXIT_USAGE if summary.errors else EXIT_OK
+
+
+def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary, progress: Progress,
+                options: dict[str, Any]) -> None:
+    """Write one line per application: its decision, or its error record (also reported on stderr)."""
+    from kcrules.decide.writer import DecisionWriter
+
+    err_stream = sys.stderr
+    pending: deque[tuple[int, Any, KcrulesError | None]] = deque()
+    read = [0]
+    count = 0
+    write = out.write
+    to_json = DecisionWriter().write
+    for result in rulebook.evaluate_many(_applications(source, pending, read), errors="yield", **options):
+        number, app, refused = pending.popleft()
+        result = refused or result
+        count += 1
+        if isinstance(result, KcrulesError):
+            summary.errors += 1
+            write(_error_record(number, _id_of(app), result))
+            if summary.errors <= MAX_REPORTED:
+                if progress.shown:
+                    err_stream.write("\r\033[K")
+                err_stream.write(f"kcrules: line {number}: {result}\n")
+            elif summary.errors == MAX_REPORTED + 1:
+                err_stream.write(f"kcrules: more than {MAX_REPORTED} bad lines; "
+                                 "the rest are only in the output and the summary\n")
+            continue
+        summary.add(result)
+        write(to_json(result))
+        write("\n")
+        progress.update(count, read[0])
+    progress.update(count, read[0], final=True)
