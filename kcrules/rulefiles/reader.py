@@ -19,7 +19,7 @@ from kcrules.models import Application
 from kcrules.rulefiles.codes import code_ids, code_names, find_code
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, _base_type
 from kcrules.rulefiles.loader import Definition, bundled_ids
-from kcrules.util.jsonpath import copy_tree
+from kcrules.util.jsonpath import copy_tree, get_path
 from kcrules.util.words import suggest
 
 
