@@ -195,6 +195,8 @@ class Rulebook:
         act = self._activity(app.activity)
         day = law_date(on) or app.application_date
         engine = engine or self.engine
+        if engine not in ENGINES:
+            raise InputError(f"engine must be one of {ENGINES}, not {engine!r}")
         compiled = self._matcher(act, "compiled")
         try:
             codes, read = compiled.match(app, self._law.fact_items(day))

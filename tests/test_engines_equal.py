@@ -267,3 +267,12 @@ def test_compiled_function_equals_the_matcher_on_the_flat_fact(app: dict[str, An
 @given(app=project_applications(NATIVE))
 def test_compiled_function_equals_the_matcher_at_thresholds(app: dict[str, Any]) -> None:
     _compiled_against_fact(app)
+
+
+def test_the_compiled_function_is_not_an_engine_to_choose() -> None:
+    # engine="native" uses it; asking for it by its internal name is refused like any unknown engine.
+    from kcrules.errors import InputError
+
+    app = _first(applications())
+    with pytest.raises(InputError, match="engine must be one of"):
+        NATIVE.evaluate(app, engine="compiled")  # type: ignore[arg-type]
