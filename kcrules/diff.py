@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kcrules.errors import ApplicationError, EvaluationError, InputError
+from kcrules.errors import ApplicationError, EvaluationError, InputError, shown
 from kcrules.rulebook import Rulebook, load_rulebook
 
 #: Examples of flips kept per direction (all are counted).
@@ -258,7 +258,8 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
     evaluated = changed = 0
     for index, item in enumerate(applications):
         where, app = item if _labelled(item) else (f"#{index + 1}", item)
-        app_id = app.get("id") if isinstance(app, dict) and isinstance(app.get("id"), str) else None
+        # As a message shows it: long ids cut, a lone surrogate as its escape (the report is UTF-8 text).
+        app_id = str(shown(app["id"])) if isinstance(app, dict) and isinstance(app.get("id"), str) else None
         if isinstance(app, _BadLine):
             refused_counts["both"] += 1
             refused.append(Refused(index, None, "both", app.message, where))
