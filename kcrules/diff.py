@@ -370,7 +370,7 @@ def _columnar(rb_old: Any, rb_new: Any, apps: list[dict[str, Any]], pa: Any) -> 
         return (rb_old.evaluate_table(table).select(keep).to_pylist(),
                 rb_new.evaluate_table(table).select(keep).to_pylist())
     except InputError:
-        return None  # a column that is no application field: the row path refuses those rows one by one
+        return None  # a column that is no field: the row path names it, application by application
 
 
 def _read_row(rb: Any, app: Any, row: dict[str, Any]) -> Any:
