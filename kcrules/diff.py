@@ -369,8 +369,8 @@ def _columnar(rb_old: Any, rb_new: Any, apps: list[dict[str, Any]], pa: Any) -> 
     try:
         return (rb_old.evaluate_table(table).select(keep).to_pylist(),
                 rb_new.evaluate_table(table).select(keep).to_pylist())
-    except InputError:  # a column no application has: the row path refuses each such application itself
-        return None
+    except InputError:
+        return None  # a column that is no field: the row path names it, application by application
 
 
 def _read_row(rb: Any, app: Any, row: dict[str, Any]) -> Any:
