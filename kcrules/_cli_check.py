@@ -40,8 +40,9 @@ def add_parser(subparsers: Any) -> None:
                    help="the application, JSON or TOML (by extension; '-' reads stdin)")
     p.add_argument("-i", "--interactive", action="store_true",
                    help="ask the questions one by one (also when no FILE is given at a terminal)")
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text: a readable report (default); json: the decision as the library serialises it")
+    p.add_argument("--format", choices=("text", "json", "html"), default="text",
+                   help="text: a readable report (default); json: the decision as the library serialises it; "
+                        "html: the appraisal sheet to print on A4 and sign")
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the report (default vi)")
     p.add_argument("--on", metavar="DATE", type=date_arg,
                    help="evaluate under the law in force on DATE (YYYY-MM-DD) instead of the application date")
@@ -120,7 +121,11 @@ def _run(args: argparse.Namespace) -> int:
         changes = parse_changes(rulebook, args.what_if)
         changed = apply_changes(app.model_dump(mode="json", exclude_none=True), changes)
         after = rulebook.evaluate(changed, lang=args.lang, on=args.on)
-        if args.format == "json":
+        if args.format == "html":
+            from .report.html import appraisal_sheet
+
+            print(appraisal_sheet(rulebook, after, rulebook.parse_application(changed)), end="")
+        elif args.format == "json":
             _print_json({"before": decision.model_dump(mode="json"), "after": after.model_dump(mode="json"),
                          "changes": {k: v for k, v in changes}})
         else:
@@ -128,7 +133,11 @@ def _run(args: argparse.Namespace) -> int:
             print()
             print(diff_text(rulebook, decision, after, changes, args.lang))
         return EXIT_OK if after.eligible else EXIT_INELIGIBLE
-    if args.format == "json":
+    if args.format == "html":
+        from .report.html import appraisal_sheet
+
+        print(appraisal_sheet(rulebook, decision, app), end="")
+    elif args.format == "json":
         _print_json(decision.model_dump(mode="json"))
     else:
         print(render(rulebook, decision, args.lang, show_all=args.show_all))
