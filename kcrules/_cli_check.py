@@ -19,13 +19,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from ._whatif import DEFAULT_FIXED
 from .cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, date_arg
-
-
-
-#: Facts that an applicant cannot change, held fixed when looking for the smallest changes.
-DEFAULT_FIXED = ("establishment.district", "establishment.kind", "application_date", "activity",
-                 "applicant.kind", "applicant.district")
 
 
 def add_parser(subparsers: Any) -> None:

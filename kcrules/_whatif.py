@@ -22,6 +22,10 @@ from ._jsondata import copy_tree, get_path
 from ._schema import APPLICATION_FIELDS, CODE_FIELDS
 from ._text import fold, suggest
 
+#: Facts that an applicant cannot change, held fixed when looking for the smallest changes.
+DEFAULT_FIXED = ("establishment.district", "establishment.kind", "application_date", "activity",
+                 "applicant.kind", "applicant.district")
+
 #: Combinations of candidate changes evaluated at most, to keep the command quick.
 MAX_TRIALS = 60
 

@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "batch": "_cli_batch",
     "plan": "_cli_plan",
     "docs": "_cli_docs",
+    "serve": "_cli_serve",
 }
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2

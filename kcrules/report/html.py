@@ -22,7 +22,7 @@ from .._cli_check import show_value
 from .._labels import FIELD_LABELS
 from .._schema import APPLICATION_FIELDS, CODE_FIELDS
 
-__all__ = ["appraisal_sheet"]
+__all__ = ["appraisal_sheet", "found_text"]
 
 _T = {
     "title": {"vi": "Phiếu thẩm định hồ sơ đề nghị hỗ trợ khuyến công",
@@ -111,7 +111,7 @@ def _facts(rulebook: Any, data: dict[str, Any], lang: str) -> list[tuple[str, st
     return rows
 
 
-def _found(rulebook: Any, actual: dict[str, Any], data: dict[str, Any], lang: str) -> str:
+def found_text(rulebook: Any, actual: dict[str, Any], data: dict[str, Any], lang: str) -> str:
     """The facts a criterion read, in words: a code's attribute is shown as the code the application gave."""
     parts: dict[str, str] = {}
     for path, value in actual.items():
@@ -181,7 +181,7 @@ def appraisal_sheet(rulebook: Any, decision: Any, application: Any, *, lang: str
         outcome = i18n.msg(r.outcome, lang)
         assumed = "".join(f'<br><span class="badge">{e(_t("assumption", lang))}</span> {e(a)}'
                           for a in r.assumptions)
-        found = "" if r.outcome == "not_applicable" else _found(rulebook, dict(r.actual), data, lang)
+        found = "" if r.outcome == "not_applicable" else found_text(rulebook, dict(r.actual), data, lang)
         out.append(
             f'<tr class="{r.kind} {r.outcome}" data-criterion="{e(r.criterion)}" data-kind="{r.kind}">'
             f'<td class="mark" title="{e(outcome)}">{_MARK[r.outcome]}</td>'
