@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,28 @@ def machinery_app(**changes: object) -> dict:
         else:
             target[leaf] = value
     return app
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """The web app served by uvicorn on 127.0.0.1 (a free port) in a thread; yields its base address."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from kcrules.web import create_app
+
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(600):  # started within a minute, on the slowest machine
+        if srv.started:
+            break
+        time.sleep(0.1)
+    assert srv.started, "the test server did not start"
+    port = srv.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=30)

@@ -114,7 +114,7 @@ def parse_json(body: bytes, depth: int) -> Any:
         raise ApiError(400, "bad_json", f"the request body is not valid JSON: {err.msg} at line {err.lineno}, "
                                         f"column {err.colno}") from None
     except RecursionError:
-        raise ApiError(400, "bad_json", f"the request body nests deeper than {depth} levels") from None
+        raise ApiError(400, "too_deep", f"the request body nests deeper than {depth} levels") from None
     check_depth(data, depth)
     return data
 
