@@ -84,6 +84,7 @@ td.num { text-align: right; white-space: nowrap; }
 .mark { width: 6mm; text-align: center; }
 .badge { border: 1px solid #000; padding: 0 1mm; font-size: 8pt; white-space: nowrap; }
 .sign { height: 40mm; }
+.sign th { width: 30%; }
 .sign td { height: 12mm; }
 .opinion { height: 22mm; }
 .small { font-size: 8.5pt; }
@@ -102,13 +103,16 @@ def _facts(rulebook: Any, data: dict[str, Any], lang: str) -> list[tuple[str, st
         if value is None:
             continue
         label = FIELD_LABELS.get(path, (path, path))[0 if lang == "vi" else 1]
-        if APPLICATION_FIELDS[path][0] == "date":
-            # Never m/d/y: day/month/year in Vietnamese, ISO in English.
-            day = dt.date.fromisoformat(value)
-            rows.append((label, i18n.date(day, lang) if lang == "vi" else day.isoformat()))
-        else:
-            rows.append((label, show_value(rulebook, path, value, lang)))
+        rows.append((label, _shown(rulebook, path, value, lang)))
     return rows
+
+
+def _shown(rulebook: Any, path: str, value: Any, lang: str) -> str:
+    if APPLICATION_FIELDS.get(path, ("",))[0] == "date" and isinstance(value, str):
+        # Never m/d/y: day/month/year in Vietnamese, ISO in English.
+        day = dt.date.fromisoformat(value)
+        return i18n.date(day, lang) if lang == "vi" else day.isoformat()
+    return show_value(rulebook, path, value, lang)
 
 
 def found_text(rulebook: Any, actual: dict[str, Any], data: dict[str, Any], lang: str) -> str:
@@ -120,7 +124,7 @@ def found_text(rulebook: Any, actual: dict[str, Any], data: dict[str, Any], lang
             if base in CODE_FIELDS:
                 path, value = base, _get(data, base)
         label = FIELD_LABELS.get(path, (path, path))[0 if lang == "vi" else 1]
-        parts.setdefault(path, f"{label}: {show_value(rulebook, path, value, lang)}")
+        parts.setdefault(path, f"{label}: {_shown(rulebook, path, value, lang)}")
     return "; ".join(parts.values())
 
 

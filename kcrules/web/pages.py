@@ -77,6 +77,7 @@ T: dict[str, dict[str, str]] = {
     "priority": {"vi": "Ưu tiên", "en": "Priority"},
     "failed": {"vi": "Tiêu chí không đạt", "en": "Criteria not met"},
     "met": {"vi": "Tiêu chí đạt", "en": "Criteria met"},
+    "priority_met": {"vi": "Tiêu chí ưu tiên đạt", "en": "Priority criteria met"},
     "na": {"vi": "Tiêu chí không áp dụng cho hồ sơ này", "en": "Criteria that do not apply to this application"},
     "found": {"vi": "Hồ sơ", "en": "Found"},
     "cite": {"vi": "Căn cứ", "en": "Citation"},
