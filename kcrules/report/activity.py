@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .. import _i18n as i18n
+from kcrules.text import i18n
 
 
 def describe_activity(rb: Any, act_id: str, lang: str) -> dict[str, Any]:

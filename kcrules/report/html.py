@@ -17,10 +17,10 @@ import datetime as dt
 from html import escape
 from typing import Any
 
-from .. import _i18n as i18n
-from .._cli_check import show_value
-from .._labels import FIELD_LABELS
-from .._schema import APPLICATION_FIELDS, CODE_FIELDS
+from kcrules.text import i18n
+from kcrules.text.values import show_value
+from kcrules.text.labels import FIELD_LABELS
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
 
 __all__ = ["appraisal_sheet", "found_text"]
 

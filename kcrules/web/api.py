@@ -16,14 +16,14 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import Response
 
-from .. import plan as make_plan
-from .._schema import APPLICATION_FIELDS
-from .._text import suggest
-from .._whatif import DEFAULT_FIXED, OneOf, apply_changes, smallest_changes
-from ..errors import ApplicationError, KcrulesError, Problem
-from ..report.activity import describe_activity
-from ..rulebook import Rulebook
-from .app import (
+from kcrules import plan as make_plan
+from kcrules.rulefiles.fields import APPLICATION_FIELDS
+from kcrules.util.words import suggest
+from kcrules.whatif import DEFAULT_FIXED, OneOf, apply_changes, smallest_changes
+from kcrules.errors import ApplicationError, KcrulesError, Problem
+from kcrules.report.activity import describe_activity
+from kcrules.rulebook import Rulebook
+from kcrules.web.app import (
     ApiError, Service, _error_response, cached, error_body, etag_of, json_bytes, lines_response, parse_json,
     parse_lang, parse_on, read_body,
 )
@@ -312,7 +312,7 @@ def _fixed(data: Any) -> tuple[str, ...]:
 
 def difference(rb: Rulebook, before: Any, after: Any, lang: str) -> dict[str, Any]:
     """What a change did: verdict, amount, priority and every criterion whose outcome moved."""
-    from .._whatif import diff_text
+    from kcrules.whatif import diff_text
 
     old = {r.criterion: r.outcome for r in before.reasons}
     labels = {c.id: c.label[lang] for c in rb.criteria_of(after.activity)}

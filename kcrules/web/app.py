@@ -23,9 +23,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
-from ..errors import ApplicationError, InputError, KcrulesError, Problem, UnknownRulebookError
-from ..rulebook import Rulebook, load_rulebook
+from kcrules import __version__
+from kcrules.errors import ApplicationError, InputError, KcrulesError, Problem, UnknownRulebookError
+from kcrules.rulebook import Rulebook, load_rulebook
 
 Lang = Literal["vi", "en"]
 
@@ -164,7 +164,7 @@ class Service:
     def rulebook(self, rid: str) -> Rulebook:
         rb = self.rulebooks.get(rid)
         if rb is None:
-            from .._text import suggest
+            from kcrules.util.words import suggest
 
             known = list(self.rulebooks)
             raise UnknownRulebookError(rid, known, suggest(rid, known))
@@ -228,12 +228,12 @@ def create_app(rulebooks: Sequence[str | Path | Rulebook] | None = None, *, engi
     async def _unexpected(request: Request, err: Exception) -> JSONResponse:
         return _error_response(err)
 
-    from .api import add_api_routes
+    from kcrules.web.api import add_api_routes
 
     add_api_routes(app, service)
     _describe_application(app, service.rulebooks[service.default])
     if form:
-        from .pages import add_page_routes
+        from kcrules.web.pages import add_page_routes
 
         add_page_routes(app, service)
     return app

@@ -19,15 +19,15 @@ import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from .. import _i18n as i18n
-from .._cli_check import show_value
-from .._interview import Plan, build_application, label_of
-from .._schema import APPLICATION_FIELDS, CODE_FIELDS, field_info
-from .._whatif import DEFAULT_FIXED, OneOf, apply_changes, code_choices, parse_value, smallest_changes
-from ..errors import ApplicationError
-from ..report.html import appraisal_sheet, found_text
-from ..rulebook import Rulebook
-from .app import ApiError, Service, read_body
+from kcrules.text import i18n
+from kcrules.text.values import show_value
+from kcrules.cli.interview import Plan, build_application, label_of
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
+from kcrules.whatif import DEFAULT_FIXED, OneOf, apply_changes, code_choices, parse_value, smallest_changes
+from kcrules.errors import ApplicationError
+from kcrules.report.html import appraisal_sheet, found_text
+from kcrules.rulebook import Rulebook
+from kcrules.web.app import ApiError, Service, read_body
 
 #: Every text of the pages, in Vietnamese and English.
 T: dict[str, dict[str, str]] = {

@@ -72,8 +72,8 @@ def _dump(obj: Any) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from ._loader import bundled_ids
-    from .rulebook import load_rulebook
+    from kcrules.rulebook import load_rulebook
+    from kcrules.rulefiles.loader import bundled_ids
 
     lang = args.lang
     books = []
@@ -129,9 +129,9 @@ def _s(key: str, lang: str) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from ._text import suggest
-    from ._codes import find_code
-    from .rulebook import load_rulebook
+    from kcrules.rulebook import load_rulebook
+    from kcrules.rulefiles.codes import find_code
+    from kcrules.util.words import suggest
 
     lang = args.lang
     rb = load_rulebook(args.rulebook)
@@ -146,7 +146,7 @@ def run_show(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     act = d.activities[act_id]
-    from .report.activity import describe_activity
+    from kcrules.report.activity import describe_activity
 
     info = describe_activity(rb, act_id, lang)
     if args.format == "json":
@@ -196,7 +196,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """(rows, problems) for one rulebook: every parameter value, target and criterion checked."""
-    from ._loader import PROVENANCES
+    from kcrules.rulefiles.loader import PROVENANCES
 
     d = rb.definition
     rows: list[dict[str, Any]] = []
@@ -242,14 +242,14 @@ def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
 def run_audit(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from ._loader import PROVENANCES, bundled_ids
-    from .rulebook import load_rulebook
+    from kcrules.rulebook import load_rulebook
+    from kcrules.rulefiles.loader import PROVENANCES, bundled_ids
 
     ids = args.rulebook or bundled_ids()
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     seen: set[tuple[str, str, str | None]] = set()
-    from .errors import RuleFileError
+    from kcrules.errors import RuleFileError
 
     for rb_id in ids:
         try:
@@ -294,7 +294,7 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    from .rulebook import load_rulebook
+    from kcrules.rulebook import load_rulebook
 
     _dump(load_rulebook(args.rulebook).application_schema())
     return EXIT_OK

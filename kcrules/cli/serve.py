@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from .cli import EXIT_OK, EXIT_USAGE
+from kcrules.cli import EXIT_OK, EXIT_USAGE
 
 #: How ``--rulebook`` reaches worker processes, which uvicorn starts from an import string.
 RULEBOOKS_ENV = "KCRULES_SERVE_RULEBOOKS"
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from .web import create_app
+        from kcrules.web import create_app
     except ImportError as err:
         print(f"kcrules: error: {err}" if "kcrules[web]" in str(err) else
               f"kcrules: error: kcrules serve needs the web extra ({err.name} is missing). Install it with:\n"
@@ -64,14 +64,14 @@ def run(args: argparse.Namespace) -> int:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False)
     else:
         os.environ[RULEBOOKS_ENV] = "\n".join([args.engine, *rulebooks])
-        uvicorn.run("kcrules._cli_serve:app_from_environment", factory=True, host=args.host, port=args.port,
+        uvicorn.run("kcrules.cli.serve:app_from_environment", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level, server_header=False)
     return EXIT_OK
 
 
 def app_from_environment() -> Any:
     """The app of one worker process, from what ``kcrules serve`` put in the environment."""
-    from .web import create_app
+    from kcrules.web import create_app
 
     engine, *rulebooks = os.environ[RULEBOOKS_ENV].split("\n")
     return create_app(rulebooks, engine=engine)
