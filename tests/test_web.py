@@ -337,7 +337,7 @@ def test_the_index_lists_every_activity(client: httpx.Client) -> None:
 
 
 def test_the_form_asks_the_interviews_questions_with_its_labels(client: httpx.Client) -> None:
-    from kcrules.cli.interview import Plan, label_of
+    from kcrules.questions import Plan, label_of
 
     page = client.get(f"/form/{RB.id}/3.3-machinery").text
     asked = re.findall(r'name="([a-z_.]+)" id="f-', page)

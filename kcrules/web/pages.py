@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 
 from kcrules.text import i18n
 from kcrules.text.values import show_value
-from kcrules.cli.interview import Plan, build_application, label_of
+from kcrules.questions import Plan, build_application, label_of
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
 from kcrules.whatif import DEFAULT_FIXED, OneOf, apply_changes, code_choices, parse_value, smallest_changes
 from kcrules.errors import ApplicationError
