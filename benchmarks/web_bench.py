@@ -18,7 +18,8 @@ number of requests in flight is the number of clients. Two kinds of request:
 Reported per level: requests/s (and decisions/s), latency p50 and p99, errors
 (any status but 200, a connection error, or a batch line that is an error;
 must be 0), and the server's resident memory (RSS, all its processes) before
-and after. The clients are a minimal asyncio HTTP client in this process, so
+and after, and the server's CPU time per request (which other programs on a
+shared machine disturb far less than wall time). The clients are a minimal asyncio HTTP client in this process, so
 they take CPU from the server on a small machine: the figures are a floor.
 """
 
@@ -48,16 +49,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def family(pid: int) -> list[int]:
+    """A process and its children (uvicorn's workers)."""
+    try:
+        return [pid] + [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return [pid]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server's processes have used: unlike wall time, other
+    programs on a shared machine hardly change it."""
+    total = 0
+    for p in family(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     """Resident memory of a process and its children (uvicorn workers), in KiB."""
     total = 0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    for p in pids:
+    for p in family(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -190,8 +206,9 @@ def main() -> int:
         print(f"kcrules serve on 127.0.0.1, {args.workers} worker(s); machine: {os.cpu_count()} cores "
               f"(nproc {len(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
               f"{platform.machine()}; clients in this process\n")
-        print("| request | clients | requests/s | decisions/s | p50 ms | p99 ms | errors | RSS before → after MiB |")
-        print("|---|---:|---:|---:|---:|---:|---:|---|")
+        print("| request | clients | requests/s | decisions/s | p50 ms | p99 ms | errors | server CPU ms/request "
+              "| RSS before → after MiB |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
         kinds = [("single", singles, f"{PATH}/decisions", "application/json", 0, args.seconds),
                  (f"batch of {args.batch_size}", batches, f"{PATH}/decisions/batch", "application/x-ndjson",
                   args.batch_size, args.batch_seconds)]
@@ -200,13 +217,14 @@ def main() -> int:
             if args.only and not name.startswith(args.only):
                 continue
             for clients in levels:
-                before = rss_kib(server.pid)
+                before, cpu = rss_kib(server.pid), cpu_seconds(server.pid)
                 r = asyncio.run(run_level(port, clients, seconds, bodies, path, ctype, batch))
-                after = rss_kib(server.pid)
+                after, cpu = rss_kib(server.pid), cpu_seconds(server.pid) - cpu
                 failed += r["errors"]
                 per = batch or 1
                 print(f"| {name} | {clients} | {r['rate']:,.1f} | {r['rate'] * per:,.0f} | {r['p50']:,.1f} | "
-                      f"{r['p99']:,.1f} | {r['errors']} | {before / 1024:,.0f} → {after / 1024:,.0f} |",
+                      f"{r['p99']:,.1f} | {r['errors']} | {cpu * 1000 / max(1, r['requests']):,.2f} | "
+                      f"{before / 1024:,.0f} → {after / 1024:,.0f} |",
                       flush=True)
         return 1 if failed else 0
     finally:
