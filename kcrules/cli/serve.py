@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from typing import Any
 
@@ -64,9 +65,50 @@ def run(args: argparse.Namespace) -> int:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False)
     else:
         os.environ[RULEBOOKS_ENV] = "\n".join([args.engine, *rulebooks])
-        uvicorn.run("kcrules.cli.serve:app_from_environment", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level=args.log_level, server_header=False)
+        config = uvicorn.Config("kcrules.cli.serve:app_from_environment", factory=True, host=args.host,
+                                port=args.port, workers=args.workers, log_level=args.log_level,
+                                server_header=False)
+        try:
+            sock = listening_socket(args.host, args.port)
+        except OSError as err:
+            print(f"kcrules: error: cannot listen on {_shown(args.host)}:{args.port}: {err.strerror or err}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        _supervise(config, sock)
     return EXIT_OK
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket the worker processes share.
+
+    Made here, not by uvicorn, to name its protocol: asyncio turns Nagle's
+    algorithm off (TCP_NODELAY) only on connections accepted from a socket that
+    says it is TCP, and uvicorn's own shared socket does not say so, which holds
+    every keep-alive response back by the peer's delayed ACK (~40 ms on Linux).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def _supervise(config: Any, sock: socket.socket) -> None:
+    """Run the worker processes on ``sock`` with uvicorn's supervisor (whose signature changed in 0.36)."""
+    import inspect
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if "target" in inspect.signature(Multiprocess).parameters:
+        supervisor = Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock])
+    else:
+        supervisor = Multiprocess(config, sockets=[sock])
+    try:
+        supervisor.run()
+    except KeyboardInterrupt:
+        pass
 
 
 def app_from_environment() -> Any:
