@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kcrules import __version__
 from kcrules.errors import ApplicationError, InputError, KcrulesError, Problem, UnknownRulebookError
 from kcrules.rulebook import Rulebook, load_rulebook
+from kcrules.util.words import suggest
 
 Lang = Literal["vi", "en"]
 
@@ -164,10 +165,9 @@ class Service:
     def rulebook(self, rid: str) -> Rulebook:
         rb = self.rulebooks.get(rid)
         if rb is None:
-            from kcrules.util.words import suggest
-
             known = list(self.rulebooks)
-            raise UnknownRulebookError(rid, known, suggest(rid, known))
+            raise ApiError(404, "unknown_rulebook", f"no rulebook {rid!r} is served here; served: {', '.join(known)}",
+                           [Problem("rulebook", "no such rulebook", rid, ", ".join(known), suggest(rid, known))])
         return rb
 
     async def run(self, fn: Callable[..., Any], *args: Any, seconds: float | None = None) -> Any:
