@@ -361,7 +361,8 @@ def test_the_form_decides_as_the_library_and_shows_the_computation(client: httpx
 def test_the_form_shows_every_error_inline_in_the_users_language(client: httpx.Client) -> None:
     bad = {**MACHINERY_FORM, "project.eligible_cost_vnd": "12.5", "establishment.employees": "",
            "application_date": "2017-05-99"}
-    for lang, words in (("vi", ["Hãy viết ngày", "Câu này cần một câu trả lời", "Hãy viết một số nguyên"]),
+    for lang, words in (("vi", ["Hãy viết ngày", "Câu này cần một câu trả lời",
+                                "Hãy viết một số nguyên"]),
                         ("en", ["YYYY-MM-DD", "This question needs an answer", "whole number"])):
         got = client.post(f"/form/{RB.id}/3.3-machinery", data={**bad, "lang": lang})
         assert got.status_code == 422
@@ -399,8 +400,15 @@ def test_a_refused_application_shows_the_smallest_changes_and_they_work(client: 
 
 
 def test_the_page_carries_no_trust_in_its_hidden_application(client: httpx.Client) -> None:
-    got = client.post(f"/form/{RB.id}/3.3-machinery/sheet", data={"application": '{"activity": "x"}'})
-    assert got.status_code == 422 and got.json()["error"]["problems"]
+    got = client.post(f"/form/{RB.id}/3.3-machinery/sheet", data={"application": '{"activity": "x"}', "lang": "en"})
+    assert got.status_code == 422 and got.headers["content-type"].startswith("text/html")
+    assert "not valid" in got.text and "<li>activity: unknown activity" in got.text
+
+
+def test_a_page_that_does_not_exist_is_a_page_saying_so(client: httpx.Client) -> None:
+    got = client.get(f"/form/{RB.id}/3.3-machinry")
+    assert got.status_code == 404 and got.headers["content-type"].startswith("text/html")
+    assert 'id="page-error"' in got.text and "Không có nội dung 3.3-machinry" in got.text
 
 
 def _as_form(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -434,3 +442,19 @@ def test_every_example_decides_the_same_through_the_form(client: httpx.Client, p
     page = client.post(f"/form/{RB.id}/{data['activity']}", data=fields).text
     assert f'data-eligible="{str(expected.eligible).lower()}"' in page
     assert f'data-amount-vnd="{expected.support.amount_vnd}"' in page
+
+
+def test_a_body_that_trickles_in_past_the_time_limit_is_408() -> None:
+    app = create_app([RB], limits=Limits(seconds=0.2))
+
+    async def slow() -> Any:
+        yield b'{"activity": '
+        await asyncio.sleep(5)
+        yield b'"3.3-machinery"}'
+
+    async def call() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            return await c.post(f"{BASE}/decisions", content=slow())
+
+    got = asyncio.run(call())
+    assert got.status_code == 408 and got.json()["error"]["code"] == "timeout"

@@ -150,7 +150,8 @@ def appraisal_sheet(rulebook: Any, decision: Any, application: Any, *, lang: str
     labels = {c.id: c.label[lang] for c in rulebook.criteria_of(decision.activity)}
     out: list[str] = [
         "<!DOCTYPE html>", f'<html lang="{e(lang)}">', "<head>", '<meta charset="utf-8">',
-        f"<title>{e(_t('title', lang))}{' — ' + e(decision.application_id) if decision.application_id else ''}</title>",
+        f"<title>{e(_t('title', lang))}"
+        f"{' — ' + e(decision.application_id) if decision.application_id else ''}</title>",
         f"<style>{_CSS}</style>", "</head>", "<body>",
         f"<h1>{e(_t('title', lang))}</h1>",
         f'<p class="meta">{e(activity)} ({e(decision.activity)}) · {e(_t("program", lang))}: '
@@ -209,7 +210,8 @@ def appraisal_sheet(rulebook: Any, decision: Any, application: Any, *, lang: str
         f"<tr><th>{e(_t('signature', lang))}</th><td></td></tr>",
         f"<tr><th>{e(_t('date', lang))}</th><td></td></tr>",
         "</table>",
-        f'<p class="small" id="law">{e(_t("law", lang, date=day, id=decision.rulebook.id, version=decision.rulebook.version[:12]))}'
+        f'<p class="small" id="law">'
+        f'{e(_t("law", lang, date=day, id=decision.rulebook.id, version=decision.rulebook.version[:12]))}'
         f" {e(_t('note', lang))}</p>",
         "</section>", "</body>", "</html>",
     ]

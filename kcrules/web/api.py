@@ -113,7 +113,7 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
         rb = service.rulebook(rulebook)
         lang = parse_lang(lang)
         day = parse_on(on)
-        body = await read_body(request, limits.body_bytes)
+        body = await read_body(request, limits.body_bytes, limits.seconds)
         etag = etag_of(rb.version, lang, on or "", body)
         hit = cached(request, etag)
         if hit is not None:
@@ -139,7 +139,7 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
         rb = service.rulebook(rulebook)
         lang = parse_lang(lang)
         day = parse_on(on)
-        body = await read_body(request, limits.batch_bytes)
+        body = await read_body(request, limits.batch_bytes, limits.batch_seconds)
         items = _batch_items(body, limits.depth, limits.batch_items)
         deadline = time.monotonic() + limits.batch_seconds
 
@@ -179,7 +179,7 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
         rb = service.rulebook(rulebook)
         lang = parse_lang(lang)
         day = parse_on(on)
-        body = _object(parse_json(await read_body(request, limits.body_bytes), limits.depth),
+        body = _object(parse_json(await read_body(request, limits.body_bytes, limits.seconds), limits.depth),
                        required=("application", "changes"), optional=())
         changes = _changes(body["changes"])
 
@@ -206,7 +206,7 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
         rb = service.rulebook(rulebook)
         lang = parse_lang(lang)
         day = parse_on(on)
-        body = _object(parse_json(await read_body(request, limits.body_bytes), limits.depth),
+        body = _object(parse_json(await read_body(request, limits.body_bytes, limits.seconds), limits.depth),
                        required=("application",), optional=("fixed",))
         fixed = _fixed(body.get("fixed", list(DEFAULT_FIXED)))
 
@@ -228,7 +228,7 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
     async def plan(request: Request, rulebook: str, lang: str = _LANG) -> Response:
         rb = service.rulebook(rulebook)
         lang = parse_lang(lang)
-        body = _object(parse_json(await read_body(request, limits.batch_bytes), limits.depth),
+        body = _object(parse_json(await read_body(request, limits.batch_bytes, limits.batch_seconds), limits.depth),
                        required=("applications", "budget", "year"),
                        optional=("policy", "achieved", "targets", "effectiveness"))
         if not isinstance(body["applications"], list):

@@ -88,18 +88,22 @@ def _error_response(err: BaseException) -> JSONResponse:
 # ---------------------------------------------------------------- reading requests
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it is larger than ``limit`` bytes."""
+async def read_body(request: Request, limit: int, seconds: float) -> bytes:
+    """The request body, refused with 413 as soon as it is larger than ``limit`` bytes, and with 408
+    if it has not all arrived within ``seconds`` (a client that trickles its body holds a connection)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, "too_large", f"the request body is {declared} bytes; at most {limit} are accepted")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "too_large", f"the request body is larger than {limit} bytes")
-        chunks.append(chunk)
+    with anyio.move_on_after(seconds) as scope:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, "too_large", f"the request body is larger than {limit} bytes")
+            chunks.append(chunk)
+    if scope.cancelled_caught:
+        raise ApiError(408, "timeout", f"the request body did not arrive within {seconds:g} s")
     return b"".join(chunks)
 
 
@@ -143,7 +147,8 @@ def parse_on(on: str | None) -> dt.date | None:
 
 def parse_lang(lang: str) -> Lang:
     if lang not in ("vi", "en"):
-        raise ApiError(422, "invalid_request", "invalid request", [Problem("query.lang", "unknown language", lang, "vi, en")])
+        raise ApiError(422, "invalid_request", "invalid request",
+                       [Problem("query.lang", "unknown language", lang, "vi, en")])
     return lang  # type: ignore[return-value]
 
 
@@ -207,7 +212,10 @@ def create_app(rulebooks: Sequence[str | Path | Rulebook] | None = None, *, engi
 
     @app.exception_handler(ApiError)
     @app.exception_handler(KcrulesError)
-    async def _known(request: Request, err: Exception) -> JSONResponse:
+    async def _known(request: Request, err: Exception) -> Response:
+        page = getattr(err, "page", None)
+        if page is not None:  # an error of the web form: a page for a person, not JSON
+            return page()
         return _error_response(err)
 
     @app.exception_handler(StarletteHTTPException)

@@ -110,6 +110,9 @@ T: dict[str, dict[str, str]] = {
     "law": {"vi": "Áp dụng quy định có hiệu lực ngày {date}; bộ quy tắc {id}, phiên bản {version}.",
             "en": "Under the law in force on {date}; rulebook {id}, version {version}."},
     "api": {"vi": "API cho hệ thống khác", "en": "API for other systems"},
+    "bad_hidden": {"vi": "Trang gửi lại một hồ sơ không hợp lệ. Hãy điền lại hồ sơ.",
+                   "en": "The page sent back an application that is not valid. Please fill in the form again."},
+    "error_title": {"vi": "Lỗi", "en": "Error"},
     "not_found": {"vi": "Không có nội dung {activity} trong bộ quy tắc {rulebook}.",
                   "en": "No activity {activity} in rulebook {rulebook}."},
 }
@@ -217,12 +220,27 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
         lang = (form or {}).get("lang") or request.query_params.get("lang", "vi")
         return lang if lang in ("vi", "en") else "vi"
 
+    def page_error(status: int, message: str, lang: str, problems: list[str] | None = None) -> ApiError:
+        """An error the exception handler shows as a page in ``lang``."""
+        err = ApiError(status, "page_error", message)
+        err.page = lambda: page("error.html", lang, status, message=message,  # type: ignore[attr-defined]
+                                problems=problems or [])
+        return err
+
     def activity_of(rulebook: str, activity: str, lang: str) -> tuple[Rulebook, Any]:
-        rb = service.rulebook(rulebook)
-        act = rb.definition.activities.get(activity)
-        if act is None:
-            raise ApiError(404, "unknown_activity", t("not_found", lang, activity=activity, rulebook=rb.id))
+        rb = service.rulebooks.get(rulebook)
+        act = rb.definition.activities.get(activity) if rb is not None else None
+        if rb is None or act is None:
+            raise page_error(404, t("not_found", lang, activity=activity, rulebook=rulebook), lang)
         return rb, act
+
+    def hidden_application(rb: Rulebook, data: dict[str, str], lang: str) -> Any:
+        """The application a decision page carries in its hidden field: checked again, never trusted."""
+        try:
+            return rb.parse_application(data.get("application", ""))
+        except ApplicationError as err:
+            raise page_error(422, t("bad_hidden", lang), lang,
+                             [f"{p.where}: {problem_text(p, lang)}" for p in err.problems]) from None
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(request: Request) -> HTMLResponse:
@@ -240,7 +258,7 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
 
     @app.post("/form/{rulebook}/{activity}", response_class=HTMLResponse, include_in_schema=False)
     async def submit(request: Request, rulebook: str, activity: str) -> HTMLResponse:
-        body = await read_body(request, limits.body_bytes)
+        body = await read_body(request, limits.body_bytes, limits.seconds)
         data = _form_data(body)
         lang = lang_of(request, data)
         rb, act = activity_of(rulebook, activity, lang)
@@ -268,12 +286,12 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
 
     @app.post("/form/{rulebook}/{activity}/what-if", response_class=HTMLResponse, include_in_schema=False)
     async def what_if(request: Request, rulebook: str, activity: str) -> HTMLResponse:
-        body = await read_body(request, limits.body_bytes)
+        body = await read_body(request, limits.body_bytes, limits.seconds)
         lists = _form_lists(body)
         data = {k: v[-1] for k, v in lists.items()}
         lang = lang_of(request, data)
         rb, act = activity_of(rulebook, activity, lang)
-        before_app = _hidden_application(rb, data)
+        before_app = hidden_application(rb, data, lang)
         problems: list[str] = []
         changes: list[tuple[str, Any]] = []
         for path, text in zip(lists.get("field", []), lists.get("value", [])):
@@ -303,10 +321,10 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
 
     @app.post("/form/{rulebook}/{activity}/sheet", response_class=HTMLResponse, include_in_schema=False)
     async def sheet(request: Request, rulebook: str, activity: str) -> HTMLResponse:
-        data = _form_data(await read_body(request, limits.body_bytes))
+        data = _form_data(await read_body(request, limits.body_bytes, limits.seconds))
         lang = lang_of(request, data)
         rb, act = activity_of(rulebook, activity, lang)
-        application = _hidden_application(rb, data)
+        application = hidden_application(rb, data, lang)
         decision = await service.run(lambda: rb.evaluate(application, lang=lang))
         return HTMLResponse(appraisal_sheet(rb, decision, application, lang=lang))
 
@@ -346,7 +364,8 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
         if before is not None:
             old = {r.criterion: r.outcome for r in before.reasons}
             diff = {
-                "changes": [{"label": label_of(p, lang), "shown": show_value(rb, p, v, lang)} for p, v in changes or []],
+                "changes": [{"label": label_of(p, lang), "shown": show_value(rb, p, v, lang)}
+                            for p, v in changes or []],
                 "verdict": (t("verdict_yes" if before.eligible else "verdict_no", lang),
                             t("verdict_yes" if decision.eligible else "verdict_no", lang))
                 if before.eligible != decision.eligible else None,
@@ -374,15 +393,6 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _hidden_application(rb: Rulebook, data: dict[str, str]) -> Any:
-    """The application a decision page carries in its hidden field: checked again, never trusted."""
-    text = data.get("application", "")
-    try:
-        return rb.parse_application(text)
-    except ApplicationError as err:
-        raise ApiError(422, err.code, "the application sent back by the page is not valid", err.problems) from None
 
 
 __all__ = ["Question", "add_page_routes", "questions"]
