@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
@@ -251,26 +251,34 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
 # ---------------------------------------------------------------- helpers
 
 
-def _batch_items(body: bytes, depth: int, most: int) -> list[Any]:
-    """The applications of a batch body: a JSON array, or one JSON object a line (JSON Lines)."""
-    text = body.lstrip()
-    if text.startswith(b"["):
+def _batch_items(body: bytes, depth: int, most: int) -> Iterable[Any]:
+    """The applications of a batch body: a JSON array, or one JSON object a line (JSON Lines).
+
+    JSON Lines are parsed one line at a time as the decisions are written, so a
+    batch holds its body and one application, not every application parsed at
+    once; a bad line becomes that line's error in the output, like a bad application.
+    """
+    if body.lstrip().startswith(b"["):
         items = parse_json(body, depth + 1)
         if not isinstance(items, list):
             raise ApiError(400, "bad_json", "a batch is a JSON array of applications or JSON Lines")
+        count = len(items)
     else:
-        items = []
-        for n, line in enumerate(body.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                items.append(parse_json(line, depth))
-            except ApiError as err:
-                # One bad line is that line's error in the output, like a bad application.
-                items.append(ApiError(400, err.code, f"line {n}: {err.message}"))
-    if len(items) > most:
-        raise ApiError(413, "too_large", f"a batch holds at most {most} applications; this one has {len(items)}")
+        count = sum(1 for line in body.splitlines() if line.strip())
+        items = _lines(body, depth)
+    if count > most:
+        raise ApiError(413, "too_large", f"a batch holds at most {most} applications; this one has {count}")
     return items
+
+
+def _lines(body: bytes, depth: int) -> Iterator[Any]:
+    for n, line in enumerate(body.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield parse_json(line, depth)
+        except ApiError as err:
+            yield ApiError(400, err.code, f"line {n}: {err.message}")
 
 
 def _object(data: Any, required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, Any]:
