@@ -6,6 +6,8 @@ Quick start::
     rulebook = kcrules.load_rulebook()            # the Hanoi 2016–2020 rulebook
     decision = rulebook.evaluate(application)     # dict, JSON text or kcrules.Application
     decision.eligible, decision.support.amount_vnd, decision.reasons
+    kcrules.what_if(rulebook, application, {"project.approved": True})   # the same, with changed facts
+    kcrules.smallest_changes(rulebook, application)                       # what would make it eligible
 
 The public names are listed in ``__all__``; everything else is internal. Names
 are imported on first use, so ``import kcrules`` stays quick.
@@ -13,7 +15,6 @@ are imported on first use, so ``import kcrules`` stays quick.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from kcrules.errors import (
@@ -34,7 +35,9 @@ __all__ = [
     "Applicant",
     "Application",
     "ApplicationError",
+    "Change",
     "Decision",
+    "Difference",
     "EngineUnavailableError",
     "Establishment",
     "EvaluationError",
@@ -45,40 +48,35 @@ __all__ = [
     "Project",
     "RuleFileError",
     "Rulebook",
+    "Suggestion",
     "UnknownRulebookError",
+    "WhatIf",
     "__version__",
     "load_rulebook",
+    "parse_changes",
     "plan",
+    "smallest_changes",
+    "what_if",
 ]
 
 _LAZY = {
     "Applicant": "models",
     "Application": "models",
+    "Change": "whatif",
     "Decision": "models",
+    "Difference": "whatif",
     "Establishment": "models",
     "Plan": "planning",
     "Project": "models",
     "Rulebook": "rulebook",
+    "Suggestion": "whatif",
+    "WhatIf": "whatif",
     "load_rulebook": "rulebook",
+    "parse_changes": "whatif",
     "plan": "planning",
+    "smallest_changes": "whatif",
+    "what_if": "whatif",
 }
-
-
-def _check_engine() -> None:
-    """Fail at import, with the command that fixes it, if durable-rules cannot load.
-
-    durable-rules 2.0.28 is shipped as source; on Python 3.13 it only builds
-    with a compiler flag (see README). Its C extension is tiny to import.
-    """
-    try:
-        importlib.import_module("durable_rules_engine")
-    except ImportError as err:
-        from kcrules.engines.durable import _DURABLE_FIX
-
-        raise EngineUnavailableError(str(err), _DURABLE_FIX) from None
-
-
-_check_engine()
 
 
 __getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
@@ -88,3 +86,4 @@ if TYPE_CHECKING:
     from kcrules.models import Applicant, Application, Decision, Establishment, Project
     from kcrules.planning import Plan, plan
     from kcrules.rulebook import Rulebook, load_rulebook
+    from kcrules.whatif import Change, Difference, Suggestion, WhatIf, parse_changes, smallest_changes, what_if

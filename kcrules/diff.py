@@ -26,9 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from kcrules.errors import ApplicationError, EvaluationError, InputError
+from kcrules.rulebook import Rulebook, load_rulebook
 
 #: Examples of flips kept per direction (all are counted).
 MAX_EXAMPLES = 20
+#: The largest corpus file read (it is read whole).
+MAX_CORPUS_BYTES = 256 << 20
 
 
 # ---------------------------------------------------------------- the report
@@ -38,13 +41,14 @@ MAX_EXAMPLES = 20
 class Flip:
     """One application whose eligibility differs between the two rulebooks."""
 
-    index: int
+    index: int  # position in the population, from 0
     application_id: str | None
     activity: str
     direction: str  # "to_ineligible" | "to_eligible"
     criteria: tuple[str, ...]  # failed under one rulebook only: what is responsible
     old_support_vnd: int
     new_support_vnd: int
+    where: str = ""  # where it came from: "corpus.jsonl:135", "generated #3", or "#136" (1-based position)
 
 
 @dataclass(frozen=True)
@@ -83,10 +87,11 @@ class Change:
 class Refused:
     """An application one rulebook (or both) cannot decide: invalid, or undecidable."""
 
-    index: int
+    index: int  # position in the population, from 0
     application_id: str | None
     side: str  # old | new | both
     message: str
+    where: str = ""  # as Flip.where
 
 
 @dataclass(frozen=True)
@@ -131,8 +136,6 @@ class DiffReport:
 
 def resolve(spec: Any, *, engine: str = "native") -> Any:
     """A Rulebook from a Rulebook, an id, a folder, ``ID@VERSION`` or ``REV:PATH`` (git)."""
-    from kcrules.rulebook import Rulebook, load_rulebook
-
     if isinstance(spec, Rulebook):
         return spec
     text = str(spec)
@@ -163,8 +166,6 @@ def _git(args: list[str], cwd: Path) -> bytes:
 
 
 def _from_git(rev: str, rel: str, engine: str) -> Any:
-    from kcrules.rulebook import load_rulebook
-
     if not rev or not rel:
         raise InputError(f"{rev}:{rel}: give a git revision and a rulebook folder, e.g. HEAD~1:rules/hanoi-2016-2020")
     cwd = Path.cwd()
@@ -200,14 +201,19 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as stream:
+            raw = stream.read(MAX_CORPUS_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read the corpus ({err})") from None
+    if len(raw) > MAX_CORPUS_BYTES:
+        raise InputError(f"{path}: larger than {MAX_CORPUS_BYTES >> 20} MiB, more than a corpus is read whole; "
+                         "split it, or check that it is the right file")
     if text.lstrip().startswith("["):
         # A whole-file JSON array; if it is not one, the lines are read one by one.
         try:
             items = json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
             items = None
         if isinstance(items, list):
             for i, item in enumerate(items, 1):
@@ -220,6 +226,8 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
             yield f"{p.name}:{n}", json.loads(line)
         except json.JSONDecodeError as err:
             yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: not valid JSON ({err.msg})")
+        except ValueError as err:  # e.g. a number of more than 4,300 digits
+            yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: not readable JSON ({err})")
         except RecursionError:
             yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: JSON nested too deeply")
 
@@ -234,7 +242,12 @@ class _BadLine:
 
 def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "native",
          population: dict[str, Any] | None = None) -> DiffReport:
-    """Decide every application under both rulebooks and report what the change does."""
+    """Decide every application under both rulebooks and report what the change does.
+
+    Each item of ``applications`` is an application, or a ``(label, application)`` pair naming
+    where it came from (as :func:`read_corpus` yields them); reports name an application by its
+    label, or by its position counted from 1.
+    """
     rb_old, rb_new = resolve(old, engine=engine), resolve(new, engine=engine)
     flips: list[Flip] = []
     per_direction: Counter[str] = Counter()
@@ -243,11 +256,12 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
     refused_counts: Counter[str] = Counter()
     acts: dict[str, list[tuple[int, int, bool, bool]]] = {}
     evaluated = changed = 0
-    for index, app in enumerate(applications):
+    for index, item in enumerate(applications):
+        where, app = item if _labelled(item) else (f"#{index + 1}", item)
         app_id = app.get("id") if isinstance(app, dict) and isinstance(app.get("id"), str) else None
         if isinstance(app, _BadLine):
             refused_counts["both"] += 1
-            refused.append(Refused(index, None, "both", app.message))
+            refused.append(Refused(index, None, "both", app.message, where))
             continue
         d_old, e_old = _decide(rb_old, app)
         d_new, e_new = _decide(rb_new, app)
@@ -255,7 +269,7 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
             side = "both" if (e_old and e_new) else ("old" if e_old else "new")
             refused_counts[side] += 1
             if len(refused) < 1000:
-                refused.append(Refused(index, app_id, side, e_old or e_new or ""))
+                refused.append(Refused(index, app_id, side, e_old or e_new or "", where))
             if side != "both":
                 changed += 1
             continue
@@ -273,7 +287,7 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
             per_direction[direction] += 1
             responsible.update(crits)
             if sum(f.direction == direction for f in flips) < MAX_EXAMPLES:
-                flips.append(Flip(index, app_id, d_new.activity, direction, crits, s_old, s_new))
+                flips.append(Flip(index, app_id, d_new.activity, direction, crits, s_old, s_new, where))
     deltas = tuple(_activity_delta(a, rows) for a, rows in sorted(acts.items()))
     total_old = sum(a.total_old_vnd for a in deltas)
     total_new = sum(a.total_new_vnd for a in deltas)
@@ -292,6 +306,11 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
         rules=tuple(_rule_changes(rb_old.definition, rb_new.definition)),
         refused=tuple(refused), refused_counts=dict(refused_counts),
     )
+
+
+def _labelled(item: Any) -> bool:
+    """Whether a population item is a (label, application) pair (JSON gives lists, never tuples)."""
+    return isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
 
 
 def _decide(rb: Any, app: Any) -> tuple[Any, str | None]:
@@ -424,7 +443,7 @@ def _text(r: DiffReport, examples: int) -> str:
         if shown:
             w(f"  examples, {title}:")
             for f in shown:
-                w(f"    #{f.index} {f.application_id or '(no id)'} {f.activity}: {', '.join(f.criteria) or '—'}"
+                w(f"    {f.where} {f.application_id or '(no id)'} {f.activity}: {', '.join(f.criteria) or '—'}"
                   f"  ({_vnd(f.old_support_vnd)} → {_vnd(f.new_support_vnd)})")
     w("")
     w("Support per activity / Mức hỗ trợ theo nội dung (whole đồng)")
@@ -448,7 +467,7 @@ def _text(r: DiffReport, examples: int) -> str:
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(r.refused_counts.items()))
         w(f"Refused applications ({counts})")
         for x in r.refused[:examples]:
-            w(f"  #{x.index} {x.application_id or ''} [{x.side}] {x.message}")
+            w(f"  {x.where} {x.application_id or ''} [{x.side}] {x.message}")
     w("")
     w("Definitions that differ / Quy định khác nhau")
     if not r.parameters and not r.rules:

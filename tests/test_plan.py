@@ -161,7 +161,7 @@ def test_the_default_policy_is_the_rulebooks(rb: kcrules.Rulebook) -> None:
 
 
 def test_the_machinery_target_still_open_bounds_the_plan(rb: kcrules.Rulebook) -> None:
-    apps = [app(f"m{i}") for i in range(3)]
+    apps = [app(f"m{i}", application_date="2018-05-10") for i in range(3)]
     p = kcrules.plan(apps, budget=10**12, year=2018, rulebook=rb,
                      achieved={"3.3-machinery": {"count": 48, "amount_vnd": 9_000_000_000}})
     e = by_id(p)
@@ -264,6 +264,7 @@ order = ["priority_tier", "support_vnd"]
 
 [plan.targets]
 units = { "3.3-machinary" = "project.classes" }
+assumption = "English only"
 
 [[plan.limits]]
 id = "fairs"
@@ -299,6 +300,7 @@ def test_a_malformed_plan_table_reports_every_problem_with_file_and_key(tmp_path
     assert next(p for p in order_problems if p.given == "priority_tier").suggestion == "priority_tiers"
     assert "cleaner production" in problems["[plan.queues]"].given  # those applications have no queue
     assert problems["[plan.targets.units.3.3-machinary]"].suggestion == "3.3-machinery"
+    assert "Vietnamese and an English" in problems["[plan.targets.assumption]"].message
     assert "parameter" in problems["[plan.limits[0].max]"].message
     assert problems["[plan.limits[0].used]"].suggestion == "project.overseas_fairs_supported_this_year"
 

@@ -25,7 +25,7 @@ from kcrules import ApplicationError
 from kcrules.report.activity import describe_activity
 from kcrules.report.html import appraisal_sheet
 from kcrules.web import Limits, create_app
-from kcrules.whatif import apply_changes
+from kcrules.whatif import apply_changes, smallest_changes, what_if
 
 from test_fuzz import json_values, mutated
 
@@ -184,6 +184,7 @@ def test_what_if_gives_the_new_decision_and_what_changed(client: httpx.Client) -
     changed = {**data, "project": {**data["project"], "machinery_new": False}}
     assert got["after"] == RB.evaluate(changed, lang="en").model_dump(mode="json")
     assert got["before"] == RB.evaluate(data, lang="en").model_dump(mode="json")
+    assert got == what_if(RB, data, {"project.machinery_new": False}, lang="en").model_dump(mode="json")
     assert got["difference"]["eligible"] == {"before": True, "after": False}
     assert got["difference"]["amount_vnd"] == {"before": 300_000_000, "after": 0}
     assert [c["criterion"] for c in got["difference"]["criteria"]] == ["activity.machinery_new"]
@@ -199,13 +200,12 @@ def test_what_if_names_an_unknown_field_and_suggests_one(client: httpx.Client) -
 def test_smallest_changes_each_make_the_refused_application_eligible(client: httpx.Client) -> None:
     data = example("3.3-machinery-refused.json")
     got = client.post(f"{BASE}/smallest-changes", json={"application": data}).json()
-    assert got["decision"]["eligible"] is False and got["options"]
-    for option in got["options"]:
-        changed = json.loads(json.dumps(data))
-        for path, value in option.items():
-            head, leaf = path.split(".")
-            changed[head][leaf] = value["one_of"][0] if isinstance(value, dict) else value
-        assert RB.evaluate(changed).eligible
+    assert got["decision"]["eligible"] is False and got["suggestions"]
+    assert got["suggestions"] == [s.model_dump(mode="json") for s in smallest_changes(RB, data)]
+    for suggestion in got["suggestions"]:
+        changed = apply_changes(data, {c["field"]: c["new"] for c in suggestion["changes"]})
+        decision = RB.evaluate(changed)
+        assert decision.eligible and decision.support.amount_vnd == suggestion["amount_vnd"]
 
 
 def test_a_plan_is_the_librarys_plan(client: httpx.Client) -> None:

@@ -17,9 +17,8 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import Response
 
 from kcrules import plan as make_plan
-from kcrules.rulefiles.fields import APPLICATION_FIELDS
 from kcrules.util.words import suggest
-from kcrules.whatif import DEFAULT_FIXED, OneOf, apply_changes, smallest_changes
+from kcrules.whatif import DEFAULT_FIXED, smallest_changes, what_if
 from kcrules.errors import ApplicationError, KcrulesError, Problem
 from kcrules.report.activity import describe_activity
 from kcrules.rulebook import Rulebook
@@ -175,29 +174,25 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
                                  "changes": {"type": "object", "description": "field path -> new value "
                                              "(null removes the field), e.g. {\"project.eligible_cost_vnd\": "
                                              "900000000}"}}}}}}})
-    async def what_if(request: Request, rulebook: str, lang: str = _LANG, on: str | None = _ON) -> Response:
+    async def changed(request: Request, rulebook: str, lang: str = _LANG, on: str | None = _ON) -> Response:
         rb = service.rulebook(rulebook)
         lang = parse_lang(lang)
         day = parse_on(on)
         body = _object(parse_json(await read_body(request, limits.body_bytes, limits.seconds), limits.depth),
                        required=("application", "changes"), optional=())
-        changes = _changes(body["changes"])
 
-        def work() -> dict[str, Any]:
-            app = rb.parse_application(body["application"])
-            before = rb.evaluate(app, lang=lang, on=day)
-            changed = apply_changes(app.model_dump(mode="json", exclude_none=True), changes)
-            after = rb.evaluate(changed, lang=lang, on=day)
-            return {"changes": dict(changes), "before": before.model_dump(mode="json"),
-                    "after": after.model_dump(mode="json"), "difference": difference(rb, before, after, lang)}
+        def work() -> bytes:
+            result = what_if(rb, body["application"], body["changes"], lang=lang, on=day)
+            return result.model_dump_json().encode()
 
-        return _json(await service.run(work), headers={"Kcrules-Rulebook-Version": rb.version})
+        out = await service.run(work)
+        return Response(out, media_type="application/json", headers={"Kcrules-Rulebook-Version": rb.version})
 
     @app.post("/v1/rulebooks/{rulebook}/smallest-changes", tags=["decisions"],
               summary="For a refused application: the smallest changes to its facts that make it eligible",
-              description="Each option is verified by deciding the changed application. A value "
-                          "`{\"one_of\": [codes]}` means any of those codes would do. `fixed` lists facts "
-                          "held fixed (default: district, kind of establishment, date, activity, applicant).",
+              description="Each suggestion is verified by deciding the changed application. A change's "
+                          "`one_of` lists codes any of which would do. `fixed` lists facts held fixed "
+                          "(default: district, kind of establishment, date, activity, applicant).",
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
                   "type": "object", "required": ["application"],
                   "properties": {"application": {"$ref": "#/components/schemas/Application"},
@@ -213,10 +208,9 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
         def work() -> dict[str, Any]:
             app = rb.parse_application(body["application"])
             decision = rb.evaluate(app, lang=lang, on=day)
-            found = [] if decision.eligible else smallest_changes(rb, app, decision, fixed=fixed, on=day)
+            found = smallest_changes(rb, app, fixed=fixed, on=day)
             return {"decision": decision.model_dump(mode="json"), "fixed": list(fixed),
-                    "options": [{k: ({"one_of": list(v.codes)} if isinstance(v, OneOf) else v)
-                                 for k, v in change.items()} for change in found]}
+                    "suggestions": [s.model_dump(mode="json") for s in found]}
 
         return _json(await service.run(work), headers={"Kcrules-Rulebook-Version": rb.version})
 
@@ -295,42 +289,9 @@ def _object(data: Any, required: tuple[str, ...], optional: tuple[str, ...]) -> 
     return data
 
 
-def _changes(data: Any) -> list[tuple[str, Any]]:
-    if not isinstance(data, dict) or not data:
-        raise ApplicationError([Problem("changes", "must be a non-empty object of field path -> new value",
-                                        type(data).__name__, "e.g. {\"project.eligible_cost_vnd\": 900000000}")])
-    fields = [p for p in APPLICATION_FIELDS if p != "activity"]
-    problems = [Problem(f"changes.{k}", "not a field of an application (or the activity, which cannot change)",
-                        allowed="see the schema", suggestion=suggest(k, fields))
-                for k in data if k not in fields]
-    if problems:
-        raise ApplicationError(problems)
-    return list(data.items())
-
-
 def _fixed(data: Any) -> tuple[str, ...]:
+    """The facts to hold fixed, as a list of texts (kcrules.whatif checks that each is a field)."""
     if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
-        raise ApplicationError([Problem("fixed", "must be a list of field paths", type(data).__name__)])
-    problems = [Problem("fixed", "not a field of an application", x, suggestion=suggest(x, list(APPLICATION_FIELDS)))
-                for x in data if x not in APPLICATION_FIELDS]
-    if problems:
-        raise ApplicationError(problems)
+        raise ApplicationError([Problem("fixed", "must be a list of field paths", type(data).__name__,
+                                        "e.g. [\"establishment.district\", \"project\"]")])
     return tuple(data)
-
-
-def difference(rb: Rulebook, before: Any, after: Any, lang: str) -> dict[str, Any]:
-    """What a change did: verdict, amount, priority and every criterion whose outcome moved."""
-    from kcrules.whatif import diff_text
-
-    old = {r.criterion: r.outcome for r in before.reasons}
-    labels = {c.id: c.label[lang] for c in rb.criteria_of(after.activity)}
-    return {
-        "eligible": {"before": before.eligible, "after": after.eligible},
-        "amount_vnd": {"before": before.support.amount_vnd, "after": after.support.amount_vnd},
-        "priority_score": {"before": before.priority.score, "after": after.priority.score},
-        "criteria": [{"criterion": r.criterion, "label": labels.get(r.criterion, r.criterion),
-                      "before": old.get(r.criterion), "after": r.outcome}
-                     for r in after.reasons if old.get(r.criterion) != r.outcome],
-        "text": diff_text(rb, before, after, [], lang),
-    }
-

@@ -75,7 +75,7 @@ def _error_response(err: BaseException) -> JSONResponse:
         status, code, message, problems = 404, err.code, str(err), [
             Problem("rulebook", "no such rulebook", err.given, ", ".join(err.known), err.suggestion)]
     elif isinstance(err, InputError):
-        status, code, message, problems = 422, err.code, str(err), []
+        status, code, message, problems = 422, err.code, str(err), list(err.problems)
     elif isinstance(err, KcrulesError):
         # An EvaluationError names the rule and its citation: the request was valid, the rules were not.
         status, code, message, problems = 500, err.code, str(err), []

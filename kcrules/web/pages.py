@@ -23,8 +23,9 @@ from kcrules.text import i18n
 from kcrules.text.values import show_value
 from kcrules.questions import Plan, build_application, label_of
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
-from kcrules.whatif import DEFAULT_FIXED, OneOf, apply_changes, code_choices, parse_value, smallest_changes
-from kcrules.errors import ApplicationError
+from kcrules.rulefiles.codes import code_choices
+from kcrules.whatif import DEFAULT_FIXED, parse_value, smallest_changes, what_if
+from kcrules.errors import ApplicationError, InputError
 from kcrules.report.html import appraisal_sheet, found_text
 from kcrules.rulebook import Rulebook
 from kcrules.web.app import ApiError, Service, read_body
@@ -154,7 +155,7 @@ def questions(rb: Rulebook, activity: str, lang: str) -> list[Question]:
                                          (path.startswith("project.") or act.beneficiary))
         choices: list[tuple[str, str]] = []
         if kind == "code":
-            choices = code_choices(rb, CODE_FIELDS[path], lang)
+            choices = code_choices(rb.definition, CODE_FIELDS[path], lang)
             if path == "applicant.kind":
                 choices = [c for c in choices if c[0] in act.applicants]
         q = Question(path, label_of(path, lang), kind, required, path.split(".")[0] if "." in path else "",
@@ -176,7 +177,7 @@ def read_answers(rb: Rulebook, qs: list[Question], form: dict[str, str], lang: s
             continue
         try:
             answers[q.path] = parse_value(rb, q.path, q.value)
-        except ValueError as err:
+        except InputError as err:
             # parse_value explains in English; the Vietnamese page says it by the kind of question.
             q.error = t(f"err_{q.kind}", lang) if lang == "vi" and q.kind in ("int", "date", "bool", "code") \
                 else str(err)
@@ -285,39 +286,35 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
         return await decision_page(rb, act, application, lang, request.url.path)
 
     @app.post("/form/{rulebook}/{activity}/what-if", response_class=HTMLResponse, include_in_schema=False)
-    async def what_if(request: Request, rulebook: str, activity: str) -> HTMLResponse:
+    async def try_change(request: Request, rulebook: str, activity: str) -> HTMLResponse:
         body = await read_body(request, limits.body_bytes, limits.seconds)
         lists = _form_lists(body)
         data = {k: v[-1] for k, v in lists.items()}
         lang = lang_of(request, data)
         rb, act = activity_of(rulebook, activity, lang)
-        before_app = hidden_application(rb, data, lang)
+        application = hidden_application(rb, data, lang)
         problems: list[str] = []
-        changes: list[tuple[str, Any]] = []
+        changes: dict[str, Any] = {}
         for path, text in zip(lists.get("field", []), lists.get("value", [])):
             if path not in APPLICATION_FIELDS or path == "activity":
                 problems.append(f"{path}: {t('err_invalid', lang)}")
                 continue
             try:
-                changes.append((path, parse_value(rb, path, text)))
-            except ValueError as err:
+                changes[path] = parse_value(rb, path, text)
+            except InputError as err:
                 kind = APPLICATION_FIELDS[path][0]
                 reason = t(f"err_{kind}", lang) if lang == "vi" and kind in ("int", "date", "bool", "code") \
                     else str(err)
                 problems.append(f"{label_of(path, lang)}: {reason}")
-        after_app = before_app
+        result = None
         if not problems and changes:
             try:
-                after_app = rb.parse_application(apply_changes(
-                    before_app.model_dump(mode="json", exclude_none=True), changes))
+                result = await service.run(lambda: what_if(rb, application, changes, lang=lang))
             except ApplicationError as err:
                 problems += [f"{label_of(p.where, lang) if p.where in APPLICATION_FIELDS else p.where}: "
                              f"{problem_text(p, lang)}" for p in err.problems]
-                after_app = before_app
-        before = await service.run(lambda: rb.evaluate(before_app, lang=lang)) if not problems and changes \
-            else None
-        return await decision_page(rb, act, after_app, lang, f"/form/{rb.id}/{act.id}", before=before,
-                                   changes=changes if not problems else [], whatif_errors=problems)
+        return await decision_page(rb, act, result.application if result else application, lang,
+                                   f"/form/{rb.id}/{act.id}", result=result, whatif_errors=problems)
 
     @app.post("/form/{rulebook}/{activity}/sheet", response_class=HTMLResponse, include_in_schema=False)
     async def sheet(request: Request, rulebook: str, activity: str) -> HTMLResponse:
@@ -329,11 +326,11 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
         return HTMLResponse(appraisal_sheet(rb, decision, application, lang=lang))
 
     async def decision_page(rb: Rulebook, act: Any, application: Any, lang: str, form_path: str, *,
-                            before: Any = None, changes: list[tuple[str, Any]] | None = None,
-                            whatif_errors: list[str] | None = None) -> HTMLResponse:
-        def work() -> tuple[Any, list[Any]]:
-            decision = rb.evaluate(application, lang=lang)
-            found = [] if decision.eligible else smallest_changes(rb, application, decision, fixed=DEFAULT_FIXED)
+                            result: Any = None, whatif_errors: list[str] | None = None) -> HTMLResponse:
+        """The decision on ``application``; after a what-if, ``result`` (a WhatIf) says what changed."""
+        def work() -> tuple[Any, tuple[Any, ...]]:
+            decision = result.after if result is not None else rb.evaluate(application, lang=lang)
+            found = () if decision.eligible else smallest_changes(rb, application, fixed=DEFAULT_FIXED)
             return decision, found
 
         decision, found = await service.run(work)
@@ -350,31 +347,23 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
         met = [row(r) for r in decision.reasons if r.outcome == "met"]
         na = [row(r) for r in decision.reasons if r.outcome == "not_applicable"
               or (r.kind == "priority" and r.outcome == "not_met")]
-        options = []
-        for change in found:
-            items = []
-            for path, value in change.items():
-                shown = (f"{t('one_of', lang)} " + ", ".join(show_value(rb, path, c, lang) for c in value.codes)
-                         if isinstance(value, OneOf) else show_value(rb, path, value, lang))
-                concrete = value.codes[0] if isinstance(value, OneOf) else value
-                items.append({"path": path, "label": label_of(path, lang), "shown": shown,
-                              "value": _as_text(concrete)})
-            options.append(items)
+        options = [[{"path": c.field, "label": label_of(c.field, lang), "value": _as_text(c.new),
+                     "shown": (f"{t('one_of', lang)} " + ", ".join(show_value(rb, c.field, code, lang)
+                                                                   for code in c.one_of))
+                     if c.one_of else show_value(rb, c.field, c.new, lang)}
+                    for c in suggestion.changes] for suggestion in found]
         diff = None
-        if before is not None:
-            old = {r.criterion: r.outcome for r in before.reasons}
+        if result is not None:
+            d = result.difference
             diff = {
-                "changes": [{"label": label_of(p, lang), "shown": show_value(rb, p, v, lang)}
-                            for p, v in changes or []],
-                "verdict": (t("verdict_yes" if before.eligible else "verdict_no", lang),
-                            t("verdict_yes" if decision.eligible else "verdict_no", lang))
-                if before.eligible != decision.eligible else None,
-                "amount": (i18n.money(before.support.amount_vnd, lang), i18n.money(decision.support.amount_vnd, lang))
-                if before.support.amount_vnd != decision.support.amount_vnd else None,
-                "criteria": [{"label": labels.get(r.criterion, r.criterion),
-                              "before": i18n.msg(old[r.criterion], lang) if r.criterion in old else "—",
-                              "after": i18n.msg(r.outcome, lang)}
-                             for r in decision.reasons if old.get(r.criterion) != r.outcome],
+                "changes": [{"label": label_of(c.field, lang), "shown": show_value(rb, c.field, c.new, lang)}
+                            for c in result.changes],
+                "verdict": tuple(t("verdict_yes" if v else "verdict_no", lang)
+                                 for v in (d.eligible.before, d.eligible.after)) if d.eligible.changed else None,
+                "amount": (i18n.money(d.amount_vnd.before, lang), i18n.money(d.amount_vnd.after, lang))
+                if d.amount_vnd.changed else None,
+                "criteria": [{"label": c.label, "before": i18n.msg(c.before, lang) if c.before else "—",
+                              "after": i18n.msg(c.after, lang)} for c in d.criteria],
             }
         fields = [(q.path, q.label) for q in questions(rb, act.id, lang)
                   if q.path not in ("application_date", "applicant.kind")]
