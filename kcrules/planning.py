@@ -422,7 +422,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     spec = rb._plan_spec or check_plan_table(rb.definition)  # checked at load; check_plan_table says why if none
     if lang not in ("vi", "en"):
         raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
-    call = _read_call(rb.definition, spec, applications, budget=budget, year=year, policy=policy,
+    call = _read_call(rb, spec, applications, budget=budget, year=year, policy=policy,
                       achieved=achieved, targets=targets, effectiveness=effectiveness)
     rows = _evaluate(rb, call.items, lang, engine)
     ranked, placed = _Ranker(rb.definition, call, lang).rank(rows)
@@ -448,9 +448,10 @@ class _Call:
     items: list[Any]  # the applications, JSON texts decoded
 
 
-def _read_call(d: Definition, spec: PlanSpec, applications: Iterable[Any], *, budget: Any, year: Any,
+def _read_call(rb: Rulebook, spec: PlanSpec, applications: Iterable[Any], *, budget: Any, year: Any,
                policy: Any, achieved: Any, targets: Any, effectiveness: Any) -> _Call:
     """Check every argument of a plan; raises ApplicationError listing every problem at once."""
+    d = rb.definition
     problems: list[Problem] = []
     policy = policy if policy is not None else spec.policy
     if policy not in POLICIES:
