@@ -210,9 +210,15 @@ def test_smallest_changes_each_make_the_refused_application_eligible(client: htt
 
 def test_a_plan_is_the_librarys_plan(client: httpx.Client) -> None:
     apps = [{**example(p.name), "id": p.stem} for p in EXAMPLES]
-    got = client.post(f"{BASE}/plan", json={"applications": apps, "budget": 2_000_000_000, "year": 2017})
+    of_2017 = [a for a in apps if a["application_date"].startswith("2017")]
+    got = client.post(f"{BASE}/plan", json={"applications": of_2017, "budget": 2_000_000_000, "year": 2017})
     assert got.status_code == 200
-    assert got.json() == kcrules.plan(apps, budget=2_000_000_000, year=2017, rulebook=RB).model_dump(mode="json")
+    assert got.json() == kcrules.plan(of_2017, budget=2_000_000_000, year=2017, rulebook=RB).model_dump(mode="json")
+    # an application of another year is the library's problem, as 422
+    got = client.post(f"{BASE}/plan", json={"applications": apps, "budget": 2_000_000_000, "year": 2017})
+    with pytest.raises(ApplicationError) as err:
+        kcrules.plan(apps, budget=2_000_000_000, year=2017, rulebook=RB)
+    assert got.status_code == 422 and problems(got) == [p.as_dict() for p in err.value.problems]
 
 
 # ---------------------------------------------------------------- errors

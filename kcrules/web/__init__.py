@@ -15,6 +15,7 @@ except ImportError as err:  # the one message a user needs, instead of a traceba
         f"kcrules.web needs the web extra ({err.name} is missing). Install it with:\n"
         "    pip install 'kcrules[web]'") from None
 
-from kcrules.web.app import Limits, create_app
+from kcrules.web.app import create_app
+from kcrules.web.service import Limits
 
 __all__ = ["Limits", "create_app"]

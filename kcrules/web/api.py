@@ -17,13 +17,13 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import Response
 
 from kcrules import plan as make_plan
-from kcrules.util.words import suggest
-from kcrules.whatif import DEFAULT_FIXED, smallest_changes, what_if
 from kcrules.errors import ApplicationError, KcrulesError, Problem
 from kcrules.report.activity import describe_activity
 from kcrules.rulebook import Rulebook
-from kcrules.web.app import (
-    ApiError, Service, _error_response, cached, error_body, etag_of, json_bytes, lines_response, parse_json,
+from kcrules.util.words import suggest
+from kcrules.whatif import DEFAULT_FIXED, smallest_changes, what_if
+from kcrules.web.service import (
+    ApiError, Service, cached, error_body, error_response, etag_of, json_bytes, lines_response, parse_json,
     parse_lang, parse_on, read_body,
 )
 
@@ -156,7 +156,7 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
                         raise item
                     chunk.append(_decision_json(rb.evaluate(item, lang=lang, on=day, explain=explain)) + b"\n")
                 except (ApiError, KcrulesError) as err:
-                    body = json.loads(_error_response(err).body)
+                    body = json.loads(error_response(err).body)
                     chunk.append(json_bytes({"index": i, **body}) + b"\n")
                 if len(chunk) >= 64:
                     yield b"".join(chunk)

@@ -19,16 +19,16 @@ import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from kcrules.text import i18n
-from kcrules.text.values import show_value
-from kcrules.questions import Plan, build_application, label_of
-from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
-from kcrules.rulefiles.codes import code_choices
-from kcrules.whatif import DEFAULT_FIXED, parse_value, smallest_changes, what_if
 from kcrules.errors import ApplicationError, InputError
+from kcrules.questions import Plan, build_application, label_of
 from kcrules.report.html import appraisal_sheet, found_text
 from kcrules.rulebook import Rulebook
-from kcrules.web.app import ApiError, Service, read_body
+from kcrules.rulefiles.codes import code_choices
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
+from kcrules.text import i18n
+from kcrules.text.values import show_value
+from kcrules.web.service import ApiError, Service, read_body
+from kcrules.whatif import DEFAULT_FIXED, parse_value, smallest_changes, what_if
 
 #: Every text of the pages, in Vietnamese and English.
 T: dict[str, dict[str, str]] = {
