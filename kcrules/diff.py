@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kcrules.errors import ApplicationError, EvaluationError, InputError
+from kcrules.errors import ApplicationError, EvaluationError, InputError, shown
 from kcrules.rulebook import Rulebook, load_rulebook
 
 #: Examples of flips kept per direction (all are counted).
@@ -256,38 +256,34 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
     refused_counts: Counter[str] = Counter()
     acts: dict[str, list[tuple[int, int, bool, bool]]] = {}
     evaluated = changed = 0
-    for index, item in enumerate(applications):
-        where, app = item if _labelled(item) else (f"#{index + 1}", item)
-        app_id = app.get("id") if isinstance(app, dict) and isinstance(app.get("id"), str) else None
+    for index, where, app, d_old, d_new in _both(rb_old, rb_new, applications):
+        # As a message shows it: long ids cut, a lone surrogate as its escape (the report is UTF-8 text).
+        app_id = str(shown(app["id"])) if isinstance(app, dict) and isinstance(app.get("id"), str) else None
         if isinstance(app, _BadLine):
             refused_counts["both"] += 1
             refused.append(Refused(index, None, "both", app.message, where))
             continue
-        d_old, e_old = _decide(rb_old, app)
-        d_new, e_new = _decide(rb_new, app)
-        if e_old or e_new:
-            side = "both" if (e_old and e_new) else ("old" if e_old else "new")
+        if isinstance(d_old, str) or isinstance(d_new, str):
+            side = "both" if (isinstance(d_old, str) and isinstance(d_new, str)) else (
+                "old" if isinstance(d_old, str) else "new")
             refused_counts[side] += 1
             if len(refused) < 1000:
-                refused.append(Refused(index, app_id, side, e_old or e_new or "", where))
+                refused.append(Refused(index, app_id, side, d_old if isinstance(d_old, str) else str(d_new), where))
             if side != "both":
                 changed += 1
             continue
-        assert d_old is not None and d_new is not None
         evaluated += 1
-        failed_old = {r.criterion for r in d_old.failed}
-        failed_new = {r.criterion for r in d_new.failed}
-        s_old, s_new = d_old.support.amount_vnd, d_new.support.amount_vnd
-        if d_old.eligible != d_new.eligible or s_old != s_new or failed_old != failed_new:
+        if d_old.eligible != d_new.eligible or d_old.amount != d_new.amount or d_old.failed != d_new.failed:
             changed += 1
-        acts.setdefault(d_new.activity, []).append((s_old, s_new, d_old.eligible, d_new.eligible))
+        acts.setdefault(d_new.activity, []).append((d_old.amount, d_new.amount, d_old.eligible, d_new.eligible))
         if d_old.eligible != d_new.eligible:
             direction = "to_ineligible" if d_old.eligible else "to_eligible"
-            crits = tuple(sorted(failed_new - failed_old if d_old.eligible else failed_old - failed_new))
+            crits = tuple(sorted(d_new.failed - d_old.failed if d_old.eligible else d_old.failed - d_new.failed))
             per_direction[direction] += 1
             responsible.update(crits)
             if sum(f.direction == direction for f in flips) < MAX_EXAMPLES:
-                flips.append(Flip(index, app_id, d_new.activity, direction, crits, s_old, s_new, where))
+                flips.append(Flip(index, app_id, d_new.activity, direction, crits, d_old.amount, d_new.amount,
+                                  where))
     deltas = tuple(_activity_delta(a, rows) for a, rows in sorted(acts.items()))
     total_old = sum(a.total_old_vnd for a in deltas)
     total_new = sum(a.total_new_vnd for a in deltas)
@@ -313,14 +309,83 @@ def _labelled(item: Any) -> bool:
     return isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
 
 
-def _decide(rb: Any, app: Any) -> tuple[Any, str | None]:
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What the diff compares of one decision."""
+
+    activity: str
+    eligible: bool
+    amount: int
+    failed: frozenset[str]
+
+
+#: Applications decided together on the columnar path, when its extra is installed.
+CHUNK = 20_000
+
+
+def _both(rb_old: Any, rb_new: Any, applications: Iterable[Any]) -> Iterator[tuple[int, str, Any, Any, Any]]:
+    """(index, where, application, outcome or refusal under old, under new), in input order.
+
+    With pyarrow and numpy installed, applications are decided a chunk at a time on the
+    columnar path (``Rulebook.evaluate_table``, equal to ``evaluate`` by its tests); a
+    refusal's message is always the row path's own. Without them, or for a chunk Arrow cannot
+    hold (values of different types in one field), one application at a time.
+    """
     try:
-        return rb.evaluate(app, explain=False), None
+        import pyarrow as pa  # noqa: F401  (the columnar path's extra)
+    except ImportError:
+        pa = None
+    chunk: list[tuple[int, str, Any]] = []
+    for index, item in enumerate(applications):
+        where, app = item if _labelled(item) else (f"#{index + 1}", item)
+        chunk.append((index, where, app))
+        if len(chunk) >= CHUNK:
+            yield from _decide_chunk(rb_old, rb_new, chunk, pa)
+            chunk = []
+    yield from _decide_chunk(rb_old, rb_new, chunk, pa)
+
+
+def _decide_chunk(rb_old: Any, rb_new: Any, chunk: list[tuple[int, str, Any]],
+                  pa: Any) -> Iterator[tuple[int, str, Any, Any, Any]]:
+    apps = [app for _, _, app in chunk if isinstance(app, dict)]
+    tables = _columnar(rb_old, rb_new, apps, pa) if pa is not None and len(apps) > 1 else None
+    rows = iter(zip(*tables)) if tables else None
+    for index, where, app in chunk:
+        if isinstance(app, _BadLine):
+            yield index, where, app, None, None
+        elif rows is not None and isinstance(app, dict):
+            old, new = next(rows)
+            yield index, where, app, _read_row(rb_old, app, old), _read_row(rb_new, app, new)
+        else:
+            yield index, where, app, _decide(rb_old, app), _decide(rb_new, app)
+
+
+def _columnar(rb_old: Any, rb_new: Any, apps: list[dict[str, Any]], pa: Any) -> tuple[list[Any], list[Any]] | None:
+    try:
+        table = pa.Table.from_struct_array(pa.array(apps))
+    except (pa.ArrowException, ValueError, TypeError, OverflowError):
+        return None  # Arrow cannot hold this chunk: the row path decides it
+    keep = ["activity", "eligible", "amount_vnd", "failed", "error"]
+    return (rb_old.evaluate_table(table).select(keep).to_pylist(),
+            rb_new.evaluate_table(table).select(keep).to_pylist())
+
+
+def _read_row(rb: Any, app: Any, row: dict[str, Any]) -> Any:
+    if row["error"] is not None:
+        return _decide(rb, app)  # the refusal's message as the row path words it
+    return _Outcome(row["activity"], row["eligible"], row["amount_vnd"], frozenset(row["failed"]))
+
+
+def _decide(rb: Any, app: Any) -> Any:
+    """The outcome of one application, or the message saying why it was refused."""
+    try:
+        d = rb.evaluate(app, explain=False)
     except ApplicationError as err:
-        return None, f"invalid for {rb.id}: {err.problems[0]}" + (
+        return f"invalid for {rb.id}: {err.problems[0]}" + (
             f" (and {len(err.problems) - 1} more)" if len(err.problems) > 1 else "")
     except EvaluationError as err:
-        return None, f"undecidable under {rb.id}: {err}"
+        return f"undecidable under {rb.id}: {err}"
+    return _Outcome(d.activity, d.eligible, d.support.amount_vnd, frozenset(r.criterion for r in d.failed))
 
 
 def _info(rb: Any) -> dict[str, Any]:

@@ -240,7 +240,7 @@ class Rulebook:
         ``table``: a ``pyarrow.Table`` or ``RecordBatch`` (or a polars or
         pandas DataFrame) whose columns are application fields, nested as
         struct columns or flat with dotted names. Returns a ``pyarrow.Table``
-        with one row per input row: ``row``, ``id``, ``eligible``,
+        with one row per input row: ``row``, ``id``, ``activity``, ``eligible``,
         ``amount_vnd``, ``bound``, ``score``, ``rank_key``, ``failed``,
         ``warnings`` (parameter ids), ``error_kind``/``error`` (a row that
         cannot be decided, with the message ``evaluate`` gives) and one
