@@ -366,8 +366,11 @@ def _columnar(rb_old: Any, rb_new: Any, apps: list[dict[str, Any]], pa: Any) -> 
     except (pa.ArrowException, ValueError, TypeError, OverflowError):
         return None  # Arrow cannot hold this chunk: the row path decides it
     keep = ["activity", "eligible", "amount_vnd", "failed", "error"]
-    return (rb_old.evaluate_table(table).select(keep).to_pylist(),
-            rb_new.evaluate_table(table).select(keep).to_pylist())
+    try:
+        return (rb_old.evaluate_table(table).select(keep).to_pylist(),
+                rb_new.evaluate_table(table).select(keep).to_pylist())
+    except InputError:
+        return None  # a column that is no field: the row path names it, application by application
 
 
 def _read_row(rb: Any, app: Any, row: dict[str, Any]) -> Any:
