@@ -124,7 +124,7 @@ machinery_improves = true
 
 
 def test_on_date_evaluates_under_the_law_then_in_force(tmp_path: Path) -> None:
-    # The machinery ceiling changes on 2018-05-12 (200 → 300 million, raised 1.5x for priority projects).
+    # The machinery ceiling changes on 2018-05-11 (200 → 300 million, raised 1.5x for priority projects).
     app = dict(MACHINERY, project=dict(MACHINERY["project"], eligible_cost_vnd=1_000_000_000))
     path = write(tmp_path, app)
     before = json.loads(run_cli("check", str(path), "--format", "json").stdout)

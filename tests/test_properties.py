@@ -19,7 +19,7 @@ money = st.one_of(st.integers(0, 3_000_000_000), st.sampled_from([0, 1, 35_000_0
                                                                   400_000_000, 400_000_001, 600_000_000]))
 days = st.dates(dt.date(2015, 10, 1), dt.date(2021, 3, 1)) | st.sampled_from(
     [dt.date(2016, 1, 1), dt.date(2015, 12, 31), dt.date(2020, 12, 31), dt.date(2021, 1, 1),
-     dt.date(2018, 3, 10), dt.date(2018, 3, 11), dt.date(2018, 5, 11), dt.date(2018, 5, 12)])
+     dt.date(2018, 3, 10), dt.date(2018, 3, 11), dt.date(2018, 5, 10), dt.date(2018, 5, 11)])
 
 
 def codes(table: str) -> st.SearchStrategy[str]:
