@@ -25,10 +25,6 @@ until = 2021-01-01
 budget = "budget"
 cite = { source = "prog", section = "I" }
 
-[codes.region]
-label = { vi = "Vùng", en = "Region" }
-values = { north = { vi = "Bắc", en = "North" } }
-
 [codes.product_line]
 label = { vi = "Sản phẩm", en = "Product line" }
 values = { other = { vi = "Khác", en = "Other" } }
