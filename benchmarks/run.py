@@ -83,7 +83,7 @@ def cold(command: list[str], repeats: int) -> float:
 
 def durable_floor(n: int) -> int:
     """durable-rules with the simplest possible ruleset: one rule, one post per record."""
-    from kcrules._matchers import _QuietHost
+    from kcrules.engines.durable import _QuietHost
 
     host = _QuietHost.make()
     hits = [0]

@@ -16,8 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from ._lazy import lazy_names
-from .errors import (
+from kcrules.errors import (
     ApplicationError,
     EngineUnavailableError,
     EvaluationError,
@@ -27,6 +26,7 @@ from .errors import (
     RuleFileError,
     UnknownRulebookError,
 )
+from kcrules.util.lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -56,11 +56,11 @@ _LAZY = {
     "Application": "models",
     "Decision": "models",
     "Establishment": "models",
-    "Plan": "_plan",
+    "Plan": "planning",
     "Project": "models",
     "Rulebook": "rulebook",
     "load_rulebook": "rulebook",
-    "plan": "_plan",
+    "plan": "planning",
 }
 
 
@@ -73,7 +73,7 @@ def _check_engine() -> None:
     try:
         importlib.import_module("durable_rules_engine")
     except ImportError as err:
-        from ._matchers import _DURABLE_FIX
+        from kcrules.engines.durable import _DURABLE_FIX
 
         raise EngineUnavailableError(str(err), _DURABLE_FIX) from None
 
@@ -85,6 +85,6 @@ __getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
 
 
 if TYPE_CHECKING:
-    from .models import Applicant, Application, Decision, Establishment, Project
-    from ._plan import Plan, plan
-    from .rulebook import Rulebook, load_rulebook
+    from kcrules.models import Applicant, Application, Decision, Establishment, Project
+    from kcrules.planning import Plan, plan
+    from kcrules.rulebook import Rulebook, load_rulebook

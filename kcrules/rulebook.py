@@ -13,21 +13,49 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from . import _conditions as cond
-from . import _i18n as i18n
-from ._codes import code_ids
-from ._explain import PARAM_NAME, PLACEHOLDER, Explainer, bare_reason, param_value
-from ._input import Reader, field_value, law_date
-from ._loader import (
-    DEFAULT_RULEBOOK, Activity, Criterion, Definition, bundled_ids, bundled_root, load_definition,
+from kcrules.engines import NA, NOT_MET
+from kcrules.engines.durable import DurableMatcher
+from kcrules.engines.native import NativeMatcher
+from kcrules.errors import (
+    ApplicationError,
+    EvaluationError,
+    InputError,
+    Problem,
+    UnknownRulebookError,
 )
-from ._matchers import NA, NOT_MET, DurableMatcher, NativeMatcher
-from ._schema import APPLICATION_FIELDS, CODE_FIELDS
-from ._text import suggest
-from .errors import ApplicationError, EvaluationError, InputError, Problem, UnknownRulebookError
-from .models import (
-    Application, ComputationLine, Decision, DecisionWarning, Priority, Reason, RulebookInfo, Support,
+from kcrules.models import (
+    Application,
+    ComputationLine,
+    Decision,
+    DecisionWarning,
+    Priority,
+    Reason,
+    RulebookInfo,
+    Support,
 )
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.codes import code_ids
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
+from kcrules.rulefiles.loader import (
+    DEFAULT_RULEBOOK,
+    Activity,
+    Criterion,
+    Definition,
+    bundled_ids,
+    bundled_root,
+    load_definition,
+)
+from kcrules.rulefiles.plantable import check_plan_table
+from kcrules.rulefiles.reader import Reader, field_value, law_date
+from kcrules.text import i18n as i18n
+from kcrules.text.reasons import (
+    PARAM_NAME,
+    PLACEHOLDER,
+    Explainer,
+    bare_reason,
+    param_value,
+)
+from kcrules.util.words import suggest
 
 Lang = Literal["vi", "en"]
 Engine = Literal["durable", "native"]
@@ -96,9 +124,7 @@ class Rulebook:
         # A broken [plan] table fails at load, like any rule; kcrules.plan uses the checked form.
         self._plan_spec: Any = None
         if definition.plan is not None:
-            from ._plan import _check as check_plan
-
-            self._plan_spec = check_plan(definition)
+            self._plan_spec = check_plan_table(definition)
         every = list(definition.criteria.values()) + self._generated
         self._presence = sorted({k for c in every for e in (c.condition, c.applies_when)
                                  for k in cond.presence_keys(e)})

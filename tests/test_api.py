@@ -42,7 +42,7 @@ def test_the_package_is_typed() -> None:
 
 
 def test_the_rules_ship_inside_the_package() -> None:
-    from kcrules._loader import bundled_ids, bundled_root
+    from kcrules.rulefiles.loader import bundled_ids, bundled_root
 
     assert bundled_ids() == ["hanoi-2016-2020", "national-2012"]
     assert (bundled_root() / "hanoi-2016-2020" / "activities.toml").is_file()

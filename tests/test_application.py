@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import machinery_app
 
 import kcrules
 from kcrules import ApplicationError
-
-from conftest import machinery_app
 
 
 def problems(rb: kcrules.Rulebook, app: object) -> dict[str, kcrules.Problem]:
@@ -136,7 +135,7 @@ def test_the_abstract_national_rulebook_refuses_any_application_clearly() -> Non
 
 
 def test_a_decimal_is_not_read_as_a_whole_number() -> None:
-    from kcrules._whatif import parse_value
+    from kcrules.whatif import parse_value
 
     assert parse_value(None, "establishment.employees", "1.200") == 1200  # a thousands group
     with pytest.raises(ValueError, match="whole number"):

@@ -153,7 +153,7 @@ def test_closed_stdin_during_the_interview_ends_cleanly() -> None:
 
 def test_the_questions_come_from_the_rulebook(tmp_path: Path) -> None:
     import kcrules
-    from kcrules._interview import Plan
+    from kcrules.cli.interview import Plan
 
     rb = kcrules.load_rulebook()
     enterprise = {"activity": "3.3-machinery", "application_date": "2017-05-10", "establishment.kind": "enterprise"}

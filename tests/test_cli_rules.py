@@ -87,7 +87,7 @@ def test_audit_function_flags_uncited_values() -> None:
     import dataclasses
 
     import kcrules
-    from kcrules._cli_rules import audit
+    from kcrules.cli.rules import audit
 
     rb = kcrules.load_rulebook()
     d = rb.definition

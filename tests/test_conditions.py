@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import kcrules
 import kcrules.testing as kit
-from kcrules import _conditions as cond
+from kcrules.rulefiles import conditions as cond
 
 TYPES = {"a": cond.FieldType("int", optional=True), "b": cond.FieldType("int", optional=True),
          "f": cond.FieldType("bool", optional=True), "s": cond.FieldType("code", ("x", "y", "z"), True)}

@@ -9,15 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import machinery_app
 
 import kcrules
 from kcrules import cli
-from kcrules._diff import diff, resolve
+from kcrules.diff import diff, resolve
 from kcrules.errors import InputError
-from kcrules._loader import bundled_root
+from kcrules.rulefiles.loader import bundled_root
 from kcrules.testing import generate
-
-from conftest import machinery_app
 
 HANOI = kcrules.load_rulebook(engine="native")
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 import kcrules
-from kcrules import _conditions as cond
-from kcrules._cli_docs import pages
-from kcrules._docs import condition_words, generate
 from kcrules.cli import main
+from kcrules.cli.docs import pages
+from kcrules.reference import condition_words, generate
+from kcrules.rulefiles import conditions as cond
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

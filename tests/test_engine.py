@@ -7,12 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import machinery_app
 
 import kcrules
-from kcrules import _conditions as cond
-from kcrules._loader import bundled_root
-
-from conftest import machinery_app
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.loader import bundled_root
 
 
 def test_both_engines_agree_on_the_example(hanoi: kcrules.Rulebook) -> None:

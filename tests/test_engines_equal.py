@@ -215,9 +215,9 @@ def test_engines_disagree_would_be_caught() -> None:
 @given(app=applications())
 def test_durable_outcomes_same_with_the_engines_own_action_dispatch(app: dict[str, Any]) -> None:
     # The durable matcher reads fired rules without durable-rules' per-action
-    # Python round trip (see _matchers.DurableMatcher._lean_dispatch); the
+    # Python round trip (see kcrules.engines.durable.DurableMatcher._lean_dispatch); the
     # engine's own dispatch, running the registered actions, must agree.
-    from kcrules._matchers import DurableMatcher
+    from kcrules.engines.durable import DurableMatcher
 
     parsed = DURABLE.parse_application(app)
     criteria = DURABLE.criteria_of(parsed.activity)

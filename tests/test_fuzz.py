@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import MINI_RULEBOOK, MINI_RULES, machinery_app, write_rulebook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kcrules
 from kcrules import ApplicationError, EvaluationError, RuleFileError, cli
 from kcrules.testing import applications
-
-from conftest import MINI_RULEBOOK, MINI_RULES, machinery_app, write_rulebook
 
 RB = kcrules.load_rulebook(engine="native")
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -166,7 +165,7 @@ def test_hostile_conditions_are_refused_at_load(mini: Path, condition: str) -> N
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=120))
 def test_arbitrary_condition_text_parses_or_is_a_syntax_error(text: str) -> None:
-    from kcrules import _conditions as cond
+    from kcrules.rulefiles import conditions as cond
 
     def resolve(path: str) -> cond.FieldType | None:
         return cond.FieldType("int") if path in ("project.learners", "params.max_learners") else None

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import MINI_RULES, write_rulebook
 
 import kcrules
 from kcrules import RuleFileError
-
-from conftest import MINI_RULES, write_rulebook
 
 
 def broken(mini: Path, old: str, new: str, file: str = "rules.toml") -> RuleFileError:

@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import machinery_app, write_rulebook
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kcrules
-from kcrules import _plan
-from kcrules._plan import _allocate, _Candidate, _percent, _percent_text
-
-from conftest import machinery_app, write_rulebook
+from kcrules import planning
+from kcrules.planning import _allocate, _Candidate, _percent, _percent_text
 
 SETTINGS = settings(max_examples=60, deadline=None)
 SLOW = settings(max_examples=15, deadline=None)
@@ -342,7 +341,7 @@ def test_the_plan_is_json_and_round_trips(rb: kcrules.Rulebook) -> None:
     p = kcrules.plan([app("a"), fair("f", "X"), app("n", **{"project.approved": False})], budget=150_000_000,
                      year=2017, rulebook=rb)
     data = json.loads(json.dumps(p.model_dump(mode="json")))
-    assert _plan.Plan.model_validate(data) == p
+    assert planning.Plan.model_validate(data) == p
     assert data["entries"][0]["allocated_vnd"] == 100_000_000 and isinstance(data["budget_vnd"], int)
 
 
@@ -391,7 +390,7 @@ def allocations(cands: list[_Candidate], budget: int, policy: str, open_units: d
 
 
 @SETTINGS
-@given(case=candidates(), policy=st.sampled_from(_plan.POLICIES))
+@given(case=candidates(), policy=st.sampled_from(planning.POLICIES))
 def test_property_allocated_total_never_exceeds_the_budget(case: Any, policy: str) -> None:
     cands, budget, open_units = case
     outcomes = _allocate(cands, budget, policy, open_units)
@@ -475,7 +474,7 @@ def real_apps(draw: Any) -> list[dict]:
 
 
 @SLOW
-@given(apps=real_apps(), budget=st.integers(0, 20).map(lambda n: n * 50_000_000), policy=st.sampled_from(_plan.POLICIES),
+@given(apps=real_apps(), budget=st.integers(0, 20).map(lambda n: n * 50_000_000), policy=st.sampled_from(planning.POLICIES),
        seed=st.integers(0, 2**16))
 def test_property_plan_is_independent_of_input_order_and_within_budget(rb: kcrules.Rulebook, apps: list[dict],
                                                                          budget: int, policy: str, seed: int) -> None:

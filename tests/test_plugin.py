@@ -7,11 +7,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import machinery_app
 
 import kcrules
-from kcrules._loader import bundled_root
-
-from conftest import machinery_app
+from kcrules.rulefiles.loader import bundled_root
 
 pytest_plugins = ["pytester"]
 

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from conftest import machinery_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,8 +29,6 @@ from kcrules.testing import (
     generate,
     thresholds,
 )
-
-from conftest import machinery_app
 
 RB = kcrules.load_rulebook()
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_names
+from kcrules.util.lazy import lazy_names
 
 __all__ = [
     "InvariantViolation",
@@ -60,7 +60,7 @@ __getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
 
 
 if TYPE_CHECKING:
-    from .invariants import (
+    from kcrules.testing.invariants import (
         InvariantViolation,
         check_deterministic,
         check_explained,
@@ -72,4 +72,4 @@ if TYPE_CHECKING:
         check_support_bounds,
         fields_read,
     )
-    from .strategies import applications, generate, thresholds
+    from kcrules.testing.strategies import applications, generate, thresholds

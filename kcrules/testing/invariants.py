@@ -19,13 +19,13 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .. import _conditions as cond
-from .._schema import APPLICATION_FIELDS, CODE_FIELDS
-from ..models import MAX_VND, Application, Decision
-from .strategies import _as_rulebook
+from kcrules.models import MAX_VND, Application, Decision
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
+from kcrules.testing.strategies import _as_rulebook
 
 if TYPE_CHECKING:
-    from ..rulebook import Rulebook
+    from kcrules.rulebook import Rulebook
 
 AppInput = Application | Mapping[str, Any] | str
 

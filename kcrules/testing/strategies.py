@@ -45,14 +45,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from .. import _conditions as cond
-from .._schema import APPLICATION_FIELDS, CODE_FIELDS
-from ..models import MAX_VND
+from kcrules.models import MAX_VND
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-    from ..rulebook import Rulebook
+    from kcrules.rulebook import Rulebook
 
 T = TypeVar("T")
 
@@ -132,7 +132,7 @@ class _RandomDraw:
 class _Context:
     """The thresholds, codes and activities generators draw from (one or more rulebooks)."""
 
-    activities: dict[str, Any] = field(default_factory=dict)  # id -> kcrules._loader.Activity
+    activities: dict[str, Any] = field(default_factory=dict)  # id -> kcrules.rulefiles.loader.Activity
     criteria: dict[str, list[Any]] = field(default_factory=dict)  # activity -> criteria
     codes: dict[str, list[str]] = field(default_factory=dict)  # table -> code ids
     spellings: dict[str, list[str]] = field(default_factory=dict)  # table -> other accepted spellings
@@ -307,7 +307,7 @@ def _context(rulebooks: tuple[Rulebook, ...]) -> _Context:
 
 
 def _as_rulebook(rulebook: Rulebook | str | Path | None) -> Rulebook:
-    from ..rulebook import Rulebook
+    from kcrules.rulebook import Rulebook
 
     if isinstance(rulebook, Rulebook):
         return rulebook
@@ -316,7 +316,7 @@ def _as_rulebook(rulebook: Rulebook | str | Path | None) -> Rulebook:
 
 @lru_cache(maxsize=16)
 def _load_cached(id_or_path: str | None) -> Rulebook:
-    from ..rulebook import load_rulebook
+    from kcrules.rulebook import load_rulebook
 
     return load_rulebook(id_or_path)
 
@@ -537,7 +537,7 @@ class _Judge:
 
     def fact(self, app: dict[str, Any]) -> dict[str, Any] | None:
         """The flat fact the engines match (None if the draft is not a valid application)."""
-        from ..errors import KcrulesError
+        from kcrules.errors import KcrulesError
 
         try:
             parsed = self.rulebook.parse_application(app)

@@ -21,7 +21,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .cli import EXIT_OK, EXIT_USAGE
+from kcrules.cli import EXIT_OK, EXIT_USAGE
 
 _WORDS = {
     "vi": {"title": "Kế hoạch khuyến công năm {year}", "budget": "Ngân sách", "allocated": "Đã bố trí",
@@ -92,7 +92,7 @@ def _money_arg(text: str) -> int:
 
 def _read_mapping(path: str, what: str) -> Any:
     """A JSON or TOML object from a file (by extension; JSON otherwise)."""
-    from .errors import ApplicationError, Problem
+    from kcrules.errors import ApplicationError, Problem
 
     text = Path(path).read_text(encoding="utf-8")
     try:
@@ -104,7 +104,7 @@ def _read_mapping(path: str, what: str) -> Any:
 
 def _read_applications(path: str) -> tuple[list[Any], list[int]]:
     """The applications and the line each came from (for messages)."""
-    from .errors import ApplicationError, Problem
+    from kcrules.errors import ApplicationError, Problem
 
     text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     if text.lstrip().startswith("["):
@@ -137,9 +137,9 @@ def _read_applications(path: str) -> tuple[list[Any], list[int]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .errors import ApplicationError, Problem
-    from ._plan import plan
-    from .rulebook import load_rulebook
+    from kcrules.errors import ApplicationError, Problem
+    from kcrules.planning import plan
+    from kcrules.rulebook import load_rulebook
 
     if args.top is not None and args.top < 0:
         print("kcrules: error: --top takes a number, 0 or more", file=sys.stderr)
@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
 
 def render(result: Any, top: int | None = None) -> str:
     """The plan as a readable report, in the plan's language."""
-    from . import _i18n as i18n
+    from kcrules.text import i18n as i18n
 
     lang = result.lang
     w = _WORDS[lang]

@@ -19,9 +19,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, date_arg
-
-
+from kcrules.cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, date_arg
+from kcrules.text.values import show_value
 
 #: Facts that an applicant cannot change, held fixed when looking for the smallest changes.
 DEFAULT_FIXED = ("establishment.district", "establishment.kind", "application_date", "activity",
@@ -74,11 +73,11 @@ def fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .errors import ApplicationError
+    from kcrules.errors import ApplicationError, InputError
 
     try:
         return _run(args)
-    except UsageProblem as err:
+    except (UsageProblem, InputError) as err:
         if getattr(args, "debug", False):
             raise
         return fail(str(err))
@@ -91,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .rulebook import load_rulebook
+    from kcrules.rulebook import load_rulebook
 
     interactive = args.interactive or (args.file is None and sys.stdin.isatty())
     if args.file is None and not interactive:
@@ -103,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageProblem("--save keeps the answers of an interview: use it with --interactive")
     rulebook = load_rulebook(args.rulebook, engine=args.engine)
     if interactive:
-        from ._interview import Aborted, interview
+        from kcrules.cli.interview import Aborted, interview
 
         try:
             data = interview(rulebook, lang=args.lang)
@@ -115,7 +114,7 @@ def _run(args: argparse.Namespace) -> int:
     decision = rulebook.evaluate(app, lang=args.lang, on=args.on)
     fixed = DEFAULT_FIXED if args.fixed is None else tuple(f.strip() for f in args.fixed.split(",") if f.strip())
     if args.what_if:
-        from ._whatif import apply_changes, diff_text, parse_changes
+        from kcrules.whatif import apply_changes, diff_text, parse_changes
 
         changes = parse_changes(rulebook, args.what_if)
         changed = apply_changes(app.model_dump(mode="json", exclude_none=True), changes)
@@ -133,13 +132,13 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print(render(rulebook, decision, args.lang, show_all=args.show_all))
         if not decision.eligible and args.suggest:
-            from ._whatif import smallest_changes, suggestions_text
+            from kcrules.whatif import smallest_changes, suggestions_text
 
             found = smallest_changes(rulebook, app, decision, fixed=fixed, on=args.on)
             print()
             print(suggestions_text(rulebook, app, found, fixed, args.lang))
     if interactive:
-        from ._interview import offer_save
+        from kcrules.cli.interview import offer_save
 
         print()
         offer_save(data, args.lang, args.save)
@@ -246,30 +245,9 @@ def word(key: str, lang: str, **values: Any) -> str:
     return WORDS[key][lang].format(**values)
 
 
-def show_value(rulebook: Any, path: str, value: Any, lang: str) -> str:
-    """A fact as a reader wants it: code labels, money in đồng, yes/no."""
-    from . import _i18n as i18n
-    from ._codes import code_label
-    from ._schema import APPLICATION_FIELDS, CODE_FIELDS
-
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return {"vi": ("có", "không"), "en": ("yes", "no")}[lang][0 if value else 1]
-    if path in CODE_FIELDS and isinstance(value, str):
-        label = code_label(rulebook.definition, CODE_FIELDS[path], value, lang)
-        return f"{label} ({value})" if label != value else value
-    if isinstance(value, int):
-        if path.endswith("_vnd"):
-            return i18n.money(value, lang)
-        if APPLICATION_FIELDS.get(path, ("",))[0] == "int" or path.startswith("derived."):
-            return i18n.number(value, lang)
-    return str(value)
-
-
 def render(rulebook: Any, decision: Any, lang: str, *, show_all: bool = False) -> str:
     """The decision as a readable report: verdict, amount, priority, reasons (failures first), warnings."""
-    from . import _i18n as i18n
+    from kcrules.text import i18n as i18n
 
     d = rulebook.definition
     act = d.activities.get(decision.activity)

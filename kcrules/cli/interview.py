@@ -22,12 +22,12 @@ import threading
 from fractions import Fraction
 from typing import Any
 
-
-from . import _conditions as cond
-from ._schema import APPLICATION_FIELDS, CODE_FIELDS, field_info
-from ._labels import FIELD_LABELS
-from ._text import fold
-from ._whatif import apply_changes, code_choices, parse_value
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
+from kcrules.text.labels import FIELD_LABELS
+from kcrules.text.values import show_value
+from kcrules.util.words import fold
+from kcrules.whatif import apply_changes, code_choices, parse_value
 
 T = {
     "intro": {"vi": "Kiểm tra một hồ sơ khuyến công ({title}).\nGõ số hoặc tên (không cần dấu). "
@@ -425,7 +425,7 @@ class Interview:
 
     def validate(self, path: str, value: Any) -> str | None:
         """The library's own problem with this answer, if any (other fields may still be missing)."""
-        from .errors import ApplicationError
+        from kcrules.errors import ApplicationError
 
         trial = dict(self.answers)
         trial[path] = value
@@ -439,7 +439,6 @@ class Interview:
         return None
 
     def show_answers(self) -> None:
-        from ._cli_check import show_value
 
         self.say()
         self.say(t("answers", self.lang))

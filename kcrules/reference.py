@@ -21,10 +21,18 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from . import _conditions as cond
-from ._loader import LANGS, Activity, Cite, Criterion, Definition, Param, ParamValue
-from ._schema import CODE_FIELDS
-from ._labels import FIELD_LABELS
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.fields import CODE_FIELDS
+from kcrules.rulefiles.loader import (
+    LANGS,
+    Activity,
+    Cite,
+    Criterion,
+    Definition,
+    Param,
+    ParamValue,
+)
+from kcrules.text.labels import FIELD_LABELS
 
 __all__ = ["condition_words", "generate"]
 

@@ -16,11 +16,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import _conditions as cond
-from ._codes import find_code
-from ._jsondata import copy_tree, get_path
-from ._schema import APPLICATION_FIELDS, CODE_FIELDS
-from ._text import fold, suggest
+from kcrules.errors import InputError
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.codes import find_code
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
+from kcrules.text.values import show_value
+from kcrules.util.jsonpath import copy_tree, get_path
+from kcrules.util.words import fold, suggest
 
 #: Combinations of candidate changes evaluated at most, to keep the command quick.
 MAX_TRIALS = 60
@@ -85,8 +87,7 @@ def code_choices(rulebook: Any, table: str, lang: str = "vi") -> list[tuple[str,
 
 
 def parse_changes(rulebook: Any, items: list[str]) -> list[tuple[str, Any]]:
-    """Read --what-if items ``field=value`` into (field path, value); raises UsageProblem."""
-    from ._cli_check import UsageProblem
+    """Read ``field=value`` items into (field path, value); raises InputError naming the item."""
 
     out: list[tuple[str, Any]] = []
     fields = [p for p in APPLICATION_FIELDS if p not in ("activity",)]
@@ -94,16 +95,16 @@ def parse_changes(rulebook: Any, items: list[str]) -> list[tuple[str, Any]]:
         path, sep, text = item.partition("=")
         path = path.strip()
         if not sep:
-            raise UsageProblem(f"--what-if {item!r}: write FIELD=VALUE, e.g. establishment.employees=40")
+            raise InputError(f"--what-if {item!r}: write FIELD=VALUE, e.g. establishment.employees=40")
         if path not in APPLICATION_FIELDS:
             hint = suggest(path, fields)
             extra = f" Did you mean {hint!r}?" if hint else ""
-            raise UsageProblem(f"--what-if {item!r}: {path!r} is not a field of an application.{extra} "
+            raise InputError(f"--what-if {item!r}: {path!r} is not a field of an application.{extra} "
                                "`kcrules schema` lists the fields.")
         try:
             value = parse_value(rulebook, path, text)
         except ValueError as err:
-            raise UsageProblem(f"--what-if {item!r}: {err}") from None
+            raise InputError(f"--what-if {item!r}: {err}") from None
         out.append((path, value))
     return out
 
@@ -156,8 +157,7 @@ def _w(key: str, lang: str, **kw: Any) -> str:
 
 
 def diff_text(rulebook: Any, before: Any, after: Any, changes: list[tuple[str, Any]], lang: str) -> str:
-    from . import _i18n as i18n
-    from ._cli_check import show_value
+    from kcrules.text import i18n as i18n
 
     out = [f"{_w('diff', lang)}:"]
     for path, value in changes:
@@ -389,7 +389,6 @@ class _Finder:
 
 
 def suggestions_text(rulebook: Any, app: Any, found: list[Change], fixed: tuple[str, ...], lang: str) -> str:
-    from ._cli_check import show_value
 
     data = app.model_dump(mode="json", exclude_none=True)
     head = _w("suggest_head", lang, fixed=", ".join(fixed) or "—")

@@ -72,8 +72,8 @@ def _dump(obj: Any) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from ._loader import bundled_ids
-    from .rulebook import load_rulebook
+    from kcrules.rulebook import load_rulebook
+    from kcrules.rulefiles.loader import bundled_ids
 
     lang = args.lang
     books = []
@@ -129,9 +129,9 @@ def _s(key: str, lang: str) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from ._text import suggest
-    from ._codes import find_code
-    from .rulebook import load_rulebook
+    from kcrules.rulebook import load_rulebook
+    from kcrules.rulefiles.codes import find_code
+    from kcrules.util.words import suggest
 
     lang = args.lang
     rb = load_rulebook(args.rulebook)
@@ -232,7 +232,7 @@ def _value_info(p: Any, v: Any, lang: str) -> dict[str, Any]:
 def _show_param(p: Any, v: Any, lang: str) -> str:
     import datetime as dt
 
-    from . import _i18n as i18n
+    from kcrules.text import i18n as i18n
 
     if p.unit == "vnd":
         return i18n.money(v.value, lang)
@@ -250,7 +250,7 @@ def _show_param(p: Any, v: Any, lang: str) -> str:
 
 def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """(rows, problems) for one rulebook: every parameter value, target and criterion checked."""
-    from ._loader import PROVENANCES
+    from kcrules.rulefiles.loader import PROVENANCES
 
     d = rb.definition
     rows: list[dict[str, Any]] = []
@@ -296,14 +296,14 @@ def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
 def run_audit(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from ._loader import PROVENANCES, bundled_ids
-    from .rulebook import load_rulebook
+    from kcrules.rulebook import load_rulebook
+    from kcrules.rulefiles.loader import PROVENANCES, bundled_ids
 
     ids = args.rulebook or bundled_ids()
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     seen: set[tuple[str, str, str | None]] = set()
-    from .errors import RuleFileError
+    from kcrules.errors import RuleFileError
 
     for rb_id in ids:
         try:
@@ -348,7 +348,7 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    from .rulebook import load_rulebook
+    from kcrules.rulebook import load_rulebook
 
     _dump(load_rulebook(args.rulebook).application_schema())
     return EXIT_OK

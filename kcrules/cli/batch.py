@@ -23,10 +23,8 @@ import time
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .cli import EXIT_OK, EXIT_USAGE, date_arg
-from .errors import KcrulesError
-
-
+from kcrules.cli import EXIT_OK, EXIT_USAGE, date_arg
+from kcrules.errors import KcrulesError
 
 #: At most this many bad lines are described on stderr; the rest are counted.
 MAX_REPORTED = 50
@@ -123,7 +121,7 @@ class Summary:
             row[2] += decision.support.amount_vnd
 
     def render(self, lang: str) -> str:
-        from . import _i18n as i18n
+        from kcrules.text import i18n as i18n
 
         vi = lang == "vi"
         total = sum(row[2] for row in self.by_activity.values())

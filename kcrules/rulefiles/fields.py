@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .models import Application
+from kcrules.models import Application
 
 #: Application fields whose values are codes of a rulebook code table.
 CODE_FIELDS: dict[str, str] = {

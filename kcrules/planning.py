@@ -73,282 +73,29 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import _i18n as i18n
-from ._loader import Cite, Definition, Param
-from ._schema import APPLICATION_FIELDS
-from ._text import fold, suggest
-from .errors import ApplicationError, EvaluationError, InputError, Problem, RuleFileError
-from .models import Application, RulebookInfo
+from kcrules.errors import ApplicationError, EvaluationError, InputError, Problem
+from kcrules.models import Application, RulebookInfo
+from kcrules.rulefiles.loader import Definition, Param
+from kcrules.rulefiles.plantable import (
+    POLICIES,
+    PlanQueue,
+    PlanSpec,
+    check_plan_table,
+    queue_for,
+)
+from kcrules.text import i18n as i18n
+from kcrules.util.words import fold, suggest
 
 if TYPE_CHECKING:
-    from .rulebook import Rulebook
+    from kcrules.rulebook import Rulebook
 
 __all__ = ["Plan", "PlanCriterion", "PlanEntry", "PlanStop", "ProgramProgress", "TargetProgress", "plan"]
 
 Policy = Literal["skip", "partial", "stop"]
-POLICIES = ("skip", "partial", "stop")
 Status = Literal["funded", "partial", "not_funded", "ineligible"]
 StopKind = Literal["budget", "stopped", "target", "limit", "ineligible"]
 
-ORDER_KEYS = ("priority_tiers", "effectiveness_rank", "application_date", "support_vnd", "id")
-_DESCENDING_OK = ("application_date", "support_vnd")
-_PLAN_KEYS = ("cite", "policy", "assumption", "queues", "targets", "limits")
-_QUEUE_KEYS = ("id", "label", "cite", "order", "activities", "cleaner_production", "beneficiary", "assumption")
-_TARGET_KEYS = ("bound", "units", "ignore", "assumption")
-_LIMIT_KEYS = ("id", "label", "cite", "activities", "max", "used")
-_CITE_KEYS = ("source", "article", "clause", "point", "section")
 _INPUT = "invalid plan input"
-
-
-# ---------------------------------------------------------------- the [plan] table, checked
-
-
-@dataclass(frozen=True)
-class _Queue:
-    id: str
-    label: dict[str, str]
-    cite: Cite
-    order: tuple[str, ...]
-    activities: tuple[str, ...] | None
-    cleaner_production: bool | None
-    beneficiary: bool | None
-    assumption: dict[str, str] | None
-
-
-@dataclass(frozen=True)
-class _Limit:
-    id: str
-    label: dict[str, str]
-    cite: Cite
-    activities: tuple[str, ...]
-    max: str
-    used: str | None
-
-
-@dataclass(frozen=True)
-class _Spec:
-    file: str
-    cites: tuple[Cite, ...]
-    policy: str
-    assumption: dict[str, str] | None
-    queues: tuple[_Queue, ...]
-    bound: str
-    units: dict[str, str]
-    ignore: tuple[str, ...]
-    targets_assumption: dict[str, str] | None
-    limits: tuple[_Limit, ...]
-
-
-class _Checker:
-    """Reads the raw ``[plan]`` table, collecting every problem with file and key."""
-
-    def __init__(self, d: Definition, file: str) -> None:
-        self.d = d
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def add(self, key: str, message: str, given: object = None, allowed: str | None = None,
-            suggestion: str | None = None) -> None:
-        self.problems.append(Problem(f"{self.file} [plan{'.' + key if key else ''}]", message, given, allowed,
-                                     suggestion))
-
-    def keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], required: tuple[str, ...],
-             where: str) -> None:
-        for k in table:
-            if k not in allowed:
-                self.add(f"{where}.{k}" if where else k, "unknown key", k, ", ".join(allowed), suggest(k, allowed))
-        for k in required:
-            if k not in table:
-                self.add(f"{where}.{k}" if where else k, "missing required key")
-
-    def label(self, value: Any, where: str) -> dict[str, str]:
-        if not isinstance(value, dict) or set(value) != {"vi", "en"} or not all(
-                isinstance(v, str) and v.strip() for v in value.values()):
-            self.add(where, "needs a Vietnamese and an English text", value, '{ vi = "…", en = "…" }')
-            return {"vi": where, "en": where}
-        return dict(value)
-
-    def cite(self, value: Any, where: str) -> Cite:
-        fallback = Cite("?", "?")
-        if not isinstance(value, dict):
-            self.add(where, "missing or malformed citation", value,
-                     '{ source = "…", article = …, clause = …, point = "…" } or { source, section }')
-            return fallback
-        bad = [k for k in value if k not in _CITE_KEYS]
-        for k in bad:
-            self.add(f"{where}.{k}", "unknown key", k, ", ".join(_CITE_KEYS), suggest(k, _CITE_KEYS))
-        src = value.get("source")
-        if src not in self.d.sources:
-            self.add(f"{where}.source", "unknown source document", src, ", ".join(sorted(self.d.sources)),
-                     suggest(str(src), self.d.sources))
-            return fallback
-        parts = {k: (str(value[k]) if k in value else None) for k in _CITE_KEYS[1:]}
-        if not any(parts.values()):
-            self.add(where, "a citation names an article or a section", value)
-        if bad:
-            return fallback
-        return Cite(src, self.d.sources[src].short, parts["article"], parts["clause"], parts["point"],
-                    parts["section"])
-
-    def text(self, value: Any, where: str) -> dict[str, str] | None:
-        """An optional bilingual sentence (what a rule assumes)."""
-        return None if value is None else self.label(value, where)
-
-    def activity_list(self, value: Any, where: str) -> tuple[str, ...]:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.add(where, "must be a list of activity ids", value, ", ".join(self.d.activities))
-            return ()
-        for v in value:
-            if v not in self.d.activities:
-                self.add(where, "unknown activity", v, ", ".join(self.d.activities), suggest(v, self.d.activities))
-        return tuple(value)
-
-    def field(self, value: Any, where: str) -> str | None:
-        ints = [k for k, (kind, *_rest) in APPLICATION_FIELDS.items() if kind == "int"]
-        if value not in ints:
-            self.add(where, "must be a whole-number field of an application", value, ", ".join(ints),
-                     suggest(str(value), ints))
-            return None
-        return str(value)
-
-    def boolean(self, value: Any, where: str) -> bool | None:
-        if value is None:
-            return None
-        if not isinstance(value, bool):
-            self.add(where, "must be true or false", value)
-            return None
-        return value
-
-
-def _check(d: Definition) -> _Spec:
-    """The checked ``[plan]`` of a rulebook; RuleFileError lists every problem at once."""
-    if d.plan is None:
-        raise RuleFileError([Problem(f"{d.id} [plan]", "this rulebook has no [plan] table: the ranking order "
-                                     "and the allocation policy are rulebook data",
-                                     allowed="a [plan] table in one of its rule files (see docs/planning.md)")])
-    file, raw = d.plan
-    c = _Checker(d, file)
-    if not isinstance(raw, dict):
-        raise RuleFileError([Problem(f"{file} [plan]", "must be a table", raw)])
-    c.keys(raw, _PLAN_KEYS, ("cite", "policy", "queues"), "")
-    cites_raw = raw.get("cite", [])
-    cites = tuple(c.cite(v, f"cite[{i}]") for i, v in enumerate(cites_raw)) if isinstance(cites_raw, list) \
-        else (c.cite(cites_raw, "cite"),)
-    policy = raw.get("policy", "skip")
-    if policy not in POLICIES:
-        c.add("policy", "unknown policy", policy, ", ".join(POLICIES), suggest(str(policy), POLICIES))
-    assumption = c.text(raw.get("assumption"), "assumption")
-    tier_ids = [t.id for t in d.tiers]
-    queues: list[_Queue] = []
-    raw_queues = raw.get("queues", [])
-    if not isinstance(raw_queues, list) or not raw_queues:
-        c.add("queues", "needs at least one [[plan.queues]] table", raw_queues if raw_queues else None)
-        raw_queues = []
-    seen: set[str] = set()
-    for i, q in enumerate(raw_queues):
-        w = f"queues[{i}]"
-        if not isinstance(q, dict):
-            c.add(w, "must be a table", q)
-            continue
-        c.keys(q, _QUEUE_KEYS, ("id", "label", "cite", "order"), w)
-        qid = q.get("id")
-        if not isinstance(qid, str) or not qid:
-            c.add(f"{w}.id", "must be a text id", qid)
-            qid = f"queue{i}"
-        elif qid in seen:
-            c.add(f"{w}.id", "duplicate queue id", qid)
-        seen.add(qid)
-        order = q.get("order", [])
-        if not isinstance(order, list) or not order or not all(isinstance(k, str) for k in order):
-            c.add(f"{w}.order", "must be a list of ranking keys", order, ", ".join(ORDER_KEYS))
-            order = ["id"]
-        allowed = [*ORDER_KEYS, *(f"tier:{t}" for t in tier_ids), *(f"-{k}" for k in _DESCENDING_OK)]
-        for k in order:
-            if k.startswith("tier:") and k[5:] not in tier_ids:
-                c.add(f"{w}.order", "unknown priority tier", k, ", ".join(tier_ids), suggest(k[5:], tier_ids))
-            elif not k.startswith("tier:") and k not in allowed:
-                c.add(f"{w}.order", "unknown ranking key", k, ", ".join(allowed), suggest(k, allowed))
-        if order[-1] != "id":
-            c.add(f"{w}.order", "must end with 'id', so that applications equal on every other key are "
-                  "ordered the same way every time", order[-1], suggestion="id")
-        if len(set(order)) != len(order):
-            c.add(f"{w}.order", "a ranking key is listed twice", order)
-        acts = c.activity_list(q["activities"], f"{w}.activities") if "activities" in q else None
-        queues.append(_Queue(qid, c.label(q.get("label"), f"{w}.label"), c.cite(q.get("cite"), f"{w}.cite"),
-                             tuple(order), acts, c.boolean(q.get("cleaner_production"), f"{w}.cleaner_production"),
-                             c.boolean(q.get("beneficiary"), f"{w}.beneficiary"),
-                             c.text(q.get("assumption"), f"{w}.assumption")))
-    # Every application must find a queue: check each (activity, cleaner production) pair.
-    if queues:
-        uncovered = [f"{a}{' (cleaner production)' if cp else ''}" for a, act in d.activities.items()
-                     for cp in ((False, True) if act.beneficiary else (False,))
-                     if _queue_for(queues, a, act.beneficiary, cp) is None]
-        if uncovered:
-            c.add("queues", "some applications would belong to no queue: add a queue without selectors last",
-                  ", ".join(uncovered[:5]) + (" …" if len(uncovered) > 5 else ""))
-    targets = raw.get("targets", {})
-    if not isinstance(targets, dict):
-        c.add("targets", "must be a table", targets)
-        targets = {}
-    c.keys(targets, _TARGET_KEYS, (), "targets")
-    bound = targets.get("bound", "count_max")
-    if bound not in ("count", "count_max"):
-        c.add("targets.bound", "unknown bound", bound, "count, count_max", suggest(str(bound), ("count", "count_max")))
-    units_raw = targets.get("units", {})
-    units: dict[str, str] = {}
-    if not isinstance(units_raw, dict):
-        c.add("targets.units", "must be a table: activity = field", units_raw)
-    else:
-        for act_id, path in units_raw.items():
-            if act_id not in d.activities:
-                c.add(f"targets.units.{act_id}", "unknown activity", act_id, ", ".join(d.activities),
-                      suggest(act_id, d.activities))
-            elif d.activities[act_id].target is None:
-                c.add(f"targets.units.{act_id}", "this activity has no target to count against", act_id)
-            got = c.field(path, f"targets.units.{act_id}")
-            if got:
-                units[act_id] = got
-    ignore = c.activity_list(targets.get("ignore", []), "targets.ignore")
-    limits: list[_Limit] = []
-    raw_limits = raw.get("limits", [])
-    if not isinstance(raw_limits, list):
-        c.add("limits", "must be a list of [[plan.limits]] tables", raw_limits)
-        raw_limits = []
-    for i, lim in enumerate(raw_limits):
-        w = f"limits[{i}]"
-        if not isinstance(lim, dict):
-            c.add(w, "must be a table", lim)
-            continue
-        c.keys(lim, _LIMIT_KEYS, ("id", "label", "cite", "activities", "max"), w)
-        pid = lim.get("max")
-        param = d.params.get(pid) if isinstance(pid, str) else None
-        if param is None:
-            c.add(f"{w}.max", "must name a parameter (a number in a rule file is a cited parameter, never a "
-                  "literal)", pid, suggestion=suggest(str(pid), d.params))
-        elif param.unit != "count":
-            c.add(f"{w}.max", f"parameter {pid!r} is in {param.unit}, not count", pid)
-        used = c.field(lim["used"], f"{w}.used") if "used" in lim else None
-        limits.append(_Limit(str(lim.get("id", f"limit{i}")), c.label(lim.get("label"), f"{w}.label"),
-                             c.cite(lim.get("cite"), f"{w}.cite"),
-                             c.activity_list(lim.get("activities", []), f"{w}.activities"), str(pid), used))
-    if len({lim.id for lim in limits}) != len(limits):
-        c.add("limits", "duplicate limit id", [lim.id for lim in limits])
-    if c.problems:
-        raise RuleFileError(c.problems)
-    return _Spec(file, cites, str(policy), assumption, tuple(queues), str(bound), units, ignore,
-                 c.text(targets.get("assumption"), "targets.assumption"), tuple(limits))
-
-
-def _queue_for(queues: Iterable[_Queue], activity: str, beneficiary: bool, cleaner: bool) -> _Queue | None:
-    for q in queues:
-        if q.activities is not None and activity not in q.activities:
-            continue
-        if q.cleaner_production is not None and q.cleaner_production != cleaner:
-            continue
-        if q.beneficiary is not None and q.beneficiary != beneficiary:
-            continue
-        return q
-    return None
 
 
 # ---------------------------------------------------------------- the result
@@ -669,11 +416,11 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     Raises ApplicationError listing every bad application or argument, RuleFileError when the
     rulebook's ``[plan]`` table is malformed.
     """
-    from .rulebook import Rulebook, load_rulebook
+    from kcrules.rulebook import Rulebook, load_rulebook
 
     rb = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
     d = rb.definition
-    spec = rb._plan_spec or _check(d)  # checked when the rulebook loaded; _check says why if there is none
+    spec = rb._plan_spec or check_plan_table(d)  # checked when the rulebook loaded; check_plan_table says why if there is none
     if lang not in ("vi", "en"):
         raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
     problems: list[Problem] = []
@@ -705,7 +452,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
         for a in lim.activities:
             limits_of.setdefault(a, []).append(li)
     candidates: list[_Candidate] = []
-    info: dict[int, tuple[_Queue | None, tuple[PlanCriterion, ...], str, str | None]] = {}
+    info: dict[int, tuple[PlanQueue | None, tuple[PlanCriterion, ...], str, str | None]] = {}
     # What placed an application depends only on its queue, the criteria it met and the official's
     # rank: built once per combination and shared (the parts are immutable).
     placements: dict[tuple[str, tuple[str, ...], int | None], tuple[list[Any], tuple[PlanCriterion, ...], str]] = {}
@@ -716,7 +463,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
             continue
         act = d.activities[row.activity]
         cleaner = bool(_get(item, "establishment.applies_cleaner_production"))
-        queue = _queue_for(spec.queues, act.id, act.beneficiary, cleaner)
+        queue = queue_for(spec.queues, act.id, act.beneficiary, cleaner)
         assert queue is not None  # coverage is checked with the [plan] table
         rank = eff.get(row.app_id) if "effectiveness_rank" in queue.order else None
         pkey = (queue.id, row.met, rank)
@@ -924,7 +671,7 @@ def _evaluate(rb: Rulebook, items: list[Any], lang: str, engine: str | None) -> 
     raise ApplicationError(problems)
 
 
-def _placement(d: Definition, spec: _Spec, queue: _Queue, scale: list[tuple[str, str, dict[str, int], int]],
+def _placement(d: Definition, spec: PlanSpec, queue: PlanQueue, scale: list[tuple[str, str, dict[str, int], int]],
                met: tuple[str, ...], rank: int | None,
                lang: str) -> tuple[list[Any], tuple[PlanCriterion, ...], str]:
     """Per key of the queue's order, the sort values that depend on the criteria met (None for the
@@ -1029,7 +776,7 @@ def _check_effectiveness(data: Mapping[str, Any] | None, ids: list[str], problem
     return out
 
 
-def _open_units(d: Definition, spec: _Spec, achieved: Mapping[str, tuple[int, int]],
+def _open_units(d: Definition, spec: PlanSpec, achieved: Mapping[str, tuple[int, int]],
                 override: Mapping[str, int]) -> dict[str, int]:
     """Per activity whose target bounds the plan: the units still open (target minus achieved)."""
     out: dict[str, int] = {}
@@ -1047,7 +794,7 @@ def _open_units(d: Definition, spec: _Spec, achieved: Mapping[str, tuple[int, in
     return out
 
 
-def _progress(d: Definition, spec: _Spec, achieved: Mapping[str, tuple[int, int]],
+def _progress(d: Definition, spec: PlanSpec, achieved: Mapping[str, tuple[int, int]],
               planned: Mapping[str, list[int]], open_units: Mapping[str, int], year: int,
               lang: str) -> tuple[TargetProgress, ...]:
     out = []
@@ -1094,7 +841,7 @@ def _program_progress(d: Definition, achieved: Mapping[str, tuple[int, int]], al
                            percent_after_plan=str(pct_after) if pct_after is not None else None, text=text)
 
 
-def _ranking_text(d: Definition, spec: _Spec, policy: str, lang: str) -> tuple[str, ...]:
+def _ranking_text(d: Definition, spec: PlanSpec, policy: str, lang: str) -> tuple[str, ...]:
     lines = []
     for n, q in enumerate(spec.queues, 1):
         keys = []

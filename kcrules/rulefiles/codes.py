@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._loader import Definition
-from ._text import fold
+from kcrules.rulefiles.loader import Definition
+from kcrules.util.words import fold
 
 
 def find_code(d: Definition, table: str, given: str) -> str | None:

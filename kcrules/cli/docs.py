@@ -39,9 +39,9 @@ def add_parser(subparsers: Any) -> None:
 
 def pages(rulebook: str | None = None) -> dict[str, str]:
     """Every reference page to write: file name -> Markdown (all bundled rulebooks by default)."""
-    from ._docs import generate
-    from ._loader import bundled_ids
-    from .rulebook import load_rulebook
+    from kcrules.reference import generate
+    from kcrules.rulebook import load_rulebook
+    from kcrules.rulefiles.loader import bundled_ids
 
     ids: list[str | None] = [rulebook] if rulebook else list(bundled_ids())
     out: dict[str, str] = {}

@@ -14,13 +14,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ._codes import code_ids, code_names, find_code
-from ._jsondata import copy_tree, get_path
-from ._loader import Definition, bundled_ids
-from ._schema import APPLICATION_FIELDS, CODE_FIELDS, _base_type
-from ._text import suggest
-from .errors import ApplicationError, Problem
-from .models import Application
+from kcrules.errors import ApplicationError, Problem
+from kcrules.models import Application
+from kcrules.rulefiles.codes import code_ids, code_names, find_code
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, _base_type
+from kcrules.rulefiles.loader import Definition, bundled_ids
+from kcrules.util.jsonpath import copy_tree, get_path
+from kcrules.util.words import suggest
 
 
 class Reader:

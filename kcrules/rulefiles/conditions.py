@@ -455,7 +455,7 @@ class _Parser:
     def check_code(self, ref: Ref, lit: Lit) -> None:
         allowed = ref.ftype.values
         if ref.type in ("code", "str") and allowed and lit.value not in allowed:
-            from ._text import suggest
+            from kcrules.util.words import suggest
 
             hint = suggest(str(lit.value), allowed)
             extra = f"; did you mean {hint!r}?" if hint else ""

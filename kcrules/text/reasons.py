@@ -9,13 +9,13 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from . import _conditions as cond
-from . import _i18n as i18n
-from ._codes import code_label
-from ._loader import Criterion, Definition, Param
-from ._matchers import NA
-from ._schema import APPLICATION_FIELDS, CODE_FIELDS
-from .models import Citation, Reason
+from kcrules.engines import NA
+from kcrules.models import Citation, Reason
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.codes import code_label
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
+from kcrules.rulefiles.loader import Criterion, Definition, Param
+from kcrules.text import i18n as i18n
 
 #: A parameter's name as it appears in a condition's text.
 PARAM_NAME = re.compile(r"params\.[a-z0-9_]+")

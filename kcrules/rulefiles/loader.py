@@ -22,10 +22,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import _conditions as cond
-from ._schema import APPLICATION_FIELDS, CODE_FIELDS, REQUIRED_TABLES
-from ._text import suggest
-from .errors import Problem, RuleFileError
+from kcrules.errors import Problem, RuleFileError
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, REQUIRED_TABLES
+from kcrules.util.words import suggest
 
 PROVENANCES = ("program", "law", "guidance", "assumption")
 UNITS = ("vnd", "percent", "ratio", "count", "days", "months", "years", "date")

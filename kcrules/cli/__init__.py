@@ -1,6 +1,6 @@
 """The ``kcrules`` command: one entry point, one module per subcommand.
 
-Each subcommand module (``kcrules/_cli_NAME.py``) defines ``add_parser(subparsers)``
+Each subcommand module (``kcrules/cli/NAME.py``) defines ``add_parser(subparsers)``
 and ``run(args) -> int``; it is imported only when its subcommand runs, so the
 command starts quickly. Errors of the library are printed as one clear message
 (exit 2); ``--debug`` shows the traceback instead.
@@ -16,13 +16,13 @@ from collections.abc import Sequence
 
 #: subcommand -> module holding its parser and its code
 SUBCOMMANDS = {
-    "check": "_cli_check",
-    "rules": "_cli_rules",
-    "schema": "_cli_rules",
-    "diff": "_cli_diff",
-    "batch": "_cli_batch",
-    "plan": "_cli_plan",
-    "docs": "_cli_docs",
+    "check": "check",
+    "rules": "rules",
+    "schema": "rules",
+    "diff": "diff",
+    "batch": "batch",
+    "plan": "plan",
+    "docs": "docs",
 }
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module in SUBCOMMANDS.items():
         if module in seen:
             continue
-        mod = importlib.import_module(f"kcrules.{module}")
+        mod = importlib.import_module(f"kcrules.cli.{module}")
         seen.add(module)
         mod.add_parser(sub)
     return parser
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as err:  # the one place errors become messages
-        from .errors import KcrulesError
+        from kcrules.errors import KcrulesError
 
         if args.debug:
             raise
@@ -81,6 +81,3 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
         return EXIT_USAGE
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

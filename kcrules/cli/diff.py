@@ -60,8 +60,8 @@ def _count(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._diff import diff, read_corpus, resolve
-    from .testing.strategies import generate
+    from kcrules.diff import diff, read_corpus, resolve
+    from kcrules.testing.strategies import generate
 
     old = resolve(args.old, engine=args.engine)
     new = resolve(args.new, engine=args.engine)
@@ -80,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
         known = set(old.activities) | set(new.activities)
         unknown = [a for a in args.activity if a not in known]
         if unknown:
-            from .errors import InputError
-            from ._text import suggest
+            from kcrules.errors import InputError
+            from kcrules.util.words import suggest
 
             hint = suggest(unknown[0], known)
             raise InputError(f"unknown activity {unknown[0]!r}" + (f"; did you mean {hint!r}?" if hint else ""))

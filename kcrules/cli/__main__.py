@@ -1,0 +1,5 @@
+"""``python -m kcrules.cli``: the same as the ``kcrules`` command."""
+
+from kcrules.cli import main
+
+raise SystemExit(main())
