@@ -12,6 +12,7 @@ string "5" is not silently taken for the number 5.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -85,7 +86,10 @@ class Establishment(_Input):
         False, description="Makes fired-clay bricks in improved manual or ring kilns (TT 46/2012 Điều 5.1)."
     )
     applies_cleaner_production: StrictBool = Field(False, description="The project applies cleaner production.")
-    causes_pollution: StrictBool = Field(False, description="Production pollutes the environment.")
+    causes_pollution: StrictBool | None = Field(
+        None, description="Production pollutes the environment. It decides Hanoi's non-polluting priority "
+        "(QĐ 4892 §II.2.1): when it is not stated that priority is reported unknown and not counted."
+    )
     in_highland_border_ethnic_area: StrictBool = False
     in_poor_district: StrictBool = False
     in_new_rural_commune: StrictBool = False
@@ -131,8 +135,36 @@ class Project(_Input):
         None, description="A named establishment commits to employ the trained workers."
     )
     employer_name: str | None = Field(None, max_length=300)
-    region: Code | None = Field(None, description="Partner region of a 3.7 class.")
+    province: Code | None = Field(
+        None, description="Partner province of a 3.7 class (name or statistics office code); the rulebook "
+        "derives its region."
+    )
+    craft_small_industry: StrictBool | None = Field(
+        None, description="The class transfers a small-industry or handicraft craft (nghề tiểu thủ công nghiệp, "
+        "QĐ 4892 §II.3.7)."
+    )
+    learners_rural_workers: StrictBool | None = Field(
+        None, description="The learners are rural workers (lao động nông thôn, QĐ 4892 §II.3.1)."
+    )
+    trainees_managers: StrictBool | None = Field(
+        None, description="The trainees are leaders and managers of establishments (QĐ 4892 §II.3.2)."
+    )
     machinery_new: StrictBool | None = None
+    machinery_one_kind: StrictBool | None = Field(
+        None, description="Single machines, a cluster, or a group of machines of one kind, used in production or "
+        "pollution treatment (TT 46/2012 Điều 4.4.a)."
+    )
+    technology_transfer: StrictBool | None = Field(
+        None, description="The project transfers a technology (TT 46/2012 Điều 4.3), not only machinery."
+    )
+    technology_on_encouraged_list: StrictBool | None = Field(
+        None, description="The technology is on the list of technologies encouraged for transfer (TT 46/2012 "
+        "Điều 4.3.a)."
+    )
+    technology_transfer_lawful: StrictBool | None = Field(
+        None, description="The transfer follows the procedure of the law on technology transfer (TT 46/2012 "
+        "Điều 4.3.b)."
+    )
     machinery_improves: StrictBool | None = Field(
         None,
         description="Raises productivity, quality or efficiency of materials and fuel, cuts pollution, or makes "
@@ -143,8 +175,35 @@ class Project(_Input):
     )
     within_craft_village_festival: StrictBool | None = None
     village_without_craft: StrictBool | None = Field(None, description="The class brings a craft to a village with none.")
-    handicraft_exporter: StrictBool | None = None
+    fair_international_handicraft: StrictBool | None = Field(
+        None, description="The fair is an international fair specialised in handicrafts (QĐ 4892 §II.3.4; "
+        "TT 46/2012 Điều 4.8)."
+    )
+    consultancy_new_designs: StrictBool | None = Field(
+        None, description="The consultancy designs new product samples (QĐ 4892 §II.3.6)."
+    )
+    management_cost_vnd: Money | None = Field(
+        None, description="Management cost of the implementing unit inside the project's budget, whole đồng "
+        "(TTLT 26/2014 Điều 6.2.s)."
+    )
+    approved_ratio: Decimal | None = Field(
+        None, ge=1, le=10, max_digits=6, decimal_places=4,
+        description="A priority level approved for this project: the multiple of the normal ceiling (e.g. 1.5). "
+        "Give it with approved_by and approved_decision (TTLT 26/2014 Điều 6.2.t).",
+    )
+    approved_by: str | None = Field(None, max_length=300, description="Who approved the priority level.")
+    approved_decision: str | None = Field(
+        None, max_length=300, description="The decision that approved the priority level (number and date)."
+    )
     designs: Count | None = Field(None, description="New designs to be produced.")
+
+    @model_validator(mode="after")
+    def _approved_level_complete(self) -> Project:
+        given = [self.approved_ratio is not None, bool(self.approved_by), bool(self.approved_decision)]
+        if any(given) and not all(given):
+            raise ValueError("an approved priority level needs approved_ratio, approved_by and approved_decision "
+                             "together")
+        return self
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Project:

@@ -96,6 +96,7 @@ def machinery_app(**changes: object) -> dict:
         "project": {
             "approved": True, "counterpart_funding_committed": True, "other_state_funding": False,
             "eligible_cost_vnd": 300_000_000, "machinery_new": True, "machinery_improves": True,
+            "machinery_one_kind": True,
         },
     }
     for path, value in changes.items():

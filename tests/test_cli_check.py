@@ -111,6 +111,7 @@ other_state_funding = false
 eligible_cost_vnd = 100_000_000
 machinery_new = true
 machinery_improves = true
+machinery_one_kind = true
 """
     path = write(tmp_path, toml, "app.toml")
     result = run_cli("check", str(path), "--format", "json")

@@ -37,8 +37,9 @@ def app(app_id: str, **changes: object) -> dict:
 
 def fair(app_id: str, name: str | None, used: int = 0, cost: int = 100_000_000) -> dict:
     a = app(app_id, activity="3.4-overseas-fair", **{
-        "project.machinery_new": None, "project.machinery_improves": None,
-        "project.overseas_fairs_supported_this_year": used, "project.handicraft_exporter": True,
+        "project.machinery_new": None, "project.machinery_improves": None, "project.machinery_one_kind": None,
+        "project.overseas_fairs_supported_this_year": used, "project.fair_international_handicraft": True,
+        "establishment.product_line": "ceramics", "establishment.has_export_contract": True,
         "project.eligible_cost_vnd": cost})
     if name is not None:
         a["establishment"]["name"] = name

@@ -53,10 +53,13 @@ def applications(draw: Any, activity: str | None = None) -> dict[str, Any]:
         "start_date": start.isoformat(),
         "end_date": (start + dt.timedelta(days=draw(st.integers(0, 120) | st.sampled_from([4, 5, 89, 90, 91])))).isoformat(),
         "learners": draw(st.integers(1, 60) | st.sampled_from([34, 35, 36, 50, 51])),
-        "employment_committed": draw(st.booleans()), "region": draw(codes("region")),
+        "employment_committed": draw(st.booleans()), "province": draw(codes("province")),
         "machinery_new": draw(st.booleans()), "machinery_improves": draw(st.booleans()),
+        "machinery_one_kind": draw(st.booleans()),
         "overseas_fairs_supported_this_year": draw(st.integers(0, 3)),
-        "within_craft_village_festival": draw(st.booleans()), "handicraft_exporter": draw(st.booleans()),
+        "within_craft_village_festival": draw(st.booleans()), "fair_international_handicraft": draw(st.booleans()),
+        "craft_small_industry": draw(st.booleans()), "learners_rural_workers": draw(st.booleans()),
+        "trainees_managers": draw(st.booleans()), "consultancy_new_designs": draw(st.booleans()),
     }
     app["project"] = {k: v for k, v in project.items() if v is not None}
     return app
