@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kcrules.errors import ApplicationError, EvaluationError, InputError
+from kcrules.rulebook import Rulebook, load_rulebook
 
 #: Examples of flips kept per direction (all are counted).
 MAX_EXAMPLES = 20
@@ -131,8 +132,6 @@ class DiffReport:
 
 def resolve(spec: Any, *, engine: str = "native") -> Any:
     """A Rulebook from a Rulebook, an id, a folder, ``ID@VERSION`` or ``REV:PATH`` (git)."""
-    from kcrules.rulebook import Rulebook, load_rulebook
-
     if isinstance(spec, Rulebook):
         return spec
     text = str(spec)
@@ -163,8 +162,6 @@ def _git(args: list[str], cwd: Path) -> bytes:
 
 
 def _from_git(rev: str, rel: str, engine: str) -> Any:
-    from kcrules.rulebook import load_rulebook
-
     if not rev or not rel:
         raise InputError(f"{rev}:{rel}: give a git revision and a rulebook folder, e.g. HEAD~1:rules/hanoi-2016-2020")
     cwd = Path.cwd()

@@ -7,7 +7,7 @@
     ├── RuleFileError               a rule file or rulebook is malformed (load time)
     ├── ApplicationError            an application is invalid (one entry per problem)
     ├── UnknownRulebookError        no rulebook with that id or path
-    ├── InputError                  another input is invalid (a diff corpus or rulebook reference)
+    ├── InputError                  another input is invalid (a diff corpus, a rulebook reference, a what-if change)
     └── EvaluationError             evaluation failed inside a rule (rule id, citation)
 
 Each class keeps its data as attributes and builds its message from them, so a
@@ -16,6 +16,7 @@ caller can show the message or walk the structured ``problems``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -96,10 +97,14 @@ class _ProblemsError(KcrulesError):
         self.problems = list(problems)
         if headline is not None:
             self.headline = headline
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        super().__init__(f"{self.headline} ({count} {noun}):\n{lines}")
+        super().__init__(problem_list(self.headline, self.problems))
+
+
+def problem_list(headline: str, problems: list[Problem]) -> str:
+    """A headline with the number of problems, then one problem a line."""
+    lines = "\n".join(f"  - {p}" for p in problems)
+    noun = "problem" if len(problems) == 1 else "problems"
+    return f"{headline} ({len(problems)} {noun}):\n{lines}"
 
 
 class RuleFileError(_ProblemsError):
@@ -133,9 +138,17 @@ class UnknownRulebookError(KcrulesError, LookupError):
 
 
 class InputError(KcrulesError, ValueError):
-    """An input other than an application or a rule file is invalid; the message says which and why."""
+    """An input other than an application or a rule file is invalid; the message says which and why.
+
+    Where the input has parts (the changes of a what-if), ``problems`` names
+    each bad part: field, what was given, what is allowed, the closest choice.
+    """
 
     code = "input_error"
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(message)
 
 
 class EvaluationError(KcrulesError):

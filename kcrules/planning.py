@@ -69,12 +69,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kcrules.errors import ApplicationError, EvaluationError, InputError, Problem
 from kcrules.models import Application, RulebookInfo
+from kcrules.rulebook import Rulebook, load_rulebook
 from kcrules.rulefiles.loader import Definition, Param
 from kcrules.rulefiles.plantable import (
     POLICIES,
@@ -85,9 +86,6 @@ from kcrules.rulefiles.plantable import (
 )
 from kcrules.text import i18n as i18n
 from kcrules.util.words import fold, suggest
-
-if TYPE_CHECKING:
-    from kcrules.rulebook import Rulebook
 
 __all__ = ["Plan", "PlanCriterion", "PlanEntry", "PlanStop", "ProgramProgress", "TargetProgress", "plan"]
 
@@ -415,16 +413,46 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
 
     Raises ApplicationError listing every bad application or argument, RuleFileError when the
     rulebook's ``[plan]`` table is malformed.
-    """
-    from kcrules.rulebook import Rulebook, load_rulebook
 
+    The stages: read the call (:func:`_read_call`), decide every application
+    (:func:`_evaluate`), rank the eligible ones (:class:`_Ranker`), allocate
+    down the ranking (:func:`_allocate`), and report (:func:`_report`).
+    """
     rb = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
-    d = rb.definition
-    spec = rb._plan_spec or check_plan_table(d)  # checked when the rulebook loaded; check_plan_table says why if there is none
+    spec = rb._plan_spec or check_plan_table(rb.definition)  # checked at load; check_plan_table says why if none
     if lang not in ("vi", "en"):
         raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
+    call = _read_call(rb.definition, spec, applications, budget=budget, year=year, policy=policy,
+                      achieved=achieved, targets=targets, effectiveness=effectiveness)
+    rows = _evaluate(rb, call.items, lang, engine)
+    ranked, placed = _Ranker(rb.definition, call, lang).rank(rows)
+    open_units = _open_units(rb.definition, spec, call.achieved, call.targets)
+    outcomes = _allocate(ranked, call.budget, call.policy, open_units)
+    return _report(rb, call, rows, _Allocation(ranked, outcomes, open_units), placed, lang)
+
+
+# ---------------------------------------------------------------- reading the call
+
+
+@dataclass(slots=True)
+class _Call:
+    """The checked arguments of a plan."""
+
+    spec: PlanSpec
+    policy: str
+    budget: int
+    year: int
+    achieved: dict[str, tuple[int, int]]  # activity -> (count, amount) achieved before this plan
+    targets: dict[str, int]  # activity -> units this plan may fund, given by the caller
+    effectiveness: dict[str, int]  # application id -> the official's rank
+    items: list[Any]  # the applications, JSON texts decoded
+
+
+def _read_call(d: Definition, spec: PlanSpec, applications: Iterable[Any], *, budget: Any, year: Any,
+               policy: Any, achieved: Any, targets: Any, effectiveness: Any) -> _Call:
+    """Check every argument of a plan; raises ApplicationError listing every problem at once."""
     problems: list[Problem] = []
-    policy = policy if policy is not None else spec.policy  # type: ignore[assignment]
+    policy = policy if policy is not None else spec.policy
     if policy not in POLICIES:
         problems.append(Problem("policy", "unknown policy", policy, ", ".join(POLICIES),
                                 suggest(str(policy), POLICIES)))
@@ -443,35 +471,77 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     eff = _check_effectiveness(effectiveness, ids, problems)
     if problems:
         raise ApplicationError(problems, _INPUT)
-    rows = _evaluate(rb, items, lang, engine)
+    return _Call(spec, policy, budget, year, achieved_n, override, eff, items)
 
-    scale = _tier_scale(d)
-    limit_params: list[Param] = [d.params[lim.max] for lim in spec.limits]
-    limits_of: dict[str, list[int]] = {}
-    for li, lim in enumerate(spec.limits):
-        for a in lim.activities:
-            limits_of.setdefault(a, []).append(li)
-    candidates: list[_Candidate] = []
-    info: dict[int, tuple[PlanQueue | None, tuple[PlanCriterion, ...], str, str | None]] = {}
-    # What placed an application depends only on its queue, the criteria it met and the official's
-    # rank: built once per combination and shared (the parts are immutable).
-    placements: dict[tuple[str, tuple[str, ...], int | None], tuple[list[Any], tuple[PlanCriterion, ...], str]] = {}
-    for index, (item, row) in enumerate(zip(items, rows)):
-        name = _get(item, "establishment.name")
-        if not row.eligible:
-            info[index] = (None, (), "", name)
-            continue
-        act = d.activities[row.activity]
+
+# ---------------------------------------------------------------- ranking
+
+
+@dataclass(slots=True)
+class _Placed:
+    """Where an application stands before allocation: its queue (None if not eligible) and what placed it."""
+
+    queue: PlanQueue | None
+    placed_by: tuple[PlanCriterion, ...]
+    text: str
+    name: str | None  # the establishment's name
+
+
+class _Ranker:
+    """Puts each eligible application in its queue and computes its sort key, units and limits."""
+
+    def __init__(self, d: Definition, call: _Call, lang: str) -> None:
+        self.d = d
+        self.spec = call.spec
+        self.items = call.items
+        self.effectiveness = call.effectiveness
+        self.lang = lang
+        self.scale = _tier_scale(d)
+        self.limit_params: list[Param] = [d.params[lim.max] for lim in self.spec.limits]
+        self.limits_of: dict[str, list[int]] = {}
+        for li, lim in enumerate(self.spec.limits):
+            for a in lim.activities:
+                self.limits_of.setdefault(a, []).append(li)
+        # What placed an application depends only on its queue, the criteria it met and the official's
+        # rank: built once per combination and shared (the parts are immutable).
+        self.placements: dict[tuple[str, tuple[str, ...], int | None],
+                              tuple[list[Any], tuple[PlanCriterion, ...], str]] = {}
+
+    def rank(self, rows: list[_Row]) -> tuple[list[_Candidate], dict[int, _Placed]]:
+        """The eligible applications sorted by their key, and where every application stands (by index)."""
+        candidates: list[_Candidate] = []
+        placed: dict[int, _Placed] = {}
+        for index, (item, row) in enumerate(zip(self.items, rows)):
+            name = _get(item, "establishment.name")
+            if not row.eligible:
+                placed[index] = _Placed(None, (), "", name)
+                continue
+            candidate, placed[index] = self.candidate(index, item, row, name)
+            candidates.append(candidate)
+        candidates.sort(key=lambda c: c.key)
+        return candidates, placed
+
+    def candidate(self, index: int, item: Any, row: _Row, name: str | None) -> tuple[_Candidate, _Placed]:
+        """One eligible application as the allocation sees it, and what placed it."""
+        act = self.d.activities[row.activity]
         cleaner = bool(_get(item, "establishment.applies_cleaner_production"))
-        queue = queue_for(spec.queues, act.id, act.beneficiary, cleaner)
+        queue = queue_for(self.spec.queues, act.id, act.beneficiary, cleaner)
         assert queue is not None  # coverage is checked with the [plan] table
-        rank = eff.get(row.app_id) if "effectiveness_rank" in queue.order else None
+        rank = self.effectiveness.get(row.app_id) if "effectiveness_rank" in queue.order else None
         pkey = (queue.id, row.met, rank)
-        placement = placements.get(pkey)
+        placement = self.placements.get(pkey)
         if placement is None:
-            placement = placements[pkey] = _placement(d, spec, queue, scale, row.met, rank, lang)
-        parts, placed, placed_text = placement
-        key: list[Any] = [spec.queues.index(queue)]
+            placement = self.placements[pkey] = _placement(self.d, self.spec, queue, self.scale, row.met, rank,
+                                                           self.lang)
+        parts, placed_by, placed_text = placement
+        candidate = _Candidate(index, row.app_id, act.id, _identity(item, name, row.app_id), row.amount,
+                               self.units(act.id, item), self.limits(act.id, item, row.law_date),
+                               self.key(queue, parts, row))
+        return candidate, _Placed(queue, placed_by, placed_text, name)
+
+    def key(self, queue: PlanQueue, parts: list[Any], row: _Row) -> tuple[Any, ...]:
+        """The sort key, lower first: the queue, then each key of its order."""
+        key: list[Any] = [self.spec.queues.index(queue)]
         for k, part in zip(queue.order, parts):
             if part is not None:
                 key += part
@@ -481,110 +551,142 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
                 key.append(row.amount * (-1 if k.startswith("-") else 1))
             else:  # "id", last
                 key.append(row.app_id)
-        units = 1
-        if act.id in spec.units:
-            value = _get(item, spec.units[act.id])
-            units = value if isinstance(value, int) else 1
-        lims = []
-        for li in limits_of.get(act.id, ()):
-            pv = limit_params[li].at(row.law_date)
-            if pv is None:
-                lim = spec.limits[li]
-                raise EvaluationError(f"plan.limits.{lim.id}", lim.cite.text(),
-                                      f"parameter {lim.max} has no value on {row.law_date.isoformat()}")
-            before = _get(item, spec.limits[li].used) if spec.limits[li].used else 0
-            lims.append((li, int(pv.value), before if isinstance(before, int) else 0))
-        tax_code = _get(item, "establishment.tax_code")
-        if tax_code:
-            ident = f"#tax:{tax_code}"
-        else:
-            ident = fold(name) if isinstance(name, str) and name.strip() else f"#application:{row.app_id}"
-        candidates.append(_Candidate(index, row.app_id, act.id, ident, row.amount, units, tuple(lims), tuple(key)))
-        info[index] = (queue, placed, placed_text, name)
-    candidates.sort(key=lambda c: c.key)
-    open_units = _open_units(d, spec, achieved_n, override)
-    outcomes = _allocate(candidates, budget, policy, open_units)
+        return tuple(key)
 
-    entries: list[PlanEntry] = []
+    def units(self, activity: str, item: Any) -> int:
+        """What the application counts towards its activity's target (1 unless the [plan] table says)."""
+        if activity not in self.spec.units:
+            return 1
+        value = _get(item, self.spec.units[activity])
+        return value if isinstance(value, int) else 1
+
+    def limits(self, activity: str, item: Any, day: dt.date) -> tuple[tuple[int, int, int], ...]:
+        """Per limit of the activity: (limit index, its maximum on ``day``, supports already used)."""
+        out = []
+        for li in self.limits_of.get(activity, ()):
+            lim = self.spec.limits[li]
+            pv = self.limit_params[li].at(day)
+            if pv is None:
+                raise EvaluationError(f"plan.limits.{lim.id}", lim.cite.text(),
+                                      f"parameter {lim.max} has no value on {day.isoformat()}")
+            before = _get(item, lim.used) if lim.used else 0
+            out.append((li, int(pv.value), before if isinstance(before, int) else 0))
+        return tuple(out)
+
+
+def _identity(item: Any, name: str | None, app_id: str) -> str:
+    """Who an establishment is, for the limits: its tax code, else its name folded, else the application."""
+    tax_code = _get(item, "establishment.tax_code")
+    if tax_code:
+        return f"#tax:{tax_code}"
+    return fold(name) if isinstance(name, str) and name.strip() else f"#application:{app_id}"
+
+
+# ---------------------------------------------------------------- reporting
+
+
+@dataclass(slots=True)
+class _Allocation:
+    """The ranking and what the allocation gave each ranked application."""
+
+    ranked: list[_Candidate]
+    outcomes: list[_Outcome]
+    open_units: dict[str, int]
+
+
+def _report(rb: Rulebook, call: _Call, rows: list[_Row], alloc: _Allocation, placed: dict[int, _Placed],
+            lang: str) -> Plan:
+    """The plan: every entry explained, the progress against the targets and the budget, the summary."""
+    d = rb.definition
     planned: dict[str, list[int]] = {}
-    pw = _POLICY_WORD[lang][policy]
-    queue_assumptions = {q.id: tuple(a[lang] for a in (q.assumption,) if a) for q in spec.queues}
-    for pos, (c, o) in enumerate(zip(candidates, outcomes)):
-        row = rows[c.index]
-        queue, placed, placed_text, name = info[c.index]
-        assert queue is not None
-        rank = pos + 1
-        common = {"rank": rank, "queue": queue.label[lang], "placed": placed_text}
-        stop: PlanStop | None = None
-        if o.status == "funded":
-            why = _m("funded", lang, amount=i18n.money(o.allocated, lang), **common)
-            status = "funded"
-        elif o.status == "partial":
-            why = _m("partial", lang, amount=i18n.money(o.allocated, lang), need=i18n.money(c.amount, lang), **common)
-            stop = PlanStop(kind="budget", text=why)
-            status = "partial"
-        elif o.status == "budget":
-            why = _m("budget_skip" if policy == "skip" else "budget_stop", lang, need=i18n.money(c.amount, lang),
-                     left=i18n.money(o.left, lang), policy=pw, **common)
-            stop = PlanStop(kind="budget", text=why)
-            status = "not_funded"
-        elif o.status == "stopped":
-            by = candidates[o.ref]
-            why = _m("stopped", lang, by=by.app_id, by_rank=o.ref + 1, policy=pw, **common)
-            stop = PlanStop(kind="stopped", ref=by.app_id, text=why)
-            status = "not_funded"
-        elif o.status == "target":
-            act = d.activities[c.activity]
-            assert act.target is not None
-            cite = act.target.cite.text(lang)
-            why = _m("target", lang, activity=act.label[lang], open=open_units[c.activity],
-                     unit=act.target.unit[lang], planned=o.used, units=c.units, cite=cite, **common)
-            stop = PlanStop(kind="target", ref=c.activity, citation=cite, text=why)
-            status = "not_funded"
-        else:  # limit
-            lim = spec.limits[o.ref]
-            cite = lim.cite.text(lang)
-            mx = next(m for li, m, _b in c.limits if li == o.ref)
-            why = _m("limit", lang, label=lim.label[lang], used=o.used, max=mx, cite=cite, **common)
-            stop = PlanStop(kind="limit", ref=lim.id, citation=cite, text=why)
-            status = "not_funded"
-        if o.allocated or status == "funded":
-            counts = planned.setdefault(c.activity, [0, 0])
-            counts[0] += c.units
-            counts[1] += o.allocated
-        assumptions = row.warnings + queue_assumptions[queue.id]
-        entries.append(PlanEntry(
-            application_id=c.app_id, activity=c.activity, establishment=name, eligible=True, queue=queue.id,
-            rank=rank, rank_key=c.key, support_vnd=c.amount, allocated_vnd=o.allocated, units=c.units,
-            status=status, placed_by=placed, stopped_by=stop, why=why, assumptions=assumptions))  # type: ignore[arg-type]
-    ineligible = sorted((i for i, row in enumerate(rows) if not row.eligible), key=lambda i: rows[i].app_id)
-    refusals: dict[tuple[str, tuple[str, ...]], tuple[str, PlanStop]] = {}
-    for i in ineligible:
-        row = rows[i]
-        refusal = refusals.get((row.activity, row.failed))
-        if refusal is None:
-            labels = "; ".join(_label(rb, row.activity, f, lang) for f in row.failed) or "—"
-            why = _m("ineligible", lang, failed=labels)
-            refusal = refusals[(row.activity, row.failed)] = (why, PlanStop(kind="ineligible", ref=None, text=why))
-        why, stop = refusal
-        entries.append(PlanEntry(
-            application_id=row.app_id, activity=row.activity, establishment=info[i][3],
-            eligible=False, queue=None, rank=None, rank_key=(), support_vnd=0, allocated_vnd=0, units=0,
-            status="ineligible", placed_by=(), stopped_by=stop, why=why, assumptions=row.warnings))
-    allocated = sum(o.allocated for o in outcomes)
-    funded = sum(1 for o in outcomes if o.status in ("funded", "partial"))
-    progress = _progress(d, spec, achieved_n, planned, open_units, year, lang)
-    program = _program_progress(d, achieved_n, allocated, year, lang)
+    entries = [_ranked_entry(d, call, rows, alloc, pos, placed, planned, lang) for pos in range(len(alloc.ranked))]
+    refused = _refused_entries(rb, rows, placed, lang)
+    allocated = sum(o.allocated for o in alloc.outcomes)
+    funded = sum(1 for o in alloc.outcomes if o.status in ("funded", "partial"))
+    spec, budget, year = call.spec, call.budget, call.year
     assumptions = tuple(a[lang] for a in (spec.assumption, spec.targets_assumption,
                                           *(q.assumption for q in spec.queues)) if a)
-    summary = _m("summary", lang, year=year, funded=funded, eligible=len(candidates),
+    summary = _m("summary", lang, year=year, funded=funded, eligible=len(alloc.ranked),
                  allocated=i18n.money(allocated, lang), budget=i18n.money(budget, lang),
-                 left=i18n.money(budget - allocated, lang), ineligible=len(ineligible))
+                 left=i18n.money(budget - allocated, lang), ineligible=len(refused))
     return Plan(
-        rulebook=rb.info(lang), year=year, lang=lang, policy=policy, budget_vnd=budget, allocated_vnd=allocated,
-        remaining_vnd=budget - allocated, applications=len(items), eligible=len(candidates), funded=funded,
-        ranking=_ranking_text(d, spec, policy, lang), entries=tuple(entries), targets=progress, program=program,
-        assumptions=assumptions, summary=summary)
+        rulebook=rb.info(lang), year=year, lang=lang, policy=call.policy, budget_vnd=budget,  # type: ignore[arg-type]
+        allocated_vnd=allocated, remaining_vnd=budget - allocated, applications=len(call.items),
+        eligible=len(alloc.ranked), funded=funded, ranking=_ranking_text(d, spec, call.policy, lang),
+        entries=(*entries, *refused), targets=_progress(d, spec, call.achieved, planned, alloc.open_units, year, lang),
+        program=_program_progress(d, call.achieved, allocated, year, lang), assumptions=assumptions, summary=summary)
+
+
+def _ranked_entry(d: Definition, call: _Call, rows: list[_Row], alloc: _Allocation, pos: int,
+                  placed: dict[int, _Placed], planned: dict[str, list[int]], lang: str) -> PlanEntry:
+    """The entry of the application ranked at ``pos``; adds what it was allocated to ``planned``."""
+    c, o = alloc.ranked[pos], alloc.outcomes[pos]
+    row, where = rows[c.index], placed[c.index]
+    queue = where.queue
+    assert queue is not None
+    common = {"rank": pos + 1, "queue": queue.label[lang], "placed": where.text}
+    status, why, stop = _verdict(d, call, alloc, pos, common, lang)
+    if o.allocated or status == "funded":
+        counts = planned.setdefault(c.activity, [0, 0])
+        counts[0] += c.units
+        counts[1] += o.allocated
+    assumptions = row.warnings + tuple(a[lang] for a in (queue.assumption,) if a)
+    return PlanEntry(
+        application_id=c.app_id, activity=c.activity, establishment=where.name, eligible=True, queue=queue.id,
+        rank=pos + 1, rank_key=c.key, support_vnd=c.amount, allocated_vnd=o.allocated, units=c.units,
+        status=status, placed_by=where.placed_by, stopped_by=stop, why=why,  # type: ignore[arg-type]
+        assumptions=assumptions)
+
+
+def _verdict(d: Definition, call: _Call, alloc: _Allocation, pos: int, common: dict[str, Any],
+             lang: str) -> tuple[str, str, PlanStop | None]:
+    """What the allocation did with the application ranked at ``pos``: status, why, and what stopped it."""
+    c, o = alloc.ranked[pos], alloc.outcomes[pos]
+    pw = _POLICY_WORD[lang][call.policy]
+    if o.status == "funded":
+        return "funded", _m("funded", lang, amount=i18n.money(o.allocated, lang), **common), None
+    if o.status == "partial":
+        why = _m("partial", lang, amount=i18n.money(o.allocated, lang), need=i18n.money(c.amount, lang), **common)
+        return "partial", why, PlanStop(kind="budget", text=why)
+    if o.status == "budget":
+        why = _m("budget_skip" if call.policy == "skip" else "budget_stop", lang, need=i18n.money(c.amount, lang),
+                 left=i18n.money(o.left, lang), policy=pw, **common)
+        return "not_funded", why, PlanStop(kind="budget", text=why)
+    if o.status == "stopped":
+        by = alloc.ranked[o.ref]
+        why = _m("stopped", lang, by=by.app_id, by_rank=o.ref + 1, policy=pw, **common)
+        return "not_funded", why, PlanStop(kind="stopped", ref=by.app_id, text=why)
+    if o.status == "target":
+        act = d.activities[c.activity]
+        assert act.target is not None
+        cite = act.target.cite.text(lang)
+        why = _m("target", lang, activity=act.label[lang], open=alloc.open_units[c.activity],
+                 unit=act.target.unit[lang], planned=o.used, units=c.units, cite=cite, **common)
+        return "not_funded", why, PlanStop(kind="target", ref=c.activity, citation=cite, text=why)
+    lim = call.spec.limits[o.ref]  # status "limit"
+    cite = lim.cite.text(lang)
+    mx = next(m for li, m, _b in c.limits if li == o.ref)
+    why = _m("limit", lang, label=lim.label[lang], used=o.used, max=mx, cite=cite, **common)
+    return "not_funded", why, PlanStop(kind="limit", ref=lim.id, citation=cite, text=why)
+
+
+def _refused_entries(rb: Rulebook, rows: list[_Row], placed: dict[int, _Placed], lang: str) -> list[PlanEntry]:
+    """The applications not eligible, by id, each with the criteria it failed."""
+    out = []
+    # One sentence per activity and set of failed criteria, shared by every application refused alike.
+    refusals: dict[tuple[str, tuple[str, ...]], PlanStop] = {}
+    for i in sorted((i for i, row in enumerate(rows) if not row.eligible), key=lambda i: rows[i].app_id):
+        row = rows[i]
+        stop = refusals.get((row.activity, row.failed))
+        if stop is None:
+            labels = "; ".join(_label(rb, row.activity, f, lang) for f in row.failed) or "—"
+            why = _m("ineligible", lang, failed=labels)
+            stop = refusals[(row.activity, row.failed)] = PlanStop(kind="ineligible", ref=None, text=why)
+        out.append(PlanEntry(
+            application_id=row.app_id, activity=row.activity, establishment=placed[i].name,
+            eligible=False, queue=None, rank=None, rank_key=(), support_vnd=0, allocated_vnd=0, units=0,
+            status="ineligible", placed_by=(), stopped_by=stop, why=stop.text, assumptions=row.warnings))
+    return out
 
 
 def _criterion(d: Definition, cid: str, tier: str, lang: str) -> PlanCriterion:

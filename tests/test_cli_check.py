@@ -280,3 +280,18 @@ def test_smallest_changes_list_allowed_codes_and_respect_fixed_facts(tmp_path: P
     assert "soc_son" in allowed and "hoan_kiem" not in allowed  # rural districts only
     suggested = free.stdout.split("--what-if ")[1].split()[0]
     assert run_cli("check", str(path), "--what-if", suggested).returncode == 0
+
+
+def test_what_if_names_every_bad_item_at_once() -> None:
+    result = run_cli("check", "examples/machinery-gia-lam.json", "--what-if", "employees",
+                     "establishment.employes=5", "project.approved=maybe")
+    no_traceback(result)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "invalid changes (3 problems)" in result.stderr
+
+
+def test_an_unknown_fixed_fact_is_named_before_any_report() -> None:
+    result = run_cli("check", "examples/3.3-machinery-refused.json", "--fixed", "establishment.knd,project")
+    no_traceback(result)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "did you mean 'establishment.kind'" in result.stderr

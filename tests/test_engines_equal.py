@@ -233,4 +233,4 @@ def test_durable_outcomes_same_with_the_engines_own_action_dispatch(app: dict[st
     assert "do_actions" in vars(ruleset)  # the lean dispatch is in place by default
     del ruleset.do_actions  # back to durable.engine.Ruleset.do_actions, which runs our actions
     assert lean.match(fact) == own.match(fact) == NATIVE._matcher(
-        NATIVE._activity(parsed.activity), criteria, "native").match(fact)
+        NATIVE._activity(parsed.activity), "native").match(fact)

@@ -265,6 +265,7 @@ order = ["priority_tier", "support_vnd"]
 
 [plan.targets]
 units = { "3.3-machinary" = "project.classes" }
+assumption = "English only"
 
 [[plan.limits]]
 id = "fairs"
@@ -300,6 +301,7 @@ def test_a_malformed_plan_table_reports_every_problem_with_file_and_key(tmp_path
     assert next(p for p in order_problems if p.given == "priority_tier").suggestion == "priority_tiers"
     assert "cleaner production" in problems["[plan.queues]"].given  # those applications have no queue
     assert problems["[plan.targets.units.3.3-machinary]"].suggestion == "3.3-machinery"
+    assert "Vietnamese and an English" in problems["[plan.targets.assumption]"].message
     assert "parameter" in problems["[plan.limits[0].max]"].message
     assert problems["[plan.limits[0].used]"].suggestion == "project.overseas_fairs_supported_this_year"
 

@@ -21,10 +21,7 @@ from typing import Any
 
 from kcrules.cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, date_arg
 from kcrules.text.values import show_value
-
-#: Facts that an applicant cannot change, held fixed when looking for the smallest changes.
-DEFAULT_FIXED = ("establishment.district", "establishment.kind", "application_date", "activity",
-                 "applicant.kind", "applicant.district")
+from kcrules.whatif import DEFAULT_FIXED
 
 
 def add_parser(subparsers: Any) -> None:
@@ -90,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from kcrules.errors import InputError
     from kcrules.rulebook import load_rulebook
 
     interactive = args.interactive or (args.file is None and sys.stdin.isatty())
@@ -114,29 +112,38 @@ def _run(args: argparse.Namespace) -> int:
     decision = rulebook.evaluate(app, lang=args.lang, on=args.on)
     fixed = DEFAULT_FIXED if args.fixed is None else tuple(f.strip() for f in args.fixed.split(",") if f.strip())
     if args.what_if:
-        from kcrules.whatif import apply_changes, diff_text, parse_changes
+        from kcrules.cli.whatif import diff_text
+        from kcrules.whatif import parse_changes, what_if
 
-        changes = parse_changes(rulebook, args.what_if)
-        changed = apply_changes(app.model_dump(mode="json", exclude_none=True), changes)
-        after = rulebook.evaluate(changed, lang=args.lang, on=args.on)
+        try:
+            changes = parse_changes(rulebook, args.what_if)
+        except InputError as err:
+            raise UsageProblem(f"--what-if: {err}\n`kcrules schema` lists every field and its type.") from None
+        result = what_if(rulebook, app, changes, lang=args.lang, on=args.on)
+        after = result.after
         if args.format == "json":
-            _print_json({"before": decision.model_dump(mode="json"), "after": after.model_dump(mode="json"),
-                         "changes": {k: v for k, v in changes}})
+            _print_json({"before": result.before.model_dump(mode="json"), "after": after.model_dump(mode="json"),
+                         "changes": {c.field: c.new for c in result.changes}})
         else:
             print(render(rulebook, after, args.lang, show_all=args.show_all))
             print()
-            print(diff_text(rulebook, decision, after, changes, args.lang))
+            print(diff_text(rulebook, result, args.lang))
         return EXIT_OK if after.eligible else EXIT_INELIGIBLE
     if args.format == "json":
         _print_json(decision.model_dump(mode="json"))
+    elif not decision.eligible and args.suggest:
+        from kcrules.cli.whatif import suggestions_text
+        from kcrules.whatif import smallest_changes
+
+        try:
+            found = smallest_changes(rulebook, app, fixed=fixed, on=args.on)
+        except InputError as err:
+            raise UsageProblem(f"--fixed: {err}") from None
+        print(render(rulebook, decision, args.lang, show_all=args.show_all))
+        print()
+        print(suggestions_text(rulebook, found, fixed, args.lang))
     else:
         print(render(rulebook, decision, args.lang, show_all=args.show_all))
-        if not decision.eligible and args.suggest:
-            from kcrules.whatif import smallest_changes, suggestions_text
-
-            found = smallest_changes(rulebook, app, decision, fixed=fixed, on=args.on)
-            print()
-            print(suggestions_text(rulebook, app, found, fixed, args.lang))
     if interactive:
         from kcrules.cli.interview import offer_save
 

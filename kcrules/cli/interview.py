@@ -23,11 +23,12 @@ from fractions import Fraction
 from typing import Any
 
 from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.codes import code_choices
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
 from kcrules.text.labels import FIELD_LABELS
 from kcrules.text.values import show_value
 from kcrules.util.words import fold
-from kcrules.whatif import apply_changes, code_choices, parse_value
+from kcrules.whatif import apply_changes, parse_value
 
 T = {
     "intro": {"vi": "Kiểm tra một hồ sơ khuyến công ({title}).\nGõ số hoặc tên (không cần dấu). "
@@ -318,7 +319,7 @@ class Interview:
 
     def choices(self, path: str) -> list[tuple[str, str]]:
         table = CODE_FIELDS[path]
-        found = code_choices(self.rb, table, self.lang)
+        found = code_choices(self.rb.definition, table, self.lang)
         if path == "applicant.kind" and self.plan is not None:
             allowed = self.plan.act.applicants
             found = sorted((c for c in found if c[0] in allowed), key=lambda c: allowed.index(c[0]))
@@ -328,7 +329,7 @@ class Interview:
         """The choices' names in the other language: either may be typed."""
         other = "en" if self.lang == "vi" else "vi"
         allowed = {code for code, _ in self.choices(path)}
-        return [c for c in code_choices(self.rb, CODE_FIELDS[path], other) if c[0] in allowed]
+        return [c for c in code_choices(self.rb.definition, CODE_FIELDS[path], other) if c[0] in allowed]
 
     def ask(self, path: str) -> None:
         lang = self.lang

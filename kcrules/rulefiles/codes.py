@@ -33,6 +33,14 @@ def code_ids(d: Definition, table: str) -> list[str]:
     return list(tbl.values) if tbl else []
 
 
+def code_choices(d: Definition, table: str, lang: str = "vi") -> list[tuple[str, str]]:
+    """(code, label) of each code of a table, in the rulebook's order."""
+    if table == "activity":
+        return [(a.id, a.label[lang]) for a in d.activities.values()]
+    tbl = d.codes.get(table)
+    return [(v.id, v.label[lang]) for v in tbl.values.values()] if tbl else []
+
+
 def code_names(d: Definition, table: str) -> list[str]:
     """Every name a code of the table may be typed as (ids, Vietnamese names, aliases): what to suggest from."""
     if table == "activity":

@@ -160,55 +160,72 @@ def check_plan_table(d: Definition) -> PlanSpec:
     if policy not in POLICIES:
         c.add("policy", "unknown policy", policy, ", ".join(POLICIES), suggest(str(policy), POLICIES))
     assumption = c.text(raw.get("assumption"), "assumption")
-    tier_ids = [t.id for t in d.tiers]
+    queues = _queues(c, raw.get("queues", []))
+    bound, units, ignore, targets_assumption = _targets(c, raw.get("targets", {}))
+    limits = _limits(c, raw.get("limits", []))
+    if c.problems:
+        raise RuleFileError(c.problems)
+    return PlanSpec(file, cites, str(policy), assumption, queues, bound, units, ignore, targets_assumption, limits)
+
+
+def _queues(c: _Checker, raw: Any) -> tuple[PlanQueue, ...]:
+    """The ``[[plan.queues]]``, each checked; then that every application finds one."""
+    if not isinstance(raw, list) or not raw:
+        c.add("queues", "needs at least one [[plan.queues]] table", raw if raw else None)
+        raw = []
     queues: list[PlanQueue] = []
-    raw_queues = raw.get("queues", [])
-    if not isinstance(raw_queues, list) or not raw_queues:
-        c.add("queues", "needs at least one [[plan.queues]] table", raw_queues if raw_queues else None)
-        raw_queues = []
     seen: set[str] = set()
-    for i, q in enumerate(raw_queues):
-        w = f"queues[{i}]"
+    for i, q in enumerate(raw):
         if not isinstance(q, dict):
-            c.add(w, "must be a table", q)
+            c.add(f"queues[{i}]", "must be a table", q)
             continue
-        c.keys(q, _QUEUE_KEYS, ("id", "label", "cite", "order"), w)
-        qid = q.get("id")
-        if not isinstance(qid, str) or not qid:
-            c.add(f"{w}.id", "must be a text id", qid)
-            qid = f"queue{i}"
-        elif qid in seen:
-            c.add(f"{w}.id", "duplicate queue id", qid)
-        seen.add(qid)
-        order = q.get("order", [])
-        if not isinstance(order, list) or not order or not all(isinstance(k, str) for k in order):
-            c.add(f"{w}.order", "must be a list of ranking keys", order, ", ".join(ORDER_KEYS))
-            order = ["id"]
-        allowed = [*ORDER_KEYS, *(f"tier:{t}" for t in tier_ids), *(f"-{k}" for k in _DESCENDING_OK)]
-        for k in order:
-            if k.startswith("tier:") and k[5:] not in tier_ids:
-                c.add(f"{w}.order", "unknown priority tier", k, ", ".join(tier_ids), suggest(k[5:], tier_ids))
-            elif not k.startswith("tier:") and k not in allowed:
-                c.add(f"{w}.order", "unknown ranking key", k, ", ".join(allowed), suggest(k, allowed))
-        if order[-1] != "id":
-            c.add(f"{w}.order", "must end with 'id', so that applications equal on every other key are "
-                  "ordered the same way every time", order[-1], suggestion="id")
-        if len(set(order)) != len(order):
-            c.add(f"{w}.order", "a ranking key is listed twice", order)
-        acts = c.activity_list(q["activities"], f"{w}.activities") if "activities" in q else None
-        queues.append(PlanQueue(qid, c.label(q.get("label"), f"{w}.label"), c.cite(q.get("cite"), f"{w}.cite"),
-                             tuple(order), acts, c.boolean(q.get("cleaner_production"), f"{w}.cleaner_production"),
-                             c.boolean(q.get("beneficiary"), f"{w}.beneficiary"),
-                             c.text(q.get("assumption"), f"{w}.assumption")))
+        queues.append(_queue(c, q, f"queues[{i}]", f"queue{i}", seen))
     # Every application must find a queue: check each (activity, cleaner production) pair.
     if queues:
-        uncovered = [f"{a}{' (cleaner production)' if cp else ''}" for a, act in d.activities.items()
+        uncovered = [f"{a}{' (cleaner production)' if cp else ''}" for a, act in c.d.activities.items()
                      for cp in ((False, True) if act.beneficiary else (False,))
                      if queue_for(queues, a, act.beneficiary, cp) is None]
         if uncovered:
             c.add("queues", "some applications would belong to no queue: add a queue without selectors last",
                   ", ".join(uncovered[:5]) + (" …" if len(uncovered) > 5 else ""))
-    targets = raw.get("targets", {})
+    return tuple(queues)
+
+
+def _queue(c: _Checker, q: dict[str, Any], w: str, fallback_id: str, seen: set[str]) -> PlanQueue:
+    """One queue: its id (not one of ``seen``), its ranking order (ending with ``id``) and its selectors."""
+    c.keys(q, _QUEUE_KEYS, ("id", "label", "cite", "order"), w)
+    qid = q.get("id")
+    if not isinstance(qid, str) or not qid:
+        c.add(f"{w}.id", "must be a text id", qid)
+        qid = fallback_id
+    elif qid in seen:
+        c.add(f"{w}.id", "duplicate queue id", qid)
+    seen.add(qid)
+    order = q.get("order", [])
+    if not isinstance(order, list) or not order or not all(isinstance(k, str) for k in order):
+        c.add(f"{w}.order", "must be a list of ranking keys", order, ", ".join(ORDER_KEYS))
+        order = ["id"]
+    tier_ids = [t.id for t in c.d.tiers]
+    allowed = [*ORDER_KEYS, *(f"tier:{t}" for t in tier_ids), *(f"-{k}" for k in _DESCENDING_OK)]
+    for k in order:
+        if k.startswith("tier:") and k[5:] not in tier_ids:
+            c.add(f"{w}.order", "unknown priority tier", k, ", ".join(tier_ids), suggest(k[5:], tier_ids))
+        elif not k.startswith("tier:") and k not in allowed:
+            c.add(f"{w}.order", "unknown ranking key", k, ", ".join(allowed), suggest(k, allowed))
+    if order[-1] != "id":
+        c.add(f"{w}.order", "must end with 'id', so that applications equal on every other key are "
+              "ordered the same way every time", order[-1], suggestion="id")
+    if len(set(order)) != len(order):
+        c.add(f"{w}.order", "a ranking key is listed twice", order)
+    acts = c.activity_list(q["activities"], f"{w}.activities") if "activities" in q else None
+    return PlanQueue(qid, c.label(q.get("label"), f"{w}.label"), c.cite(q.get("cite"), f"{w}.cite"),
+                     tuple(order), acts, c.boolean(q.get("cleaner_production"), f"{w}.cleaner_production"),
+                     c.boolean(q.get("beneficiary"), f"{w}.beneficiary"),
+                     c.text(q.get("assumption"), f"{w}.assumption"))
+
+
+def _targets(c: _Checker, targets: Any) -> tuple[str, dict[str, str], tuple[str, ...], dict[str, str] | None]:
+    """``[plan.targets]``: the bound (count or count_max), units per activity, activities ignored, assumption."""
     if not isinstance(targets, dict):
         c.add("targets", "must be a table", targets)
         targets = {}
@@ -220,45 +237,46 @@ def check_plan_table(d: Definition) -> PlanSpec:
     units: dict[str, str] = {}
     if not isinstance(units_raw, dict):
         c.add("targets.units", "must be a table: activity = field", units_raw)
-    else:
-        for act_id, path in units_raw.items():
-            if act_id not in d.activities:
-                c.add(f"targets.units.{act_id}", "unknown activity", act_id, ", ".join(d.activities),
-                      suggest(act_id, d.activities))
-            elif d.activities[act_id].target is None:
-                c.add(f"targets.units.{act_id}", "this activity has no target to count against", act_id)
-            got = c.field(path, f"targets.units.{act_id}")
-            if got:
-                units[act_id] = got
+        units_raw = {}
+    for act_id, path in units_raw.items():
+        if act_id not in c.d.activities:
+            c.add(f"targets.units.{act_id}", "unknown activity", act_id, ", ".join(c.d.activities),
+                  suggest(act_id, c.d.activities))
+        elif c.d.activities[act_id].target is None:
+            c.add(f"targets.units.{act_id}", "this activity has no target to count against", act_id)
+        got = c.field(path, f"targets.units.{act_id}")
+        if got:
+            units[act_id] = got
     ignore = c.activity_list(targets.get("ignore", []), "targets.ignore")
+    return str(bound), units, ignore, c.text(targets.get("assumption"), "targets.assumption")
+
+
+def _limits(c: _Checker, raw: Any) -> tuple[PlanLimit, ...]:
+    """The ``[[plan.limits]]``: each names a count parameter as its maximum, never a literal."""
+    if not isinstance(raw, list):
+        c.add("limits", "must be a list of [[plan.limits]] tables", raw)
+        raw = []
     limits: list[PlanLimit] = []
-    raw_limits = raw.get("limits", [])
-    if not isinstance(raw_limits, list):
-        c.add("limits", "must be a list of [[plan.limits]] tables", raw_limits)
-        raw_limits = []
-    for i, lim in enumerate(raw_limits):
+    for i, lim in enumerate(raw):
         w = f"limits[{i}]"
         if not isinstance(lim, dict):
             c.add(w, "must be a table", lim)
             continue
         c.keys(lim, _LIMIT_KEYS, ("id", "label", "cite", "activities", "max"), w)
         pid = lim.get("max")
-        param = d.params.get(pid) if isinstance(pid, str) else None
+        param = c.d.params.get(pid) if isinstance(pid, str) else None
         if param is None:
             c.add(f"{w}.max", "must name a parameter (a number in a rule file is a cited parameter, never a "
-                  "literal)", pid, suggestion=suggest(str(pid), d.params))
+                  "literal)", pid, suggestion=suggest(str(pid), c.d.params))
         elif param.unit != "count":
             c.add(f"{w}.max", f"parameter {pid!r} is in {param.unit}, not count", pid)
         used = c.field(lim["used"], f"{w}.used") if "used" in lim else None
         limits.append(PlanLimit(str(lim.get("id", f"limit{i}")), c.label(lim.get("label"), f"{w}.label"),
-                             c.cite(lim.get("cite"), f"{w}.cite"),
-                             c.activity_list(lim.get("activities", []), f"{w}.activities"), str(pid), used))
+                                c.cite(lim.get("cite"), f"{w}.cite"),
+                                c.activity_list(lim.get("activities", []), f"{w}.activities"), str(pid), used))
     if len({lim.id for lim in limits}) != len(limits):
         c.add("limits", "duplicate limit id", [lim.id for lim in limits])
-    if c.problems:
-        raise RuleFileError(c.problems)
-    return PlanSpec(file, cites, str(policy), assumption, tuple(queues), str(bound), units, ignore,
-                 c.text(targets.get("assumption"), "targets.assumption"), tuple(limits))
+    return tuple(limits)
 
 
 def queue_for(queues: Iterable[PlanQueue], activity: str, beneficiary: bool, cleaner: bool) -> PlanQueue | None:

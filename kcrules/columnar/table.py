@@ -1,0 +1,509 @@
+"""A whole population of applications at once: an Arrow table in, a table of decisions out.
+
+``evaluate_table`` runs the same stages as ``Rulebook.evaluate``, each over
+columns instead of one application: read (``frame``), the law on each row's
+date (rows grouped by the set of parameter values in force), code attributes,
+derived facts and every criterion's outcome (``vector``), then per distinct
+outcome vector the decision's outline and priority (the row-by-row functions
+of ``kcrules.decide``, called once per vector), the support in int64 and the
+warnings per (vector, set of parameter values). Rows that are not clean, whose
+arithmetic could leave int64, or whose criteria cannot all be decided are
+handed to the row-by-row evaluation, so their decision or error is exactly
+that of ``Rulebook.evaluate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from kcrules.columnar.frame import Frame, as_table, read_frame
+from kcrules.columnar.vector import Col, Evaluator
+from kcrules.decide.criteria import Step, steps
+from kcrules.decide.params import LawOnDate
+from kcrules.decide.warnings import warnings
+from kcrules.engines import MET, NA, NOT_MET
+from kcrules.errors import KcrulesError
+from kcrules.models import Decision
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.fields import CODE_FIELDS
+from kcrules.rulefiles.loader import Activity, Criterion, Definition
+
+OUTCOMES = (MET, NOT_MET, NA)
+_NO_BOUND = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What a rulebook lends the columnar path: its rules, its law by date, code lookup and the row path."""
+
+    definition: Definition
+    criteria_of: Callable[[Activity], tuple[Criterion, ...]]
+    law: LawOnDate
+    find_code: Callable[[str, str], str | None]
+    one: Callable[[dict[str, Any]], Decision]  # evaluate one application (raises KcrulesError)
+
+
+class _Out:
+    """The result columns, filled group by group; lists shared by many rows are stored once and indexed."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.eligible = np.zeros(n, dtype=bool)
+        self.amount = np.zeros(n, dtype=np.int64)
+        self.score = np.zeros(n, dtype=np.int64)
+        self.bound = np.full(n, -1, dtype=np.int64)   # index into self.names
+        self.failed = np.full(n, -1, dtype=np.int64)  # index into self.failures
+        self.rank = np.zeros((n, 0), dtype=np.int64)  # one column per rank tier (set by evaluate_table)
+        self.warned = np.full(n, -1, dtype=np.int64)  # index into self.warnings
+        self.names: list[str] = []
+        self.failures: list[list[str]] = []
+        self.warnings: list[list[str]] = []
+        self.error: dict[int, tuple[str, str]] = {}
+        self.outcomes: dict[str, np.ndarray] = {}  # criterion -> index into OUTCOMES per row (-1: none)
+
+    def add(self, items: list[Any], value: Any) -> int:
+        items.append(value)
+        return len(items) - 1
+
+    def name(self, text: str) -> int:
+        if text not in self.names:
+            self.names.append(text)
+        return self.names.index(text)
+
+    def outcome_column(self, cid: str) -> np.ndarray:
+        return self.outcomes.setdefault(cid, np.full(self.n, -1, dtype=np.int8))
+
+
+def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None) -> pa.Table:
+    """Decisions for every row of ``data`` (see Rulebook.evaluate_table)."""
+    table = as_table(data)
+    d = parts.definition
+    frame = read_frame(table, d, parts.find_code)
+    n = frame.n
+    out = _Out(n)
+    out.rank = np.zeros((n, len(d.tiers)), dtype=np.int64)
+    for act in d.activities.values():  # the same columns whatever rows a table (or partition) holds
+        for c in parts.criteria_of(act):
+            out.outcome_column(c.id)
+    versions, params = _law_columns(frame, parts.law, on)
+    _applicant_default(frame)
+    _code_attributes(frame, d)
+    ev = Evaluator(frame.columns, n)
+    for derived in d.derived.values():
+        frame.columns["derived__" + derived.id] = ev.value(derived.expr)
+    activity = frame.columns["activity"]
+    for code in np.unique(activity.values[frame.clean & activity.present]):
+        act = d.activities.get(str(code))
+        if act is None:
+            continue
+        rows = np.flatnonzero(frame.clean & activity.present & (activity.values == code))
+        _decide_group(parts, frame, ev, act, rows, versions, params, out)
+    for i in np.flatnonzero(~frame.clean):
+        _one_by_one(parts, table, int(i), on, out)
+    return _result(table, out)
+
+
+# ---------------------------------------------------------------- facts over columns
+
+def _law_columns(frame: Frame, law: LawOnDate, on: dt.date | None) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Each row's set of parameter values (an index into the list returned) and their fact columns."""
+    n = frame.n
+    if on is not None:
+        days = np.full(n, on.toordinal(), dtype=np.int64)
+    else:
+        app_date = frame.columns["application_date"]
+        days = np.where(app_date.present, app_date.values, dt.date(2000, 1, 1).toordinal())
+    unique_days, inverse = np.unique(days, return_inverse=True)
+    version_of: dict[tuple[int, ...], int] = {}
+    day_version = np.zeros(len(unique_days), dtype=np.int64)
+    params: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    for i, day in enumerate(unique_days):
+        date = dt.date.fromordinal(int(day))
+        values = law.values(date)
+        key = tuple(sorted((pid, id(pv)) for pid, pv in values.items()))
+        if key not in version_of:
+            version_of[key] = len(params)
+            params.append(values)
+            items.append(law.fact_items(date))
+        day_version[i] = version_of[key]
+    versions = day_version[inverse]
+    for fact_key in sorted({k for it in items for k in it}):
+        per_version = np.array([it.get(fact_key, 0) for it in items], dtype=np.int64)
+        has = np.array([fact_key in it for it in items], dtype=bool)
+        frame.columns[fact_key] = Col(per_version[versions], has[versions])
+    return versions, params
+
+
+def _applicant_default(frame: Frame) -> None:
+    """An application without an applicant is the establishment applying for itself."""
+    itself = ~frame.parents["applicant"] & frame.parents["establishment"]
+    if not itself.any():
+        return
+    kind = frame.columns["applicant__kind"]
+    district = frame.columns["applicant__district"]
+    est = frame.columns["establishment__district"]
+    frame.columns["applicant__kind"] = Col(np.where(itself, "establishment", kind.values), kind.present | itself)
+    frame.columns["applicant__district"] = Col(np.where(itself, est.values, district.values),
+                                               np.where(itself, est.present, district.present))
+
+
+def _code_attributes(frame: Frame, d: Definition) -> None:
+    """Per code field, each attribute of its code as a column (``establishment__district__area``)."""
+    for path, table in CODE_FIELDS.items():
+        tbl = d.codes.get(table)
+        col = frame.columns.get(cond.fact_key(path))
+        if tbl is None or col is None:
+            continue
+        names = sorted({a for v in tbl.values.values() for a in v.attrs})
+        if not names:
+            continue
+        encoded = pa.array(np.broadcast_to(col.values, (frame.n,))).dictionary_encode()  # hashing, not sorting
+        uniques = encoded.dictionary.to_pylist()
+        inverse = encoded.indices.to_numpy(zero_copy_only=False)
+        for attr in names:
+            got = [tbl.values[u].attrs.get(attr) if u in tbl.values else None for u in uniques]
+            has = np.array([g is not None for g in got], dtype=bool)
+            sample = next((v.attrs[attr] for v in tbl.values.values() if v.attrs.get(attr) is not None), None)
+            fill = False if isinstance(sample, bool) else 0 if isinstance(sample, int) else ""
+            values = np.array([fill if g is None else g for g in got])
+            frame.columns[f"{cond.fact_key(path)}__{attr}"] = Col(values[inverse], has[inverse] & col.present)
+
+
+# ---------------------------------------------------------------- one activity's rows
+
+def _decide_group(parts: Parts, frame: Frame, ev: Evaluator, act: Activity, rows: np.ndarray,
+                  versions: np.ndarray, params: list[dict[str, Any]], out: _Out) -> None:
+    d = parts.definition
+    rows = rows[_activity_needs(frame, act, rows)]
+    criteria = parts.criteria_of(act)
+    sub = Evaluator({k: Col(_take(frame.columns[k].values, rows), frame.columns[k].present[rows])
+                     for k in _reads(act, criteria) if k in frame.columns}, len(rows))
+    codes, decided = _outcomes(sub, criteria)
+    ok = decided & ~sub.overflow & ~ev.overflow[rows]
+    frame.clean[rows[~ok]] = False  # decided row by row: the error (or decision) is the row path's
+    rows, codes, sub_rows = rows[ok], codes[ok], np.flatnonzero(ok)
+    if not len(rows):
+        return
+    act_steps = steps(d, criteria)
+    failed_id, eligible = _failures(criteria, codes, out)
+    rank, score, uplift = _priority(d, criteria, codes)
+    row_versions = versions[rows]
+    amount, bound_index, bound_names, support_used, computable = _support(sub, sub_rows, act, d, uplift,
+                                                                          row_versions, params)
+    amount = np.where(eligible, amount, 0)
+    rowwise = eligible & ~computable  # a missing base or level: the row path raises the right error
+    if rowwise.any():
+        frame.clean[rows[rowwise]] = False
+        keep = ~rowwise
+        rows, codes, eligible, failed_id, rank, score, uplift = (
+            rows[keep], codes[keep], eligible[keep], failed_id[keep], rank[keep], score[keep], uplift[keep])
+        amount, bound_index, row_versions = amount[keep], bound_index[keep], row_versions[keep]
+    for j, c in enumerate(criteria):
+        out.outcome_column(c.id)[rows] = codes[:, j]
+    out.warned[rows] = _warnings(d, act, act_steps, codes, eligible, uplift, row_versions, params, support_used, out)
+    name_ids = np.array([out.name(b) for b in bound_names], dtype=np.int64)
+    out.eligible[rows] = eligible
+    out.amount[rows] = amount
+    out.score[rows] = score
+    out.rank[rows] = rank
+    out.failed[rows] = failed_id
+    out.bound[rows] = np.where(eligible, name_ids[bound_index], out.name("ineligible"))
+
+
+def _packed(bits: np.ndarray, extra: np.ndarray | None = None, extra_size: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a 2-D array of 0/1 (with an extra small integer per row), and each row's index among them."""
+    n, width = bits.shape
+    if width <= 56:  # as one int64 per row: sorting integers is far quicker than sorting bytes
+        keys = bits.astype(np.int64) @ (np.int64(1) << np.arange(width, dtype=np.int64)) if width else np.zeros(n, np.int64)
+        if extra is not None:
+            keys = keys * extra_size + extra
+        unique, inverse = np.unique(keys, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    if extra is not None:
+        bits = np.column_stack([bits, extra])
+    view = np.ascontiguousarray(bits.astype(np.int64)).view(np.dtype((np.void, 8 * bits.shape[1])))[:, 0]
+    unique, inverse = np.unique(view, return_inverse=True)
+    return unique, inverse.reshape(-1)
+
+
+def _first_rows(inverse: np.ndarray) -> list[int]:
+    """For each distinct value, one row that has it."""
+    first = np.zeros(inverse.max() + 1 if len(inverse) else 0, dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+    return first.tolist()
+
+
+def _failures(criteria: tuple[Criterion, ...], codes: np.ndarray, out: _Out) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's failed eligibility criteria (an index into out.failures) and whether it is eligible."""
+    elig = [j for j, c in enumerate(criteria) if c.kind == "eligibility"]
+    failed = codes[:, elig] == 1
+    _, inverse = _packed(failed)
+    ids = np.array([out.add(out.failures, [criteria[elig[j]].id for j in np.flatnonzero(failed[r])])
+                    for r in _first_rows(inverse)], dtype=np.int64)
+    return ids[inverse], ~failed.any(axis=1)
+
+
+def _priority(d: Definition, criteria: tuple[Criterion, ...],
+              codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rank key, score and higher-ceiling flag per row, as kcrules.decide.priority computes them."""
+    n = len(codes)
+    rank = np.zeros((n, len(d.tiers)), dtype=np.int64)
+    score = np.zeros(n, dtype=np.int64)
+    uplift = np.zeros(n, dtype=bool)
+    for t, tier in enumerate(d.tiers):
+        members = [j for j, c in enumerate(criteria) if c.kind == "priority" and c.tier == tier.id]
+        met = codes[:, members] == 0 if members else np.zeros((n, 0), dtype=bool)
+        if tier.mode == "first_met":
+            worst = max([criteria[j].order for j in members], default=0) + 1
+            orders = np.array([criteria[j].order for j in members], dtype=np.int64)
+            value = np.where(met, orders, worst).min(axis=1) if members else np.full(n, worst)
+            rank[:, t] = value
+            score = score * 100 + (worst - value)
+        else:
+            hits = met.sum(axis=1)
+            rank[:, t] = -hits
+            score = score * 100 + hits
+        if tier.uplift:
+            uplift |= met.any(axis=1)
+    return rank, score, uplift
+
+
+def _warnings(d: Definition, act: Activity, act_steps: tuple[Step, ...], codes: np.ndarray, eligible: np.ndarray,
+              uplift: np.ndarray, versions: np.ndarray, params: list[dict[str, Any]],
+              support_used: dict[bool, tuple[str, ...]], out: _Out) -> np.ndarray:
+    """Each row's warnings (an index into out.warnings), from the row path's function, once per distinct input."""
+    relevant = [j for j, s in enumerate(act_steps) if s.applied or s.not_applied or s.criterion.assumption]
+    signature = np.column_stack([codes[:, relevant] != 2, eligible, uplift & eligible])
+    _, inverse = _packed(signature, versions.astype(np.int64), len(params))
+    ids = []
+    for r in _first_rows(inverse):
+        used: dict[str, None] = {}
+        assumed = []
+        for j, step in enumerate(act_steps):
+            if codes[r, j] != 2:
+                used.update(dict.fromkeys(step.applied))
+                if step.criterion.assumption:
+                    assumed.append(step.criterion)
+            else:
+                used.update(dict.fromkeys(step.not_applied))
+        if eligible[r]:
+            used.update(dict.fromkeys(support_used[bool(uplift[r])]))
+        found = warnings(d, act, bool(eligible[r]), used, tuple(assumed), params[int(versions[r])], "en")
+        ids.append(out.add(out.warnings, [w.parameter for w in found]))
+    return np.array(ids, dtype=np.int64)[inverse]
+
+
+def _reads(act: Activity, criteria: tuple[Criterion, ...]) -> set[str]:
+    """The fact keys an activity's decision reads (derived facts are columns already)."""
+    refs = [r for c in criteria for e in (c.condition, c.applies_when) if e is not None for r in cond.refs_of(e)]
+    return {cond.fact_key(r) for r in refs} | {cond.fact_key(act.support.base), "project__amount_requested_vnd"}
+
+
+def _take(values: Any, rows: np.ndarray) -> Any:
+    return values[rows] if isinstance(values, np.ndarray) and values.ndim else values
+
+
+def _activity_needs(frame: Frame, act: Activity, rows: np.ndarray) -> np.ndarray:
+    """Rows that have what the activity needs beyond the model (else the row path reports what is missing)."""
+    ok = np.ones(len(rows), dtype=bool)
+    if act.beneficiary:
+        ok &= frame.parents["establishment"][rows]
+    ok &= frame.parents["applicant"][rows] | frame.parents["establishment"][rows]
+    for path in act.requires:
+        col = frame.columns.get(cond.fact_key(path))
+        ok &= col.present[rows] if col is not None else False
+    frame.clean[rows[~ok]] = False
+    return ok
+
+
+def _outcomes(ev: Evaluator, criteria: tuple[Criterion, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row and criterion the outcome's index in OUTCOMES, and the rows where every criterion got one."""
+    n = ev.n
+    codes = np.zeros((n, len(criteria)), dtype=np.int8)
+    counts = np.zeros((n, len(criteria)), dtype=np.int8)
+    for j, c in enumerate(criteria):
+        holds, fails = ev.predicate(c.condition), ev.predicate(cond.negate(c.condition))
+        if c.applies_when is None:
+            applies, not_applies = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+        else:
+            applies, not_applies = ev.predicate(c.applies_when), ev.predicate(cond.negate(c.applies_when))
+        met, not_met = applies & holds, applies & fails
+        codes[:, j] = np.where(met, 0, np.where(not_met, 1, 2))
+        counts[:, j] = met.astype(np.int8) + not_met + not_applies
+    period = [j for j, c in enumerate(criteria) if c.id == "program.period"]
+    if period:
+        # Outside the program its own parameters have no value: undecided criteria do not apply.
+        outside = (counts[:, period[0]] == 1) & (codes[:, period[0]] == 1)
+        fill = outside[:, None] & (counts == 0)
+        codes[fill] = 2
+        counts[fill] = 1
+    return codes, (counts == 1).all(axis=1)
+
+
+def _support(ev: Evaluator, sub_rows: np.ndarray, act: Activity, d: Definition, uplift: np.ndarray,
+             versions: np.ndarray, params: list[dict[str, Any]]
+             ) -> tuple[np.ndarray, np.ndarray, list[str], dict[bool, tuple[str, ...]], np.ndarray]:
+    """Amounts as kcrules.decide.support computes them (same bounds, same order, floor to the đồng).
+
+    Also gives the parameters support reads (without and with the higher
+    ceiling) and the rows it can compute: a base given, every level in force,
+    products well inside int64.
+    """
+    s = act.support
+    n = len(sub_rows)
+    base_col = ev.columns.get(cond.fact_key(s.base), Col(0, np.zeros(ev.n, dtype=bool)))
+    base = np.broadcast_to(_take(base_col.values, sub_rows), (n,)).astype(np.int64)
+    computable = base_col.present[sub_rows].copy()
+    names: list[str] = []
+    bounds: list[np.ndarray] = []
+    if s.method == "share":
+        assert s.share is not None
+        share = _per_version(params, s.share, versions)
+        computable &= _has(params, s.share, versions) & (base.astype(float) * share[0] < 2**62)
+        bounds.append(_floor_mul(base, share))
+        names.append("share")
+    else:
+        bounds.append(base)
+        names.append("eligible_cost")
+    ratio = None
+    if s.uplift and s.caps:
+        ratio = _per_version(params, s.uplift, versions)
+        computable &= ~uplift | _has(params, s.uplift, versions)
+    for cap_id in s.caps:
+        num, den = _per_version(params, cap_id, versions)
+        computable &= _has(params, cap_id, versions)
+        cap_value = num // den
+        if ratio is not None:
+            computable &= ~uplift | (cap_value.astype(float) * ratio[0] < 2**62)
+            cap_value = np.where(uplift, _floor_mul(cap_value, ratio), cap_value)
+        bounds.append(cap_value)
+        names.append(cap_id)
+    if s.method == "share":
+        bounds.append(base)
+        names.append("eligible_cost")
+    requested = ev.columns.get("project__amount_requested_vnd")
+    if requested is not None:
+        req = np.broadcast_to(_take(requested.values, sub_rows), (n,))
+        bounds.append(np.where(requested.present[sub_rows], req, _NO_BOUND))
+        names.append("requested")
+    stacked = np.vstack([np.broadcast_to(b, (n,)) for b in bounds])
+    index = np.argmin(stacked, axis=0)  # the first of equal bounds, as the row path takes it
+    amount = stacked[index, np.arange(n)]
+    share_id = (s.share,) if s.method == "share" and s.share else ()
+    used = {False: share_id + tuple(s.caps),
+            True: share_id + ((s.uplift,) if s.uplift and s.caps else ()) + tuple(s.caps)}
+    return amount, index, names, used, computable
+
+
+def _has(params: list[dict[str, Any]], pid: str, versions: np.ndarray) -> np.ndarray:
+    return np.array([pid in p for p in params], dtype=bool)[versions]
+
+
+def _per_version(params: list[dict[str, Any]], pid: str, versions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A parameter's value per row as (numerator, denominator); a row without one cannot get here."""
+    num = np.array([_fraction(p.get(pid)).numerator for p in params], dtype=np.int64)
+    den = np.array([_fraction(p.get(pid)).denominator for p in params], dtype=np.int64)
+    return num[versions], den[versions]
+
+
+def _fraction(pv: Any) -> Fraction:
+    return Fraction(pv.value) if pv is not None else Fraction(0)
+
+
+def _floor_mul(amount: np.ndarray, factor: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    num, den = factor
+    return (amount.astype(np.int64) * num) // den
+
+
+# ---------------------------------------------------------------- rows decided one by one
+
+def _one_by_one(parts: Parts, table: pa.Table, i: int, on: dt.date | None, out: _Out) -> None:
+    row = _without_nulls(_nested(table.slice(i, 1).to_pylist()[0]))
+    try:
+        decision = parts.one(row)
+    except KcrulesError as err:
+        out.error[i] = (type(err).__name__, str(err))
+        return
+    out.eligible[i] = decision.eligible
+    out.amount[i] = decision.support.amount_vnd
+    out.bound[i] = out.name(decision.support.bound)
+    out.score[i] = decision.priority.score
+    out.rank[i] = decision.priority.rank_key
+    out.failed[i] = out.add(out.failures, [r.criterion for r in decision.reasons
+                                           if r.kind == "eligibility" and r.outcome == NOT_MET])
+    out.warned[i] = out.add(out.warnings, [w.parameter for w in decision.warnings])
+    for r in decision.reasons:
+        out.outcome_column(r.criterion)[i] = OUTCOMES.index(r.outcome)
+
+
+def _nested(row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        *heads, leaf = key.split(".")
+        target = out
+        for h in heads:
+            target = target.setdefault(h, {})
+        target[leaf] = value
+    return out
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        kept = {k: _without_nulls(v) for k, v in value.items() if v is not None}
+        return {k: v for k, v in kept.items() if v != {} or not isinstance(v, dict)}
+    return value
+
+
+# ---------------------------------------------------------------- the result table
+
+def _result(table: pa.Table, out: _Out) -> pa.Table:
+    n = table.num_rows
+    ids = table.column("id") if "id" in table.column_names else pa.nulls(n, pa.string())
+    failed = np.zeros(n, dtype=bool)
+    failed[list(out.error)] = True
+    errors = [out.error.get(i, (None, None)) for i in range(n)] if out.error else None
+    columns: dict[str, Any] = {
+        "row": pa.array(np.arange(n, dtype=np.int64)),
+        "id": ids,
+        "eligible": pa.array(out.eligible, mask=failed),
+        "amount_vnd": pa.array(out.amount, mask=failed),
+        "bound": _indexed(out.bound, pa.array(out.names, pa.string())),
+        "score": pa.array(out.score, mask=failed),
+        "rank_key": _rank_keys(out.rank, failed),
+        "failed": _listed(out.failed, out.failures, pa.string()),
+        "warnings": _listed(out.warned, out.warnings, pa.string()),
+        "error_kind": pa.array([e[0] for e in errors] if errors else pa.nulls(n), pa.string()),
+        "error": pa.array([e[1] for e in errors] if errors else pa.nulls(n), pa.string()),
+    }
+    for cid, codes in out.outcomes.items():
+        columns[f"outcome/{cid}"] = _indexed(codes, pa.array(OUTCOMES, pa.string()))
+    return pa.table(columns)
+
+
+def _rank_keys(rank: np.ndarray, missing: np.ndarray) -> pa.Array:
+    """One list per row from the rows × tiers array (null where the row has no decision)."""
+    n, tiers = rank.shape
+    offsets = pa.array(np.arange(0, (n + 1) * tiers, tiers, dtype=np.int32) if tiers else np.zeros(n + 1, np.int32))
+    lists = pa.ListArray.from_arrays(offsets, pa.array(rank.reshape(-1)))
+    return pa.array(lists.to_pylist(), pa.list_(pa.int64()), mask=missing) if missing.any() else lists
+
+
+def _indexed(index: np.ndarray, dictionary: pa.Array) -> pa.DictionaryArray:
+    """A dictionary-encoded column; -1 is null."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.maximum(index, 0).astype(np.int32), mask=index < 0),
+                                          dictionary)
+
+
+def _listed(index: np.ndarray, items: list[list[Any]], kind: pa.DataType) -> pa.Array:
+    """Per row, the list stored once at its index (null where -1)."""
+    if not items:
+        return pa.nulls(len(index), pa.list_(kind))
+    return pa.array(items, pa.list_(kind)).take(pa.array(np.maximum(index, 0), mask=index < 0))

@@ -1,0 +1,161 @@
+"""Outcomes → a Decision: the stage after matching.
+
+:class:`Decider` takes an application, its activity, the outcome of every
+criterion (from an engine), the fact they were matched on and the law date;
+gives the immutable :class:`~kcrules.models.Decision`. In order:
+
+1. ``outcomes.outline`` — failures, priorities met, parameters used, assumptions, reason order;
+2. reasons — one per criterion, written by ``kcrules.text.reasons`` (or bare, unexplained);
+3. ``priority.priority`` — rank key, score, and whether a tier allows the higher ceiling;
+4. ``support.support`` — the amount in whole đồng and its computation;
+5. ``warnings.warnings`` — every guidance level and assumption used.
+
+Every part that depends on few inputs is memoised per rulebook (see memo.py):
+an outline on the outcome vector, a reason on its criterion, outcome, language
+and the fact values it reads, a priority on the criteria met, warnings on the
+parameter values in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from kcrules.decide import criteria as crit
+from kcrules.decide.memo import MEMO_MAX, remember
+from kcrules.decide.outcomes import Outline, outline
+from kcrules.decide.params import LawOnDate
+from kcrules.decide.priority import priority
+from kcrules.decide.support import support
+from kcrules.decide.warnings import warnings
+from kcrules.engines import Outcomes
+from kcrules.models import (
+    Application,
+    Decision,
+    DecisionWarning,
+    Priority,
+    Reason,
+    RulebookInfo,
+)
+from kcrules.rulefiles.loader import Activity, Criterion, Definition
+from kcrules.text import i18n
+from kcrules.text.reasons import Explainer, bare_reason
+
+
+class Decider:
+    """Builds decisions for one rulebook; thread-safe (memos hold immutable values only)."""
+
+    def __init__(self, definition: Definition, law: LawOnDate) -> None:
+        self._d = definition
+        self._law = law
+        self.generated = crit.generated_criteria(definition)
+        self._explainer = Explainer(definition, MEMO_MAX)
+        self._criteria: dict[str, tuple[Criterion, ...]] = {}
+        self._steps: dict[str, tuple[crit.Step, ...]] = {}
+        self._outlines: dict[tuple[Any, ...], Outline] = {}
+        self._reasons: dict[tuple[Any, ...], Reason] = {}
+        self._bare: dict[tuple[Any, ...], tuple[Reason, ...]] = {}
+        self._bare_reasons: dict[tuple[str, str, str], Reason] = {}  # (criterion, outcome, lang): few
+        self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
+        self._warnings: dict[tuple[Any, ...], tuple[DecisionWarning, ...]] = {}
+        self._infos: dict[str, RulebookInfo] = {}
+
+    def criteria_of(self, act: Activity) -> tuple[Criterion, ...]:
+        found = self._criteria.get(act.id)
+        if found is None:
+            found = self._criteria[act.id] = crit.activity_criteria(self._d, self.generated, act)
+        return found
+
+    def info(self, lang: str) -> RulebookInfo:
+        found = self._infos.get(lang)
+        if found is None:
+            d = self._d
+            found = self._infos[lang] = RulebookInfo(id=d.id, version=d.version, title=d.title[lang], chain=d.chain)
+        return found
+
+    def decide(self, app: Application, act: Activity, outcomes: Outcomes, fact: dict[str, Any],
+               law_date: dt.date, lang: str, explain: bool = True) -> Decision:
+        steps = self._steps_of(act)
+        vkey = (act.id, tuple(outcomes), *map(tuple, outcomes.values()))
+        shape = self._outlines.get(vkey) or remember(self._outlines, vkey, outline(steps, outcomes, fact))
+        reasons = (self._explained(steps, shape, fact, lang) if explain
+                   else self._unexplained(steps, shape, vkey, lang))
+        eligible = not shape.failed
+        prio, uplift = self._priority(act, shape.met, lang, explain)
+        params = self._law.values(law_date)
+        used = dict.fromkeys(shape.used)
+        amount = support(self._d, app, act, eligible, uplift, params, lang, used, explain)
+        warned = self._warned(act, eligible, used, shape.assumed, params, lang)
+        return Decision(
+            application_id=app.id, activity=act.id, eligible=eligible, support=amount, priority=prio,
+            reasons=reasons, warnings=warned, rulebook=self.info(lang), law_date=law_date,
+            lang=lang, summary=_summary(act, eligible, shape.failed, amount.amount_vnd, lang) if explain else "",
+        )
+
+    # ------------------------------------------------------------ the parts, memoised
+
+    def _steps_of(self, act: Activity) -> tuple[crit.Step, ...]:
+        found = self._steps.get(act.id)
+        if found is None:
+            found = self._steps[act.id] = crit.steps(self._d, self.criteria_of(act))
+        return found
+
+    def _explained(self, steps: tuple[crit.Step, ...], shape: Outline, fact: dict[str, Any],
+                   lang: str) -> tuple[Reason, ...]:
+        # A reason is a pure function of its criterion, outcome, language and
+        # the fact values it reads, which is the memo's key. Formatting (babel)
+        # is the dominant cost of an explained decision; see docs/performance.md.
+        memo = self._reasons
+        reasons: list[Reason] = []
+        for step, outcome in zip(steps, shape.outcomes):
+            c = step.criterion
+            key: tuple[Any, ...] = (c.id, outcome, lang, *[fact.get(k) for k in step.keys])
+            reason = memo.get(key)
+            if reason is None:
+                reason = remember(memo, key, self._explainer.reason(c, outcome, fact, lang))
+            reasons.append(reason)
+        return tuple([reasons[i] for i in shape.order])
+
+    def _unexplained(self, steps: tuple[crit.Step, ...], shape: Outline, vkey: tuple[Any, ...],
+                     lang: str) -> tuple[Reason, ...]:
+        key = (vkey, lang)
+        found = self._bare.get(key)
+        if found is None:
+            bare = [self._bare_reason(step.criterion, outcome, lang) for step, outcome in zip(steps, shape.outcomes)]
+            found = remember(self._bare, key, tuple([bare[i] for i in shape.order]))
+        return found
+
+    def _bare_reason(self, c: Criterion, outcome: str, lang: str) -> Reason:
+        key = (c.id, outcome, lang)
+        found = self._bare_reasons.get(key)
+        if found is None:
+            found = self._bare_reasons[key] = bare_reason(c, outcome, lang)
+        return found
+
+    def _priority(self, act: Activity, met: tuple[str, ...], lang: str, explain: bool) -> tuple[Priority, bool]:
+        key = (act.id, met, lang, explain)
+        found = self._priorities.get(key)
+        if found is None:
+            prio, uplift = priority(self._d, self.criteria_of(act), met, lang)
+            if not explain:
+                prio = prio.model_copy(update={"text": ""})
+            found = remember(self._priorities, key, (prio, uplift))
+        return found
+
+    def _warned(self, act: Activity, eligible: bool, used: dict[str, None], assumed: tuple[Criterion, ...],
+                params: dict[str, Any], lang: str) -> tuple[DecisionWarning, ...]:
+        # Keyed by the parameter values in force (their identity), not the date: many dates share them.
+        key = (act.id, eligible, lang, tuple(used), tuple(id(params.get(p)) for p in used),
+               tuple(c.id for c in assumed))
+        found = self._warnings.get(key)
+        if found is None:
+            found = remember(self._warnings, key, warnings(self._d, act, eligible, used, assumed, params, lang))
+        return found
+
+
+def _summary(act: Activity, eligible: bool, failed: tuple[str, ...], amount: int, lang: str) -> str:
+    if eligible:
+        return i18n.msg("summary_yes", lang, verdict=i18n.msg("eligible", lang),
+                        amount=i18n.money(amount, lang), activity=act.label[lang])
+    return i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang), failed="; ".join(failed),
+                    activity=act.label[lang])

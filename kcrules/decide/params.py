@@ -1,0 +1,74 @@
+"""The law in force on a day: every parameter's value, and the parameters' part of a fact.
+
+Takes a checked :class:`~kcrules.rulefiles.loader.Definition`; gives, for a date,
+each parameter's :class:`~kcrules.rulefiles.loader.ParamValue` (exact: int,
+Fraction or day ordinal, with its citation and provenance) and the flat
+``params__ID`` items the engines match. Both are memoised per date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from typing import Any
+
+from kcrules.errors import EvaluationError
+from kcrules.rulefiles.loader import Activity, Definition
+
+#: Days memoised: a decade of dates at one entry each, then the memo starts again.
+_DAYS_MAX = 8192
+
+
+class LawOnDate:
+    """Parameter values by date, for one rulebook."""
+
+    def __init__(self, definition: Definition) -> None:
+        self._d = definition
+        self._values: dict[dt.date, dict[str, Any]] = {}
+        self._facts: dict[dt.date, dict[str, Any]] = {}
+
+    def values(self, day: dt.date) -> dict[str, Any]:
+        """Every parameter's value in force on ``day`` (parameters without one are absent)."""
+        found = self._values.get(day)
+        if found is None:
+            found = {}
+            for p in self._d.params.values():
+                v = p.at(day)
+                if v is not None:
+                    found[p.id] = v
+            if len(self._values) > _DAYS_MAX:
+                self._values.clear()
+            self._values[day] = found
+        return found
+
+    def fact_items(self, day: dt.date) -> dict[str, Any]:
+        """The parameters' part of a fact on ``day``: whole numbers and whole percents only.
+
+        Ratios and fractional percents are for computing support, never matched.
+        """
+        found = self._facts.get(day)
+        if found is None:
+            found = {}
+            for pid, pv in self.values(day).items():
+                value = pv.value
+                if isinstance(value, Fraction):
+                    scaled = value * 100
+                    if self._d.params[pid].unit != "percent" or scaled.denominator != 1:
+                        continue
+                    value = int(scaled)
+                found["params__" + pid] = value
+            if len(self._facts) > _DAYS_MAX:
+                self._facts.clear()
+            self._facts[day] = found
+        return found
+
+
+def value_for_support(params: dict[str, Any], pid: str, definition: Definition, act: Activity) -> Any:
+    """A parameter's value that an activity's support needs, or an EvaluationError saying when it has one."""
+    pv = params.get(pid)
+    if pv is None:
+        p = definition.params[pid]
+        periods = ", ".join(f"[{v.start}, {v.until or '…'})" for v in p.values)
+        raise EvaluationError(f"{act.id}.support", act.support.cite.text(),
+                              f"parameter {pid} has no value on this date (it has values for {periods})")
+    return pv

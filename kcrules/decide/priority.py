@@ -1,0 +1,38 @@
+"""Priority criteria met → the rank key, score and text of a decision.
+
+Takes the rulebook's rank tiers (in order), an activity's criteria and the ids
+of its priority criteria met; gives a :class:`~kcrules.models.Priority` and
+whether a tier marked ``uplift`` was met.
+"""
+
+from __future__ import annotations
+
+from kcrules.models import Priority
+from kcrules.rulefiles.loader import Criterion, Definition
+from kcrules.text import i18n
+
+
+def priority(d: Definition, criteria: tuple[Criterion, ...], met_ids: tuple[str, ...],
+             lang: str) -> tuple[Priority, bool]:
+    """Rank key: one number per tier, lower ranks first; score: the same read as one number, higher first."""
+    met = set(met_ids)
+    key: list[int] = []
+    score = 0
+    uplift = False
+    names: list[str] = []
+    for tier in d.tiers:
+        members = [c for c in criteria if c.kind == "priority" and c.tier == tier.id]
+        hits = [c for c in members if c.id in met]
+        if tier.mode == "first_met":
+            worst = max([c.order for c in members], default=0) + 1
+            value = min([c.order for c in hits], default=worst)
+            key.append(value)
+            score = score * 100 + (worst - value)
+        else:
+            key.append(-len(hits))
+            score = score * 100 + len(hits)
+        if hits and tier.uplift:
+            uplift = True
+        names += [c.label[lang] for c in sorted(hits, key=lambda c: c.order)]
+    text = i18n.msg("priority_met", lang, items="; ".join(names)) if names else i18n.msg("priority_none", lang)
+    return Priority(rank_key=tuple(key), score=score, criteria_met=tuple(sorted(met)), text=text), uplift

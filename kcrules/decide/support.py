@@ -1,0 +1,106 @@
+"""Eligibility and the law in force → the support amount, in whole đồng, with its computation.
+
+Takes the application, its activity, whether it is eligible, whether a priority
+tier allows the higher ceiling, and the parameters in force; gives a
+:class:`~kcrules.models.Support`: the base, the share (or full cost), each
+ceiling, the amount asked, and the lowest of them as the amount, every step a
+:class:`~kcrules.models.ComputationLine`. Arithmetic is in integers and
+Fractions; every product is rounded down to the đồng (support is "up to").
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from kcrules.decide.params import value_for_support
+from kcrules.errors import EvaluationError
+from kcrules.models import Application, ComputationLine, Support
+from kcrules.rulefiles.loader import Activity, Definition
+from kcrules.rulefiles.reader import field_value
+from kcrules.text import i18n
+
+
+def support(d: Definition, app: Application, act: Activity, eligible: bool, uplift: bool,
+            params: dict[str, Any], lang: str, used: dict[str, None], explain: bool = True) -> Support:
+    """The support of one decision; adds the parameters it reads to ``used``."""
+    rounding = i18n.msg("rounding", lang)
+    if not eligible:
+        line = ComputationLine(step="ineligible", amount_vnd=0,
+                               text=i18n.msg("not_eligible_zero", lang) if explain else "")
+        return Support(amount_vnd=0, lines=(line,), bound="ineligible", rounding=rounding)
+    s = act.support
+    base = field_value(app, s.base)
+    if not isinstance(base, int):
+        raise EvaluationError(f"{act.id}.support", s.cite.text(), f"{s.base} is missing")
+    lines = [ComputationLine(step="base", amount_vnd=base,
+                             text=f"{i18n.msg('base', lang, field=s.base)}: {i18n.money(base, lang)}"
+                             if explain else "")]
+    bounds: list[tuple[str, int]] = []
+    _share(d, act, base, params, lang, used, explain, lines, bounds)
+    _caps(d, act, uplift, params, lang, used, explain, lines, bounds)
+    if s.method == "share":
+        bounds.append(("eligible_cost", base))
+    requested = app.project.amount_requested_vnd
+    if requested is not None:
+        lines.append(ComputationLine(step="requested", amount_vnd=requested,
+                                     text=f"{i18n.msg('requested', lang)}: {i18n.money(requested, lang)}"
+                                     if explain else ""))
+        bounds.append(("requested", requested))
+    bound, amount = min(bounds, key=lambda b: b[1])  # first of equal bounds wins: stable and documented
+    lines.append(ComputationLine(step="result", amount_vnd=amount,
+                                 text=f"{i18n.msg('result', lang)}: {i18n.money(amount, lang)}" if explain else ""))
+    return Support(amount_vnd=amount, lines=tuple(lines), bound=bound, rounding=rounding)
+
+
+def _share(d: Definition, act: Activity, base: int, params: dict[str, Any], lang: str, used: dict[str, None],
+           explain: bool, lines: list[ComputationLine], bounds: list[tuple[str, int]]) -> None:
+    """The share of the base the activity supports, or the whole base."""
+    s = act.support
+    if s.method != "share":
+        lines.append(ComputationLine(step="full", amount_vnd=base, text=i18n.msg("full", lang) if explain else ""))
+        bounds.append(("eligible_cost", base))
+        return
+    assert s.share is not None
+    pv = value_for_support(params, s.share, d, act)
+    used.setdefault(s.share, None)
+    amount = floor_mul(base, pv.value)
+    lines.append(ComputationLine(
+        step="share", amount_vnd=amount, parameter=s.share,
+        text=f"{i18n.msg('share', lang, share=i18n.percent(pv.value, lang), base=i18n.money(base, lang))}"
+             f" = {i18n.money(amount, lang)} ({pv.cite.text(lang)})" if explain else ""))
+    bounds.append(("share", amount))
+
+
+def _caps(d: Definition, act: Activity, uplift: bool, params: dict[str, Any], lang: str, used: dict[str, None],
+          explain: bool, lines: list[ComputationLine], bounds: list[tuple[str, int]]) -> None:
+    """Each ceiling in force, raised by the uplift ratio where one applies."""
+    s = act.support
+    ratio = None
+    if uplift and s.uplift and s.caps:
+        ratio = value_for_support(params, s.uplift, d, act)
+        used.setdefault(s.uplift, None)
+    for cap_id in s.caps:
+        pv = value_for_support(params, cap_id, d, act)
+        used.setdefault(cap_id, None)
+        cap = pv.value
+        label = d.params[cap_id].label[lang]
+        if ratio is not None:
+            cap = floor_mul(cap, ratio.value)
+            text = i18n.msg("uplift", lang, ratio=i18n.number(ratio.value, lang), label=label) if explain else ""
+        else:
+            text = i18n.msg("cap", lang, label=label) if explain else ""
+        lines.append(ComputationLine(step="cap", amount_vnd=cap, parameter=cap_id,
+                                     text=f"{text}: {i18n.money(cap, lang)} ({pv.cite.text(lang)})"
+                                     if explain else ""))
+        bounds.append((cap_id, cap))
+
+
+def floor_mul(amount: int, factor: Fraction | int) -> int:
+    """amount × factor rounded down to the whole đồng, in integers.
+
+    Support is "up to" a share, so it is never rounded up.
+    """
+    if isinstance(factor, Fraction):
+        return (amount * factor.numerator) // factor.denominator
+    return int(amount * factor)

@@ -1,0 +1,45 @@
+"""The parameters and criteria a decision used → its warnings.
+
+Takes the parameters used (with the values in force) and the criteria applied
+whose rule is an assumption; gives one :class:`~kcrules.models.DecisionWarning`
+per national-guidance or assumed level, per assumed rule, and — for an
+eligible activity supported at its approved cost — one saying that no level
+was found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kcrules.models import DecisionWarning
+from kcrules.rulefiles.loader import Activity, Criterion, Definition
+from kcrules.text import i18n
+from kcrules.text.reasons import param_value
+
+
+def warnings(d: Definition, act: Activity, eligible: bool, used: dict[str, None] | tuple[str, ...],
+             assumed: tuple[Criterion, ...], params: dict[str, Any], lang: str) -> tuple[DecisionWarning, ...]:
+    out: list[DecisionWarning] = []
+    for pid in used:
+        pv = params.get(pid)
+        if pv is None or pv.provenance not in ("guidance", "assumption"):
+            continue
+        p = d.params[pid]
+        value = param_value(p, pv.value, lang)
+        text = i18n.msg(f"warning_{pv.provenance}", lang, label=p.label[lang], value=value, note=_in(pv.note, lang))
+        out.append(DecisionWarning(parameter=pid, provenance=pv.provenance, value=value, note=_in(pv.note, lang),
+                                   text=text.strip()))
+    for c in assumed:
+        text = i18n.msg("warning_rule_assumption", lang, label=c.label[lang], note=_in(c.assumption, lang))
+        out.append(DecisionWarning(parameter=c.id, provenance="assumption", value="", note=_in(c.assumption, lang),
+                                   text=text))
+    if eligible and act.support.method == "full":
+        note = act.support.note.get(lang, "") if act.support.note else ""
+        out.append(DecisionWarning(parameter=f"{act.id}.support", provenance="assumption", value="",
+                                   note=note, text=i18n.msg("warning_no_level", lang, note=note)))
+    return tuple(out)
+
+
+def _in(text: dict[str, str] | None, lang: str) -> str:
+    """A bilingual rule-file text in ``lang`` ("" when there is none)."""
+    return text[lang] if text else ""
