@@ -12,7 +12,6 @@ string "5" is not silently taken for the number 5.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -186,10 +185,10 @@ class Project(_Input):
         None, description="Management cost of the implementing unit inside the project's budget, whole đồng "
         "(TTLT 26/2014 Điều 6.2.s)."
     )
-    approved_ratio: Decimal | None = Field(
-        None, ge=1, le=10, max_digits=6, decimal_places=4,
-        description="A priority level approved for this project: the multiple of the normal ceiling (e.g. 1.5). "
-        "Give it with approved_by and approved_decision (TTLT 26/2014 Điều 6.2.t).",
+    approved_level_percent: Annotated[StrictInt, Field(ge=100, le=1000)] | None = Field(
+        None, description="A priority level approved for this project, in percent of the normal ceilings "
+        "(150 is 1.5 times). Give it with approved_by and approved_decision (TTLT 26/2014 Điều 6.2.t): without "
+        "it the normal ceilings apply.",
     )
     approved_by: str | None = Field(None, max_length=300, description="Who approved the priority level.")
     approved_decision: str | None = Field(
@@ -199,10 +198,10 @@ class Project(_Input):
 
     @model_validator(mode="after")
     def _approved_level_complete(self) -> Project:
-        given = [self.approved_ratio is not None, bool(self.approved_by), bool(self.approved_decision)]
+        given = [self.approved_level_percent is not None, bool(self.approved_by), bool(self.approved_decision)]
         if any(given) and not all(given):
-            raise ValueError("an approved priority level needs approved_ratio, approved_by and approved_decision "
-                             "together")
+            raise ValueError("an approved priority level needs approved_level_percent, approved_by and "
+                             "approved_decision together")
         return self
 
     @model_validator(mode="after")
