@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from kcrules.columnar.vector import EPOCH_ORDINAL, Col
 from kcrules.errors import InputError
 from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.codes import code_ids
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
 from kcrules.rulefiles.loader import Definition
 from kcrules.util.words import suggest
@@ -44,6 +45,7 @@ class Frame:
     columns: dict[str, Col] = field(default_factory=dict)   # fact key -> column
     parents: dict[str, np.ndarray] = field(default_factory=dict)  # "establishment" -> row has one
     clean: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    read: frozenset[str] = frozenset()  # fact keys some condition of the rulebook reads
 
 
 def as_table(data: Any) -> pa.Table:
@@ -81,11 +83,11 @@ def flat_columns(table: pa.Table) -> tuple[dict[str, pa.ChunkedArray], dict[str,
     return cols, parents
 
 
-def read_frame(table: pa.Table, definition: Definition, find_code: Any) -> Frame:
-    """Typed columns and clean rows (see the module docstring)."""
+def read_frame(table: pa.Table, definition: Definition, find_code: Any, read: frozenset[str]) -> Frame:
+    """Typed columns and clean rows (see the module docstring); ``read``: the fact keys rules read."""
     n = table.num_rows
     cols, struct_parents = flat_columns(table)
-    frame = Frame(n=n, clean=np.ones(n, dtype=bool))
+    frame = Frame(n=n, clean=np.ones(n, dtype=bool), read=read)
     for head in ("applicant", "establishment", "project"):
         given = [cols[p] for p in cols if p.startswith(head + ".")]
         any_set = np.logical_or.reduce([c.is_valid().to_numpy(zero_copy_only=False) for c in given]) \
@@ -119,18 +121,33 @@ def _read_field(frame: Frame, path: str, kind: str, col: pa.ChunkedArray | None,
         values = _values(col, kind, path, definition, find_code, frame, valid)
     if info.is_required():
         frame.clean &= ~parent | valid
+    vocab = vocabulary(definition, CODE_FIELDS[path]) if kind == "code" else None
     if default is not None:
-        values = np.where(valid, values, default) if kind != "code" else np.where(valid, values, str(default))
+        values = np.where(valid, values, default if vocab is None else vocab.index(str(default)))
         valid = np.ones(n, dtype=bool)
     frame.clean &= _within_limits(path, kind, values, valid & parent)
-    frame.columns[key] = Col(values, valid & parent)
+    frame.columns[key] = Col(values, valid & parent, vocab)
 
 
 def empty(kind: str, n: int) -> np.ndarray:
     """A column of ``n`` absent values of a field's kind (typed, so comparisons with literals type-check)."""
-    if kind in ("code", "str"):
+    if kind == "str":
         return np.full(n, "", dtype=str)
+    if kind == "code":
+        return np.full(n, -1, dtype=np.int64)
     return np.zeros(n, dtype=bool if kind == "bool" else np.int64)
+
+
+_VOCABS: dict[tuple[int, str], tuple[str, ...]] = {}
+
+
+def vocabulary(definition: Definition, table: str) -> tuple[str, ...]:
+    """A code table's ids, the vocabulary its columns index (one tuple per table, so equal by identity too)."""
+    key = (id(definition), table)
+    found = _VOCABS.get(key)
+    if found is None or len(_VOCABS) > 256:
+        found = _VOCABS[key] = tuple(code_ids(definition, table))
+    return found
 
 
 def _accepted(kind: str, t: pa.DataType) -> bool:
@@ -156,26 +173,32 @@ def _values(col: pa.ChunkedArray, kind: str, path: str, definition: Definition, 
             col = parsed.cast(pa.date32())
         return pc.fill_null(col, 0).cast(pa.int32()).to_numpy().astype(np.int64) + EPOCH_ORDINAL
     if kind == "code":
-        return _codes(col, CODE_FIELDS[path], find_code, frame, valid)
+        return _codes(col, CODE_FIELDS[path], vocabulary(definition, CODE_FIELDS[path]), find_code, frame, valid)
     text = pc.fill_null(col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col, "")
     if path not in _PLAIN_TEXT:
         frame.clean &= ~valid  # a text the rules might read: the row-by-row reader checks it
-    else:
-        frame.clean &= _plain_text_ok(path, text, valid)
-    return text.to_numpy(zero_copy_only=False).astype(str)
+        return text.to_numpy(zero_copy_only=False).astype(str)
+    frame.clean &= _plain_text_ok(path, text, valid)
+    if cond.fact_key(path) in frame.read:
+        return text.to_numpy(zero_copy_only=False).astype(str)
+    # A name or reference no rule reads is only echoed (the result's id column is the input's):
+    # copying it into numpy would cost more than everything else on the row.
+    return np.full(len(valid), "", dtype=str)
 
 
-def _codes(col: pa.ChunkedArray, table: str, find_code: Any, frame: Frame, valid: np.ndarray) -> np.ndarray:
-    """Each distinct value normalised once; a value no code matches makes its row unclean."""
+def _codes(col: pa.ChunkedArray, table: str, vocab: tuple[str, ...], find_code: Any, frame: Frame,
+           valid: np.ndarray) -> np.ndarray:
+    """Each distinct value normalised once, as its index in the code table; a value no code matches
+    makes its row unclean."""
     enc = col.dictionary_encode() if not pa.types.is_dictionary(col.type) else col
     combined = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
     given = combined.dictionary.to_pylist()
-    found = [find_code(table, g) for g in given]
-    known = np.array([f is not None for f in found] + [True], dtype=bool)
-    canon = np.array([f or "" for f in found] + [""], dtype=object).astype(str)
+    position = {code: i for i, code in enumerate(vocab)}
+    found = [position.get(find_code(table, g), -1) for g in given]
+    index = np.array(found + [-1], dtype=np.int64)
     idx = pc.fill_null(combined.indices, len(given)).to_numpy(zero_copy_only=False).astype(np.int64)
-    frame.clean &= known[idx] | ~valid
-    return canon[idx]
+    frame.clean &= (index[idx] >= 0) | ~valid
+    return index[idx]
 
 
 def _plain_text_ok(path: str, text: pa.ChunkedArray, valid: np.ndarray) -> np.ndarray:

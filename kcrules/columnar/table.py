@@ -85,7 +85,10 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None) -> pa.
     """Decisions for every row of ``data`` (see Rulebook.evaluate_table)."""
     table = as_table(data)
     d = parts.definition
-    frame = read_frame(table, d, parts.find_code)
+    exprs = [e for c in d.criteria.values() for e in (c.condition, c.applies_when) if e is not None]
+    exprs += [derived.expr for derived in d.derived.values()]
+    read = frozenset(cond.fact_key(r) for e in exprs for r in cond.refs_of(e))
+    frame = read_frame(table, d, parts.find_code, read)
     n = frame.n
     out = _Out(n)
     out.rank = np.zeros((n, len(d.tiers)), dtype=np.int64)
@@ -99,8 +102,8 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None) -> pa.
     for derived in d.derived.values():
         frame.columns["derived__" + derived.id] = ev.value(derived.expr)
     activity = frame.columns["activity"]
-    for code in np.unique(activity.values[frame.clean & activity.present]):
-        act = d.activities.get(str(code))
+    for code in np.unique(activity.values[frame.clean & activity.present]).tolist():
+        act = d.activities.get(activity.vocab[code]) if activity.vocab is not None else None
         if act is None:
             continue
         rows = np.flatnonzero(frame.clean & activity.present & (activity.values == code))
@@ -150,9 +153,11 @@ def _applicant_default(frame: Frame) -> None:
     kind = frame.columns["applicant__kind"]
     district = frame.columns["applicant__district"]
     est = frame.columns["establishment__district"]
-    frame.columns["applicant__kind"] = Col(np.where(itself, "establishment", kind.values), kind.present | itself)
+    assert kind.vocab is not None and district.vocab == est.vocab  # both are codes of the district table
+    frame.columns["applicant__kind"] = Col(np.where(itself, kind.vocab.index("establishment"), kind.values),
+                                           kind.present | itself, kind.vocab)
     frame.columns["applicant__district"] = Col(np.where(itself, est.values, district.values),
-                                               np.where(itself, est.present, district.present))
+                                               np.where(itself, est.present, district.present), district.vocab)
 
 
 def _code_attributes(frame: Frame, d: Definition) -> None:
@@ -160,21 +165,21 @@ def _code_attributes(frame: Frame, d: Definition) -> None:
     for path, table in CODE_FIELDS.items():
         tbl = d.codes.get(table)
         col = frame.columns.get(cond.fact_key(path))
-        if tbl is None or col is None:
+        if tbl is None or col is None or col.vocab is None:
             continue
-        names = sorted({a for v in tbl.values.values() for a in v.attrs})
-        if not names:
-            continue
-        encoded = pa.array(np.broadcast_to(col.values, (frame.n,))).dictionary_encode()  # hashing, not sorting
-        uniques = encoded.dictionary.to_pylist()
-        inverse = encoded.indices.to_numpy(zero_copy_only=False)
-        for attr in names:
-            got = [tbl.values[u].attrs.get(attr) if u in tbl.values else None for u in uniques]
-            has = np.array([g is not None for g in got], dtype=bool)
+        index = np.asarray(col.values)
+        for attr in sorted({a for v in tbl.values.values() for a in v.attrs}):
+            got = [tbl.values[code].attrs.get(attr) if code in tbl.values else None for code in col.vocab]
+            has = np.array([g is not None for g in got] + [False], dtype=bool)  # the last: no code (-1)
             sample = next((v.attrs[attr] for v in tbl.values.values() if v.attrs.get(attr) is not None), None)
-            fill = False if isinstance(sample, bool) else 0 if isinstance(sample, int) else ""
-            values = np.array([fill if g is None else g for g in got])
-            frame.columns[f"{cond.fact_key(path)}__{attr}"] = Col(values[inverse], has[inverse] & col.present)
+            if isinstance(sample, str):  # texts as indices into the attribute's own vocabulary
+                vocab = tuple(sorted({g for g in got if isinstance(g, str)}))
+                values = np.array([vocab.index(g) if isinstance(g, str) else -1 for g in got] + [-1])
+                frame.columns[f"{cond.fact_key(path)}__{attr}"] = Col(values[index], has[index] & col.present, vocab)
+                continue
+            fill = False if isinstance(sample, bool) else 0
+            values = np.array([fill if g is None else g for g in got] + [fill])
+            frame.columns[f"{cond.fact_key(path)}__{attr}"] = Col(values[index], has[index] & col.present)
 
 
 # ---------------------------------------------------------------- one activity's rows
@@ -184,7 +189,8 @@ def _decide_group(parts: Parts, frame: Frame, ev: Evaluator, act: Activity, rows
     d = parts.definition
     rows = rows[_activity_needs(frame, act, rows)]
     criteria = parts.criteria_of(act)
-    sub = Evaluator({k: Col(_take(frame.columns[k].values, rows), frame.columns[k].present[rows])
+    sub = Evaluator({k: Col(_take(frame.columns[k].values, rows), frame.columns[k].present[rows],
+                             frame.columns[k].vocab)
                      for k in _reads(act, criteria) if k in frame.columns}, len(rows))
     codes, decided = _outcomes(sub, criteria)
     ok = decided & ~sub.overflow & ~ev.overflow[rows]

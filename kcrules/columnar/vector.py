@@ -30,6 +30,22 @@ _SAFE = 2**62
 class Col:
     values: Any          # np.ndarray or a scalar
     present: np.ndarray  # bool, one per row
+    #: For codes and other texts held as integers: the text of each index (values index into it).
+    vocab: tuple[str, ...] | None = None
+
+    def texts(self) -> Any:
+        """The values as text (a code column decoded)."""
+        if self.vocab is None:
+            return self.values
+        return np.array(self.vocab + ("",), dtype=str)[self.values]
+
+
+def _index_of(vocab: tuple[str, ...], value: Any) -> int:
+    """A literal's index in a vocabulary; -2 (never a row's value) when it is not there."""
+    try:
+        return vocab.index(value)
+    except ValueError:
+        return -2
 
 
 class Evaluator:
@@ -97,12 +113,29 @@ class Evaluator:
         if c.op in ("in", "not in"):
             assert isinstance(c.right, tuple)
             members = [v.value for v in c.right]
+            if left.vocab is not None:
+                members = [_index_of(left.vocab, m) for m in members]
             inside = np.isin(np.broadcast_to(left.values, (self.n,)), members) if members else self._none
             return left.present & (inside if c.op == "in" else ~inside)
         assert isinstance(c.right, cond.Expr)
         right = self.value(c.right)
         op: Callable[[Any, Any], Any] = _OPS[c.op]
-        return left.present & right.present & np.broadcast_to(op(left.values, right.values), (self.n,))
+        a, b = _comparable(left, right, c)
+        return left.present & right.present & np.broadcast_to(op(a, b), (self.n,))
+
+
+def _comparable(left: Col, right: Col, c: cond.Cmp) -> tuple[Any, Any]:
+    """Both sides in one representation: indices of one vocabulary where equality allows, else texts."""
+    if left.vocab is None and right.vocab is None:
+        return left.values, right.values
+    equality = c.op in ("==", "!=")
+    if equality and left.vocab is not None and isinstance(c.right, cond.Lit):
+        return left.values, _index_of(left.vocab, right.values)
+    if equality and right.vocab is not None and isinstance(c.left, cond.Lit):
+        return _index_of(right.vocab, left.values), right.values
+    if equality and left.vocab is not None and left.vocab == right.vocab:
+        return left.values, right.values
+    return left.texts(), right.texts()
 
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
