@@ -181,10 +181,6 @@ class Project(_Input):
     consultancy_new_designs: StrictBool | None = Field(
         None, description="The consultancy designs new product samples (QĐ 4892 §II.3.6)."
     )
-    management_cost_vnd: Money | None = Field(
-        None, description="Management cost of the implementing unit inside the project's budget, whole đồng "
-        "(TTLT 26/2014 Điều 6.2.s)."
-    )
     approved_level_percent: Annotated[StrictInt, Field(ge=100, le=1000)] | None = Field(
         None, description="A priority level approved for this project, in percent of the normal ceilings "
         "(150 is 1.5 times). Give it with approved_by and approved_decision (TTLT 26/2014 Điều 6.2.t): without "

@@ -85,7 +85,7 @@ def test_raising_the_machinery_cap(tmp_path: Path) -> None:
     assert report.flip_counts == {"to_ineligible": 0, "to_eligible": 0}  # a cap moves money, not eligibility
     (machinery,) = report.activities
     assert machinery.decreased == 0 and machinery.increased > 0
-    assert machinery.max_delta_vnd == 75_000_000  # 50 M more, ×1.5 for a priority project
+    assert machinery.max_delta_vnd == 50_000_000  # 50 M more: no generated application states an approved level
     assert report.budget["delta_vnd"] == machinery.delta_vnd > 0
     (param,) = report.parameters
     assert param.id == "machinery_cap" and "200,000,000" in param.old and "250,000,000" in param.new

@@ -17,7 +17,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,13 @@ class Cite:
     clause: str | None = None
     point: str | None = None
     section: str | None = None
+    #: The texts that detail this one (cited after it): a decree, then its circular.
+    also: tuple[Cite, ...] = ()
 
     def text(self, lang: str = "vi") -> str:
+        return "; ".join([self._own(lang)] + [c._own(lang) for c in self.also])
+
+    def _own(self, lang: str) -> str:
         parts = [self.document]
         if self.section:
             parts.append(f"§{self.section}")
@@ -398,11 +403,16 @@ class _Builder:
         return dict(value)
 
     def cite(self, value: Any, f: _File, section: str, rule: str, key: str = "cite") -> Cite:
+        """One citation, or a list: the highest text that states the rule first, then those detailing it."""
+        if isinstance(value, list) and value:
+            cites = [self.cite(v, f, section, rule, f"{key}[{i}]") for i, v in enumerate(value)]
+            return replace(cites[0], also=tuple(cites[1:]))
         assert self.d is not None
         fallback = Cite("?", "?")
         if not isinstance(value, dict):
             self.p.add(self.where(f, section, rule, key), "missing or malformed citation", value,
-                       "{ source = \"…\", article = …, clause = …, point = \"…\" } or { source, section }")
+                       "{ source = \"…\", article = …, clause = …, point = \"…\" } or { source, section }, "
+                       "or a list of them (the highest text first)")
             return fallback
         allowed = ("source", "article", "clause", "point", "section")
         if not self.keys(value, allowed, ("source",), f, section, f"{rule}.{key}"):

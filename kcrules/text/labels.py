@@ -78,7 +78,6 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
                                               "An international fair specialised in handicrafts"),
     "project.consultancy_new_designs": ("Thuê tư vấn thiết kế mẫu sản phẩm mới",
                                         "The consultancy designs new product samples"),
-    "project.management_cost_vnd": ("Chi phí quản lý của đơn vị thực hiện", "Implementing unit's management cost"),
     "project.approved_level_percent": ("Mức hỗ trợ ưu tiên được phê duyệt (% mức trần thông thường)",
                                        "Approved priority level (% of the normal ceilings)"),
     "project.approved_by": ("Cơ quan phê duyệt mức ưu tiên", "Who approved the priority level"),
