@@ -15,7 +15,6 @@ are imported on first use, so ``import kcrules`` stays quick.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from kcrules.errors import (
@@ -78,23 +77,6 @@ _LAZY = {
     "smallest_changes": "whatif",
     "what_if": "whatif",
 }
-
-
-def _check_engine() -> None:
-    """Fail at import, with the command that fixes it, if durable-rules cannot load.
-
-    durable-rules 2.0.28 is shipped as source; on Python 3.13 it only builds
-    with a compiler flag (see README). Its C extension is tiny to import.
-    """
-    try:
-        importlib.import_module("durable_rules_engine")
-    except ImportError as err:
-        from kcrules.engines.durable import _DURABLE_FIX
-
-        raise EngineUnavailableError(str(err), _DURABLE_FIX) from None
-
-
-_check_engine()
 
 
 __getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)

@@ -30,6 +30,8 @@ from kcrules.rulebook import Rulebook, load_rulebook
 
 #: Examples of flips kept per direction (all are counted).
 MAX_EXAMPLES = 20
+#: The largest corpus file read (it is read whole).
+MAX_CORPUS_BYTES = 256 << 20
 
 
 # ---------------------------------------------------------------- the report
@@ -39,13 +41,14 @@ MAX_EXAMPLES = 20
 class Flip:
     """One application whose eligibility differs between the two rulebooks."""
 
-    index: int
+    index: int  # position in the population, from 0
     application_id: str | None
     activity: str
     direction: str  # "to_ineligible" | "to_eligible"
     criteria: tuple[str, ...]  # failed under one rulebook only: what is responsible
     old_support_vnd: int
     new_support_vnd: int
+    where: str = ""  # where it came from: "corpus.jsonl:135", "generated #3", or "#136" (1-based position)
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,11 @@ class Change:
 class Refused:
     """An application one rulebook (or both) cannot decide: invalid, or undecidable."""
 
-    index: int
+    index: int  # position in the population, from 0
     application_id: str | None
     side: str  # old | new | both
     message: str
+    where: str = ""  # as Flip.where
 
 
 @dataclass(frozen=True)
@@ -197,14 +201,19 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as stream:
+            raw = stream.read(MAX_CORPUS_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read the corpus ({err})") from None
+    if len(raw) > MAX_CORPUS_BYTES:
+        raise InputError(f"{path}: larger than {MAX_CORPUS_BYTES >> 20} MiB, more than a corpus is read whole; "
+                         "split it, or check that it is the right file")
     if text.lstrip().startswith("["):
         # A whole-file JSON array; if it is not one, the lines are read one by one.
         try:
             items = json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
             items = None
         if isinstance(items, list):
             for i, item in enumerate(items, 1):
@@ -217,6 +226,8 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
             yield f"{p.name}:{n}", json.loads(line)
         except json.JSONDecodeError as err:
             yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: not valid JSON ({err.msg})")
+        except ValueError as err:  # e.g. a number of more than 4,300 digits
+            yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: not readable JSON ({err})")
         except RecursionError:
             yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: JSON nested too deeply")
 
@@ -231,7 +242,12 @@ class _BadLine:
 
 def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "native",
          population: dict[str, Any] | None = None) -> DiffReport:
-    """Decide every application under both rulebooks and report what the change does."""
+    """Decide every application under both rulebooks and report what the change does.
+
+    Each item of ``applications`` is an application, or a ``(label, application)`` pair naming
+    where it came from (as :func:`read_corpus` yields them); reports name an application by its
+    label, or by its position counted from 1.
+    """
     rb_old, rb_new = resolve(old, engine=engine), resolve(new, engine=engine)
     flips: list[Flip] = []
     per_direction: Counter[str] = Counter()
@@ -240,37 +256,33 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
     refused_counts: Counter[str] = Counter()
     acts: dict[str, list[tuple[int, int, bool, bool]]] = {}
     evaluated = changed = 0
-    for index, app in enumerate(applications):
+    for index, where, app, d_old, d_new in _both(rb_old, rb_new, applications):
         app_id = app.get("id") if isinstance(app, dict) and isinstance(app.get("id"), str) else None
         if isinstance(app, _BadLine):
             refused_counts["both"] += 1
-            refused.append(Refused(index, None, "both", app.message))
+            refused.append(Refused(index, None, "both", app.message, where))
             continue
-        d_old, e_old = _decide(rb_old, app)
-        d_new, e_new = _decide(rb_new, app)
-        if e_old or e_new:
-            side = "both" if (e_old and e_new) else ("old" if e_old else "new")
+        if isinstance(d_old, str) or isinstance(d_new, str):
+            side = "both" if (isinstance(d_old, str) and isinstance(d_new, str)) else (
+                "old" if isinstance(d_old, str) else "new")
             refused_counts[side] += 1
             if len(refused) < 1000:
-                refused.append(Refused(index, app_id, side, e_old or e_new or ""))
+                refused.append(Refused(index, app_id, side, d_old if isinstance(d_old, str) else str(d_new), where))
             if side != "both":
                 changed += 1
             continue
-        assert d_old is not None and d_new is not None
         evaluated += 1
-        failed_old = {r.criterion for r in d_old.failed}
-        failed_new = {r.criterion for r in d_new.failed}
-        s_old, s_new = d_old.support.amount_vnd, d_new.support.amount_vnd
-        if d_old.eligible != d_new.eligible or s_old != s_new or failed_old != failed_new:
+        if d_old.eligible != d_new.eligible or d_old.amount != d_new.amount or d_old.failed != d_new.failed:
             changed += 1
-        acts.setdefault(d_new.activity, []).append((s_old, s_new, d_old.eligible, d_new.eligible))
+        acts.setdefault(d_new.activity, []).append((d_old.amount, d_new.amount, d_old.eligible, d_new.eligible))
         if d_old.eligible != d_new.eligible:
             direction = "to_ineligible" if d_old.eligible else "to_eligible"
-            crits = tuple(sorted(failed_new - failed_old if d_old.eligible else failed_old - failed_new))
+            crits = tuple(sorted(d_new.failed - d_old.failed if d_old.eligible else d_old.failed - d_new.failed))
             per_direction[direction] += 1
             responsible.update(crits)
             if sum(f.direction == direction for f in flips) < MAX_EXAMPLES:
-                flips.append(Flip(index, app_id, d_new.activity, direction, crits, s_old, s_new))
+                flips.append(Flip(index, app_id, d_new.activity, direction, crits, d_old.amount, d_new.amount,
+                                  where))
     deltas = tuple(_activity_delta(a, rows) for a, rows in sorted(acts.items()))
     total_old = sum(a.total_old_vnd for a in deltas)
     total_new = sum(a.total_new_vnd for a in deltas)
@@ -291,14 +303,88 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
     )
 
 
-def _decide(rb: Any, app: Any) -> tuple[Any, str | None]:
+def _labelled(item: Any) -> bool:
+    """Whether a population item is a (label, application) pair (JSON gives lists, never tuples)."""
+    return isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What the diff compares of one decision."""
+
+    activity: str
+    eligible: bool
+    amount: int
+    failed: frozenset[str]
+
+
+#: Applications decided together on the columnar path, when its extra is installed.
+CHUNK = 20_000
+
+
+def _both(rb_old: Any, rb_new: Any, applications: Iterable[Any]) -> Iterator[tuple[int, str, Any, Any, Any]]:
+    """(index, where, application, outcome or refusal under old, under new), in input order.
+
+    With pyarrow and numpy installed, applications are decided a chunk at a time on the
+    columnar path (``Rulebook.evaluate_table``, equal to ``evaluate`` by its tests); a
+    refusal's message is always the row path's own. Without them, or for a chunk Arrow cannot
+    hold (values of different types in one field), one application at a time.
+    """
     try:
-        return rb.evaluate(app, explain=False), None
+        import pyarrow as pa  # noqa: F401  (the columnar path's extra)
+    except ImportError:
+        pa = None
+    chunk: list[tuple[int, str, Any]] = []
+    for index, item in enumerate(applications):
+        where, app = item if _labelled(item) else (f"#{index + 1}", item)
+        chunk.append((index, where, app))
+        if len(chunk) >= CHUNK:
+            yield from _decide_chunk(rb_old, rb_new, chunk, pa)
+            chunk = []
+    yield from _decide_chunk(rb_old, rb_new, chunk, pa)
+
+
+def _decide_chunk(rb_old: Any, rb_new: Any, chunk: list[tuple[int, str, Any]],
+                  pa: Any) -> Iterator[tuple[int, str, Any, Any, Any]]:
+    apps = [app for _, _, app in chunk if isinstance(app, dict)]
+    tables = _columnar(rb_old, rb_new, apps, pa) if pa is not None and len(apps) > 1 else None
+    rows = iter(zip(*tables)) if tables else None
+    for index, where, app in chunk:
+        if isinstance(app, _BadLine):
+            yield index, where, app, None, None
+        elif rows is not None and isinstance(app, dict):
+            old, new = next(rows)
+            yield index, where, app, _read_row(rb_old, app, old), _read_row(rb_new, app, new)
+        else:
+            yield index, where, app, _decide(rb_old, app), _decide(rb_new, app)
+
+
+def _columnar(rb_old: Any, rb_new: Any, apps: list[dict[str, Any]], pa: Any) -> tuple[list[Any], list[Any]] | None:
+    try:
+        table = pa.Table.from_struct_array(pa.array(apps))
+    except (pa.ArrowException, ValueError, TypeError, OverflowError):
+        return None  # Arrow cannot hold this chunk: the row path decides it
+    keep = ["activity", "eligible", "amount_vnd", "failed", "error"]
+    return (rb_old.evaluate_table(table).select(keep).to_pylist(),
+            rb_new.evaluate_table(table).select(keep).to_pylist())
+
+
+def _read_row(rb: Any, app: Any, row: dict[str, Any]) -> Any:
+    if row["error"] is not None:
+        return _decide(rb, app)  # the refusal's message as the row path words it
+    return _Outcome(row["activity"], row["eligible"], row["amount_vnd"], frozenset(row["failed"]))
+
+
+def _decide(rb: Any, app: Any) -> Any:
+    """The outcome of one application, or the message saying why it was refused."""
+    try:
+        d = rb.evaluate(app, explain=False)
     except ApplicationError as err:
-        return None, f"invalid for {rb.id}: {err.problems[0]}" + (
+        return f"invalid for {rb.id}: {err.problems[0]}" + (
             f" (and {len(err.problems) - 1} more)" if len(err.problems) > 1 else "")
     except EvaluationError as err:
-        return None, f"undecidable under {rb.id}: {err}"
+        return f"undecidable under {rb.id}: {err}"
+    return _Outcome(d.activity, d.eligible, d.support.amount_vnd, frozenset(r.criterion for r in d.failed))
 
 
 def _info(rb: Any) -> dict[str, Any]:
@@ -421,7 +507,7 @@ def _text(r: DiffReport, examples: int) -> str:
         if shown:
             w(f"  examples, {title}:")
             for f in shown:
-                w(f"    #{f.index} {f.application_id or '(no id)'} {f.activity}: {', '.join(f.criteria) or '—'}"
+                w(f"    {f.where} {f.application_id or '(no id)'} {f.activity}: {', '.join(f.criteria) or '—'}"
                   f"  ({_vnd(f.old_support_vnd)} → {_vnd(f.new_support_vnd)})")
     w("")
     w("Support per activity / Mức hỗ trợ theo nội dung (whole đồng)")
@@ -445,7 +531,7 @@ def _text(r: DiffReport, examples: int) -> str:
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(r.refused_counts.items()))
         w(f"Refused applications ({counts})")
         for x in r.refused[:examples]:
-            w(f"  #{x.index} {x.application_id or ''} [{x.side}] {x.message}")
+            w(f"  {x.where} {x.application_id or ''} [{x.side}] {x.message}")
     w("")
     w("Definitions that differ / Quy định khác nhau")
     if not r.parameters and not r.rules:

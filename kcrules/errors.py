@@ -62,6 +62,11 @@ class Problem:
     allowed: str | None = None
     suggestion: str | None = None
 
+    def __post_init__(self) -> None:
+        # A problem is shown to a person: a 50 MB value given is not echoed whole.
+        object.__setattr__(self, "where", shown(self.where))
+        object.__setattr__(self, "given", shown(self.given))
+
     def __str__(self) -> str:
         parts = [f"{self.where}: {self.message}"]
         if self.given is not None:
@@ -80,6 +85,33 @@ class Problem:
             "allowed": self.allowed,
             "suggestion": self.suggestion,
         }
+
+
+#: Longest value a message shows whole; longer ones are cut with "…".
+SHOWN_MAX = 200
+
+
+def shown(value: object, limit: int = SHOWN_MAX) -> object:
+    """``value`` as an error message may show it: unchanged when short, else its start, "…" and its size."""
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, int):
+        if value.bit_length() <= 256:
+            return value
+        # Python refuses to write an int of more than 4,300 digits; its size is what matters here.
+        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except Exception:  # noqa: BLE001 (a value whose repr fails is shown by its type)
+        return f"a {type(value).__name__}"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800") is shown as its escape
+            value = text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) <= limit:
+        return value
+    return f"{text[:limit // 2]}… ({len(text):,} characters)"
 
 
 def _is_json_scalar(value: object) -> bool:
@@ -132,7 +164,7 @@ class UnknownRulebookError(KcrulesError, LookupError):
         self.suggestion = suggestion
         hint = f" Did you mean {suggestion!r}?" if suggestion else ""
         super().__init__(
-            f"no rulebook {given!r}: not a bundled rulebook id and not a folder with a "
+            f"no rulebook {shown(given)!r}: not a bundled rulebook id and not a folder with a "
             f"rulebook.toml. Bundled: {', '.join(known)}.{hint}"
         )
 
@@ -159,5 +191,5 @@ class EvaluationError(KcrulesError):
     def __init__(self, rule_id: str, citation: str, detail: str) -> None:
         self.rule_id = rule_id
         self.citation = citation
-        self.detail = detail
-        super().__init__(f"rule {rule_id} ({citation}) failed: {detail}")
+        self.detail = str(shown(detail, 1000))
+        super().__init__(f"rule {rule_id} ({citation}) failed: {self.detail}")

@@ -5,22 +5,26 @@ codes exist is rulebook data, so a rulebook checks them (and accepts names typed
 without accents) in :meth:`kcrules.Rulebook.parse_application`. The JSON Schema
 with the allowed codes filled in is :meth:`kcrules.Rulebook.application_schema`.
 
-Money is whole đồng (``int``), never float. Numbers and booleans are strict: a
-string "5" is not silently taken for the number 5.
+Money is whole đồng (``int``), never float. Every field is strict: a string "5"
+is not silently taken for the number 5, bytes are not taken for text, and a date
+is a date or text YYYY-MM-DD (not a timestamp or a date-time).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
     StrictInt,
+    StrictStr,
     model_validator,
 )
 
@@ -46,9 +50,21 @@ MAX_VND = 10_000_000_000_000
 Money = Annotated[StrictInt, Field(ge=0, le=MAX_VND, description="Whole đồng (VND).")]
 Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 Percent = Annotated[StrictInt, Field(ge=0, le=100)]
-Code = Annotated[str, Field(min_length=1, max_length=120)]
+Code = Annotated[StrictStr, Field(min_length=1, max_length=120)]
+
+
+def _day_or_iso_text(value: object) -> object:
+    """A date is a date or text YYYY-MM-DD: no bytes, timestamps, date-times or other spellings."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return value
+    raise ValueError("a date is text YYYY-MM-DD")
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: A calendar day this library can reason about; anything else is taken for a typing mistake.
-Day = Annotated[dt.date, Field(ge=dt.date(1990, 1, 1), le=dt.date(2100, 12, 31))]
+Day = Annotated[dt.date, BeforeValidator(_day_or_iso_text), Field(ge=dt.date(1990, 1, 1), le=dt.date(2100, 12, 31))]
 
 
 class _Input(BaseModel):
@@ -58,8 +74,8 @@ class _Input(BaseModel):
 class Establishment(_Input):
     """The establishment that benefits (cơ sở công nghiệp nông thôn)."""
 
-    name: str | None = Field(None, max_length=300, description="Name, for reports.")
-    tax_code: str | None = Field(
+    name: StrictStr | None = Field(None, max_length=300, description="Name, for reports.")
+    tax_code: StrictStr | None = Field(
         None, pattern=r"^[0-9]{10}(-[0-9]{3})?$",
         description="Tax code (mã số thuế, 10 digits, or 10-3 for a branch): identifies the establishment "
         "across applications, e.g. for per-year limits in an annual plan.",
@@ -110,7 +126,7 @@ class Applicant(_Input):
     """Who submits the project (đơn vị thực hiện), when it is not the establishment itself."""
 
     kind: Code = Field(description="establishment, industry_trade_department, district_committee, association, service_organisation.")
-    name: str | None = Field(None, max_length=300)
+    name: StrictStr | None = Field(None, max_length=300)
     district: Code | None = Field(None, description="For a district People's Committee: its district.")
 
 
@@ -133,7 +149,7 @@ class Project(_Input):
     employment_committed: StrictBool | None = Field(
         None, description="A named establishment commits to employ the trained workers."
     )
-    employer_name: str | None = Field(None, max_length=300)
+    employer_name: StrictStr | None = Field(None, max_length=300)
     province: Code | None = Field(
         None, description="Partner province of a 3.7 class (name or statistics office code); the rulebook "
         "derives its region."
@@ -186,8 +202,8 @@ class Project(_Input):
         "(150 is 1.5 times). Give it with approved_by and approved_decision (TTLT 26/2014 Điều 6.2.t): without "
         "it the normal ceilings apply.",
     )
-    approved_by: str | None = Field(None, max_length=300, description="Who approved the priority level.")
-    approved_decision: str | None = Field(
+    approved_by: StrictStr | None = Field(None, max_length=300, description="Who approved the priority level.")
+    approved_decision: StrictStr | None = Field(
         None, max_length=300, description="The decision that approved the priority level (number and date)."
     )
     designs: Count | None = Field(None, description="New designs to be produced.")
@@ -212,7 +228,7 @@ class Project(_Input):
 class Application(_Input):
     """One application for khuyến công support."""
 
-    id: str | None = Field(None, max_length=120, description="Your reference; echoed in the decision.")
+    id: StrictStr | None = Field(None, max_length=120, description="Your reference; echoed in the decision.")
     application_date: Day = Field(description="Date of the application; picks the law in force.")
     activity: Code = Field(description="Activity code of the rulebook (e.g. 3.3-machinery).")
     applicant: Applicant | None = Field(None, description="Defaults to the establishment applying for itself.")

@@ -422,7 +422,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     spec = rb._plan_spec or check_plan_table(rb.definition)  # checked at load; check_plan_table says why if none
     if lang not in ("vi", "en"):
         raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
-    call = _read_call(rb.definition, spec, applications, budget=budget, year=year, policy=policy,
+    call = _read_call(rb, spec, applications, budget=budget, year=year, policy=policy,
                       achieved=achieved, targets=targets, effectiveness=effectiveness)
     rows = _evaluate(rb, call.items, lang, engine)
     ranked, placed = _Ranker(rb.definition, call, lang).rank(rows)
@@ -448,9 +448,10 @@ class _Call:
     items: list[Any]  # the applications, JSON texts decoded
 
 
-def _read_call(d: Definition, spec: PlanSpec, applications: Iterable[Any], *, budget: Any, year: Any,
+def _read_call(rb: Rulebook, spec: PlanSpec, applications: Iterable[Any], *, budget: Any, year: Any,
                policy: Any, achieved: Any, targets: Any, effectiveness: Any) -> _Call:
     """Check every argument of a plan; raises ApplicationError listing every problem at once."""
+    d = rb.definition
     problems: list[Problem] = []
     policy = policy if policy is not None else spec.policy
     if policy not in POLICIES:
@@ -467,7 +468,7 @@ def _read_call(d: Definition, spec: PlanSpec, applications: Iterable[Any], *, bu
         problems.append(Problem("year", "must be a year of the program", year, f"{first}–{last}"))
     achieved_n = _check_achieved(d, achieved, problems)
     override = _check_counts(d, targets, "targets", problems)
-    items, ids = _read_applications(applications, problems)
+    items, ids = _read_applications(rb, applications, year, problems)
     eff = _check_effectiveness(effectiveness, ids, problems)
     if problems:
         raise ApplicationError(problems, _INPUT)
@@ -701,32 +702,47 @@ def _label(rb: Rulebook, activity: str, cid: str, lang: str) -> str:
     return c.label[lang] if c is not None else cid
 
 
-def _read_applications(applications: Iterable[Any], problems: list[Problem]) -> tuple[list[Any], list[str]]:
-    """Decode JSON texts once and check that every application has a unique id."""
+def _read_applications(rb: Rulebook, applications: Iterable[Any], year: int,
+                       problems: list[Problem]) -> tuple[list[Any], list[str]]:
+    """Read every application and report every problem at once: JSON, a unique id, validity, the plan year.
+
+    A plan decides one year's call, so an application dated in another year is refused rather
+    than silently funded from this year's budget.
+    """
     items: list[Any] = []
     ids: list[str] = []
     first_at: dict[str, int] = {}
     for i, raw in enumerate(applications):
+        readable = True
         if isinstance(raw, (str, bytes)):
             try:
                 raw = json.loads(raw)
-            except json.JSONDecodeError as err:
-                problems.append(Problem(f"applications[{i}]", f"not valid JSON: {err.msg}"))
-                raw = {}
-            except RecursionError:
-                problems.append(Problem(f"applications[{i}]", "JSON nested too deeply to be an application"))
-                raw = {}
+            except (ValueError, RecursionError) as err:
+                detail = err.msg if isinstance(err, json.JSONDecodeError) else "nested too deeply or unreadable"
+                problems.append(Problem(f"applications[{i}]", f"not valid JSON: {detail}"))
+                raw, readable = {}, False
         app_id = _get(raw, "id") if isinstance(raw, (Mapping, Application)) else None
-        if not isinstance(app_id, str) or not app_id.strip():
+        label = f"applications[{i}]" + (f" ({app_id})" if isinstance(app_id, str) else "")
+        if readable and (not isinstance(app_id, str) or not app_id.strip()):
             problems.append(Problem(f"applications[{i}].id", "every application of a plan needs an id: it names "
                                     "the application in the ranking and keeps the plan independent of input order",
                                     app_id, "a unique text"))
-            app_id = f"#{i}"
-        app_id = app_id.strip()
+        app_id = app_id.strip() if isinstance(app_id, str) and app_id.strip() else f"#{i}"
         if app_id in first_at:
             problems.append(Problem(f"applications[{i}].id", f"duplicate id (also applications[{first_at[app_id]}])",
                                     app_id, "a unique text"))
         first_at.setdefault(app_id, i)
+        if readable:
+            try:
+                raw = rb.parse_application(raw)
+            except ApplicationError as err:
+                problems += [Problem(f"{label}.{p.where}", p.message, p.given, p.allowed, p.suggestion)
+                             for p in err.problems]
+            else:
+                if isinstance(year, int) and not isinstance(year, bool) and raw.application_date.year != year:
+                    problems.append(Problem(f"{label}.application_date", f"not in the plan year {year}: a plan "
+                                            "decides one year's call; plan it with its own year",
+                                            raw.application_date.isoformat(), f"a date in {year}"))
         items.append(raw)
         ids.append(app_id)
     return items, ids
@@ -747,30 +763,17 @@ class _Row:
 
 
 def _evaluate(rb: Rulebook, items: list[Any], lang: str, engine: str | None) -> list[_Row]:
-    """Every decision, without sentences (explain=False) for speed; every bad application at once."""
+    """Every decision, without sentences (explain=False) for speed; the items were checked already."""
     rows: list[_Row] = []
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
-    try:
-        for dec in rb.evaluate_many(items, lang=lang, engine=engine, explain=False):  # type: ignore[arg-type]
-            warnings = tuple(w.parameter for w in dec.warnings)
-            failed = () if dec.eligible else tuple(r.criterion for r in dec.reasons
-                                                   if r.kind == "eligibility" and r.outcome == "not_met")
-            rows.append(_Row(dec.application_id or "", dec.activity, dec.eligible, dec.support.amount_vnd,
-                             dec.priority.criteria_met, dec.law_date, shared.setdefault(warnings, warnings),
-                             shared.setdefault(failed, failed)))
-        return rows
-    except ApplicationError:
-        pass
-    problems: list[Problem] = []
-    for i, item in enumerate(items):
-        try:
-            rb.parse_application(item)
-        except ApplicationError as err:
-            name = _get(item, "id") if isinstance(item, Mapping) else None
-            label = f"applications[{i}]" + (f" ({name})" if isinstance(name, str) else "")
-            problems += [Problem(f"{label}.{p.where}", p.message, p.given, p.allowed, p.suggestion)
-                         for p in err.problems]
-    raise ApplicationError(problems)
+    for dec in rb.evaluate_many(items, lang=lang, engine=engine, explain=False):  # type: ignore[arg-type]
+        warnings = tuple(w.parameter for w in dec.warnings)
+        failed = () if dec.eligible else tuple(r.criterion for r in dec.reasons
+                                               if r.kind == "eligibility" and r.outcome == "not_met")
+        rows.append(_Row(dec.application_id or "", dec.activity, dec.eligible, dec.support.amount_vnd,
+                         dec.priority.criteria_met, dec.law_date, shared.setdefault(warnings, warnings),
+                         shared.setdefault(failed, failed)))
+    return rows
 
 
 def _placement(d: Definition, spec: PlanSpec, queue: PlanQueue, scale: list[tuple[str, str, dict[str, int], int]],

@@ -14,18 +14,19 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from kcrules.decide.decider import Decider
 from kcrules.decide.facts import build_fact_fn
 from kcrules.decide.params import LawOnDate
 from kcrules.engines import NA, NOT_MET, Outcomes
-from kcrules.engines.durable import DurableMatcher
+from kcrules.engines.durable import DurableMatcher, check_engine
 from kcrules.engines.native import NativeMatcher
 from kcrules.errors import (
     ApplicationError,
     EvaluationError,
     InputError,
+    KcrulesError,
     Problem,
     UnknownRulebookError,
 )
@@ -80,6 +81,8 @@ class Rulebook:
     """
 
     def __init__(self, definition: Definition, engine: Engine = "durable") -> None:
+        if engine == "durable":
+            check_engine()  # a broken install fails at load, not at the first decision
         self._d = definition
         self.engine: Engine = engine
         self._matchers: dict[tuple[str, str], Any] = {}
@@ -192,19 +195,48 @@ class Rulebook:
         outcomes = self._match(act, fact, engine or self.engine)
         return self._decider.decide(app, act, outcomes, fact, day, lang, explain)
 
+    @overload
     def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
-                      lang: Lang = "vi", on: dt.date | None = None,
-                      engine: Engine | None = None, explain: bool = True) -> Iterator[Decision]:
-        """Evaluate a stream of applications lazily, one decision per input, in order.
+                      lang: Lang = ..., on: dt.date | None = ..., engine: Engine | None = ...,
+                      explain: bool = ..., errors: Literal["raise"] = ...) -> Iterator[Decision]: ...
+
+    @overload
+    def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
+                      lang: Lang = ..., on: dt.date | None = ..., engine: Engine | None = ...,
+                      explain: bool = ..., errors: Literal["yield"]) -> Iterator[Decision | KcrulesError]: ...
+
+    def evaluate_many(self, applications: Iterable[Application | Mapping[str, Any] | str], *,
+                      lang: Lang = "vi", on: dt.date | None = None, engine: Engine | None = None,
+                      explain: bool = True, errors: Literal["raise", "yield"] = "raise",
+                      ) -> Iterator[Decision] | Iterator[Decision | KcrulesError]:
+        """Evaluate a stream of applications lazily, one result per input, in order.
 
         Iterator in, iterator out: one application is held at a time, so
-        memory stays bounded whatever the input size. A bad application raises
-        (ApplicationError or EvaluationError) when its decision is reached;
-        ``kcrules batch`` shows how to report it and go on.
+        memory stays bounded whatever the input size. With ``errors="raise"``
+        a bad application raises (ApplicationError or EvaluationError) when its
+        decision is reached, which ends the stream. With ``errors="yield"`` the
+        error is yielded in place of that decision and the stream goes on
+        (``kcrules batch`` does this).
         """
+        if errors not in ("raise", "yield"):
+            raise InputError(f"errors must be 'raise' or 'yield', not {errors!r}")
+        if lang not in ("vi", "en"):
+            raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
+        return self._evaluate_stream(applications, errors == "yield",
+                                     {"lang": lang, "on": on, "engine": engine, "explain": explain})
+
+    def _evaluate_stream(self, applications: Iterable[Any], go_on: bool,
+                         options: dict[str, Any]) -> Iterator[Decision | KcrulesError]:
         evaluate = self.evaluate
         for application in applications:
-            yield evaluate(application, lang=lang, on=on, engine=engine, explain=explain)
+            if not go_on:
+                yield evaluate(application, **options)
+                continue
+            try:
+                decision: Decision | KcrulesError = evaluate(application, **options)
+            except (ApplicationError, EvaluationError) as err:  # about this application: the next may be fine
+                decision = err
+            yield decision
 
     def evaluate_table(self, table: Any, *, on: dt.date | str | None = None) -> Any:
         """Decide every row of an Arrow table of applications at once (``pip install kcrules[columnar]``).
@@ -212,7 +244,7 @@ class Rulebook:
         ``table``: a ``pyarrow.Table`` or ``RecordBatch`` (or a polars or
         pandas DataFrame) whose columns are application fields, nested as
         struct columns or flat with dotted names. Returns a ``pyarrow.Table``
-        with one row per input row: ``row``, ``id``, ``eligible``,
+        with one row per input row: ``row``, ``id``, ``activity``, ``eligible``,
         ``amount_vnd``, ``bound``, ``score``, ``rank_key``, ``failed``,
         ``warnings`` (parameter ids), ``error_kind``/``error`` (a row that
         cannot be decided, with the message ``evaluate`` gives) and one

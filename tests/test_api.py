@@ -48,22 +48,36 @@ def test_the_rules_ship_inside_the_package() -> None:
     assert (bundled_root() / "hanoi-2016-2020" / "activities.toml").is_file()
 
 
-def test_a_missing_engine_fails_the_import_with_the_command_to_run(tmp_path: Path) -> None:
-    # Shadow the engine's C extension with a module that fails like it does on Python 3.13.
-    (tmp_path / "durable_rules_engine.py").write_text(
+def _shadow_engine(folder: Path) -> dict[str, str]:
+    """An environment where durable-rules' C extension fails like it does on Python 3.13 without the flag."""
+    (folder / "durable_rules_engine.py").write_text(
         "raise ImportError('undefined symbol: PyEval_CallObject')\n", encoding="utf-8")
+    return {"PYTHONPATH": str(folder), "PATH": ""}
+
+
+def test_a_missing_engine_fails_the_load_with_the_command_to_run(tmp_path: Path) -> None:
     code = textwrap.dedent("""
-        import sys
+        import kcrules
+        kcrules.load_rulebook(engine="native")  # the generated matcher needs no engine
         try:
-            import kcrules
+            kcrules.load_rulebook()
         except ImportError as err:
             print(type(err).__name__)
             print(err)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": str(tmp_path), "PATH": ""}).stdout
+                         env=_shadow_engine(tmp_path)).stdout
     assert out.startswith("EngineUnavailableError")
     assert "PyEval_CallObject" in out and "CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject pip install" in out
+
+
+def test_a_missing_engine_exits_3_with_only_the_message(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parent.parent / "examples" / "machinery-gia-lam.json"
+    done = subprocess.run([sys.executable, "-m", "kcrules.cli", "check", str(example)], capture_output=True,
+                          text=True, env=_shadow_engine(tmp_path))
+    assert done.returncode == 3
+    assert done.stderr.startswith("kcrules: error: kcrules needs the durable-rules engine")
+    assert "Traceback" not in done.stderr and "CPPFLAGS=" in done.stderr
 
 
 def test_import_does_not_load_the_heavy_parts() -> None:

@@ -200,3 +200,19 @@ def test_cli_bad_counts_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> 
         cli.main(["diff", "a", "b", "--generate", "-3"])
     assert info.value.code == 2
     assert "must be between 0 and 1,000,000" in capsys.readouterr().err
+
+
+def test_the_columnar_path_and_the_row_path_give_the_same_report(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyarrow")
+    import kcrules.diff as diff_module
+
+    old = resolve(nd56_only(tmp_path))
+    apps = list(generate([old, HANOI], 900, seed=4))
+    apps[5] = dict(apps[5], activity="3.9-nothing")  # refused on both sides, by the row path's words
+    monkeypatch.setattr(diff_module, "CHUNK", 250)  # several chunks, the last one short
+    columnar = diff(old, HANOI, apps)
+    monkeypatch.setattr(diff_module, "_columnar", lambda *args: None)
+    rows = diff(old, HANOI, apps)
+    assert columnar.to_dict() == rows.to_dict()
+    assert columnar.flip_counts["to_eligible"] > 0 and columnar.refused_counts["both"] >= 1

@@ -162,7 +162,7 @@ def test_the_default_policy_is_the_rulebooks(rb: kcrules.Rulebook) -> None:
 
 
 def test_the_machinery_target_still_open_bounds_the_plan(rb: kcrules.Rulebook) -> None:
-    apps = [app(f"m{i}") for i in range(3)]
+    apps = [app(f"m{i}", application_date="2018-05-10") for i in range(3)]
     p = kcrules.plan(apps, budget=10**12, year=2018, rulebook=rb,
                      achieved={"3.3-machinery": {"count": 48, "amount_vnd": 9_000_000_000}})
     e = by_id(p)

@@ -3,7 +3,8 @@
 Each subcommand module (``kcrules/cli/NAME.py``) defines ``add_parser(subparsers)``
 and ``run(args) -> int``; it is imported only when its subcommand runs, so the
 command starts quickly. Errors of the library are printed as one clear message
-(exit 2); ``--debug`` shows the traceback instead.
+(exit 2; exit 3 when the rule engine is not installed correctly); ``--debug``
+shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import IO
 
 #: subcommand -> module holding its parser and its code
 SUBCOMMANDS = {
@@ -26,6 +28,25 @@ SUBCOMMANDS = {
 }
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2
+#: The rule engine is not installed correctly: not the application's fault, nor the user's.
+EXIT_ENGINE = 3
+
+#: The largest application read (a file for ``check``, a line for ``batch``): one is a few
+#: kilobytes, so more is not an application, and reading on (``/dev/zero``) would never end.
+MAX_APPLICATION_BYTES = 1 << 20
+#: The largest file of many applications read whole (``plan``, a ``diff`` corpus).
+MAX_FILE_BYTES = 256 << 20
+
+
+def read_capped(stream: IO[bytes], limit: int, name: str, what: str) -> bytes:
+    """All of ``stream``, or an InputError when it holds more than ``limit`` bytes ("more than {what}")."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        from kcrules.errors import InputError
+
+        raise InputError(f"{name} is larger than {limit >> 20} MiB, more than {what}; "
+                         "check that it is the right file")
+    return data
 
 
 def date_arg(text: str) -> dt.date:
@@ -68,10 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as err:  # the one place errors become messages
-        from kcrules.errors import KcrulesError
+        from kcrules.errors import EngineUnavailableError, KcrulesError
 
         if args.debug:
             raise
+        if isinstance(err, EngineUnavailableError):
+            print(f"kcrules: error: {err}", file=sys.stderr)
+            return EXIT_ENGINE
         if isinstance(err, KcrulesError):
             print(f"kcrules: error: {err}", file=sys.stderr)
         elif isinstance(err, OSError):

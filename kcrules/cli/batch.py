@@ -20,11 +20,12 @@ import json
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE, date_arg
-from kcrules.errors import KcrulesError
+from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg
+from kcrules.errors import ApplicationError, KcrulesError, Problem, shown
 
 #: At most this many bad lines are described on stderr; the rest are counted.
 MAX_REPORTED = 50
@@ -97,11 +98,6 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    for number, line in enumerate(stream, start=1):
-        yield number, line
-
-
 class Summary:
     """What a batch found: counts, and support (count, total đồng) by activity."""
 
@@ -145,17 +141,53 @@ class Summary:
         return "\n".join(lines)
 
 
-def _error_record(number: int, app_id: Any, err: KcrulesError) -> dict[str, Any]:
+def _error_record(number: int, app_id: Any, err: KcrulesError) -> str:
+    """The output line for a line that could not be decided: JSON, UTF-8 text whatever the input held."""
     problems = [p.as_dict() for p in getattr(err, "problems", ())]
-    return {"line": number, "application_id": app_id if isinstance(app_id, str) else None,
-            "error": {"code": err.code, "message": str(err), "problems": problems}}
+    record = {"line": number, "application_id": app_id if isinstance(app_id, str) else None,
+              "error": {"code": err.code, "message": str(err), "problems": problems}}
+    text = json.dumps(record, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate given in the input: JSON escapes keep it readable
+        text = json.dumps(record)
+    return text + "\n"
+
+
+def _applications(source: IO[bytes], pending: deque[tuple[int, Any, KcrulesError | None]],
+                  read: list[int]) -> Iterator[Any]:
+    """Each non-blank line's application (parsed JSON, or the raw line for the library to explain).
+
+    Records the line number, the application and, for a line too long to be one, its error in
+    ``pending``, and the bytes read in ``read[0]``.
+    """
+    number = 0
+    while raw := source.readline(MAX_APPLICATION_BYTES + 1):
+        number += 1
+        read[0] += len(raw)
+        if len(raw) > MAX_APPLICATION_BYTES and not raw.endswith(b"\n"):
+            while (rest := source.readline(1 << 16)) and not rest.endswith(b"\n"):  # skip to the next line
+                read[0] += len(rest)
+            read[0] += len(rest)
+            pending.append((number, None, ApplicationError([Problem(
+                "(document)", f"line longer than {MAX_APPLICATION_BYTES >> 20} MiB: more than an application "
+                "can be (is a newline missing?)")])))
+            yield None  # decided as nothing; its own error is reported in its place
+            continue
+        if not raw.strip():
+            continue
+        try:
+            app = json.loads(raw)
+        except (ValueError, RecursionError):
+            app = raw  # the library reads it again and says exactly what is wrong
+        pending.append((number, app, None))
+        yield app
 
 
 def run(args: argparse.Namespace) -> int:
     import kcrules
 
     rulebook = kcrules.load_rulebook(args.rulebook, engine=args.engine)
-    err_stream = sys.stderr
     if args.input == "-":
         source: IO[bytes] = sys.stdin.buffer
         total = None
@@ -171,43 +203,10 @@ def run(args: argparse.Namespace) -> int:
         if source is not sys.stdin.buffer:
             source.close()
         raise
-    progress = Progress(err_stream, total, args.progress and err_stream.isatty())
     summary = Summary()
-    done_bytes = 0
-    count = 0
-    write = out.write
-    evaluate = rulebook.evaluate
-    options = {"lang": args.lang, "on": args.on, "explain": args.explain}
     try:
-        for number, raw in _lines(source):
-            done_bytes += len(raw)
-            if not raw.strip():
-                continue
-            count += 1
-            app: Any = None
-            try:
-                try:
-                    app = json.loads(raw)
-                except (ValueError, RecursionError):
-                    app = raw  # the library reads it again and says exactly what is wrong
-                decision = evaluate(app, **options)
-            except KcrulesError as err:
-                summary.errors += 1
-                record = _error_record(number, app.get("id") if isinstance(app, dict) else None, err)
-                write(json.dumps(record, ensure_ascii=False) + "\n")
-                if summary.errors <= MAX_REPORTED:
-                    if progress.shown:
-                        err_stream.write("\r\033[K")
-                    err_stream.write(f"kcrules: line {number}: {err}\n")
-                elif summary.errors == MAX_REPORTED + 1:
-                    err_stream.write(f"kcrules: more than {MAX_REPORTED} bad lines; "
-                                     "the rest are only in the output and the summary\n")
-                continue
-            summary.add(decision)
-            write(decision.model_dump_json())
-            write("\n")
-            progress.update(count, done_bytes)
-        progress.update(count, done_bytes, final=True)
+        _decide_all(rulebook, source, out, summary, Progress(sys.stderr, total, args.progress and sys.stderr.isatty()),
+                    {"lang": args.lang, "on": args.on, "explain": args.explain})
     finally:
         if source is not sys.stdin.buffer:
             source.close()
@@ -215,5 +214,35 @@ def run(args: argparse.Namespace) -> int:
             out.close()
         else:
             out.flush()
-    err_stream.write(summary.render(args.lang) + "\n")
+    sys.stderr.write(summary.render(args.lang) + "\n")
     return EXIT_USAGE if summary.errors else EXIT_OK
+
+
+def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary, progress: Progress,
+                options: dict[str, Any]) -> None:
+    """Write one line per application: its decision, or its error record (also reported on stderr)."""
+    err_stream = sys.stderr
+    pending: deque[tuple[int, Any, KcrulesError | None]] = deque()
+    read = [0]
+    count = 0
+    write = out.write
+    for result in rulebook.evaluate_many(_applications(source, pending, read), errors="yield", **options):
+        number, app, refused = pending.popleft()
+        result = refused or result
+        count += 1
+        if isinstance(result, KcrulesError):
+            summary.errors += 1
+            write(_error_record(number, shown(app.get("id")) if isinstance(app, dict) else None, result))
+            if summary.errors <= MAX_REPORTED:
+                if progress.shown:
+                    err_stream.write("\r\033[K")
+                err_stream.write(f"kcrules: line {number}: {result}\n")
+            elif summary.errors == MAX_REPORTED + 1:
+                err_stream.write(f"kcrules: more than {MAX_REPORTED} bad lines; "
+                                 "the rest are only in the output and the summary\n")
+            continue
+        summary.add(result)
+        write(result.model_dump_json())
+        write("\n")
+        progress.update(count, read[0])
+    progress.update(count, read[0], final=True)

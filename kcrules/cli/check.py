@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from kcrules.cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, date_arg
+from kcrules.cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg, read_capped
 from kcrules.text.values import show_value
 from kcrules.whatif import DEFAULT_FIXED
 
@@ -86,10 +86,17 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{err}\n{hint}")
 
 
+def _file_after_what_if(args: argparse.Namespace) -> None:
+    """``--what-if A=1 B=2 FILE`` takes FILE as one more change: an item without '=' after them is FILE."""
+    if args.file is None and args.what_if and "=" not in args.what_if[-1]:
+        args.file = args.what_if.pop()
+
+
 def _run(args: argparse.Namespace) -> int:
     from kcrules.errors import InputError
     from kcrules.rulebook import load_rulebook
 
+    _file_after_what_if(args)
     interactive = args.interactive or (args.file is None and sys.stdin.isatty())
     if args.file is None and not interactive:
         raise UsageProblem("no application given: name a JSON or TOML file, '-' to read stdin, "
@@ -162,9 +169,11 @@ def _print_json(obj: Any) -> None:
 def read_application(name: str) -> dict[str, Any]:
     """Read an application file (JSON or TOML; '-' is stdin) into a dict, or raise UsageProblem."""
     if name == "-":
-        text = sys.stdin.read()
         shown = "stdin"
         suffix = ""
+        buffer = getattr(sys.stdin, "buffer", None)  # None when stdin was replaced by a text stream
+        raw = read_capped(buffer, MAX_APPLICATION_BYTES, shown, "an application can be") if buffer is not None \
+            else sys.stdin.read().encode("utf-8")
     else:
         path = Path(name)
         shown = name
@@ -172,16 +181,17 @@ def read_application(name: str) -> dict[str, Any]:
         if path.is_dir():
             raise UsageProblem(f"{name} is a folder: give the application file inside it")
         try:
-            raw = path.read_bytes()
+            with path.open("rb") as stream:
+                raw = read_capped(stream, MAX_APPLICATION_BYTES, name, "an application can be")
         except FileNotFoundError:
             raise UsageProblem(f"no such file: {name} (check the path; '-' reads the application from stdin)") \
                 from None
         except OSError as err:
             raise UsageProblem(f"cannot read {name}: {err.strerror or err}") from None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise UsageProblem(f"{name} is not UTF-8 text: save it as UTF-8 JSON or TOML") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageProblem(f"{shown} is not UTF-8 text: save it as UTF-8 JSON or TOML") from None
     if not text.strip():
         raise UsageProblem(f"{shown} is empty: an application is a JSON object or a TOML document "
                            "(see examples/ and `kcrules schema`)")
@@ -189,7 +199,7 @@ def read_application(name: str) -> dict[str, Any]:
     if as_toml:
         try:
             data: Any = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
+        except ValueError as err:  # TOMLDecodeError, or a number too long to read
             if suffix == ".toml":
                 raise UsageProblem(f"{shown} is not valid TOML: {err}") from None
             raise UsageProblem(f"{shown} is neither JSON nor TOML ({err}); an application is a JSON object "
@@ -203,6 +213,8 @@ def read_application(name: str) -> dict[str, Any]:
                 from None
         except RecursionError:
             raise UsageProblem(f"{shown} is nested too deeply to be an application") from None
+        except ValueError as err:  # e.g. a number of more than 4,300 digits
+            raise UsageProblem(f"{shown} is not readable JSON: {err}") from None
     if not isinstance(data, dict):
         raise UsageProblem(f"{shown} holds a JSON {type(data).__name__}, not an object: an application is "
                            "one object with application_date, activity, establishment and project")

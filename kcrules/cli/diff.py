@@ -70,11 +70,12 @@ def run(args: argparse.Namespace) -> int:
 
     def population() -> Iterator[Any]:
         for path in args.corpus:
-            for _, app in read_corpus(path):
+            for labelled in read_corpus(path):
                 counted["corpus_count"] += 1
-                yield app
+                yield labelled
         if n:
-            yield from generate([old, new], n, seed=args.seed, activity=args.activity)
+            for k, app in enumerate(generate([old, new], n, seed=args.seed, activity=args.activity), 1):
+                yield f"generated #{k}", app
 
     if args.activity:
         known = set(old.activities) | set(new.activities)

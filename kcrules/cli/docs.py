@@ -50,9 +50,21 @@ def pages(rulebook: str | None = None) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
+def _inside(out_dir: Path, names: list[str]) -> None:
+    """Refuse (before writing anything) a page whose path would leave ``out_dir``."""
+    from kcrules.errors import InputError
+
+    root = out_dir.resolve()
+    for name in names:
+        target = (out_dir / name).resolve()
+        if target.parent != root:
+            raise InputError(f"reference page {name!r} would be written outside {out_dir}; nothing was written")
+
+
 def run(args: argparse.Namespace) -> int:
     out_dir: Path = args.out
     generated = pages(args.rulebook)
+    _inside(out_dir, list(generated))
     if args.check:
         stale = 0
         for name, text in generated.items():

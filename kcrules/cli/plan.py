@@ -21,7 +21,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE
+from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_FILE_BYTES, read_capped
 
 _WORDS = {
     "vi": {"title": "Kế hoạch khuyến công năm {year}", "budget": "Ngân sách", "allocated": "Đã bố trí",
@@ -94,46 +94,64 @@ def _read_mapping(path: str, what: str) -> Any:
     """A JSON or TOML object from a file (by extension; JSON otherwise)."""
     from kcrules.errors import ApplicationError, Problem
 
-    text = Path(path).read_text(encoding="utf-8")
+    with open(path, "rb") as stream:
+        raw = read_capped(stream, MAX_FILE_BYTES, path, f"a {what} file can be")
     try:
+        text = raw.decode("utf-8-sig")
         return tomllib.loads(text) if path.endswith(".toml") else json.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:  # not UTF-8, not JSON or TOML
         raise ApplicationError([Problem(f"{what} ({path})", f"not valid {'TOML' if path.endswith('.toml') else 'JSON'}: "
                                         f"{err}")], "invalid plan input") from None
 
 
-def _read_applications(path: str) -> tuple[list[Any], list[int]]:
-    """The applications and the line each came from (for messages)."""
-    from kcrules.errors import ApplicationError, Problem
+def _read_applications(path: str) -> tuple[list[Any], list[str]]:
+    """The applications of a file and where each is in it ("line 3", "item 2"), for messages.
 
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    if text.lstrip().startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ApplicationError([Problem(f"{path}:{err.lineno}", f"not valid JSON: {err.msg}")],
-                                   "invalid plan input") from None
-        except RecursionError:
-            raise ApplicationError([Problem(path, "JSON nested too deeply")], "invalid plan input") from None
-        return list(data), [0] * len(data)
+    A file is a JSON array, one JSON object (an application saved by the interview) or JSON
+    Lines. A line that is not JSON is passed on as text, so the plan reports it with every other
+    problem. An application without an id gets one from where it is, e.g. ``call.jsonl:3``.
+    """
+    from kcrules.errors import InputError
+
+    name = "stdin" if path == "-" else path
+    if path == "-":
+        raw = read_capped(sys.stdin.buffer, MAX_FILE_BYTES, name, "a call for proposals can be")
+    else:
+        with open(path, "rb") as stream:
+            raw = read_capped(stream, MAX_FILE_BYTES, name, "a call for proposals can be")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{name} is not UTF-8 text (byte {err.start}): save it as UTF-8 JSON Lines") from None
+    try:
+        whole: Any = json.loads(text)
+    except (ValueError, RecursionError):
+        whole = None
+    label = Path(name).name
+    if isinstance(whole, list):
+        return [_with_id(item, f"{label}[{k}]") for k, item in enumerate(whole, 1)], \
+            [f"item {k}" for k in range(1, len(whole) + 1)]
+    if isinstance(whole, dict):
+        return [_with_id(whole, f"{label}:1")], ["line 1"]
     items: list[Any] = []
-    lines: list[int] = []
-    problems = []
+    where: list[str] = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            items.append(json.loads(line))
-        except json.JSONDecodeError as err:
-            problems.append(Problem(f"line {n}", f"not valid JSON: {err.msg} (column {err.colno})"))
-            continue
-        except RecursionError:
-            problems.append(Problem(f"line {n}", "JSON nested too deeply to be an application"))
-            continue
-        lines.append(n)
-    if problems:
-        raise ApplicationError(problems, "invalid plan input")
-    return items, lines
+            item: Any = _with_id(json.loads(line), f"{label}:{n}")
+        except (ValueError, RecursionError):
+            item = line  # not JSON: the plan says so, beside every other problem
+        items.append(item)
+        where.append(f"line {n}")
+    return items, where
+
+
+def _with_id(item: Any, derived: str) -> Any:
+    """An application without an id (as the interview saves one) is named by where it is in the file."""
+    if isinstance(item, dict) and "id" not in item:
+        return {"id": derived, **item}
+    return item
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,14 +171,11 @@ def run(args: argparse.Namespace) -> int:
         result = plan(items, budget=args.budget, year=args.year, policy=args.policy, achieved=achieved,
                       targets=targets, effectiveness=effectiveness, rulebook=rulebook, lang=args.lang)
     except ApplicationError as err:
-        if not any(lines):
-            raise
-        # Name the line of the file rather than the position in the list.
-        def where(w: str) -> str:
-            m = re.match(r"applications\[(\d+)\]", w)
-            return f"line {lines[int(m.group(1))]}{w[m.end():]}" if m else w
+        # Name the place in the file rather than the position in the list.
+        def where(text: str) -> str:
+            return re.sub(r"applications\[(\d+)\]", lambda m: lines[int(m.group(1))], text)
 
-        raise ApplicationError([Problem(where(p.where), p.message, p.given, p.allowed, p.suggestion)
+        raise ApplicationError([Problem(where(p.where), where(p.message), p.given, p.allowed, p.suggestion)
                                 for p in err.problems], err.headline) from None
     if args.format == "json":
         json.dump(result.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=1)

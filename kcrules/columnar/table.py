@@ -60,6 +60,8 @@ class _Out:
         self.score = np.zeros(n, dtype=np.int64)
         self.bound = np.full(n, -1, dtype=np.int64)   # index into self.names
         self.failed = np.full(n, -1, dtype=np.int64)  # index into self.failures
+        self.activity = np.full(n, -1, dtype=np.int64)  # index into self.activities
+        self.activities: tuple[str, ...] = ()
         self.rank = np.zeros((n, 0), dtype=np.int64)  # one column per rank tier (set by evaluate_table)
         self.warned = np.full(n, -1, dtype=np.int64)  # index into self.warnings
         self.names: list[str] = []
@@ -102,6 +104,8 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None) -> pa.
     for derived in d.derived.values():
         frame.columns["derived__" + derived.id] = ev.value(derived.expr)
     activity = frame.columns["activity"]
+    out.activities = activity.vocab or ()
+    out.activity = np.where(activity.present, activity.values, -1)
     for code in np.unique(activity.values[frame.clean & activity.present]).tolist():
         act = d.activities.get(activity.vocab[code]) if activity.vocab is not None else None
         if act is None:
@@ -436,6 +440,7 @@ def _one_by_one(parts: Parts, table: pa.Table, i: int, on: dt.date | None, out: 
         out.error[i] = (type(err).__name__, str(err))
         return
     out.eligible[i] = decision.eligible
+    out.activity[i] = out.activities.index(decision.activity)
     out.amount[i] = decision.support.amount_vnd
     out.bound[i] = out.name(decision.support.bound)
     out.score[i] = decision.priority.score
@@ -476,6 +481,7 @@ def _result(table: pa.Table, out: _Out) -> pa.Table:
     columns: dict[str, Any] = {
         "row": pa.array(np.arange(n, dtype=np.int64)),
         "id": ids,
+        "activity": _indexed(np.where(failed, -1, out.activity), pa.array(out.activities, pa.string())),
         "eligible": pa.array(out.eligible, mask=failed),
         "amount_vnd": pa.array(out.amount, mask=failed),
         "bound": _indexed(out.bound, pa.array(out.names, pa.string())),

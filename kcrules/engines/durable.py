@@ -36,6 +36,7 @@ durable-rules traps, and what this module does about each:
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 import threading
@@ -52,6 +53,19 @@ _DURABLE_FIX = (
     "CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject pip install --force-reinstall --no-cache-dir "
     "--no-binary durable-rules durable-rules==2.0.28"
 )
+
+
+def check_engine() -> None:
+    """Fail early, with the command that fixes it, if durable-rules' C extension cannot load.
+
+    durable-rules 2.0.28 is shipped as source; on Python 3.13 it only builds
+    with a compiler flag (see README). The extension is tiny to import, unlike
+    ``durable.engine``, which is imported only when a ruleset is compiled.
+    """
+    try:
+        importlib.import_module("durable_rules_engine")
+    except ImportError as err:
+        raise EngineUnavailableError(str(err), _DURABLE_FIX) from None
 
 
 def import_engine() -> Any:

@@ -43,6 +43,8 @@ class Reader:
                     from None
             except RecursionError:
                 raise ApplicationError([Problem("(document)", "nested too deeply to be an application")]) from None
+            except ValueError as err:  # e.g. a number of more than 4,300 digits
+                raise ApplicationError([Problem("(document)", f"not readable JSON: {err}")]) from None
         if isinstance(data, Application):
             if self._codes_exact(data):
                 # Already valid and its codes are this rulebook's ids: revalidating
@@ -56,11 +58,17 @@ class Reader:
             raise ApplicationError([Problem("(document)", "an application is a JSON object", type(data).__name__)])
         problems: list[Problem] = []
         app: Application | None = None
+        normalised: Any = data
         try:
             normalised = self._normalise_codes(data, problems)
             app = Application.model_validate(normalised)
         except ValidationError as err:
-            problems += _pydantic_problems(err)
+            named = {p.where for p in problems}  # an unknown code is not also "not a valid string"
+            problems += [p for p in _pydantic_problems(err) if p.where not in named]
+            # What the activity needs is checked on the raw data too, so a type
+            # error elsewhere does not hide a missing fact: every problem at once.
+            named = {p.where for p in problems}
+            problems += [p for p in self._activity_problems(_RawView(normalised)) if p.where not in named]
         except RecursionError:
             problems.append(Problem("(document)", "nested too deeply to be an application"))
         if app is not None:
@@ -80,7 +88,8 @@ class Reader:
         except KeyError:
             pass
         found = find_code(self._d, table, given)
-        if len(memo) < 4096:  # bounded: only typed names beyond the ids and labels add entries
+        # Bounded: only typed names beyond the ids and labels add entries, and none longer than a code.
+        if len(memo) < 4096 and len(given) <= 120:
             memo[given] = found
         return found
 
@@ -119,10 +128,10 @@ class Reader:
                 parent[leaf] = code
         return out
 
-    def _activity_problems(self, app: Application) -> list[Problem]:
+    def _activity_problems(self, app: Application | _RawView) -> list[Problem]:
         """What the application's activity needs beyond the model: an establishment, an applicant, facts."""
         problems: list[Problem] = []
-        act = self._d.activities.get(app.activity)
+        act = self._d.activities.get(app.activity) if isinstance(app.activity, str) else None
         if act is None:
             return problems
         if act.beneficiary and app.establishment is None:
@@ -131,11 +140,25 @@ class Reader:
         if app.applicant is None and app.establishment is None:
             problems.append(Problem("applicant", f"activity {act.id} needs an applicant or an establishment",
                                     allowed=", ".join(act.applicants)))
+        value_of = app.value if isinstance(app, _RawView) else lambda path: field_value(app, path)
         for path in act.requires:
-            if field_value(app, path) is None:
+            if value_of(path) is None:
                 problems.append(Problem(path, f"required for activity {act.id} ({act.label['en']})",
                                         allowed=_field_help(path)))
         return problems
+
+
+class _RawView:
+    """An application not yet validated, read the way _activity_problems reads a valid one."""
+
+    def __init__(self, data: Any) -> None:
+        self._data = data if isinstance(data, Mapping) else {}
+        self.activity = self._data.get("activity")
+        self.applicant = self._data.get("applicant")
+        self.establishment = self._data.get("establishment")
+
+    def value(self, path: str) -> Any:
+        return get_path(self._data, path)
 
 
 def law_date(on: object) -> dt.date | None:

@@ -15,12 +15,11 @@ from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.codes import code_label
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
 from kcrules.rulefiles.loader import Criterion, Definition, Param
+from kcrules.rulefiles.templates import PLACEHOLDER, Placeholder, parts  # noqa: F401 (PLACEHOLDER: read from here)
 from kcrules.text import i18n as i18n
 
 #: A parameter's name as it appears in a condition's text.
-PARAM_NAME = re.compile(r"params\.[a-z0-9_]+")
-#: A placeholder of an explain template: {field.path}.
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+PARAM_NAME = re.compile(r"params\.[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 
 
 class Explainer:
@@ -45,7 +44,8 @@ class Explainer:
         template = c.explain.get(lang)
         word = i18n.msg(outcome, lang)
         if template:
-            body = PLACEHOLDER.sub(lambda m: self.value(m.group(1), fact, lang), template)
+            body = "".join(self.value(p.name, fact, lang) if isinstance(p, Placeholder) else p
+                           for p in parts(template))
         else:
             found = ", ".join(f"{k} = {self.value(k, fact, lang)}" for k in actual) or "—"
             body = f"{i18n.msg('found', lang)}: {found}. {i18n.msg('required', lang)}: {required}"
@@ -77,16 +77,18 @@ class Explainer:
         return out
 
     def required(self, c: Criterion, fact: dict[str, Any], lang: str) -> str:
-        """The criterion's condition with each parameter replaced by its value."""
-        # Only parameters appear in it, so it is memoised on their values.
+        """The criterion's condition with each parameter it reads replaced by its value."""
+        # Only parameters appear in it, so it is memoised on their values. A text
+        # that merely looks like a parameter's name (in a quoted literal) stays as written.
         names = self._required_names.get(c.id)
         if names is None:
             names = self._required_names[c.id] = tuple(
-                dict.fromkeys(cond.fact_key(m) for m in PARAM_NAME.findall(c.condition_text)))
-        key = (c.id, lang, *[fact.get(n) for n in names])
+                r for r in cond.refs_of(c.condition) if r.startswith("params."))
+        key = (c.id, lang, *[fact.get(cond.fact_key(n)) for n in names])
         found = self._required.get(key)
         if found is None:
-            found = PARAM_NAME.sub(lambda m: self.value(m.group(0), fact, lang), c.condition_text)
+            found = PARAM_NAME.sub(lambda m: self.value(m.group(0), fact, lang) if m.group(0) in names
+                                   else m.group(0), c.condition_text)
             if len(self._required) >= self._memo_max:
                 self._required.clear()
             self._required[key] = found

@@ -1,0 +1,201 @@
+"""What a rulebook chain defines, once its rule files are read and checked.
+
+Takes nothing; gives the immutable records the loader builds (a citation, a source
+document, a parameter and its dated values, a code table, a derived fact, a
+criterion, an activity with its support and target, a priority tier, the program)
+and :class:`Definition`, the merged content of a rulebook chain. Everything above
+the rule files reads a rulebook through these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kcrules.rulefiles import conditions as cond
+
+PROVENANCES = ("program", "law", "guidance", "assumption")
+UNITS = ("vnd", "percent", "ratio", "count", "days", "months", "years", "date")
+LANGS = ("vi", "en")
+
+
+@dataclass(frozen=True)
+class Cite:
+    source: str
+    document: str
+    article: str | None = None
+    clause: str | None = None
+    point: str | None = None
+    section: str | None = None
+
+    def text(self, lang: str = "vi") -> str:
+        parts = [self.document]
+        if self.section:
+            parts.append(f"§{self.section}")
+        words = {"vi": ("Điều", "khoản", "điểm"), "en": ("Article", "clause", "point")}[lang]
+        for word, value in zip(words, (self.article, self.clause, self.point)):
+            if value:
+                parts.append(f"{word} {value}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    short: str
+    title: str
+    in_force_from: dt.date | None
+    note: dict[str, str] | None  # {vi, en}: e.g. that its text is not bundled
+
+
+@dataclass(frozen=True)
+class ParamValue:
+    start: dt.date
+    until: dt.date | None
+    value: Any  # int, Fraction or ordinal date, by unit
+    raw: str
+    provenance: str
+    cite: Cite
+    note: dict[str, str] | None  # {vi, en}: why a guidance or assumption value is used
+
+
+@dataclass(frozen=True)
+class Param:
+    id: str
+    label: dict[str, str]
+    unit: str
+    values: tuple[ParamValue, ...]
+    origin: str  # rulebook id that defined it
+    file: str
+
+    def at(self, day: dt.date) -> ParamValue | None:
+        for v in self.values:
+            if v.start <= day and (v.until is None or day < v.until):
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class CodeValue:
+    id: str
+    label: dict[str, str]
+    aliases: tuple[str, ...]
+    attrs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CodeTable:
+    id: str
+    label: dict[str, str]
+    attributes: dict[str, tuple[str, bool, str | None]]  # name -> (kind, optional, table)
+    values: dict[str, CodeValue]
+    cite: Cite | None
+
+
+@dataclass(frozen=True)
+class Derived:
+    id: str
+    label: dict[str, str]
+    type: str
+    expr: cond.Expr
+    text: str
+    cite: Cite
+    file: str
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    kind: str  # eligibility | priority
+    label: dict[str, str]
+    cite: Cite
+    condition: cond.Expr
+    condition_text: str
+    applies_when: cond.Expr | None
+    applies_text: str | None
+    explain: dict[str, str]
+    assumption: dict[str, str] | None  # {vi, en}: what the criterion assumes beyond its source
+    tier: str | None
+    order: int
+    origin: str
+    file: str
+
+
+@dataclass(frozen=True)
+class Target:
+    count: int | None
+    count_max: int | None
+    unit: dict[str, str]
+    cite: Cite
+    provenance: str
+
+
+@dataclass(frozen=True)
+class SupportDef:
+    method: str  # share | full
+    base: str
+    share: str | None
+    caps: tuple[str, ...]
+    uplift: str | None
+    cite: Cite
+    note: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: str
+    label: dict[str, str]
+    cite: Cite
+    applicants: tuple[str, ...]
+    beneficiary: bool
+    criteria: tuple[str, ...]
+    requires: tuple[str, ...]
+    support: SupportDef
+    target: Target | None
+    origin: str
+    file: str
+    applicants_assumption: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Tier:
+    id: str
+    label: dict[str, str]
+    mode: str  # first_met | count
+    cite: Cite
+    uplift: bool  # meeting a criterion of this tier makes a priority project (1.5x levels)
+
+
+@dataclass(frozen=True)
+class Program:
+    start: dt.date
+    until: dt.date
+    budget_param: str
+    cite: Cite
+
+
+@dataclass
+class Definition:
+    """The merged, checked content of a rulebook chain (root first)."""
+
+    id: str
+    title: dict[str, str]
+    chain: tuple[str, ...]
+    abstract: bool
+    version: str
+    folder: Path
+    sources: dict[str, Source] = field(default_factory=dict)
+    codes: dict[str, CodeTable] = field(default_factory=dict)
+    params: dict[str, Param] = field(default_factory=dict)
+    derived: dict[str, Derived] = field(default_factory=dict)
+    criteria: dict[str, Criterion] = field(default_factory=dict)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    activities: dict[str, Activity] = field(default_factory=dict)
+    tiers: tuple[Tier, ...] = ()
+    program: Program | None = None
+    overrides: dict[str, str] = field(default_factory=dict)  # "kind:id" -> overridden rulebook
+    # The [plan] table (ranking and allocation policy), checked by kcrules.plan; the
+    # last rulebook of the chain that has one wins. (file, table) or None.
+    plan: tuple[str, dict[str, Any]] | None = None
