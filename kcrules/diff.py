@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kcrules.errors import ApplicationError, EvaluationError, InputError
+from kcrules.errors import ApplicationError, EvaluationError, InputError, shown
 from kcrules.rulebook import Rulebook, load_rulebook
 
 #: Examples of flips kept per direction (all are counted).
@@ -257,7 +257,8 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
     acts: dict[str, list[tuple[int, int, bool, bool]]] = {}
     evaluated = changed = 0
     for index, where, app, d_old, d_new in _both(rb_old, rb_new, applications):
-        app_id = app.get("id") if isinstance(app, dict) and isinstance(app.get("id"), str) else None
+        # As a message shows it: long ids cut, a lone surrogate as its escape (the report is UTF-8 text).
+        app_id = str(shown(app["id"])) if isinstance(app, dict) and isinstance(app.get("id"), str) else None
         if isinstance(app, _BadLine):
             refused_counts["both"] += 1
             refused.append(Refused(index, None, "both", app.message, where))
@@ -365,8 +366,11 @@ def _columnar(rb_old: Any, rb_new: Any, apps: list[dict[str, Any]], pa: Any) -> 
     except (pa.ArrowException, ValueError, TypeError, OverflowError):
         return None  # Arrow cannot hold this chunk: the row path decides it
     keep = ["activity", "eligible", "amount_vnd", "failed", "error"]
-    return (rb_old.evaluate_table(table).select(keep).to_pylist(),
-            rb_new.evaluate_table(table).select(keep).to_pylist())
+    try:
+        return (rb_old.evaluate_table(table).select(keep).to_pylist(),
+                rb_new.evaluate_table(table).select(keep).to_pylist())
+    except InputError:
+        return None  # a column that is no field: the row path names it, application by application
 
 
 def _read_row(rb: Any, app: Any, row: dict[str, Any]) -> Any:

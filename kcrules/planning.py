@@ -445,7 +445,7 @@ class _Call:
     achieved: dict[str, tuple[int, int]]  # activity -> (count, amount) achieved before this plan
     targets: dict[str, int]  # activity -> units this plan may fund, given by the caller
     effectiveness: dict[str, int]  # application id -> the official's rank
-    items: list[Any]  # the applications, JSON texts decoded
+    items: list[Any]  # the applications, checked (Application objects)
 
 
 def _read_call(rb: Rulebook, spec: PlanSpec, applications: Iterable[Any], *, budget: Any, year: Any,

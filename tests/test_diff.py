@@ -216,3 +216,11 @@ def test_the_columnar_path_and_the_row_path_give_the_same_report(tmp_path: Path,
     rows = diff(old, HANOI, apps)
     assert columnar.to_dict() == rows.to_dict()
     assert columnar.flip_counts["to_eligible"] > 0 and columnar.refused_counts["both"] >= 1
+
+
+def test_an_unknown_field_in_a_chunk_refuses_that_application_only() -> None:
+    apps = list(generate(HANOI, 30, seed=6))
+    apps[3] = dict(apps[3], colour="blue")
+    report = diff(HANOI, HANOI, apps)
+    assert report.refused_counts == {"both": 1} and report.evaluated == 29
+    assert "colour" in report.refused[0].message

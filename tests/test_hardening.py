@@ -259,3 +259,11 @@ def test_a_lone_surrogate_is_shown_as_its_escape() -> None:
 
     problem = Problem("line 1 (HS-\ud800)", "bad", "x\udc80y")
     assert str(problem).encode("utf-8") and "\\ud800" in problem.where and problem.given == "x\\udc80y"
+
+
+def test_diff_writes_an_id_with_a_lone_surrogate_as_its_escape(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"id": "HS-\ud800-1"}) + "\n", encoding="utf-8")
+    assert cli.main(["diff", "hanoi-2016-2020", "hanoi-2016-2020", "--corpus", str(corpus), "--generate", "0"]) == 0
+    assert "HS-\\ud800-1" in capsys.readouterr().out
