@@ -91,8 +91,9 @@ class Establishment(_Input):
         description="SME sector group: agriculture_industry_construction or trade_services.",
     )
     employees: Count = Field(
-        description="Workers: the yearly average (NĐ 56/2009); from 2018-03-11 those insured under social "
-        "insurance (NĐ 39/2018). The application date decides which count the SME test reads."
+        description="All workers, the yearly average (NĐ 56/2009; TT 46/2012 Điều 6.2.c counts all workers). "
+        "From 2018-03-11 the SME test of NĐ 39/2018 counts insured workers only; this rulebook compares this "
+        "count with its limit, a stricter reading that every such decision warns of."
     )
     capital_vnd: Money | None = Field(None, description="Total capital (tổng nguồn vốn), whole đồng.")
     revenue_vnd: Money | None = Field(None, description="Revenue of the previous year, whole đồng.")
