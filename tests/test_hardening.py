@@ -267,3 +267,17 @@ def test_diff_writes_an_id_with_a_lone_surrogate_as_its_escape(tmp_path: Path,
     corpus.write_text(json.dumps({"id": "HS-\ud800-1"}) + "\n", encoding="utf-8")
     assert cli.main(["diff", "hanoi-2016-2020", "hanoi-2016-2020", "--corpus", str(corpus), "--generate", "0"]) == 0
     assert "HS-\\ud800-1" in capsys.readouterr().out
+
+
+def test_diff_refuses_a_line_with_an_unknown_field_and_decides_the_rest(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("pyarrow")  # the columnar path, taken for more than one application
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("\n".join([json.dumps(machinery_app(id="a")), '{"": null}', json.dumps(machinery_app(id="b"))])
+                      + "\n", encoding="utf-8")
+    code = cli.main(["diff", "hanoi-2016-2020", "hanoi-2016-2020", "--corpus", str(corpus), "--generate", "0",
+                     "--format", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    report = json.loads(out.out)
+    assert report["evaluated"] == 2 and report["refused_counts"] == {"both": 1}
