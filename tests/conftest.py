@@ -26,10 +26,6 @@ until = 2021-01-01
 budget = "budget"
 cite = { source = "prog", section = "I" }
 
-[codes.region]
-label = { vi = "Vùng", en = "Region" }
-values = { north = { vi = "Bắc", en = "North" } }
-
 [codes.product_line]
 label = { vi = "Sản phẩm", en = "Product line" }
 values = { other = { vi = "Khác", en = "Other" } }
@@ -101,6 +97,7 @@ def machinery_app(**changes: object) -> dict:
         "project": {
             "approved": True, "counterpart_funding_committed": True, "other_state_funding": False,
             "eligible_cost_vnd": 300_000_000, "machinery_new": True, "machinery_improves": True,
+            "machinery_one_kind": True,
         },
     }
     for path, value in changes.items():

@@ -1,8 +1,10 @@
 """``kcrules rules list|show|audit`` and ``kcrules schema``: browse, audit and describe the rules.
 
-``rules audit`` lists every parameter value with its provenance and citation and
-exits 1 when any number lacks a citation or a guidance/assumption value lacks
-its note; CI runs it.
+``rules audit`` lists every parameter value with its provenance and citation,
+every reading of the law the rulebook makes (criteria and lists of applicants
+that rest on this rulebook's reading) and every derived fact with its source, and
+exits 1 when any number, reading or derived fact lacks a citation or a
+guidance/assumption value lacks its note; CI runs it.
 """
 
 from __future__ import annotations
@@ -194,6 +196,26 @@ def run_show(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- rules audit
 
 
+def readings(rb: Any) -> list[dict[str, Any]]:
+    """Every reading of the law the rulebook makes, and every fact it derives, each with its source."""
+    d = rb.definition
+    out: list[dict[str, Any]] = []
+    for c in d.criteria.values():
+        if c.assumption:
+            out.append({"rulebook": c.origin, "kind": "reading", "id": c.id, "citation": c.cite.text("vi"),
+                        "text": c.assumption["en"], "text_vi": c.assumption["vi"]})
+    for act in d.activities.values():
+        if act.applicants_assumption:
+            out.append({"rulebook": act.origin, "kind": "reading", "id": f"{act.id}.applicant",
+                        "citation": act.cite.text("vi"), "text": act.applicants_assumption["en"],
+                        "text_vi": act.applicants_assumption["vi"]})
+    for der in d.derived.values():
+        out.append({"rulebook": der.file.split("/")[0], "kind": "derived", "id": f"derived.{der.id}",
+                    "citation": der.cite.text("vi"), "text": f"{der.label['en']}: {der.text}",
+                    "text_vi": der.label["vi"]})
+    return out
+
+
 def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """(rows, problems) for one rulebook: every parameter value, target and criterion checked."""
     from kcrules.rulefiles.loader import PROVENANCES
@@ -247,6 +269,7 @@ def run_audit(args: argparse.Namespace) -> int:
 
     ids = args.rulebook or bundled_ids()
     rows: list[dict[str, Any]] = []
+    read: list[dict[str, Any]] = []
     problems: list[str] = []
     seen: set[tuple[str, str, str | None]] = set()
     from kcrules.errors import RuleFileError
@@ -265,10 +288,13 @@ def run_audit(args: argparse.Namespace) -> int:
                 seen.add(key)
                 rows.append(row)
         problems += [x for x in p if x not in problems]
+        read += [x for x in readings(rb) if x not in read]
     counts = Counter(row["provenance"] for row in rows)
     by_prov = {k: counts.get(k, 0) for k in PROVENANCES}
     if args.format == "json":
-        _dump({"ok": not problems, "counts": by_prov, "problems": problems, "values": rows})
+        _dump({"ok": not problems, "counts": by_prov, "problems": problems, "values": rows,
+               "readings": [x for x in read if x["kind"] == "reading"],
+               "derived": [x for x in read if x["kind"] == "derived"]})
         return EXIT_PROBLEMS if problems else EXIT_OK
     if not args.quiet:
         for row in rows:
@@ -276,6 +302,16 @@ def run_audit(args: argparse.Namespace) -> int:
             print(f"{row['rulebook']:<16} {row['id']:<40} {row['value']:<16} {span:<23} {row['provenance']:<10} "
                   f"{row['citation'] or '(NO CITATION)'}")
         print()
+        for kind, title in (("reading", "Readings of the law (this rulebook's reading; warned in every decision "
+                                        "that uses one):"),
+                            ("derived", "Facts the rulebook derives (never declared by the applicant):")):
+            print(title)
+            for x in read:
+                if x["kind"] == kind:
+                    print(f"  {x['id']:<56} {x['citation']}\n      {x['text']}")
+            print()
+    n_read = sum(1 for x in read if x["kind"] == "reading")
+    print(f"{n_read} readings of the law, {len(read) - n_read} derived facts, each with its source.")
     print("values by provenance: " + ", ".join(f"{k} {v}" for k, v in by_prov.items())
           + f"; total {sum(by_prov.values())}")
     flagged = by_prov.get("guidance", 0) + by_prov.get("assumption", 0)
