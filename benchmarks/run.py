@@ -124,7 +124,7 @@ def machinery_by_hand(rb: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
     codes = rb.definition.codes
     unit_type = {k: v.attrs.get("unit_type") for k, v in codes["district"].values.items()}
     listed = {k: bool(v.attrs.get("listed")) for k, v in codes["sector"].values.items()}
-    start, until, switch = dt.date(2016, 1, 1), dt.date(2021, 1, 1), dt.date(2018, 5, 12)
+    start, until, switch = dt.date(2016, 1, 1), dt.date(2021, 1, 1), dt.date(2018, 5, 11)
 
     def decide(app: dict[str, Any]) -> dict[str, Any]:
         est = app["establishment"]
@@ -149,6 +149,8 @@ def machinery_by_hand(rb: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
             failed.append("activity.machinery_new")
         if not project.get("machinery_improves"):
             failed.append("activity.machinery_improves")
+        if not project.get("machinery_one_kind"):
+            failed.append("activity.machinery_one_kind")
         amount = 0
         if not failed:
             cost = project["eligible_cost_vnd"]

@@ -91,8 +91,9 @@ class Establishment(_Input):
         description="SME sector group: agriculture_industry_construction or trade_services.",
     )
     employees: Count = Field(
-        description="Workers: the yearly average (NĐ 56/2009); from 2018-03-11 those insured under social "
-        "insurance (NĐ 39/2018). The application date decides which count the SME test reads."
+        description="All workers, the yearly average (NĐ 56/2009; TT 46/2012 Điều 6.2.c counts all workers). "
+        "From 2018-03-11 the SME test of NĐ 39/2018 counts insured workers only; this rulebook compares this "
+        "count with its limit, a stricter reading that every such decision warns of."
     )
     capital_vnd: Money | None = Field(None, description="Total capital (tổng nguồn vốn), whole đồng.")
     revenue_vnd: Money | None = Field(None, description="Revenue of the previous year, whole đồng.")
@@ -101,7 +102,10 @@ class Establishment(_Input):
         False, description="Makes fired-clay bricks in improved manual or ring kilns (TT 46/2012 Điều 5.1)."
     )
     applies_cleaner_production: StrictBool = Field(False, description="The project applies cleaner production.")
-    causes_pollution: StrictBool = Field(False, description="Production pollutes the environment.")
+    causes_pollution: StrictBool | None = Field(
+        None, description="Production pollutes the environment. It decides Hanoi's non-polluting priority "
+        "(QĐ 4892 §II.2.1): when it is not stated that priority is reported unknown and not counted."
+    )
     in_highland_border_ethnic_area: StrictBool = False
     in_poor_district: StrictBool = False
     in_new_rural_commune: StrictBool = False
@@ -147,8 +151,36 @@ class Project(_Input):
         None, description="A named establishment commits to employ the trained workers."
     )
     employer_name: StrictStr | None = Field(None, max_length=300)
-    region: Code | None = Field(None, description="Partner region of a 3.7 class.")
+    province: Code | None = Field(
+        None, description="Partner province of a 3.7 class (name or statistics office code); the rulebook "
+        "derives its region."
+    )
+    craft_small_industry: StrictBool | None = Field(
+        None, description="The class transfers a small-industry or handicraft craft (nghề tiểu thủ công nghiệp, "
+        "QĐ 4892 §II.3.7)."
+    )
+    learners_rural_workers: StrictBool | None = Field(
+        None, description="The learners are rural workers (lao động nông thôn, QĐ 4892 §II.3.1)."
+    )
+    trainees_managers: StrictBool | None = Field(
+        None, description="The trainees are leaders and managers of establishments (QĐ 4892 §II.3.2)."
+    )
     machinery_new: StrictBool | None = None
+    machinery_one_kind: StrictBool | None = Field(
+        None, description="Single machines, a cluster, or a group of machines of one kind, used in production or "
+        "pollution treatment (TT 46/2012 Điều 4.4.a)."
+    )
+    technology_transfer: StrictBool | None = Field(
+        None, description="The project transfers a technology (TT 46/2012 Điều 4.3), not only machinery."
+    )
+    technology_on_encouraged_list: StrictBool | None = Field(
+        None, description="The technology is on the list of technologies encouraged for transfer (TT 46/2012 "
+        "Điều 4.3.a)."
+    )
+    technology_transfer_lawful: StrictBool | None = Field(
+        None, description="The transfer follows the procedure of the law on technology transfer (TT 46/2012 "
+        "Điều 4.3.b)."
+    )
     machinery_improves: StrictBool | None = Field(
         None,
         description="Raises productivity, quality or efficiency of materials and fuel, cuts pollution, or makes "
@@ -159,8 +191,31 @@ class Project(_Input):
     )
     within_craft_village_festival: StrictBool | None = None
     village_without_craft: StrictBool | None = Field(None, description="The class brings a craft to a village with none.")
-    handicraft_exporter: StrictBool | None = None
+    fair_international_handicraft: StrictBool | None = Field(
+        None, description="The fair is an international fair specialised in handicrafts (QĐ 4892 §II.3.4; "
+        "TT 46/2012 Điều 4.8)."
+    )
+    consultancy_new_designs: StrictBool | None = Field(
+        None, description="The consultancy designs new product samples (QĐ 4892 §II.3.6)."
+    )
+    approved_level_percent: Annotated[StrictInt, Field(ge=100, le=1000)] | None = Field(
+        None, description="A priority level approved for this project, in percent of the normal ceilings "
+        "(150 is 1.5 times). Give it with approved_by and approved_decision (TTLT 26/2014 Điều 6.2.t): without "
+        "it the normal ceilings apply.",
+    )
+    approved_by: StrictStr | None = Field(None, max_length=300, description="Who approved the priority level.")
+    approved_decision: StrictStr | None = Field(
+        None, max_length=300, description="The decision that approved the priority level (number and date)."
+    )
     designs: Count | None = Field(None, description="New designs to be produced.")
+
+    @model_validator(mode="after")
+    def _approved_level_complete(self) -> Project:
+        given = [self.approved_level_percent is not None, bool(self.approved_by), bool(self.approved_decision)]
+        if any(given) and not all(given):
+            raise ValueError("an approved priority level needs approved_level_percent, approved_by and "
+                             "approved_decision together")
+        return self
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Project:

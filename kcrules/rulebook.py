@@ -193,7 +193,11 @@ class Rulebook:
             raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
         app = self.parse_application(application)
         act = self._activity(app.activity)
-        day = law_date(on) or app.application_date
+        day = law_date(on)
+        if day is None:
+            day = app.application_date  # outside the program, the period criterion refuses it
+        else:
+            self._law.check_in_force(day)
         engine = engine or self.engine
         if engine not in ENGINES:
             raise InputError(f"engine must be one of {ENGINES}, not {engine!r}")
@@ -277,6 +281,8 @@ class Rulebook:
             raise InputError(f"evaluate_table needs the columnar extra ({err.name} is missing): "
                              "pip install 'kcrules[columnar]'") from None
         day = law_date(on)
+        if day is not None:
+            self._law.check_in_force(day)
         parts = Parts(self._d, self._decider.criteria_of, self._law, self._reader.find_code,
                       lambda row: self.evaluate(row, on=day, explain=False))
         return evaluate_table(parts, table, on=day)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,6 @@ from = 2016-01-01
 until = 2021-01-01
 budget = "budget"
 cite = { source = "prog", section = "I" }
-
-[codes.region]
-label = { vi = "Vùng", en = "Region" }
-values = { north = { vi = "Bắc", en = "North" } }
 
 [codes.product_line]
 label = { vi = "Sản phẩm", en = "Product line" }
@@ -100,6 +97,7 @@ def machinery_app(**changes: object) -> dict:
         "project": {
             "approved": True, "counterpart_funding_committed": True, "other_state_funding": False,
             "eligible_cost_vnd": 300_000_000, "machinery_new": True, "machinery_improves": True,
+            "machinery_one_kind": True,
         },
     }
     for path, value in changes.items():
@@ -112,3 +110,28 @@ def machinery_app(**changes: object) -> dict:
         else:
             target[leaf] = value
     return app
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """The web app served by uvicorn on 127.0.0.1 (a free port) in a thread; yields its base address."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from kcrules.web import create_app
+
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(600):  # started within a minute, on the slowest machine
+        if srv.started:
+            break
+        time.sleep(0.1)
+    assert srv.started, "the test server did not start"
+    port = srv.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=30)

@@ -118,6 +118,35 @@ def test_the_law_date_may_be_a_date_a_datetime_or_iso_text(hanoi: kcrules.Rulebo
     assert info.value.problems[0].where == "on"
 
 
+def test_a_law_date_with_no_law_in_force_is_an_input_error(hanoi: kcrules.Rulebook) -> None:
+    # Regression: on=1990-01-01 used to stop with an EvaluationError about missing facts.
+    with pytest.raises(kcrules.InputError) as info:
+        hanoi.evaluate(machinery_app(), on="1990-01-01")
+    assert str(info.value) == ("the rulebook has no law in force on 1990-01-01; "
+                               "it covers 2016-01-01 to 2020-12-31")
+    with pytest.raises(kcrules.InputError):
+        hanoi.evaluate(machinery_app(), on="2021-01-01")
+    assert hanoi.evaluate(machinery_app(), on="2020-12-31").eligible
+
+
+def test_the_example_gets_the_normal_ceiling_and_an_approved_level_raises_it(hanoi: kcrules.Rulebook) -> None:
+    from pathlib import Path
+
+    app = json.loads((Path(__file__).parent.parent / "examples" / "machinery-gia-lam.json").read_text("utf-8"))
+    plain = hanoi.evaluate(app, lang="en")
+    assert plain.support.amount_vnd == 200_000_000 and plain.support.bound == "machinery_cap"
+    assert [line.step for line in plain.support.lines if line.step.startswith("approved")] == []
+    assert any(line.step == "could_approve" and "up to 1.5" in line.text for line in plain.support.lines)
+    assert "priority_uplift" not in {w.parameter for w in plain.warnings}  # no money rests on it
+    app["project"].update(approved_level_percent=150, approved_by="UBND thành phố Hà Nội",
+                          approved_decision="QĐ 1234/QĐ-UBND ngày 02/5/2017")
+    raised = hanoi.evaluate(app, lang="en")
+    assert raised.support.amount_vnd == 300_000_000
+    (line,) = [line for line in raised.support.lines if line.step == "approved_level"]
+    assert "UBND thành phố Hà Nội" in line.text and "QĐ 1234/QĐ-UBND" in line.text
+    assert "priority_uplift" in {w.parameter for w in raised.warnings}
+
+
 def test_a_short_activity_code_suggests_the_one_it_starts(hanoi: kcrules.Rulebook) -> None:
     assert problems(hanoi, machinery_app(activity="3.3"))["activity"].suggestion == "3.3-machinery"
 

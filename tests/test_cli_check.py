@@ -60,7 +60,7 @@ def test_text_report_vietnamese_by_default() -> None:
     assert result.returncode == 0
     out = result.stdout
     assert "ĐỦ ĐIỀU KIỆN HỖ TRỢ" in out
-    assert "300.000.000 ₫" in out  # the raised ceiling decides, in whole đồng
+    assert "200.000.000 ₫" in out  # the normal ceiling decides: no priority level is approved
     assert "TT 46/2012/TT-BCT Điều 4 khoản 4 điểm b" in out  # citations are shown
     assert "Lưu ý" in out and "QĐ 27/2015" in out  # guidance levels are flagged
 
@@ -68,7 +68,7 @@ def test_text_report_vietnamese_by_default() -> None:
 def test_text_report_in_english() -> None:
     result = run_cli("check", "examples/machinery-gia-lam.json", "--lang", "en")
     assert result.returncode == 0
-    assert "ELIGIBLE FOR SUPPORT" in result.stdout and "₫300,000,000" in result.stdout
+    assert "ELIGIBLE FOR SUPPORT" in result.stdout and "₫200,000,000" in result.stdout
     assert "Article 4 clause 4 point b" in result.stdout
 
 
@@ -111,6 +111,7 @@ other_state_funding = false
 eligible_cost_vnd = 100_000_000
 machinery_new = true
 machinery_improves = true
+machinery_one_kind = true
 """
     path = write(tmp_path, toml, "app.toml")
     result = run_cli("check", str(path), "--format", "json")
@@ -118,19 +119,20 @@ machinery_improves = true
     assert json.loads(result.stdout)["support"]["amount_vnd"] == 50_000_000  # 50 % of 100 million
     piped = run_cli("check", "-", "--format", "json", stdin=json.dumps(MACHINERY))
     assert piped.returncode == 0
-    assert json.loads(piped.stdout)["support"]["amount_vnd"] == 300_000_000
+    assert json.loads(piped.stdout)["support"]["amount_vnd"] == 200_000_000
     piped_toml = run_cli("check", "-", "--format", "json", stdin=toml)
     assert json.loads(piped_toml.stdout)["support"]["amount_vnd"] == 50_000_000
 
 
 def test_on_date_evaluates_under_the_law_then_in_force(tmp_path: Path) -> None:
-    # The machinery ceiling changes on 2018-05-12 (200 → 300 million, raised 1.5x for priority projects).
+    # The machinery ceiling changes on 2018-05-11 (200 → 300 million, assumed); no priority level is
+    # approved in the example, so the normal ceiling bounds it either way.
     app = dict(MACHINERY, project=dict(MACHINERY["project"], eligible_cost_vnd=1_000_000_000))
     path = write(tmp_path, app)
     before = json.loads(run_cli("check", str(path), "--format", "json").stdout)
     after = json.loads(run_cli("check", str(path), "--format", "json", "--on", "2019-01-01").stdout)
-    assert before["support"]["amount_vnd"] == 300_000_000
-    assert after["support"]["amount_vnd"] == 450_000_000
+    assert before["support"]["amount_vnd"] == 200_000_000
+    assert after["support"]["amount_vnd"] == 300_000_000
     assert after["law_date"] == "2019-01-01"
 
 
@@ -232,7 +234,7 @@ def test_what_if_json_has_before_and_after() -> None:
     result = run_cli("check", "examples/machinery-gia-lam.json", "--format", "json",
                      "--what-if", "project.eligible_cost_vnd=100.000.000", "establishment.employees=10")
     data = json.loads(result.stdout)
-    assert data["before"]["support"]["amount_vnd"] == 300_000_000
+    assert data["before"]["support"]["amount_vnd"] == 200_000_000
     assert data["after"]["support"]["amount_vnd"] == 50_000_000
     assert data["changes"] == {"project.eligible_cost_vnd": 100_000_000, "establishment.employees": 10}
 

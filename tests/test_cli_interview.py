@@ -24,7 +24,7 @@ MACHINERY: dict[str, object] = {
     "establishment.in_new_rural_commune": "c", "establishment.has_export_contract": "c",
     "project.eligible_cost_vnd": "700.000.000", "project.approved": "c",
     "project.counterpart_funding_committed": "c", "project.other_state_funding": "k",
-    "project.machinery_new": "c", "project.machinery_improves": "c",
+    "project.machinery_new": "c", "project.machinery_improves": "c", "project.machinery_one_kind": "c",
 }
 QUESTION = r"\[\d+\] [^\n]* \(([a-z_.]+)\)\r?\n"
 CONFIRM = "Enter (để xem kết quả|to see the decision)"
@@ -85,7 +85,7 @@ def test_piped_interview_decides_explains_and_saves(tmp_path: Path) -> None:
     status, out, _ = interview([], MACHINERY, ["", str(saved)])
     assert status == 0, out[-2000:]
     assert "Các câu đã trả lời:" in out  # the answers are shown before the decision
-    assert "ĐỦ ĐIỀU KIỆN HỖ TRỢ" in out and "300.000.000 ₫" in out
+    assert "ĐỦ ĐIỀU KIỆN HỖ TRỢ" in out and "200.000.000 ₫" in out
     assert "Đã lưu hồ sơ" in out
     app = json.loads(saved.read_text(encoding="utf-8"))
     assert app["activity"] == "3.3-machinery"
@@ -93,7 +93,7 @@ def test_piped_interview_decides_explains_and_saves(tmp_path: Path) -> None:
     assert app["project"]["eligible_cost_vnd"] == 700_000_000
     assert "capital_vnd" not in app["establishment"]  # not asked: the SME test is for enterprises only
     again = run_cli("check", str(saved), "--format", "json")
-    assert again.returncode == 0 and json.loads(again.stdout)["support"]["amount_vnd"] == 300_000_000
+    assert again.returncode == 0 and json.loads(again.stdout)["support"]["amount_vnd"] == 200_000_000
 
 
 def test_only_the_questions_the_activity_needs() -> None:
@@ -172,7 +172,7 @@ def test_the_questions_come_from_the_rulebook(tmp_path: Path) -> None:
                  'condition = "project.classes <= 3"\n')
     assert "project.classes" not in Plan(rb, "3.7-provincial-training").order
     assert "project.classes" in Plan(kcrules.load_rulebook(str(book)), "3.7-provincial-training").order
-    answers = ["3.7", "2017-06-01", "1", "mien nui phia Bac", "110000000", "", "30", "5", "c", "c", "k", ""]
+    answers = ["3.7", "2017-06-01", "1", "Lao Cai", "110000000", "", "30", "5", "c", "c", "k", "c", ""]
     result = run_cli("check", "-i", "--lang", "en", "--rulebook", str(book), answers=answers)
     assert "(project.classes)" in result.stdout
     assert result.returncode == 1 and "At most 3 classes" in result.stdout
@@ -186,7 +186,7 @@ ANSWERS_BY_FIELD = {
     "establishment.sector": "co khi", "establishment.sme_group": "", "establishment.employees": "40",
     "establishment.capital_vnd": "3000000000", "project.eligible_cost_vnd": "300000000",
     "project.approved": "c", "project.counterpart_funding_committed": "c", "project.other_state_funding": "k",
-    "project.machinery_new": "c", "project.machinery_improves": "c",
+    "project.machinery_new": "c", "project.machinery_improves": "c", "project.machinery_one_kind": "c",
 }
 
 

@@ -115,13 +115,27 @@ def test_codes_by_name_without_accents_and_dictionary_columns() -> None:
            "establishment": {"kind": "cooperative", "district": "Chuong My", "sector": "handicraft",
                              "employees": 20, "capital_vnd": 5_000_000_000},
            "project": {"approved": True, "counterpart_funding_committed": True, "other_state_funding": False,
-                       "eligible_cost_vnd": 700_000_000, "machinery_new": True, "machinery_improves": True}}
+                       "eligible_cost_vnd": 700_000_000, "machinery_new": True, "machinery_improves": True,
+                       "machinery_one_kind": True}}
     table = table_of([app, dict(app, id="b")])
     flat = table.flatten()
     district = flat.column("establishment.district").dictionary_encode()
     flat = flat.set_column(flat.column_names.index("establishment.district"), "establishment.district", district)
     one = assert_same(HANOI, [app, dict(app, id="b")], table=flat)
     assert one.column("amount_vnd").to_pylist() == [HANOI.evaluate(app).support.amount_vnd] * 2
+
+
+def test_an_approved_priority_level_is_decided_as_the_row_path_decides_it() -> None:
+    plain = {"id": "a", "application_date": "2017-05-10", "activity": "3.3-machinery",
+             "establishment": {"kind": "cooperative", "district": "Chuong My", "sector": "handicraft",
+                               "employees": 60, "has_export_contract": True},
+             "project": {"approved": True, "counterpart_funding_committed": True, "other_state_funding": False,
+                         "eligible_cost_vnd": 700_000_000, "machinery_new": True, "machinery_improves": True,
+                         "machinery_one_kind": True}}
+    approved = dict(plain, id="b", project=dict(plain["project"], approved_level_percent=150,
+                                                  approved_by="UBND thành phố Hà Nội", approved_decision="QĐ 1"))
+    result = assert_same(HANOI, [plain, approved])
+    assert result.column("amount_vnd").to_pylist() == [200_000_000, 300_000_000]
 
 
 def test_typed_columns_dates_and_a_record_batch() -> None:

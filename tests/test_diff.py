@@ -27,7 +27,7 @@ def raised_cap(folder: Path, value: str = "250_000_000") -> Path:
     shutil.copytree(bundled_root() / "hanoi-2016-2020", book, ignore=shutil.ignore_patterns("tests"))
     params = book / "parameters.toml"
     text = params.read_text(encoding="utf-8")
-    old = 'until = 2018-05-12\nvalue = 200_000_000\nprovenance = "guidance"'
+    old = 'until = 2018-05-11\nvalue = 200_000_000\nprovenance = "guidance"'
     assert old in text
     params.write_text(text.replace(old, old.replace("200_000_000", value)), encoding="utf-8")
     return book
@@ -85,7 +85,7 @@ def test_raising_the_machinery_cap(tmp_path: Path) -> None:
     assert report.flip_counts == {"to_ineligible": 0, "to_eligible": 0}  # a cap moves money, not eligibility
     (machinery,) = report.activities
     assert machinery.decreased == 0 and machinery.increased > 0
-    assert machinery.max_delta_vnd == 75_000_000  # 50 M more, ×1.5 for a priority project
+    assert machinery.max_delta_vnd == 50_000_000  # 50 M more: no generated application states an approved level
     assert report.budget["delta_vnd"] == machinery.delta_vnd > 0
     (param,) = report.parameters
     assert param.id == "machinery_cap" and "200,000,000" in param.old and "250,000,000" in param.new
@@ -94,7 +94,7 @@ def test_raising_the_machinery_cap(tmp_path: Path) -> None:
     for app in apps:
         old, new_d = HANOI.evaluate(app), new.evaluate(app)
         if new_d.support.amount_vnd != old.support.amount_vnd:
-            assert old.support.bound == "machinery_cap" and app["application_date"] < "2018-05-12"
+            assert old.support.bound == "machinery_cap" and app["application_date"] < "2018-05-11"
 
 
 def test_the_sme_decree_switch_of_2018_03_11(tmp_path: Path) -> None:
@@ -103,11 +103,12 @@ def test_the_sme_decree_switch_of_2018_03_11(tmp_path: Path) -> None:
     report = diff(old, HANOI, apps)
     assert report.flip_counts["to_ineligible"] > 0 and report.flip_counts["to_eligible"] > 0
     assert set(report.flip_criteria) <= {"beneficiary.sme_nd39_industry", "beneficiary.sme_nd39_trade",
-                                         "beneficiary.sme_nd56_industry", "beneficiary.sme_nd56_trade"}
+                                         "beneficiary.sme_nd56_industry", "beneficiary.sme_nd56_trade",
+                                         "beneficiary.sme_nd56_industry_2018", "beneficiary.sme_nd56_trade_2018"}
     for flip in report.flips:
         app = apps[flip.index]
         assert app["application_date"] >= "2018-03-11"  # before the switch both decide alike
-        assert app["establishment"]["kind"] == "enterprise"
+        assert HANOI.parse_application(app).establishment.kind == "enterprise"  # typed as a code or a name
     changed = {c.id for c in report.parameters}
     assert changed == {"sme_decree_switch", "sme56_industry_capital_max", "sme56_industry_workers_max",
                        "sme56_trade_capital_max", "sme56_trade_workers_max"}

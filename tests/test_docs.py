@@ -149,8 +149,8 @@ def test_guidance_and_assumption_levels_are_badged(hanoi: kcrules.Rulebook, hano
         assert sum(f"| **{guidance}** |" in r for r in rows) == sum(v.provenance == "guidance" for v in values) > 0
         assert sum(f"| **{assumption}** |" in r for r in rows) == sum(v.provenance == "assumption" for v in values) > 0
     machinery = _section(hanoi_pages["hanoi-2016-2020.en.md"], "activity-3.3-machinery")
-    assert "₫200,000,000 from 2016-01-01 until before 2018-05-12 **⚠ national guidance**" in machinery
-    assert "₫300,000,000 from 2018-05-12 **⚠ assumption**" in machinery
+    assert "₫200,000,000 from 2016-01-01 until before 2018-05-11 **⚠ national guidance**" in machinery
+    assert "₫300,000,000 from 2018-05-11 **⚠ assumption**" in machinery
 
 
 def test_rule_assumptions_are_badged(hanoi: kcrules.Rulebook, hanoi_pages: dict[str, str]) -> None:
@@ -164,9 +164,13 @@ def test_conditions_in_plain_words(hanoi: kcrules.Rulebook) -> None:
     crit = hanoi.definition.criteria
     words = condition_words(hanoi, crit["3.1-craft-training.class_size"].condition, "en")
     assert words.startswith("Learners per class (`project.learners`) is at most ")
-    assert "50 from 2011-01-01 until before 2012-01-01; 35 from 2012-01-01" in words
+    assert words.endswith("(35 **⚠ assumption**)")  # QĐ 4892 sets no class size: the 35 is a reading
     vi = condition_words(hanoi, crit["3.1-craft-training.class_size"].condition, "vi")
-    assert "không quá" in vi and "35 từ 01/01/2012" in vi
+    assert "không quá" in vi and "(35 **⚠ giả định**)" in vi
+    words = condition_words(hanoi, crit["priority.sector_labour_intensive"].condition, "en")
+    assert "(50 from 2013-02-10 until before 2017-09-29; 50 from 2017-09-29 **⚠ assumption**)" in words
+    vi = condition_words(hanoi, crit["priority.sector_labour_intensive"].condition, "vi")
+    assert "50 từ 10/02/2013 đến trước 29/09/2017; 50 từ 29/09/2017 **⚠ giả định**" in vi
     words = condition_words(hanoi, crit["beneficiary.area"].condition, "en")
     assert "is one of: “Rural district (huyện)”, “District-level town (thị xã)”, “City of class 2 or 3”" in words
 

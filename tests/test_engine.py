@@ -25,7 +25,7 @@ def test_two_versions_of_a_rulebook_in_one_process_stay_independent(tmp_path: Pa
     shutil.copytree(bundled_root() / "hanoi-2016-2020", copy)
     params = copy / "parameters.toml"
     text = params.read_text(encoding="utf-8")
-    marker = '[[parameters.machinery_share.values]]\nfrom = 2016-01-01\nuntil = 2018-05-12\nvalue = "50%"'
+    marker = '[[parameters.machinery_share.values]]\nfrom = 2016-01-01\nuntil = 2018-05-11\nvalue = "50%"'
     assert marker in text
     params.write_text(text.replace(marker, marker.replace('"50%"', '"40%"')), encoding="utf-8")
     original, changed = kcrules.load_rulebook(), kcrules.load_rulebook(copy)

@@ -129,10 +129,14 @@ def applications(draw: st.DrawFn) -> dict[str, Any]:
     }
     optional: dict[str, st.SearchStrategy[Any]] = {
         "amount_requested_vnd": money, "learners": counts, "classes": counts, "designs": counts,
-        "overseas_fairs_supported_this_year": counts, "region": st.sampled_from(_codes("region")),
+        "overseas_fairs_supported_this_year": counts, "province": st.sampled_from(_codes("province")),
         "employment_committed": st.booleans(), "machinery_new": st.booleans(), "machinery_improves": st.booleans(),
+        "machinery_one_kind": st.booleans(),
         "within_craft_village_festival": st.booleans(), "village_without_craft": st.booleans(),
-        "handicraft_exporter": st.booleans(),
+        "fair_international_handicraft": st.booleans(), "craft_small_industry": st.booleans(),
+        "learners_rural_workers": st.booleans(), "trainees_managers": st.booleans(),
+        "consultancy_new_designs": st.booleans(), "technology_transfer": st.booleans(),
+        "technology_on_encouraged_list": st.booleans(), "technology_transfer_lawful": st.booleans(),
     }
     for key, strategy in optional.items():
         if f"project.{key}" in requires or draw(st.booleans()):
@@ -213,7 +217,8 @@ def test_engines_disagree_would_be_caught() -> None:
            "establishment": {"kind": "cooperative", "district": "chuong_my", "sector": "handicraft",
                              "employees": 60},
            "project": {"approved": True, "counterpart_funding_committed": True, "other_state_funding": False,
-                       "eligible_cost_vnd": 700_000_000, "machinery_new": True, "machinery_improves": False}}
+                       "eligible_cost_vnd": 700_000_000, "machinery_new": True, "machinery_improves": False,
+                       "machinery_one_kind": True}}
     yes = _outcome(NATIVE, {**app, "project": {**app["project"], "machinery_improves": True}})
     no = _outcome(DURABLE, app)
     assert yes != no

@@ -23,7 +23,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text", ("kcrules.text",)),
     ("decide", ("kcrules.decide", "kcrules.columnar")),
     ("rulebook", ("kcrules.rulebook",)),
-    ("uses of a rulebook", ("kcrules.whatif", "kcrules.planning", "kcrules.diff", "kcrules.reference")),
+    ("uses of a rulebook", ("kcrules.whatif", "kcrules.planning", "kcrules.diff", "kcrules.reference",
+                            "kcrules.questions", "kcrules.report")),
     ("public API", ("kcrules",)),  # the package itself only, not everything under it
     ("faces", ("kcrules.cli", "kcrules.web", "kcrules.testing")),
 )

@@ -106,8 +106,8 @@ def test_condition_type_error(mini: Path) -> None:
 
 
 def test_condition_unknown_code(mini: Path) -> None:
-    msg = only(broken(mini, "project.learners <= params.max_learners", "project.region == 'nort'"))
-    assert "'nort' is not a code of project.region" in msg and "did you mean 'north'" in msg
+    msg = only(broken(mini, "project.learners <= params.max_learners", "project.province.region == 'south_eats'"))
+    assert "'south_eats' is not a code of project.province.region" in msg and "did you mean 'south_east'" in msg
 
 
 @pytest.mark.parametrize("hostile", [

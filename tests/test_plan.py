@@ -37,8 +37,9 @@ def app(app_id: str, **changes: object) -> dict:
 
 def fair(app_id: str, name: str | None, used: int = 0, cost: int = 100_000_000) -> dict:
     a = app(app_id, activity="3.4-overseas-fair", **{
-        "project.machinery_new": None, "project.machinery_improves": None,
-        "project.overseas_fairs_supported_this_year": used, "project.handicraft_exporter": True,
+        "project.machinery_new": None, "project.machinery_improves": None, "project.machinery_one_kind": None,
+        "project.overseas_fairs_supported_this_year": used, "project.fair_international_handicraft": True,
+        "establishment.product_line": "ceramics", "establishment.has_export_contract": True,
         "project.eligible_cost_vnd": cost})
     if name is not None:
         a["establishment"]["name"] = name
@@ -136,13 +137,13 @@ def three(rb: kcrules.Rulebook, policy: str, budget: int) -> dict[str, Any]:
 def test_skip_passes_over_what_does_not_fit_and_goes_on(rb: kcrules.Rulebook) -> None:
     e = three(rb, "skip", 200_000_000)
     assert [e[k].allocated_vnd for k in ("first", "big", "small")] == [100_000_000, 0, 50_000_000]
-    e = three(rb, "skip", 300_000_000)
+    e = three(rb, "skip", 250_000_000)  # big gets the normal 200 million ceiling: no level is approved
     assert [e[k].allocated_vnd for k in ("first", "big", "small")] == [100_000_000, 0, 50_000_000]
-    assert e["big"].stopped_by.kind == "budget" and "300.000.000" in e["big"].why
+    assert e["big"].stopped_by.kind == "budget" and "200.000.000" in e["big"].why
 
 
 def test_stop_funds_nothing_below_the_first_that_does_not_fit(rb: kcrules.Rulebook) -> None:
-    e = three(rb, "stop", 300_000_000)
+    e = three(rb, "stop", 250_000_000)
     assert [e[k].allocated_vnd for k in ("first", "big", "small")] == [100_000_000, 0, 0]
     assert e["small"].stopped_by.kind == "stopped" and e["small"].stopped_by.ref == "big"
 

@@ -37,6 +37,7 @@ other_state_funding = false
 eligible_cost_vnd = 300_000_000
 machinery_new = true
 machinery_improves = true
+machinery_one_kind = true
 [case.expect]
 eligible = true
 support_vnd = {amount}

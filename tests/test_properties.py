@@ -19,7 +19,7 @@ money = st.one_of(st.integers(0, 3_000_000_000), st.sampled_from([0, 1, 35_000_0
                                                                   400_000_000, 400_000_001, 600_000_000]))
 days = st.dates(dt.date(2015, 10, 1), dt.date(2021, 3, 1)) | st.sampled_from(
     [dt.date(2016, 1, 1), dt.date(2015, 12, 31), dt.date(2020, 12, 31), dt.date(2021, 1, 1),
-     dt.date(2018, 3, 10), dt.date(2018, 3, 11), dt.date(2018, 5, 11), dt.date(2018, 5, 12)])
+     dt.date(2018, 3, 10), dt.date(2018, 3, 11), dt.date(2018, 5, 10), dt.date(2018, 5, 11)])
 
 
 def codes(table: str) -> st.SearchStrategy[str]:
@@ -44,6 +44,8 @@ def applications(draw: Any, activity: str | None = None) -> dict[str, Any]:
             "has_export_contract": draw(st.booleans()), "in_new_rural_commune": draw(st.booleans()),
             "applies_cleaner_production": draw(st.booleans()), "fired_clay_brick_kiln": draw(st.booleans()),
             "local_material_share_percent": draw(st.none() | st.integers(0, 100)),
+            "causes_pollution": draw(st.none() | st.booleans()), "produces_for_export": draw(st.booleans()),
+            "mechanical_for_agriculture": draw(st.booleans()),
         }
         app["establishment"] = {k: v for k, v in app["establishment"].items() if v is not None}
     project: dict[str, Any] = {
@@ -53,11 +55,17 @@ def applications(draw: Any, activity: str | None = None) -> dict[str, Any]:
         "start_date": start.isoformat(),
         "end_date": (start + dt.timedelta(days=draw(st.integers(0, 120) | st.sampled_from([4, 5, 89, 90, 91])))).isoformat(),
         "learners": draw(st.integers(1, 60) | st.sampled_from([34, 35, 36, 50, 51])),
-        "employment_committed": draw(st.booleans()), "region": draw(codes("region")),
+        "employment_committed": draw(st.booleans()), "province": draw(codes("province")),
         "machinery_new": draw(st.booleans()), "machinery_improves": draw(st.booleans()),
+        "machinery_one_kind": draw(st.booleans()),
         "overseas_fairs_supported_this_year": draw(st.integers(0, 3)),
-        "within_craft_village_festival": draw(st.booleans()), "handicraft_exporter": draw(st.booleans()),
+        "within_craft_village_festival": draw(st.booleans()), "fair_international_handicraft": draw(st.booleans()),
+        "craft_small_industry": draw(st.booleans()), "learners_rural_workers": draw(st.booleans()),
+        "trainees_managers": draw(st.booleans()), "consultancy_new_designs": draw(st.booleans()),
     }
+    if draw(st.integers(0, 3)) == 0:  # now and then a priority level approved by the competent authority
+        project.update(approved_level_percent=draw(st.integers(100, 150) | st.sampled_from([100, 120, 150])),
+                       approved_by="UBND thành phố Hà Nội", approved_decision="QĐ 1/QĐ-UBND")
     app["project"] = {k: v for k, v in project.items() if v is not None}
     return app
 
@@ -70,9 +78,8 @@ def ceilings(decision: kcrules.Decision, app: dict[str, Any]) -> list[int]:
     bounds = [cost]
     if act.support.share:
         bounds.append(int(cost * params[act.support.share].value))
-    uplift = Fraction(1)
-    if act.support.uplift:
-        uplift = params[act.support.uplift].value
+    approved = app["project"].get("approved_level_percent")
+    uplift = Fraction(approved, 100) if approved is not None and act.support.uplift else Fraction(1)
     bounds += [int(params[c].value * uplift) for c in act.support.caps]
     if "amount_requested_vnd" in app["project"]:
         bounds.append(app["project"]["amount_requested_vnd"])
@@ -88,6 +95,23 @@ def test_support_is_within_every_ceiling_and_zero_when_ineligible(app: dict[str,
         assert d.support.amount_vnd == 0 and d.support.bound == "ineligible"
         return
     assert 0 <= d.support.amount_vnd <= min(ceilings(d, app))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([a for a in sorted(D.activities) if D.activities[a].support.caps]).flatmap(applications))
+def test_no_decision_exceeds_the_normal_ceiling_without_an_approved_level(app: dict[str, Any]) -> None:
+    # TTLT 26/2014 Điều 6 khoản 2 điểm t: a higher level is approved case by case, never automatic.
+    app["project"].pop("approved_level_percent", None)
+    app["project"].pop("approved_by", None)
+    app["project"].pop("approved_decision", None)
+    d = RB.evaluate(app)
+    params = RB.params_at(d.law_date)
+    for cap in D.activities[d.activity].support.caps:
+        if cap in params:  # outside the program no level is in force, and support is 0
+            assert d.support.amount_vnd <= params[cap].value, (cap, d.support.amount_vnd)
+        else:
+            assert d.support.amount_vnd == 0
+    assert not [line for line in d.support.lines if line.step == "approved_level"]
 
 
 @SETTINGS

@@ -78,7 +78,7 @@ def test_thresholds_come_from_the_rulebook() -> None:
     assert {50_000_000_000, 100_000_000_000} <= set(t["establishment.capital_vnd"])
     assert t["class_months"] == [3] and t["class_days"] == [6]
     days = set(t["application_date"])
-    assert {dt.date(2016, 1, 1), dt.date(2021, 1, 1), dt.date(2018, 3, 11), dt.date(2018, 5, 12)} <= days
+    assert {dt.date(2016, 1, 1), dt.date(2021, 1, 1), dt.date(2018, 3, 11), dt.date(2018, 5, 11)} <= days
     assert dt.date(2018, 12, 27) in days  # end of Từ Liêm's 5-year window, a derived date
     # where the machinery ceiling starts to bind: 200M / 50 %, and ×1.5 for priority projects
     assert {400_000_000, 600_000_000, 900_000_000} <= set(t["project.eligible_cost_vnd[3.3-machinery]"])

@@ -69,7 +69,7 @@ def test_what_if_is_json_serialisable_and_reads_back(hanoi: kcrules.Rulebook) ->
     data = json.loads(result.model_dump_json())
     assert data["changes"] == [{"field": "project.eligible_cost_vnd", "old": 700_000_000,
                                 "new": 100_000_000, "one_of": []}]
-    assert data["difference"]["amount_vnd"] == {"before": 300_000_000, "after": 50_000_000}
+    assert data["difference"]["amount_vnd"] == {"before": 200_000_000, "after": 50_000_000}
     assert data["application"]["project"]["eligible_cost_vnd"] == 100_000_000
     assert kcrules.WhatIf.model_validate_json(result.model_dump_json()).difference == result.difference
     assert "difference" in kcrules.WhatIf.model_json_schema()["properties"]

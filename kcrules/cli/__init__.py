@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "batch": "batch",
     "plan": "plan",
     "docs": "docs",
+    "serve": "serve",
 }
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2

@@ -36,8 +36,9 @@ def add_parser(subparsers: Any) -> None:
                    help="the application, JSON or TOML (by extension; '-' reads stdin)")
     p.add_argument("-i", "--interactive", action="store_true",
                    help="ask the questions one by one (also when no FILE is given at a terminal)")
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text: a readable report (default); json: the decision as the library serialises it")
+    p.add_argument("--format", choices=("text", "json", "html"), default="text",
+                   help="text: a readable report (default); json: the decision as the library serialises it; "
+                        "html: the appraisal sheet to print on A4 and sign")
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the report (default vi)")
     p.add_argument("--on", metavar="DATE", type=date_arg,
                    help="evaluate under the law in force on DATE (YYYY-MM-DD) instead of the application date")
@@ -128,7 +129,11 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageProblem(f"--what-if: {err}\n`kcrules schema` lists every field and its type.") from None
         result = what_if(rulebook, app, changes, lang=args.lang, on=args.on)
         after = result.after
-        if args.format == "json":
+        if args.format == "html":
+            from kcrules.report.html import appraisal_sheet
+
+            print(appraisal_sheet(rulebook, after, result.application), end="")
+        elif args.format == "json":
             _print_json({"before": result.before.model_dump(mode="json"), "after": after.model_dump(mode="json"),
                          "changes": {c.field: c.new for c in result.changes}})
         else:
@@ -136,7 +141,11 @@ def _run(args: argparse.Namespace) -> int:
             print()
             print(diff_text(rulebook, result, args.lang))
         return EXIT_OK if after.eligible else EXIT_INELIGIBLE
-    if args.format == "json":
+    if args.format == "html":
+        from kcrules.report.html import appraisal_sheet
+
+        print(appraisal_sheet(rulebook, decision, app), end="")
+    elif args.format == "json":
         _print_json(decision.model_dump(mode="json"))
     elif not decision.eligible and args.suggest:
         from kcrules.cli.whatif import suggestions_text

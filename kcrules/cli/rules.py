@@ -1,8 +1,10 @@
 """``kcrules rules list|show|audit`` and ``kcrules schema``: browse, audit and describe the rules.
 
-``rules audit`` lists every parameter value with its provenance and citation and
-exits 1 when any number lacks a citation or a guidance/assumption value lacks
-its note; CI runs it.
+``rules audit`` lists every parameter value with its provenance and citation,
+every reading of the law the rulebook makes (criteria and lists of applicants
+that rest on this rulebook's reading) and every derived fact with its source, and
+exits 1 when any number, reading or derived fact lacks a citation or a
+guidance/assumption value lacks its note; CI runs it.
 """
 
 from __future__ import annotations
@@ -146,6 +148,8 @@ def run_show(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     act = d.activities[act_id]
+    from kcrules.report.activity import describe_activity
+
     info = describe_activity(rb, act_id, lang)
     if args.format == "json":
         _dump(info)
@@ -189,63 +193,27 @@ def run_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def describe_activity(rb: Any, act_id: str, lang: str) -> dict[str, Any]:
-    """Everything about an activity, as plain data (the JSON of ``rules show``)."""
-    d = rb.definition
-    act = d.activities[act_id]
-    kinds = d.codes["applicant_kind"].values
-    criteria = [{
-        "id": c.id, "kind": c.kind, "label": c.label[lang], "condition": c.condition_text,
-        "applies_when": c.applies_text, "citation": c.cite.text(lang), "assumption": c.assumption[lang] if c.assumption else None,
-        "tier": c.tier, "origin": c.origin,
-    } for c in rb.criteria_of(act_id)]
-    s = act.support
-    params = []
-    roles = ([("share", s.share)] if s.share else []) + [("cap", c) for c in s.caps] + \
-        ([("uplift", s.uplift)] if s.uplift else [])
-    for role, pid in roles:
-        p = d.params[pid]
-        params.append({"role": role, "id": pid, "label": p.label[lang], "unit": p.unit,
-                       "values": [_value_info(p, v, lang) for v in p.values]})
-    target = None
-    if act.target is not None:
-        t = act.target
-        target = {"count": t.count, "count_max": t.count_max, "unit": t.unit[lang], "provenance": t.provenance,
-                  "citation": t.cite.text(lang)}
-    return {
-        "id": act.id, "label": act.label[lang], "citation": act.cite.text(lang), "origin": act.origin,
-        "applicants": list(act.applicants),
-        "applicants_labels": [kinds[k].label[lang] if k in kinds else k for k in act.applicants],
-        "beneficiary": act.beneficiary, "requires": list(act.requires), "criteria": criteria,
-        "support": {"method": s.method, "base": s.base, "citation": s.cite.text(lang),
-                    "note": s.note.get(lang) if s.note else None, "parameters": params},
-        "target": target,
-    }
-
-
-def _value_info(p: Any, v: Any, lang: str) -> dict[str, Any]:
-    return {"from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
-            "value": _show_param(p, v, lang), "raw": v.raw, "provenance": v.provenance,
-            "citation": v.cite.text(lang), "source": v.cite.source, "note": v.note[lang] if v.note else None}
-
-
-def _show_param(p: Any, v: Any, lang: str) -> str:
-    import datetime as dt
-
-    from kcrules.text import i18n as i18n
-
-    if p.unit == "vnd":
-        return i18n.money(v.value, lang)
-    if p.unit == "percent":
-        return i18n.percent(v.value, lang)
-    if p.unit == "date":
-        return dt.date.fromordinal(v.value).isoformat()
-    unit = {"days": " ngày" if lang == "vi" else " days", "months": " tháng" if lang == "vi" else " months",
-            "years": " năm" if lang == "vi" else " years"}.get(p.unit, "")
-    return i18n.number(v.value, lang) + unit
-
-
 # ---------------------------------------------------------------- rules audit
+
+
+def readings(rb: Any) -> list[dict[str, Any]]:
+    """Every reading of the law the rulebook makes, and every fact it derives, each with its source."""
+    d = rb.definition
+    out: list[dict[str, Any]] = []
+    for c in d.criteria.values():
+        if c.assumption:
+            out.append({"rulebook": c.origin, "kind": "reading", "id": c.id, "citation": c.cite.text("vi"),
+                        "text": c.assumption["en"], "text_vi": c.assumption["vi"]})
+    for act in d.activities.values():
+        if act.applicants_assumption:
+            out.append({"rulebook": act.origin, "kind": "reading", "id": f"{act.id}.applicant",
+                        "citation": act.cite.text("vi"), "text": act.applicants_assumption["en"],
+                        "text_vi": act.applicants_assumption["vi"]})
+    for der in d.derived.values():
+        out.append({"rulebook": der.file.split("/")[0], "kind": "derived", "id": f"derived.{der.id}",
+                    "citation": der.cite.text("vi"), "text": f"{der.label['en']}: {der.text}",
+                    "text_vi": der.label["vi"]})
+    return out
 
 
 def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
@@ -301,6 +269,7 @@ def run_audit(args: argparse.Namespace) -> int:
 
     ids = args.rulebook or bundled_ids()
     rows: list[dict[str, Any]] = []
+    read: list[dict[str, Any]] = []
     problems: list[str] = []
     seen: set[tuple[str, str, str | None]] = set()
     from kcrules.errors import RuleFileError
@@ -319,10 +288,13 @@ def run_audit(args: argparse.Namespace) -> int:
                 seen.add(key)
                 rows.append(row)
         problems += [x for x in p if x not in problems]
+        read += [x for x in readings(rb) if x not in read]
     counts = Counter(row["provenance"] for row in rows)
     by_prov = {k: counts.get(k, 0) for k in PROVENANCES}
     if args.format == "json":
-        _dump({"ok": not problems, "counts": by_prov, "problems": problems, "values": rows})
+        _dump({"ok": not problems, "counts": by_prov, "problems": problems, "values": rows,
+               "readings": [x for x in read if x["kind"] == "reading"],
+               "derived": [x for x in read if x["kind"] == "derived"]})
         return EXIT_PROBLEMS if problems else EXIT_OK
     if not args.quiet:
         for row in rows:
@@ -330,6 +302,16 @@ def run_audit(args: argparse.Namespace) -> int:
             print(f"{row['rulebook']:<16} {row['id']:<40} {row['value']:<16} {span:<23} {row['provenance']:<10} "
                   f"{row['citation'] or '(NO CITATION)'}")
         print()
+        for kind, title in (("reading", "Readings of the law (this rulebook's reading; warned in every decision "
+                                        "that uses one):"),
+                            ("derived", "Facts the rulebook derives (never declared by the applicant):")):
+            print(title)
+            for x in read:
+                if x["kind"] == kind:
+                    print(f"  {x['id']:<56} {x['citation']}\n      {x['text']}")
+            print()
+    n_read = sum(1 for x in read if x["kind"] == "reading")
+    print(f"{n_read} readings of the law, {len(read) - n_read} derived facts, each with its source.")
     print("values by provenance: " + ", ".join(f"{k} {v}" for k, v in by_prov.items())
           + f"; total {sum(by_prov.values())}")
     flagged = by_prov.get("guidance", 0) + by_prov.get("assumption", 0)

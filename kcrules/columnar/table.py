@@ -330,6 +330,9 @@ def _activity_needs(frame: Frame, act: Activity, rows: np.ndarray) -> np.ndarray
     for path in act.requires:
         col = frame.columns.get(cond.fact_key(path))
         ok &= col.present[rows] if col is not None else False
+    approved = frame.columns.get("project__approved_level_percent")
+    if approved is not None:
+        ok &= ~approved.present[rows]  # an approved priority level is checked and explained row by row
     frame.clean[rows[~ok]] = False
     return ok
 
@@ -383,18 +386,13 @@ def _support(ev: Evaluator, sub_rows: np.ndarray, act: Activity, d: Definition, 
     else:
         bounds.append(base)
         names.append("eligible_cost")
-    ratio = None
     if s.uplift and s.caps:
-        ratio = _per_version(params, s.uplift, versions)
+        # The "may be approved up to" line reads the maximum; a row without it is the row path's.
         computable &= ~uplift | _has(params, s.uplift, versions)
-    for cap_id in s.caps:
+    for cap_id in s.caps:  # the normal ceilings: an approved higher level is decided row by row
         num, den = _per_version(params, cap_id, versions)
         computable &= _has(params, cap_id, versions)
-        cap_value = num // den
-        if ratio is not None:
-            computable &= ~uplift | (cap_value.astype(float) * ratio[0] < 2**62)
-            cap_value = np.where(uplift, _floor_mul(cap_value, ratio), cap_value)
-        bounds.append(cap_value)
+        bounds.append(num // den)
         names.append(cap_id)
     if s.method == "share":
         bounds.append(base)
@@ -408,8 +406,7 @@ def _support(ev: Evaluator, sub_rows: np.ndarray, act: Activity, d: Definition, 
     index = np.argmin(stacked, axis=0)  # the first of equal bounds, as the row path takes it
     amount = stacked[index, np.arange(n)]
     share_id = (s.share,) if s.method == "share" and s.share else ()
-    used = {False: share_id + tuple(s.caps),
-            True: share_id + ((s.uplift,) if s.uplift and s.caps else ()) + tuple(s.caps)}
+    used = {False: share_id + tuple(s.caps), True: share_id + tuple(s.caps)}
     return amount, index, names, used, computable
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from fractions import Fraction
 from typing import Any
 
-from kcrules.errors import EvaluationError
+from kcrules.errors import EvaluationError, InputError
 from kcrules.rulefiles.loader import Activity, Definition
 
 #: Days memoised: a decade of dates at one entry each, then the memo starts again.
@@ -27,6 +27,27 @@ class LawOnDate:
         self._values: dict[dt.date, dict[str, Any]] = {}
         self._facts: dict[dt.date, dict[str, Any]] = {}
         self._versions: dict[tuple[int, ...], dict[str, Any]] = {}
+
+    def coverage(self) -> tuple[dt.date | None, dt.date | None]:
+        """The half-open period [from, until) the rulebook has law for (None: unbounded).
+
+        A program rulebook covers its program's period; an abstract layer covers
+        the span of its parameters' values.
+        """
+        if self._d.program is not None:
+            return self._d.program.start, self._d.program.until
+        values = [v for p in self._d.params.values() for v in p.values]
+        starts = [v.start for v in values]
+        untils = [v.until for v in values]
+        return (min(starts) if starts else None), (None if None in untils or not untils else max(untils))
+
+    def check_in_force(self, day: dt.date) -> None:
+        """Refuse a law date on which the rulebook has no law in force, saying which dates it covers."""
+        start, until = self.coverage()
+        if (start is not None and day < start) or (until is not None and day >= until):
+            last = (until - dt.timedelta(days=1)).isoformat() if until else "…"
+            first = start.isoformat() if start else "…"
+            raise InputError(f"the rulebook has no law in force on {day.isoformat()}; it covers {first} to {last}")
 
     def values(self, day: dt.date) -> dict[str, Any]:
         """Every parameter's value in force on ``day`` (parameters without one are absent)."""

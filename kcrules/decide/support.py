@@ -1,7 +1,8 @@
 """Eligibility and the law in force → the support amount, in whole đồng, with its computation.
 
-Takes the application, its activity, whether it is eligible, whether a priority
-tier allows the higher ceiling, and the parameters in force; gives a
+Takes the application, its activity, whether it is eligible, whether it is a
+priority project (which may have a higher level approved), and the parameters
+in force; gives a
 :class:`~kcrules.models.Support`: the base, the share (or full cost), each
 ceiling, the amount asked, and the lowest of them as the amount, every step a
 :class:`~kcrules.models.ComputationLine`. Arithmetic is in integers and
@@ -14,16 +15,20 @@ from fractions import Fraction
 from typing import Any
 
 from kcrules.decide.params import value_for_support
-from kcrules.errors import EvaluationError
+from kcrules.errors import ApplicationError, EvaluationError, Problem
 from kcrules.models import Application, ComputationLine, Support, assemble
 from kcrules.rulefiles.loader import Activity, Definition
 from kcrules.rulefiles.reader import field_value
 from kcrules.text import i18n
 
 
-def support(d: Definition, app: Application, act: Activity, eligible: bool, uplift: bool,
+def support(d: Definition, app: Application, act: Activity, eligible: bool, priority_project: bool,
             params: dict[str, Any], lang: str, used: dict[str, None], explain: bool = True) -> Support:
-    """The support of one decision; adds the parameters it reads to ``used``."""
+    """The support of one decision; adds the parameters it reads to ``used``.
+
+    ``priority_project``: the project meets a criterion of a priority tier that
+    may have a higher level approved (an area or sector tier).
+    """
     rounding = i18n.msg("rounding", lang)
     if not eligible:
         line = _line(step="ineligible", amount_vnd=0,
@@ -38,7 +43,7 @@ def support(d: Definition, app: Application, act: Activity, eligible: bool, upli
                              if explain else "")]
     bounds: list[tuple[str, int]] = []
     _share(d, act, base, params, lang, used, explain, lines, bounds)
-    _caps(d, act, uplift, params, lang, used, explain, lines, bounds)
+    _caps(d, app, act, priority_project, params, lang, used, explain, lines, bounds)
     if s.method == "share":
         bounds.append(("eligible_cost", base))
     requested = app.project.amount_requested_vnd
@@ -72,25 +77,58 @@ def _share(d: Definition, act: Activity, base: int, params: dict[str, Any], lang
     bounds.append(("share", amount))
 
 
-def _caps(d: Definition, act: Activity, uplift: bool, params: dict[str, Any], lang: str, used: dict[str, None],
-          explain: bool, lines: list[ComputationLine], bounds: list[tuple[str, int]]) -> None:
-    """Each ceiling in force, raised by the uplift ratio where one applies."""
+def _caps(d: Definition, app: Application, act: Activity, priority_project: bool, params: dict[str, Any],
+          lang: str, used: dict[str, None], explain: bool, lines: list[ComputationLine],
+          bounds: list[tuple[str, int]]) -> None:
+    """Each ceiling in force: the normal one, or raised by a priority level the application says was approved.
+
+    TTLT 26/2014 Điều 6 khoản 2 điểm t: a priority project's level is approved by
+    the competent authority, up to a maximum; it is never raised automatically.
+    The level applies only when the application states it (with who approved it
+    and in which decision), it is within the maximum in force, and the project
+    meets a priority area or sector criterion. Without one, a priority project is
+    told, as information, how far it could be approved.
+    """
     s = act.support
     ratio = None
-    if uplift and s.uplift and s.caps:
-        ratio = value_for_support(params, s.uplift, d, act)
-        used.setdefault(s.uplift, None)
+    if s.uplift and s.caps:
+        maximum = value_for_support(params, s.uplift, d, act)
+        p = app.project
+        cite = maximum.cite.text(lang)
+        shown_max = i18n.number(maximum.value, lang)
+        if p.approved_level_percent is not None:
+            used.setdefault(s.uplift, None)
+            approved = Fraction(p.approved_level_percent, 100)
+            if approved > maximum.value:
+                raise ApplicationError([Problem(
+                    "project.approved_level_percent",
+                    f"above the legal maximum of {shown_max} × the ceilings in force on this date ({cite})",
+                    p.approved_level_percent, f"100 to {int(maximum.value * 100)}")])
+            shown = i18n.number(approved, lang)
+            if priority_project:
+                ratio = approved
+                lines.append(_line(step="approved_level", amount_vnd=0, parameter=s.uplift, text=i18n.msg(
+                    "approved_level", lang, ratio=shown, by=p.approved_by, decision=p.approved_decision,
+                    max=shown_max, cite=cite) if explain else ""))
+            else:
+                lines.append(_line(step="approved_level_not_applied", amount_vnd=0, parameter=s.uplift,
+                                             text=i18n.msg("approved_level_not_priority", lang, ratio=shown,
+                                                           by=p.approved_by, decision=p.approved_decision,
+                                                           cite=cite) if explain else ""))
+        elif priority_project:
+            lines.append(_line(step="could_approve", amount_vnd=0, parameter=s.uplift,
+                                         text=i18n.msg("could_approve", lang, max=shown_max, cite=cite)
+                                         if explain else ""))
     for cap_id in s.caps:
         pv = value_for_support(params, cap_id, d, act)
         used.setdefault(cap_id, None)
         cap = pv.value
+        label = d.params[cap_id].label[lang]
         if ratio is not None:
-            cap = floor_mul(cap, ratio.value)
-        text = ""
-        if explain:
-            label = d.params[cap_id].label[lang]
-            text = (i18n.msg("uplift", lang, ratio=i18n.number(ratio.value, lang), label=label) if ratio is not None
-                    else i18n.msg("cap", lang, label=label))
+            cap = floor_mul(cap, ratio)
+            text = i18n.msg("uplift", lang, ratio=i18n.number(ratio, lang), label=label) if explain else ""
+        else:
+            text = i18n.msg("cap", lang, label=label) if explain else ""
         lines.append(_line(step="cap", amount_vnd=cap, parameter=cap_id,
                                      text=f"{text}: {i18n.money(cap, lang)} ({pv.cite.text(lang)})"
                                      if explain else ""))

@@ -16,7 +16,13 @@ ATTRIBUTE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("district", "gso"): ("mã đơn vị hành chính", "statistics office code"),
     ("product_line", "hanoi_priority"): ("là ngành Hà Nội ưu tiên (QĐ 4892 §II.2.1)",
                                          "is a line Hanoi favours (QĐ 4892 §II.2.1)"),
-    ("region", "program_region"): ("thuộc bốn vùng của Chương trình", "is one of the program's four regions"),
+    ("product_line", "handicraft"): ("là hàng thủ công mỹ nghệ (QĐ 4892 §II.2.1)",
+                                     "is a handicraft line (QĐ 4892 §II.2.1)"),
+    ("province", "region"): ("vùng kinh tế - xã hội", "socio-economic region"),
+    ("province", "gso"): ("mã tỉnh", "statistics office province code"),
+    ("province", "classified_differently"): ("được các văn bản xếp vùng khác nhau",
+                                             "is classified differently by different texts"),
+    ("region", "master_plan"): ("quy hoạch tổng thể vùng", "regional master plan"),
 }
 
 #: Words inside sentences: conditions, values, provenance badges, diagram labels.

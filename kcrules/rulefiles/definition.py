@@ -29,8 +29,13 @@ class Cite:
     clause: str | None = None
     point: str | None = None
     section: str | None = None
+    #: The texts that detail this one, cited after it (a decree, then its circular).
+    also: tuple[Cite, ...] = ()
 
     def text(self, lang: str = "vi") -> str:
+        return "; ".join([self._own(lang)] + [c._own(lang) for c in self.also])
+
+    def _own(self, lang: str) -> str:
         parts = [self.document]
         if self.section:
             parts.append(f"§{self.section}")

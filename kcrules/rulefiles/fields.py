@@ -22,7 +22,7 @@ CODE_FIELDS: dict[str, str] = {
     "establishment.sector": "sector",
     "establishment.sme_group": "sme_group",
     "establishment.product_line": "product_line",
-    "project.region": "region",
+    "project.province": "province",
 }
 
 #: Code tables every rulebook chain must define (``activity`` comes from its activities).

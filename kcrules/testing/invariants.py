@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from kcrules.models import MAX_VND, Application, Decision
@@ -97,16 +98,16 @@ def _ceiling_problems(rulebook: Rulebook, app: Application, d: Decision) -> list
         share_amount = math.floor(base * params[s.share].value)
         if amount > share_amount:
             out.append(f"support {amount:,} is above {s.share} {params[s.share].raw} of {base:,} = {share_amount:,}")
-    uplift_tiers = {t.id for t in rulebook.definition.tiers if t.uplift}
-    crits = {c.id: c for c in rulebook.criteria_of(d.activity)}
-    priority = any(crits[c].tier in uplift_tiers for c in d.priority.criteria_met if c in crits)
-    ratio = params[s.uplift].value if (priority and s.uplift and s.uplift in params) else 1
+    # A ceiling is raised only by a priority level the application says was approved
+    # (TTLT 26/2014 Điều 6 khoản 2 điểm t), never because priority criteria are met.
+    approved = app.project.approved_level_percent
+    ratio = Fraction(approved, 100) if approved is not None and s.uplift else Fraction(1)
     for cap in s.caps:
         if cap not in params:
             continue
         ceiling = math.floor(params[cap].value * ratio)
         if amount > ceiling:
-            how = f" × {params[s.uplift].raw} (priority project)" if ratio != 1 else ""
+            how = f" × {ratio} (approved priority level)" if ratio != 1 else ""
             out.append(f"support {amount:,} is above the ceiling {cap} = {params[cap].value:,}{how} "
                        f"in force on {d.law_date}")
     requested = app.project.amount_requested_vnd

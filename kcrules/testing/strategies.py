@@ -38,7 +38,7 @@ import json
 import math
 import operator
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -136,7 +136,7 @@ class _Context:
     criteria: dict[str, list[Any]] = field(default_factory=dict)  # activity -> criteria
     codes: dict[str, list[str]] = field(default_factory=dict)  # table -> code ids
     spellings: dict[str, list[str]] = field(default_factory=dict)  # table -> other accepted spellings
-    program_regions: list[str] = field(default_factory=list)
+    program_provinces: list[str] = field(default_factory=list)  # provinces a criterion's region list admits
     numbers: dict[str, set[int]] = field(default_factory=dict)  # field -> thresholds
     costs: dict[str, set[int]] = field(default_factory=dict)  # activity -> eligible costs where caps bind
     dates: set[dt.date] = field(default_factory=set)
@@ -163,13 +163,11 @@ class _Context:
             ids += [c for c in tbl.values if c not in ids]
             spell = self.spellings.setdefault(table, [])
             spell += [v.label["vi"] for v in tbl.values.values() if v.label["vi"] not in spell]
-            for code, value in tbl.values.items():
-                if table == "region" and value.attrs.get("program_region") and code not in self.program_regions:
-                    self.program_regions.append(code)
         for c in list(d.criteria.values()):
             for expr in (c.condition, c.applies_when):
                 if expr is not None:
                     self._add_numbers(d, expr)
+                    self._add_provinces(d, expr)
         for p in d.params.values():
             for v in p.values:
                 self.dates.add(v.start)
@@ -198,6 +196,13 @@ class _Context:
                     self.dates.add(dt.date.fromordinal(value))
         for year in range(PERIOD[0].year, PERIOD[1].year + 2):
             self.dates.update((dt.date(year, 1, 1), dt.date(year - 1, 12, 31)))
+
+    def _add_provinces(self, d: Any, expr: Any) -> None:
+        provinces = d.codes.get("province")
+        for regions in _region_lists(expr):
+            for code, value in (provinces.values.items() if provinces else ()):
+                if value.attrs.get("region") in regions and code not in self.program_provinces:
+                    self.program_provinces.append(code)
 
     def _add_numbers(self, d: Any, expr: Any) -> None:
         for node in _comparisons(expr):
@@ -280,6 +285,18 @@ def _comparisons(expr: Any) -> Iterable[Any]:
     item = getattr(expr, "item", None)
     if item is not None:
         yield from _comparisons(item)
+
+
+def _region_lists(expr: Any) -> Iterator[tuple[str, ...]]:
+    """The region codes of each ``project.province.region in [...]`` in a condition."""
+    if isinstance(expr, cond.Cmp) and expr.op == "in" and isinstance(expr.left, cond.Ref) \
+            and expr.left.path == "project.province.region" and isinstance(expr.right, tuple):
+        yield tuple(str(lit.value) for lit in expr.right)
+    for item in getattr(expr, "items", ()):
+        yield from _region_lists(item)
+    item = getattr(expr, "item", None)
+    if item is not None:
+        yield from _region_lists(item)
 
 
 def _bool_targets(expr: Any) -> dict[str, bool]:
@@ -404,14 +421,16 @@ def _spread(ctx: _Context, draw: _Draw, activity: str, app_id: str | None) -> di
             project[path[8:]] = ctx.number(draw, path)
     for path in ("project.employment_committed", "project.machinery_new", "project.machinery_improves",
                  "project.within_craft_village_festival", "project.village_without_craft",
-                 "project.handicraft_exporter"):
+                 "project.machinery_one_kind", "project.technology_transfer",
+                 "project.fair_international_handicraft", "project.consultancy_new_designs",
+                 "project.craft_small_industry", "project.learners_rural_workers", "project.trainees_managers"):
         if path in requires or draw.chance(15):
             project[path[8:]] = flag(path, default=True)
     if "project.employment_committed" in project and draw.chance(50):
         project["employer_name"] = draw.choice(_NAMES)
-    if "region" in ctx.codes and ("project.region" in requires or draw.chance(10)):
-        regions = ctx.program_regions
-        project["region"] = draw.choice(regions) if regions and draw.chance(80) else ctx.code(draw, "region")
+    if "province" in ctx.codes and ("project.province" in requires or draw.chance(10)):
+        aimed = ctx.program_provinces
+        project["province"] = draw.choice(aimed) if aimed and draw.chance(80) else ctx.code(draw, "province")
     app["project"] = project
     # Any other required field (a rulebook may require more than the bundled one does).
     for path in sorted(requires):
@@ -506,6 +525,7 @@ class _Judge:
         self.criteria = [c for c in rulebook.criteria_of(activity) if c.kind == "eligibility"]
         self.derived = [("derived__" + x.id, cond.compile_value(x.expr)) for x in d.derived.values()]
         self.derived_refs = {"derived." + x.id: cond.refs_of(x.expr) for x in d.derived.values()}
+        self.derived_exprs = {"derived." + x.id: x.expr for x in d.derived.values()}
         # fact key of a code field -> {code: its attributes as fact items} (as the rulebook builds facts)
         self.attrs: dict[str, dict[str, dict[str, Any]]] = {}
         for path, table in CODE_FIELDS.items():
@@ -667,6 +687,12 @@ def _satisfy_cmp(judge: _Judge, ctx: _Context, draw: _Draw, app: dict[str, Any],
         left, right, op = right, left, _FLIP[op]
     if not isinstance(left, cond.Ref):
         return False
+    derived = judge.derived_exprs.get(left.path)
+    if derived is not None and derived.type == "bool" and isinstance(right, cond.Lit) and op in ("==", "!="):
+        # A derived true/false fact (e.g. a handicraft producer): change the facts it is derived from.
+        wanted_true = bool(right.value) == (op == "==")
+        target = derived if wanted_true else cond.negate(derived)
+        return _satisfy(judge, ctx, draw, app, cond.nnf(target), fact)
     path, attr = _field_of(left.path)
     if path is None:
         return False  # a parameter or a derived fact: not the applicant's to change

@@ -24,8 +24,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "share": {"vi": "Tỷ lệ hỗ trợ {share} × {base}", "en": "Share {share} × {base}"},
     "full": {"vi": "Hỗ trợ theo chi phí được duyệt (không có tỷ lệ)", "en": "Support at the approved cost (no share)"},
     "cap": {"vi": "Mức trần: {label}", "en": "Ceiling: {label}"},
-    "uplift": {"vi": "Mức trần nhân {ratio} (đề án ưu tiên): {label}",
-               "en": "Ceiling × {ratio} (priority project): {label}"},
+    "uplift": {"vi": "Mức trần nhân {ratio} (mức ưu tiên được phê duyệt): {label}",
+               "en": "Ceiling × {ratio} (approved priority level): {label}"},
+    "approved_level": {"vi": "Áp dụng mức ưu tiên {ratio} lần mức trần do {by} phê duyệt tại {decision} "
+                             "(tối đa {max} lần, {cite})",
+                       "en": "Approved priority level {ratio} × the ceilings applied, approved by {by} in {decision} "
+                             "(at most {max} ×, {cite})"},
+    "approved_level_not_priority": {
+        "vi": "Mức ưu tiên {ratio} lần do {by} phê duyệt ({decision}) không được áp dụng: đề án không đạt tiêu chí "
+              "địa bàn hay ngành nghề ưu tiên nào ({cite}); áp dụng mức trần thông thường",
+        "en": "The priority level {ratio} × approved by {by} ({decision}) is not applied: the project meets no "
+              "priority area or sector criterion ({cite}); the normal ceilings apply"},
+    "could_approve": {"vi": "Thông tin: đề án thuộc địa bàn, ngành nghề ưu tiên nên có thể được cấp có thẩm quyền "
+                            "phê duyệt mức hỗ trợ tới {max} lần mức trần ({cite}); chưa có mức được phê duyệt nên "
+                            "không áp dụng",
+                      "en": "Information: a priority area or sector project may be approved for up to {max} × the "
+                            "ceilings ({cite}); no approved level is given, so none is applied"},
     "requested": {"vi": "Số tiền đề nghị hỗ trợ", "en": "Amount requested"},
     "result": {"vi": "Kết quả (số nhỏ nhất, làm tròn xuống đến đồng)",
                "en": "Result (the smallest bound, rounded down to the đồng)"},

@@ -8,6 +8,7 @@ section }`` value; gives :class:`Source` records in the definition and a checked
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from kcrules.rulefiles.builders.context import Context, RuleFile
@@ -34,12 +35,19 @@ def read_source(ctx: Context, key: str, body: dict[str, Any], f: RuleFile) -> No
 
 
 def cite(ctx: Context, value: Any, f: RuleFile, section: str, rule: str, key: str = "cite") -> Cite:
-    """The checked citation ``value`` of ``section.rule.key`` (a placeholder when it is broken)."""
+    """The checked citation ``value`` of ``section.rule.key`` (a placeholder when it is broken).
+
+    A list cites the highest text that states the rule first, then those detailing it.
+    """
+    if isinstance(value, list) and value:
+        cites = [cite(ctx, v, f, section, rule, f"{key}[{i}]") for i, v in enumerate(value)]
+        return replace(cites[0], also=tuple(cites[1:]))
     sources = ctx.d.sources
     fallback = Cite("?", "?")
     if not isinstance(value, dict):
         ctx.p.add(ctx.where(f, section, rule, key), "missing or malformed citation", value,
-                  "{ source = \"…\", article = …, clause = …, point = \"…\" } or { source, section }")
+                  "{ source = \"…\", article = …, clause = …, point = \"…\" } or { source, section }, "
+                  "or a list of them (the highest text first)")
         return fallback
     if not ctx.keys(value, _CITE_KEYS, ("source",), f, section, f"{rule}.{key}"):
         return fallback
