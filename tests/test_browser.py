@@ -123,9 +123,10 @@ def test_an_official_checks_a_machinery_application_in_gia_lam(browser: Any, ser
     choose(d, "establishment.has_export_contract", "true")
     choose(d, "establishment.in_new_rural_commune", "true")
     for path in ("project.approved", "project.counterpart_funding_committed", "project.machinery_new",
-                 "project.machinery_improves"):
+                 "project.machinery_improves", "project.machinery_one_kind"):
         choose(d, path, "true")
     choose(d, "project.other_state_funding", "false")
+    choose(d, "project.technology_transfer", "false")
     type_in(d, "project.eligible_cost_vnd", "700.000.000")
     shoot(d, shots, "2-form")
     follow(d, d.find_element("id", "submit"))
@@ -135,8 +136,9 @@ def test_an_official_checks_a_machinery_application_in_gia_lam(browser: Any, ser
     assert verdict.get_attribute("data-eligible") == "true"
     assert "ĐỦ ĐIỀU KIỆN HỖ TRỢ" in verdict.text
     amount = d.find_element("id", "amount")
-    assert amount.get_attribute("data-amount-vnd") == str(expected.support.amount_vnd) == "300000000"
-    assert amount.text == "300.000.000 ₫"
+    # No approved higher level: the normal ceiling (TTLT 26/2014 Điều 6.2.t is approved, never automatic).
+    assert amount.get_attribute("data-amount-vnd") == str(expected.support.amount_vnd) == "200000000"
+    assert amount.text == "200.000.000 ₫"
     assert len(d.find_elements("css selector", "#computation li")) == len(expected.support.lines)
     shoot(d, shots, "3-decision")
 
@@ -147,7 +149,7 @@ def test_an_official_checks_a_machinery_application_in_gia_lam(browser: Any, ser
     d.find_element("id", "whatif-value").send_keys("300.000.000")
     follow(d, d.find_element("id", "whatif-submit"))
     assert d.find_element("id", "amount").get_attribute("data-amount-vnd") == "150000000"
-    assert "300.000.000 ₫ → 150.000.000 ₫" in d.find_element("id", "difference").text
+    assert "200.000.000 ₫ → 150.000.000 ₫" in d.find_element("id", "difference").text
     shoot(d, shots, "4-what-if", most=1100)
 
     # The same decision in English.
