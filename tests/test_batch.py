@@ -192,3 +192,15 @@ def test_batch_shows_progress_at_a_terminal(tmp_path: Path, native: kcrules.Rule
     assert child.exitstatus == 0
     assert f"{len(apps) * 5:,} applications" in (child.before or "")
     assert len(out.read_text(encoding="utf-8").splitlines()) == len(apps) * 5
+
+
+def test_every_output_record_is_one_line_for_every_line_splitter(tmp_path: Path) -> None:
+    # U+0085 and U+2028 end a line for str.splitlines and JavaScript, though JSON keeps them raw.
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"\\u0085": null}\n{"id": "a\\u2028b", "activity": "3.3-machinery"}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    subprocess.run([sys.executable, "-m", "kcrules.cli", "batch", str(src), "-o", str(out)], capture_output=True)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    assert [json.loads(line)["line"] for line in lines] == [1, 2]
+    assert json.loads(lines[1])["application_id"] == "a\u2028b"

@@ -48,7 +48,7 @@ def test_serve_with_several_workers_answers_decisions() -> None:
         request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/rulebooks/hanoi-2016-2020/decisions",
                                          data=body, headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as r:
-            assert json.load(r)["support"]["amount_vnd"] == 300_000_000
+            assert json.load(r)["support"]["amount_vnd"] == 200_000_000
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.communicate(timeout=60)

@@ -186,7 +186,7 @@ def test_what_if_gives_the_new_decision_and_what_changed(client: httpx.Client) -
     assert got["before"] == RB.evaluate(data, lang="en").model_dump(mode="json")
     assert got == what_if(RB, data, {"project.machinery_new": False}, lang="en").model_dump(mode="json")
     assert got["difference"]["eligible"] == {"before": True, "after": False}
-    assert got["difference"]["amount_vnd"] == {"before": 300_000_000, "after": 0}
+    assert got["difference"]["amount_vnd"] == {"before": 200_000_000, "after": 0}
     assert [c["criterion"] for c in got["difference"]["criteria"]] == ["activity.machinery_new"]
 
 
@@ -333,7 +333,8 @@ MACHINERY_FORM = {
     "establishment.has_export_contract": "true", "establishment.in_new_rural_commune": "true",
     "project.approved": "true", "project.counterpart_funding_committed": "true",
     "project.other_state_funding": "false", "project.eligible_cost_vnd": "700.000.000",
-    "project.machinery_new": "true", "project.machinery_improves": "true",
+    "project.machinery_new": "true", "project.machinery_improves": "true", "project.machinery_one_kind": "true",
+    "project.technology_transfer": "false",
 }
 
 

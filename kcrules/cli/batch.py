@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import os
 import sys
 import time
@@ -151,7 +152,20 @@ def _error_record(number: int, app_id: Any, err: KcrulesError) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate given in the input: JSON escapes keep it readable
         text = json.dumps(record)
-    return text + "\n"
+    return _one_line(text) + "\n"
+
+
+#: Characters some readers take for line ends (Python's str.splitlines, JavaScript) that JSON
+#: leaves as they are (it escapes only those below U+0020): written as escapes, so every consumer
+#: of the output reads one record per line. In JSON text they stand only inside strings, where
+#: the escape means the same character.
+_LINE_ENDS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_LINE_END = re.compile("[\x85\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """A JSON record that every line splitter reads as one line."""
+    return _LINE_END.sub(lambda m: _LINE_ENDS[m.group()], text) if _LINE_END.search(text) else text
 
 
 def _id_of(raw: bytes | None) -> str | None:
@@ -250,7 +264,7 @@ def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary
                                  "the rest are only in the output and the summary\n")
             continue
         summary.add(result)
-        write(to_json(result))
+        write(_one_line(to_json(result)))
         write("\n")
         progress.update(count, read[0])
     progress.update(count, read[0], final=True)
