@@ -9,7 +9,7 @@ DEFAULT_RULEBOOK = "hanoi-2016-2020"
 
 def bundled_root() -> Path:
     """The folder of the rulebooks shipped with kcrules (inside the wheel)."""
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # kcrules/
     try:
         from importlib.resources import files
 
@@ -18,7 +18,7 @@ def bundled_root() -> Path:
             return root
     except ModuleNotFoundError:
         pass
-    return here.parent / "rules"  # a source checkout that was not installed
+    return package.parent / "rules"  # a source checkout: rules/ beside the package (pyproject maps it)
 
 
 def bundled_ids() -> list[str]:
