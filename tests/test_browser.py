@@ -80,14 +80,19 @@ def shoot(driver: Any, folder: Path, name: str, most: int = 1500) -> Path:
 
 
 def follow(driver: Any, element: Any) -> None:
-    """Click a link or a submit button and wait until the next page has replaced this one."""
-    from selenium.webdriver.support import expected_conditions
+    """Click a link or a submit button and wait until the next page has replaced this one.
+
+    The old page is marked with a script variable and the wait is for a complete page without
+    it: asking whether an element of the old page went stale can meet the browser in the middle
+    of the navigation, which chromedriver reports as an inspector error rather than staleness.
+    """
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old = driver.find_element("tag name", "html")
+    driver.execute_script("window.kcOldPage = true;")
     element.click()
-    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(old))
-    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(driver, 60, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return window.kcOldPage === undefined && document.readyState === 'complete'"))
 
 
 def choose(driver: Any, path: str, value: str) -> None:
