@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import copy
 import io
-import json
 import random
 import signal
 import sys

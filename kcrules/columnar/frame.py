@@ -138,16 +138,9 @@ def empty(kind: str, n: int) -> np.ndarray:
     return np.zeros(n, dtype=bool if kind == "bool" else np.int64)
 
 
-_VOCABS: dict[tuple[int, str], tuple[str, ...]] = {}
-
-
 def vocabulary(definition: Definition, table: str) -> tuple[str, ...]:
-    """A code table's ids, the vocabulary its columns index (one tuple per table, so equal by identity too)."""
-    key = (id(definition), table)
-    found = _VOCABS.get(key)
-    if found is None or len(_VOCABS) > 256:
-        found = _VOCABS[key] = tuple(code_ids(definition, table))
-    return found
+    """A code table's ids: the vocabulary its columns hold indices into."""
+    return tuple(code_ids(definition, table))
 
 
 def _accepted(kind: str, t: pa.DataType) -> bool:
