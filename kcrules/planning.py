@@ -85,6 +85,7 @@ from kcrules.rulefiles.plantable import (
     queue_for,
 )
 from kcrules.text import i18n as i18n
+from kcrules.text.i18n import Catalogue
 from kcrules.util.words import fold, suggest
 
 __all__ = ["Plan", "PlanCriterion", "PlanEntry", "PlanStop", "ProgramProgress", "TargetProgress", "plan"]
@@ -199,7 +200,7 @@ class Plan(_Output):
 
 # ---------------------------------------------------------------- wording
 
-_MSG: dict[str, dict[str, str]] = {
+_MSG = Catalogue("planning", {
     "funded": {"vi": "Hạng {rank} ({queue}){placed}. Được bố trí {amount}.",
                "en": "Rank {rank} ({queue}){placed}. Allocated {amount}."},
     "partial": {"vi": "Hạng {rank} ({queue}){placed}. Ngân sách chỉ còn {amount}: được bố trí một phần {amount} "
@@ -275,7 +276,7 @@ _MSG: dict[str, dict[str, str]] = {
                       "ngân sách {budget} (còn {left}); {ineligible} hồ sơ không đủ điều kiện.",
                 "en": "{year} plan: {funded} of {eligible} eligible applications allocated {allocated} of a "
                       "{budget} budget ({left} left); {ineligible} applications not eligible."},
-}
+})
 _POLICY_WORD = {"vi": {"skip": "bỏ qua", "stop": "dừng", "partial": "một phần"},
                 "en": {"skip": "skip", "stop": "stop", "partial": "partial"}}
 

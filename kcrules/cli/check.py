@@ -21,6 +21,7 @@ from typing import Any
 
 from kcrules.cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg, read_capped
 from kcrules.text.values import show_value
+from kcrules.text.i18n import Catalogue
 from kcrules.whatif import DEFAULT_FIXED
 
 
@@ -243,7 +244,7 @@ def _dates_to_text(obj: Any) -> Any:
 
 # ---------------------------------------------------------------- the report
 
-WORDS = {
+WORDS = Catalogue("cli.check", {
     "application": {"vi": "Hồ sơ", "en": "Application"},
     "activity": {"vi": "Nội dung", "en": "Activity"},
     "result": {"vi": "Kết quả", "en": "Result"},
@@ -266,7 +267,7 @@ WORDS = {
     "law": {"vi": "Luật áp dụng tại ngày {date}; bộ quy tắc {id} (phiên bản {version})",
             "en": "Law in force on {date}; rulebook {id} (version {version})"},
     "bound": {"vi": "giới hạn bởi", "en": "bounded by"},
-}
+})
 
 
 def word(key: str, lang: str, **values: Any) -> str:

@@ -20,11 +20,12 @@ from typing import Any
 from kcrules.questions import Plan, build_application, label_of, model_required
 from kcrules.rulefiles.codes import code_choices
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
+from kcrules.text.i18n import Catalogue
 from kcrules.text.values import show_value
 from kcrules.util.words import fold
 from kcrules.whatif import parse_value
 
-T = {
+T = Catalogue("cli.interview", {
     "intro": {"vi": "Kiểm tra một hồ sơ khuyến công ({title}).\nGõ số hoặc tên (không cần dấu). "
                     "Lệnh: '<' quay lại, '?' xem các câu đã trả lời, Ctrl-D hoặc Ctrl-C để dừng.",
               "en": "Check one khuyến công application ({title}).\nType a number or a name (accents optional). "
@@ -51,7 +52,7 @@ T = {
     "save_failed": {"vi": "Không lưu được {path}: {reason}", "en": "Could not save {path}: {reason}"},
     "today": {"vi": "hôm nay", "en": "today"},
     "required": {"vi": "câu này cần một câu trả lời", "en": "this question needs an answer"},
-}
+})
 
 BACK = ("<", "back", "quay lai", "ql")
 SHOW = ("?", "xem", "show")

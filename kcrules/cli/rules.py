@@ -14,6 +14,8 @@ import json
 import sys
 from typing import Any
 
+from kcrules.text.i18n import Catalogue
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -106,7 +108,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- rules show
 
-_S = {
+_S = Catalogue("cli.rules", {
     "applicants": {"vi": "Đơn vị được đề nghị", "en": "Who may apply"},
     "beneficiary": {"vi": "Cơ sở thụ hưởng trực tiếp", "en": "An establishment benefits directly"},
     "requires": {"vi": "Thông tin cần có", "en": "Facts it needs"},
@@ -123,7 +125,7 @@ _S = {
     "uplift": {"vi": "hệ số đề án ưu tiên", "en": "priority-project multiplier"},
     "since": {"vi": "từ", "en": "from"},
     "until": {"vi": "đến trước", "en": "until"},
-}
+})
 
 
 def _s(key: str, lang: str) -> str:

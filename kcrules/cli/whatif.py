@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from kcrules.text import i18n
+from kcrules.text.i18n import Catalogue
 from kcrules.text.values import show_value
 from kcrules.whatif import Suggestion, WhatIf
 
-_W = {
+_W = Catalogue("cli.whatif", {
     "changed": {"vi": "Giả sử", "en": "What if"},
     "diff": {"vi": "Thay đổi so với hồ sơ gốc", "en": "Changes from the original application"},
     "verdict": {"vi": "Kết quả", "en": "Result"},
@@ -29,7 +30,7 @@ _W = {
                    "computing; see the failed criteria above."},
     "one_of": {"vi": "một trong", "en": "one of"},
     "try": {"vi": "Thử: kcrules check FILE --what-if {items}", "en": "Try: kcrules check FILE --what-if {items}"},
-}
+})
 
 #: Codes shown for a change any of several codes would do; the rest are elided.
 _SHOWN_CODES = 12

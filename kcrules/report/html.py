@@ -18,13 +18,14 @@ from html import escape
 from typing import Any
 
 from kcrules.text import i18n
+from kcrules.text.i18n import Catalogue
 from kcrules.text.values import show_value
 from kcrules.text.labels import FIELD_LABELS
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
 
 __all__ = ["appraisal_sheet", "found_text"]
 
-_T = {
+_T = Catalogue("report.html", {
     "title": {"vi": "Phiếu thẩm định hồ sơ đề nghị hỗ trợ khuyến công",
               "en": "Appraisal sheet of an application for industrial promotion support"},
     "program": {"vi": "Bộ quy tắc", "en": "Rulebook"},
@@ -56,7 +57,7 @@ _T = {
     "date": {"vi": "Ngày", "en": "Date"},
     "note": {"vi": "Phiếu do kcrules lập từ quy tắc có trích dẫn; kết quả cần người thẩm định kiểm tra và ký.",
              "en": "Prepared by kcrules from cited rules; the appraiser checks the result and signs."},
-}
+})
 
 _MARK = {"met": "✓", "not_met": "✗", "not_applicable": "–"}
 

@@ -26,12 +26,13 @@ from kcrules.rulebook import Rulebook
 from kcrules.rulefiles.codes import code_choices
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
 from kcrules.text import i18n
+from kcrules.text.i18n import Catalogue
 from kcrules.text.values import show_value
 from kcrules.web.service import ApiError, Service, read_body
 from kcrules.whatif import DEFAULT_FIXED, parse_value, smallest_changes, what_if
 
 #: Every text of the pages, in Vietnamese and English.
-T: dict[str, dict[str, str]] = {
+T = Catalogue("web.pages", {
     "title": {"vi": "Xét hồ sơ khuyến công", "en": "Check a khuyến công application"},
     "intro": {"vi": "Chọn nội dung khuyến công để điền hồ sơ. Kết quả dựa trên quy tắc có trích dẫn; "
                     "người thẩm định kiểm tra và ký phiếu.",
@@ -116,7 +117,7 @@ T: dict[str, dict[str, str]] = {
     "error_title": {"vi": "Lỗi", "en": "Error"},
     "not_found": {"vi": "Không có nội dung {activity} trong bộ quy tắc {rulebook}.",
                   "en": "No activity {activity} in rulebook {rulebook}."},
-}
+})
 
 
 def _env() -> jinja2.Environment:
