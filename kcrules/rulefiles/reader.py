@@ -19,7 +19,7 @@ from kcrules.models import Application
 from kcrules.rulefiles.codes import code_ids, code_names, find_code
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, _base_type
 from kcrules.rulefiles.loader import Definition, bundled_ids
-from kcrules.util.jsonpath import copy_tree, get_path
+from kcrules.util.jsonpath import get_path
 from kcrules.util.words import suggest
 
 
@@ -116,12 +116,23 @@ class Reader:
             self._exact_dict = _exact_codes_fn(self._d, mapping=True)
         if isinstance(data, dict) and self._exact_dict(data):
             return data  # nothing to change: validation does not modify its input
-        out = copy_tree(data)
-        for path, table in CODE_FIELDS.items():
+        # Copy on write: only the objects along a code's path are copied (shallow); the rest of
+        # the tree is shared, which is safe because validation does not modify its input.
+        out = dict(data)
+        copied: dict[str, dict[str, Any]] = {"": out}
+        for path, table, heads, leaf in _CODE_PATHS:
             parent: Any = out
-            *heads, leaf = path.split(".")
+            where = ""
             for h in heads:
-                parent = parent.get(h) if isinstance(parent, dict) else None
+                child = parent.get(h) if isinstance(parent, dict) else None
+                if not isinstance(child, Mapping):
+                    parent = None
+                    break
+                where += "." + h
+                parent = copied.get(where)
+                if parent is None:
+                    parent = copied[where] = dict(child)
+                    copied[where[:-len(h) - 1]][h] = parent
             if not isinstance(parent, dict) or not isinstance(parent.get(leaf), str):
                 continue
             given = parent[leaf]
@@ -156,6 +167,11 @@ class Reader:
                 problems.append(Problem(path, f"required for activity {act.id} ({act.label['en']})",
                                         allowed=_field_help(path)))
         return problems
+
+
+#: Each code field: (path, code table, the objects above it, its own key).
+_CODE_PATHS = tuple((path, table, tuple(path.split(".")[:-1]), path.split(".")[-1])
+                    for path, table in CODE_FIELDS.items())
 
 
 class _RawView:
