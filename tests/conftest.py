@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# The parsed-rule-file cache goes to a folder of this run, not the user's own cache.
+os.environ["KCRULES_CACHE_DIR"] = tempfile.mkdtemp(prefix="kcrules-cache-")
 
 import kcrules
 

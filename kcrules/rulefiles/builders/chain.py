@@ -14,6 +14,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from kcrules.rulefiles import parsecache
 from kcrules.rulefiles.builders.context import (
     RULEBOOK_ID_RULE,
     Collector,
@@ -86,6 +87,10 @@ def read_folder(folder: Path, problems: Collector) -> list[RuleFile]:
         except UnicodeDecodeError as err:
             problems.add(display, f"not UTF-8 text ({err.reason})")
             continue
+        data = parsecache.cached(text)
+        if data is not None:  # parsed before, so checked before
+            files.append(RuleFile(path, display, data, text))
+            continue
         deep = too_deep(text)
         if deep is not None:
             problems.add(f"{display}:{deep}", _TOO_DEEP)
@@ -98,5 +103,6 @@ def read_folder(folder: Path, problems: Collector) -> list[RuleFile]:
         except RecursionError:  # nesting the scan above did not see (it counts brackets only)
             problems.add(display, _TOO_DEEP)
             continue
+        parsecache.remember(text, data)
         files.append(RuleFile(path, display, data, text))
     return files
