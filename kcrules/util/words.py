@@ -5,14 +5,27 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 
 def fold(text: str) -> str:
     """Lower-case, strip Vietnamese accents (đ -> d), collapse spaces, '-' and '_'."""
+    # Code lookups fold the same few hundred names again and again: short texts are memoised
+    # (long ones are rare and would make the memo's size unbounded in bytes).
+    return _fold_short(text) if len(text) <= _MEMO_LEN else _fold(text)
+
+
+_MEMO_LEN = 160
+
+
+def _fold(text: str) -> str:
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text)
     bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return " ".join(bare.casefold().replace("_", " ").replace("-", " ").split())
+
+
+_fold_short = lru_cache(maxsize=8192)(_fold)
 
 
 def suggest(given: str, choices: Iterable[str]) -> str | None:
