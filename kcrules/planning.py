@@ -425,7 +425,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
         raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
     call = _read_call(rb, spec, applications, budget=budget, year=year, policy=policy,
                       achieved=achieved, targets=targets, effectiveness=effectiveness)
-    rows = _evaluate(rb, call.items, lang, engine)
+    rows = _evaluate(rb, call, lang, engine)
     ranked, placed = _Ranker(rb.definition, call, lang).rank(rows)
     open_units = _open_units(rb.definition, spec, call.achieved, call.targets)
     outcomes = _allocate(ranked, call.budget, call.policy, open_units)
@@ -447,6 +447,7 @@ class _Call:
     targets: dict[str, int]  # activity -> units this plan may fund, given by the caller
     effectiveness: dict[str, int]  # application id -> the official's rank
     items: list[Any]  # the applications, checked (Application objects)
+    raws: list[Any]  # the same as given (a mapping, or the mapping a JSON text holds)
 
 
 def _read_call(rb: Rulebook, spec: PlanSpec, applications: Iterable[Any], *, budget: Any, year: Any,
@@ -469,11 +470,11 @@ def _read_call(rb: Rulebook, spec: PlanSpec, applications: Iterable[Any], *, bud
         problems.append(Problem("year", "must be a year of the program", year, f"{first}–{last}"))
     achieved_n = _check_achieved(d, achieved, problems)
     override = _check_counts(d, targets, "targets", problems)
-    items, ids = _read_applications(rb, applications, year, problems)
+    items, ids, raws = _read_applications(rb, applications, year, problems)
     eff = _check_effectiveness(effectiveness, ids, problems)
     if problems:
         raise ApplicationError(problems, _INPUT)
-    return _Call(spec, policy, budget, year, achieved_n, override, eff, items)
+    return _Call(spec, policy, budget, year, achieved_n, override, eff, items, raws)
 
 
 # ---------------------------------------------------------------- ranking
@@ -704,7 +705,7 @@ def _label(rb: Rulebook, activity: str, cid: str, lang: str) -> str:
 
 
 def _read_applications(rb: Rulebook, applications: Iterable[Any], year: int,
-                       problems: list[Problem]) -> tuple[list[Any], list[str]]:
+                       problems: list[Problem]) -> tuple[list[Any], list[str], list[Any]]:
     """Read every application and report every problem at once: JSON, a unique id, validity, the plan year.
 
     A plan decides one year's call, so an application dated in another year is refused rather
@@ -712,6 +713,7 @@ def _read_applications(rb: Rulebook, applications: Iterable[Any], year: int,
     """
     items: list[Any] = []
     ids: list[str] = []
+    raws: list[Any] = []
     first_at: dict[str, int] = {}
     for i, raw in enumerate(applications):
         readable = True
@@ -733,6 +735,7 @@ def _read_applications(rb: Rulebook, applications: Iterable[Any], year: int,
             problems.append(Problem(f"applications[{i}].id", f"duplicate id (also applications[{first_at[app_id]}])",
                                     app_id, "a unique text"))
         first_at.setdefault(app_id, i)
+        raws.append(raw)
         if readable:
             try:
                 raw = rb.parse_application(raw)
@@ -746,7 +749,7 @@ def _read_applications(rb: Rulebook, applications: Iterable[Any], year: int,
                                             raw.application_date.isoformat(), f"a date in {year}"))
         items.append(raw)
         ids.append(app_id)
-    return items, ids
+    return items, ids, raws
 
 
 @dataclass(slots=True)
@@ -763,8 +766,26 @@ class _Row:
     failed: tuple[str, ...]
 
 
-def _evaluate(rb: Rulebook, items: list[Any], lang: str, engine: str | None) -> list[_Row]:
-    """Every decision, without sentences (explain=False) for speed; the items were checked already."""
+#: From this many applications on, a plan decides them on the columnar path when it can.
+COLUMNAR_FROM = 2_000
+
+
+def _evaluate(rb: Rulebook, call: _Call, lang: str, engine: str | None) -> list[_Row]:
+    """What the plan needs of every decision (the items were checked already).
+
+    A large call is decided on the columnar path (``Rulebook.evaluate_table``) when the
+    columnar extra is installed, no engine is asked for, and the applications were given
+    as mappings (or JSON texts); it gives the same decisions (tests/test_plan.py compares
+    the plans). Otherwise, or when the applications do not make one Arrow table, row by row.
+    """
+    rows = None
+    if engine is None and len(call.items) >= COLUMNAR_FROM:
+        rows = _evaluate_columns(rb, call)
+    return rows if rows is not None else _evaluate_rows(rb, call.items, lang, engine)
+
+
+def _evaluate_rows(rb: Rulebook, items: list[Any], lang: str, engine: str | None) -> list[_Row]:
+    """Every decision, without sentences (explain=False) for speed."""
     rows: list[_Row] = []
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
     for dec in rb.evaluate_many(items, lang=lang, engine=engine, explain=False):  # type: ignore[arg-type]
@@ -774,6 +795,47 @@ def _evaluate(rb: Rulebook, items: list[Any], lang: str, engine: str | None) -> 
         rows.append(_Row(dec.application_id or "", dec.activity, dec.eligible, dec.support.amount_vnd,
                          dec.priority.criteria_met, dec.law_date, shared.setdefault(warnings, warnings),
                          shared.setdefault(failed, failed)))
+    return rows
+
+
+def _evaluate_columns(rb: Rulebook, call: _Call) -> list[_Row] | None:
+    """The rows from one columnar evaluation, or None when the path cannot take this call."""
+    try:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    if not all(isinstance(raw, Mapping) for raw in call.raws):
+        return None
+    try:
+        table = pa.Table.from_struct_array(pa.array(call.raws))
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):  # e.g. a date as text in one, a date in another
+        return None
+    out = rb.evaluate_table(table)
+    if out.column("error_kind").null_count != len(out):
+        return None  # the row path raises that row's error, as a plan of few applications would
+    activities = out.column("activity").to_pylist()
+    # The priority criteria each row met, sorted (as Priority.criteria_met): one bit per criterion.
+    prio = sorted({c.id for a in set(activities) for c in rb.criteria_of(a) if c.kind != "eligibility"})
+    mask = np.zeros(len(out), dtype=np.int64)
+    for k, cid in enumerate(prio):
+        met_k = pc.fill_null(pc.equal(out.column(f"outcome/{cid}").cast(pa.string()), "met"), False)
+        mask |= np.asarray(met_k, dtype=np.int64) << k
+    bits = mask.tolist()
+    met_of: dict[int, tuple[str, ...]] = {}
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    rows: list[_Row] = []
+    for i, (activity, eligible, amount, warnings, failed) in enumerate(zip(
+            activities, out.column("eligible").to_pylist(), out.column("amount_vnd").to_pylist(),
+            out.column("warnings").to_pylist(), out.column("failed").to_pylist())):
+        met = met_of.get(bits[i])
+        if met is None:
+            met = met_of[bits[i]] = tuple(cid for k, cid in enumerate(prio) if bits[i] >> k & 1)
+        app = call.items[i]
+        warned, refused = tuple(warnings), tuple(failed)
+        rows.append(_Row(app.id or "", activity, eligible, amount, met, app.application_date,
+                         shared.setdefault(warned, warned), shared.setdefault(refused, refused)))
     return rows
 
 

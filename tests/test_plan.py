@@ -507,3 +507,31 @@ def test_deeply_nested_json_is_a_clear_error_not_a_crash(rb: kcrules.Rulebook, t
     assert main(["plan", str(path), "--budget", "1", "--year", "2017", "--engine", "native"]) == 2
     err = capsys.readouterr().err
     assert "line 2" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_large_call_decided_on_the_columnar_path_gives_the_same_plan(rb: kcrules.Rulebook, seed: int,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyarrow")
+    apps = [dict(a, id=f"c{seed}-{i}", application_date=f"2017-{1 + i % 12:02d}-{1 + i % 28:02d}")
+            for i, a in enumerate(kcrules.testing.generate(rb, 400, seed=seed))]
+    monkeypatch.setattr(planning, "COLUMNAR_FROM", 100)
+    used: list[int] = []
+    columns = planning._evaluate_columns
+    monkeypatch.setattr(planning, "_evaluate_columns", lambda rb_, call: used.append(1) or columns(rb_, call))
+    on_columns = kcrules.plan(apps, budget=20_000_000_000, year=2017, rulebook=rb)
+    assert used, "the columnar path was not taken"
+    row_by_row = kcrules.plan(apps, budget=20_000_000_000, year=2017, rulebook=rb, engine="native")
+    assert on_columns.model_dump() == row_by_row.model_dump()
+    assert on_columns.funded > 0 and on_columns.eligible < len(apps)  # both outcomes were compared
+
+
+def test_applications_that_are_not_mappings_are_decided_row_by_row(rb: kcrules.Rulebook,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    apps = [rb.parse_application(dict(a, id=f"p{i}", application_date="2017-03-01"))
+            for i, a in enumerate(kcrules.testing.generate(rb, 30, seed=5))]
+    monkeypatch.setattr(planning, "COLUMNAR_FROM", 10)
+    assert planning._evaluate_columns(rb, planning._read_call(
+        rb, rb._plan_spec, apps, budget=1, year=2017, policy=None, achieved=None, targets=None,
+        effectiveness=None)) is None
+    assert kcrules.plan(apps, budget=10_000_000_000, year=2017, rulebook=rb).applications == 30
