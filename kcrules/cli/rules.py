@@ -32,7 +32,8 @@ def add_parser(subparsers: Any) -> None:
     p = sub.add_parser("show", help="one activity: who applies, conditions, levels, citations",
                        description="Who may apply, the conditions checked, the support levels with value, unit, "
                                    "validity, citation and provenance.")
-    p.add_argument("activity", metavar="ACTIVITY", help="activity id (see `kcrules rules list`), the start of one (3.3), or its name")
+    p.add_argument("activity", metavar="ACTIVITY",
+                   help="activity id (see `kcrules rules list`), the start of one (3.3), or its name")
     _common(p)
     p.set_defaults(run=run_show)
 

@@ -227,8 +227,8 @@ def appraisal_sheet(rulebook: Any, decision: Any, application: Any, *, lang: str
     out.append(f'<section id="warnings"><h2>{e(_t("warnings", lang))}</h2>')
     if decision.warnings:
         out.append("<ul>")
-        out += [f'<li data-provenance="{w.provenance}"><span class="badge {w.provenance}">{e(_t(w.provenance, lang))}</span> '
-                f"{e(w.text)}</li>" for w in decision.warnings]
+        out += [f'<li data-provenance="{w.provenance}"><span class="badge {w.provenance}">'
+                f"{e(_t(w.provenance, lang))}</span> {e(w.text)}</li>" for w in decision.warnings]
         out.append("</ul>")
     else:
         out.append(f"<p>{e(_t('no_warnings', lang))}</p>")
