@@ -20,7 +20,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -241,12 +241,15 @@ class _BadLine:
 
 
 def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "native",
-         population: dict[str, Any] | None = None) -> DiffReport:
+         population: dict[str, Any] | None = None,
+         on_progress: Callable[[int, int | None], None] | None = None) -> DiffReport:
     """Decide every application under both rulebooks and report what the change does.
 
     Each item of ``applications`` is an application, or a ``(label, application)`` pair naming
     where it came from (as :func:`read_corpus` yields them); reports name an application by its
-    label, or by its position counted from 1.
+    label, or by its position counted from 1. ``on_progress(0, None)`` is called when deciding
+    starts and ``on_progress(done, None)`` after each application is decided under both (the
+    total of an iterable is not known here); the library prints nothing.
     """
     rb_old, rb_new = resolve(old, engine=engine), resolve(new, engine=engine)
     flips: list[Flip] = []
@@ -256,7 +259,11 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
     refused_counts: Counter[str] = Counter()
     acts: dict[str, list[tuple[int, int, bool, bool]]] = {}
     evaluated = changed = 0
+    if on_progress is not None:
+        on_progress(0, None)
     for index, where, app, d_old, d_new in _both(rb_old, rb_new, applications):
+        if on_progress is not None:
+            on_progress(index + 1, None)
         # As a message shows it: long ids cut, a lone surrogate as its escape (the report is UTF-8 text).
         app_id = str(shown(app["id"])) if isinstance(app, dict) and isinstance(app.get("id"), str) else None
         if isinstance(app, _BadLine):

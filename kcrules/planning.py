@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -397,7 +397,8 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
          policy: Policy | None = None, achieved: Mapping[str, Mapping[str, int]] | None = None,
          targets: Mapping[str, int] | None = None, effectiveness: Mapping[str, int] | None = None,
          rulebook: Rulebook | str | Path | None = None, lang: Literal["vi", "en"] = "vi",
-         engine: Literal["durable", "native"] | None = None) -> Plan:
+         engine: Literal["durable", "native"] | None = None,
+         on_progress: Callable[[int, int], None] | None = None) -> Plan:
     """Rank a call for proposals by the rulebook's priority order and allocate ``budget`` (whole đồng).
 
     - ``applications``: dicts, JSON texts or :class:`kcrules.Application`; each needs a unique ``id``.
@@ -411,6 +412,9 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
       leaves open), e.g. the year's own quota.
     - ``effectiveness``: application id -> the official's effectiveness and urgency rank (1 first),
       for the queues ordered by ``effectiveness_rank`` (cleaner production, TT 46/2012 Điều 6.3.b).
+    - ``on_progress``: called as ``on_progress(0, total)`` when deciding starts and
+      ``on_progress(decided, total)`` after each application is decided, e.g. to show a
+      progress line; the library prints nothing.
 
     Raises ApplicationError listing every bad application or argument, RuleFileError when the
     rulebook's ``[plan]`` table is malformed.
@@ -425,7 +429,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
         raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
     call = _read_call(rb, spec, applications, budget=budget, year=year, policy=policy,
                       achieved=achieved, targets=targets, effectiveness=effectiveness)
-    rows = _evaluate(rb, call, lang, engine)
+    rows = _evaluate(rb, call, lang, engine, on_progress)
     ranked, placed = _Ranker(rb.definition, call, lang).rank(rows)
     open_units = _open_units(rb.definition, spec, call.achieved, call.targets)
     outcomes = _allocate(ranked, call.budget, call.policy, open_units)
@@ -770,7 +774,8 @@ class _Row:
 COLUMNAR_FROM = 2_000
 
 
-def _evaluate(rb: Rulebook, call: _Call, lang: str, engine: str | None) -> list[_Row]:
+def _evaluate(rb: Rulebook, call: _Call, lang: str, engine: str | None,
+              on_progress: Callable[[int, int], None] | None) -> list[_Row]:
     """What the plan needs of every decision (the items were checked already).
 
     A large call is decided on the columnar path (``Rulebook.evaluate_table``) when the
@@ -780,15 +785,24 @@ def _evaluate(rb: Rulebook, call: _Call, lang: str, engine: str | None) -> list[
     """
     rows = None
     if engine is None and len(call.items) >= COLUMNAR_FROM:
+        if on_progress is not None:
+            on_progress(0, len(call.items))
         rows = _evaluate_columns(rb, call)
-    return rows if rows is not None else _evaluate_rows(rb, call.items, lang, engine)
+        if rows is not None and on_progress is not None:
+            on_progress(len(rows), len(rows))
+    return rows if rows is not None else _evaluate_rows(rb, call.items, lang, engine, on_progress)
 
 
-def _evaluate_rows(rb: Rulebook, items: list[Any], lang: str, engine: str | None) -> list[_Row]:
+def _evaluate_rows(rb: Rulebook, items: list[Any], lang: str, engine: str | None,
+                   on_progress: Callable[[int, int], None] | None) -> list[_Row]:
     """Every decision, without sentences (explain=False) for speed."""
     rows: list[_Row] = []
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    if on_progress is not None:
+        on_progress(0, len(items))
     for dec in rb.evaluate_many(items, lang=lang, engine=engine, explain=False):  # type: ignore[arg-type]
+        if on_progress is not None:
+            on_progress(len(rows) + 1, len(items))
         warnings = tuple(w.parameter for w in dec.warnings)
         failed = () if dec.eligible else tuple(r.criterion for r in dec.reasons
                                                if r.kind == "eligibility" and r.outcome == "not_met")

@@ -36,7 +36,7 @@ from kcrules.errors import (
     UnknownRulebookError,
 )
 from kcrules.models import Application, Decision, RulebookInfo
-from kcrules.rulefiles.codes import code_ids
+from kcrules.rulefiles.codes import code_choices
 from kcrules.rulefiles.fields import CODE_FIELDS
 from kcrules.rulefiles.loader import (
     DEFAULT_RULEBOOK,
@@ -142,8 +142,18 @@ class Rulebook:
         """Every parameter's value in force on ``day`` (exact: int, Fraction or day ordinal)."""
         return self._law.values(day)
 
-    def application_schema(self) -> dict[str, Any]:
-        """The JSON Schema of an application, with this rulebook's codes listed per field."""
+    def application_schema(self, lang: Lang = "vi") -> dict[str, Any]:
+        """The JSON Schema of an application, with this rulebook's codes as the allowed values.
+
+        Every code field (``CODE_FIELDS``: activity, kinds, districts, sector, product line,
+        province…) lists its codes as ``oneOf: [{"const": id, "title": name}]``, names in
+        ``lang``, so a form generator offers a drop-down of names and submits ids; an optional
+        code field also allows ``null``. The schema describes an application as
+        :meth:`parse_application` returns it (``.model_dump(mode="json")``): the library also
+        reads a code given by its name, accents optional, which the schema does not list.
+        """
+        if lang not in ("vi", "en"):
+            raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
         schema = Application.model_json_schema()
         defs = schema.get("$defs", {})
         for path, table in CODE_FIELDS.items():
@@ -151,11 +161,8 @@ class Rulebook:
             target = schema if not head else defs.get(head.capitalize())
             if target is None or leaf not in target.get("properties", {}):
                 continue
-            codes = code_ids(self._d, table)
-            prop = target["properties"][leaf]
-            prop["examples"] = codes[:5]
-            prop["description"] = (prop.get("description", "") +
-                                   f" Codes: {', '.join(codes)} (or their Vietnamese names).").strip()
+            target["properties"][leaf] = _code_property(target["properties"][leaf],
+                                                        code_choices(self._d, table, lang))
         schema["title"] = f"kcrules application ({self.id})"
         return schema
 
@@ -339,3 +346,17 @@ class Rulebook:
                         raise InputError(f"engine must be one of {ENGINES}, not {engine!r}")
                     self._matchers[key] = matcher
         return matcher
+
+
+def _code_property(prop: dict[str, Any], choices: list[tuple[str, str]]) -> dict[str, Any]:
+    """A code field's schema: pydantic's string (or string-or-null) narrowed to the table's codes."""
+    nullable = any(alt.get("type") == "null" for alt in prop.get("anyOf", ()))
+    out = {k: v for k, v in prop.items() if k in ("title", "description", "default")}
+    out["type"] = ["string", "null"] if nullable else "string"
+    out["oneOf"] = [{"const": code, "title": name} for code, name in choices]
+    if nullable:
+        out["oneOf"].append({"const": None, "title": "—"})
+    out["description"] = (out.get("description", "") + " One of the codes listed; the library also reads a "
+                          "code's Vietnamese or English name, accents optional.").strip()
+    return out
+

@@ -243,3 +243,58 @@ def test_terminal_ctrl_d_ends_cleanly() -> None:
     assert child.exitstatus == 2
     assert "end of input" in (child.before or "")
     assert "Traceback" not in (child.before or "")
+
+
+def _ask_the_date(today: object, replies: str, lang: str = "vi") -> str:
+    """What the interview prints up to the question after the date, on a given day; the replies end early."""
+    import datetime as dt
+    import io
+
+    import kcrules
+    from kcrules.cli.interview import Aborted, interview
+
+    assert isinstance(today, dt.date)
+    out = io.StringIO()
+    with pytest.raises(Aborted):  # the answers stop after the date: end of input
+        interview(kcrules.load_rulebook(), lang, stdin=io.StringIO(replies), stdout=out, today=today)
+    return out.getvalue()
+
+
+def test_today_is_the_default_date_only_within_the_program() -> None:
+    import datetime as dt
+
+    # Within 2016-01-01..2020-12-31: Enter takes today.
+    inside = _ask_the_date(dt.date(2017, 5, 10), "3.3\n\n")
+    assert "Enter = hôm nay 2017-05-10" in inside
+    assert "[3]" in inside and "Không hợp lệ" not in inside  # the date was taken; the next question came
+    # The program's last day is inside; the day after it is not.
+    assert "Enter = hôm nay 2020-12-31" in _ask_the_date(dt.date(2020, 12, 31), "3.3\n\n")
+    for day in (dt.date(2021, 1, 1), dt.date(2015, 12, 31)):
+        outside = _ask_the_date(day, "3.3\n\n2017-05-10\n")
+        assert "Enter = hôm nay" not in outside
+        assert (f"không lấy hôm nay {day:%d/%m/%Y} làm mặc định: ngày nộp hồ sơ phải trong thời gian của "
+                "Chương trình, từ 01/01/2016 đến 31/12/2020") in outside
+        # Enter is refused (the question needs an answer); a date in the program is taken
+        assert outside.count("[2]") == 1 and "câu này cần một câu trả lời" in outside and "[3]" in outside
+    english = _ask_the_date(dt.date(2026, 11, 30), "3.3\n2017-05-10\n", lang="en")
+    assert "(today, 2026-11-30, is not offered: the application date must lie within the program, 2016-01-01 " \
+           "to 2020-12-31)" in english
+
+
+def test_the_period_is_the_rulebooks(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import kcrules
+    from kcrules.cli.interview import _NONE, Interview
+
+    # A copy of the rulebook whose program runs into 2021: today moves with it.
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules" / "hanoi-2016-2020", rules / "hanoi-2016-2020")
+    head = rules / "hanoi-2016-2020" / "rulebook.toml"
+    text = head.read_text(encoding="utf-8")
+    assert "until = 2021-01-01" in text
+    head.write_text(text.replace("until = 2021-01-01", "until = 2022-01-01", 1), encoding="utf-8")
+    longer = kcrules.load_rulebook(rules / "hanoi-2016-2020")
+    day = dt.date(2021, 6, 1)
+    assert Interview(longer, "vi", today=day).default("application_date") == "2021-06-01"
+    assert Interview(kcrules.load_rulebook(), "vi", today=day).default("application_date") is _NONE

@@ -121,3 +121,94 @@ def test_schema_is_the_application_json_schema() -> None:
 def test_rules_without_action_is_a_usage_error() -> None:
     result = run_cli("rules")
     assert result.returncode == 2 and "list" in result.stderr
+
+
+def test_rules_show_takes_the_start_of_one_activity_id() -> None:
+    # The README shows `kcrules rules show 3.3`: the start of one id names that activity.
+    short, full = run_cli("rules", "show", "3.3"), run_cli("rules", "show", "3.3-machinery")
+    assert short.returncode == 0 and short.stdout == full.stdout
+    # ... and of several, lists them all instead of choosing one.
+    result = run_cli("rules", "show", "3.4")
+    assert result.returncode == 2 and result.stdout == ""
+    for act in ("3.4-hanoi-fair", "3.4-overseas-fair", "3.4-domestic-fair", "3.4-district-fair"):
+        assert act in result.stderr
+
+
+def test_version_names_the_package_the_rulebooks_and_python() -> None:
+    import platform
+
+    import kcrules
+
+    for flag in ("--version", "-V"):
+        result = run_cli(flag)
+        assert result.returncode == 0 and result.stderr == ""
+        lines = result.stdout.splitlines()
+        assert lines[0] == f"kcrules {kcrules.__version__}"
+        for rb_id in ("hanoi-2016-2020", "national-2012"):
+            assert f"{rb_id} {kcrules.load_rulebook(rb_id).version}" in lines[1]
+        assert f"Python {platform.python_version()}" in lines[1]
+
+
+def _code_fields(schema: dict[str, object]) -> dict[str, dict[str, object]]:
+    """Each code field's property in the schema, by its dotted path."""
+    from kcrules.rulefiles.fields import CODE_FIELDS
+
+    out = {}
+    for path in CODE_FIELDS:
+        head, _, leaf = path.rpartition(".")
+        holder = schema if not head else schema["$defs"][head.capitalize()]  # type: ignore[index]
+        out[path] = holder["properties"][leaf]  # type: ignore[index]
+    return out
+
+
+def test_schema_lists_every_code_with_its_name_in_the_chosen_language() -> None:
+    import kcrules
+    from kcrules.rulefiles.codes import code_choices
+    from kcrules.rulefiles.fields import CODE_FIELDS
+
+    rb = kcrules.load_rulebook()
+    for lang in ("vi", "en"):
+        result = run_cli("schema", "--lang", lang)
+        assert result.returncode == 0
+        schema = json.loads(result.stdout)
+        assert schema == rb.application_schema(lang)
+        for path, prop in _code_fields(schema).items():
+            listed = [(o["const"], o["title"]) for o in prop["oneOf"] if o["const"] is not None]  # type: ignore
+            assert listed == code_choices(rb.definition, CODE_FIELDS[path], lang), path
+            assert len(listed) > 1, path
+    # the names follow the language; the ids do not
+    vi, en = _code_fields(rb.application_schema("vi")), _code_fields(rb.application_schema("en"))
+    assert {"const": "handicraft", "title": "Sản xuất hàng tiểu thủ công nghiệp"} in vi["establishment.sector"]["oneOf"]
+    assert {"const": "handicraft", "title": "Small industry and handicrafts"} in en["establishment.sector"]["oneOf"]
+    # a required code field never allows null; an optional one does
+    assert all(o["const"] is not None for o in vi["establishment.district"]["oneOf"])
+    assert {"const": None, "title": "—"} in vi["establishment.product_line"]["oneOf"]
+
+
+def test_schema_is_valid_json_schema_and_refuses_unknown_codes() -> None:
+    jsonschema = __import__("pytest").importorskip("jsonschema")
+    import kcrules
+
+    rb = kcrules.load_rulebook()
+    schema = rb.application_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    # every example, as the library reads it (names become codes), is valid
+    for path in sorted((ROOT / "examples").glob("*.json")):
+        app = rb.parse_application(json.loads(path.read_text(encoding="utf-8")))
+        errors = list(validator.iter_errors(app.model_dump(mode="json")))
+        assert errors == [], (path.name, [e.message for e in errors])
+    app = rb.parse_application(json.loads((ROOT / "examples" / "machinery-gia-lam.json").read_text(encoding="utf-8")))
+    good = app.model_dump(mode="json")
+    for where, bad in (("activity", "3.9-unknown"), ("establishment.district", "atlantis"),
+                       ("establishment.sector", "handcraft"), ("establishment.kind", "partnership")):
+        data = json.loads(json.dumps(good))
+        head, _, leaf = where.rpartition(".")
+        (data[head] if head else data)[leaf] = bad
+        # the one error is at the field (under `establishment`'s anyOf object-or-null, in its context)
+        errors = list(validator.iter_errors(data))
+        assert len(errors) == 1, where
+        paths = {".".join(map(str, e.absolute_path)) for e in [errors[0], *errors[0].context]}
+        assert where in paths and paths <= {where, head}, where
+        with __import__("pytest").raises(kcrules.ApplicationError):  # the library refuses it too
+            rb.parse_application(data)

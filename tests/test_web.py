@@ -88,6 +88,8 @@ def test_an_activity_is_described_with_its_criteria_levels_and_citations(client:
 
 def test_the_schema_is_the_rulebooks(client: httpx.Client) -> None:
     assert client.get(f"{BASE}/schema").json() == RB.application_schema()
+    english = client.get(f"{BASE}/schema", params={"lang": "en"}).json()
+    assert english == RB.application_schema("en") != RB.application_schema("vi")
 
 
 def test_the_openapi_document_describes_every_endpoint_and_the_application(client: httpx.Client) -> None:

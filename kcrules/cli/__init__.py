@@ -58,12 +58,46 @@ def date_arg(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2017-05-10") from None
 
 
+class _Version(argparse.Action):
+    """``--version``: printed when read, like argparse's own, but computed only then."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def version_text() -> str:
+    """``kcrules X.Y.Z`` with the bundled rulebooks' ids and versions, and Python's version.
+
+    The package version comes from the installed metadata; a source tree that is not
+    installed falls back to ``kcrules.__version__``. A rulebook's version is the hash of its
+    rule files, so its files are read and checked, but no rule engine is started.
+    """
+    import platform
+    from importlib import metadata
+
+    from kcrules.rulefiles.bundled import bundled_ids, bundled_root
+    from kcrules.rulefiles.loader import load_definition
+
+    try:
+        version = metadata.version("kcrules")
+    except metadata.PackageNotFoundError:
+        import kcrules
+
+        version = kcrules.__version__
+    books = ", ".join(f"{rb_id} {load_definition(bundled_root() / rb_id).version}" for rb_id in bundled_ids())
+    return (f"kcrules {version}\n"
+            f"rulebooks: {books}; Python {platform.python_version()} ({platform.python_implementation()})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kcrules",
         description="Hanoi khuyến công 2016–2020 rules: check applications, browse and audit the rules.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of short messages")
+    parser.add_argument("-V", "--version", action=_Version, nargs=0,
+                        help="print the version of kcrules, of its bundled rulebooks and of Python, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     seen: set[str] = set()
     for name, module in SUBCOMMANDS.items():

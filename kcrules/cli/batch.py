@@ -20,12 +20,12 @@ import json
 import re
 import os
 import sys
-import time
 from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
 from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg
+from kcrules.cli.progress import Progress, add_progress_option, progress_for
 from kcrules.errors import ApplicationError, KcrulesError, Problem, shown
 
 #: At most this many bad lines are described on stderr; the rest are counted.
@@ -54,49 +54,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-explain", action="store_false", dest="explain",
                    help="leave out the sentences (reason texts, computation texts, summary): "
                         "same outcomes, amounts and citations, much faster")
-    p.add_argument("--no-progress", action="store_false", dest="progress",
-                   help="no progress line, even at a terminal")
+    add_progress_option(p)
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
-
-
-class Progress:
-    """One self-rewriting line on a terminal: count, rate and, when the input size is known, time left."""
-
-    def __init__(self, stream: IO[str], total_bytes: int | None, enabled: bool) -> None:
-        self.stream = stream
-        self.total = total_bytes
-        self.enabled = enabled
-        self.start = time.monotonic()
-        self.last = 0.0
-        self.shown = False
-
-    def update(self, count: int, done_bytes: int, *, final: bool = False) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not final and now - self.last < 0.2:
-            return
-        self.last = now
-        elapsed = max(now - self.start, 1e-9)
-        rate = count / elapsed
-        text = f"{count:,} applications, {rate:,.0f}/s"
-        if self.total and done_bytes:
-            share = min(done_bytes / self.total, 1.0)
-            left = elapsed * (1 - share) / share if share > 0 else 0
-            text += f", {share:5.1%}, ETA {_duration(left)}"
-        self.stream.write("\r" + text + "\033[K")
-        if final:
-            self.stream.write("\n")
-        self.stream.flush()
-        self.shown = True
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds + 0.5)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class Summary:
@@ -224,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     summary = Summary()
     try:
-        _decide_all(rulebook, source, out, summary, Progress(sys.stderr, total, args.progress and sys.stderr.isatty()),
+        _decide_all(rulebook, source, out, summary, progress_for(args, total),
                     {"lang": args.lang, "on": args.on, "explain": args.explain})
     finally:
         if source is not sys.stdin.buffer:
@@ -256,8 +216,7 @@ def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary
             summary.errors += 1
             write(_error_record(number, _id_of(app), result))
             if summary.errors <= MAX_REPORTED:
-                if progress.shown:
-                    err_stream.write("\r\033[K")
+                progress.clear()
                 err_stream.write(f"kcrules: line {number}: {result}\n")
             elif summary.errors == MAX_REPORTED + 1:
                 err_stream.write(f"kcrules: more than {MAX_REPORTED} bad lines; "
@@ -267,4 +226,4 @@ def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary
         write(_one_line(to_json(result)))
         write("\n")
         progress.update(count, read[0])
-    progress.update(count, read[0], final=True)
+    progress.finish(count, read[0])

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from kcrules.cli.progress import add_progress_option, progress_for
+
 EXIT_OK, EXIT_CHANGED = 0, 1
 DEFAULT_GENERATED = 500
 
@@ -45,6 +47,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--examples", metavar="K", type=_count, default=5, help="examples shown per list (text)")
     p.add_argument("--fail-on-change", action="store_true",
                    help="exit 1 when any decision differs (for CI)")
+    add_progress_option(p)
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
 
@@ -87,7 +90,11 @@ def run(args: argparse.Namespace) -> int:
             hint = suggest(unknown[0], known)
             raise InputError(f"unknown activity {unknown[0]!r}" + (f"; did you mean {hint!r}?" if hint else ""))
     info: dict[str, Any] = {"corpus": [str(c) for c in args.corpus], "generated": n, "seed": args.seed}
-    report = diff(old, new, itertools.chain(population()), engine=args.engine, population=info)
+    # The total is known when every application is generated; a corpus is counted as it is read.
+    progress = progress_for(args, None if args.corpus else n)
+    report = diff(old, new, itertools.chain(population()), engine=args.engine, population=info,
+                  on_progress=progress)
+    progress.finish()
     report.population["corpus_count"] = counted["corpus_count"]
     if args.format == "json":
         sys.stdout.write(report.to_json() + "\n")

@@ -51,6 +51,10 @@ T = Catalogue("cli.interview", {
     "saved": {"vi": "Đã lưu hồ sơ vào {path}", "en": "Saved the application to {path}"},
     "save_failed": {"vi": "Không lưu được {path}: {reason}", "en": "Could not save {path}: {reason}"},
     "today": {"vi": "hôm nay", "en": "today"},
+    "no_today": {"vi": "  (không lấy hôm nay {today} làm mặc định: ngày nộp hồ sơ phải trong thời gian của Chương "
+                       "trình, từ {start} đến {end})",
+                 "en": "  (today, {today}, is not offered: the application date must lie within the program, "
+                       "{start} to {end})"},
     "required": {"vi": "câu này cần một câu trả lời", "en": "this question needs an answer"},
 })
 
@@ -73,9 +77,11 @@ class Aborted(Exception):
 
 
 class Interview:
-    def __init__(self, rulebook: Any, lang: str, stdin: Any = None, stdout: Any = None) -> None:
+    def __init__(self, rulebook: Any, lang: str, stdin: Any = None, stdout: Any = None,
+                 today: dt.date | None = None) -> None:
         self.rb = rulebook
         self.lang = lang
+        self.today = today or dt.date.today()
         self.stdin = stdin or sys.stdin
         self.out = stdout or sys.stdout
         self.echo = not self.stdin.isatty()  # piped answers: show them, so the transcript reads well
@@ -168,6 +174,10 @@ class Interview:
         for i, (code, text) in enumerate(options, 1):
             self.say(f"  {i:>2}. {text} ({code})")
         default = self.default(path)
+        if path == "application_date" and default is _NONE and self.rb.definition.program is not None:
+            program = self.rb.definition.program
+            self.say(t("no_today", lang, today=_day(self.today, lang), start=_day(program.start, lang),
+                       end=_day(program.until - dt.timedelta(days=1), lang)))
         hints = []
         if kind == "bool":
             hints.append(t("yesno", lang))
@@ -233,7 +243,11 @@ class Interview:
 
     def default(self, path: str) -> Any:
         if path == "application_date":
-            return dt.date.today().isoformat()
+            # Today only when an application dated today could be decided: within the program's period.
+            program = self.rb.definition.program
+            if program is None or program.start <= self.today < program.until:
+                return self.today.isoformat()
+            return _NONE
         model_default = _model_default(path)
         if model_default is not None and (self.plan is None or path not in self.plan.act.requires):
             return model_default
@@ -289,14 +303,26 @@ def _loose_match(reply: str, options: list[tuple[str, str]]) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
+def _day(day: dt.date, lang: str) -> str:
+    """A date as the interview shows it: dd/mm/yyyy in Vietnamese, ISO in English."""
+    from kcrules.text import i18n
+
+    return i18n.date(day, lang) if lang == "vi" else day.isoformat()
+
+
 def _model_default(path: str) -> Any:
     info = field_info(path)
     return None if info.is_required() else info.default
 
 
-def interview(rulebook: Any, lang: str = "vi", stdin: Any = None, stdout: Any = None) -> dict[str, Any]:
-    """Ask the questions and return the application as a dict; raises Aborted when stopped."""
-    session = Interview(rulebook, lang, stdin, stdout)
+def interview(rulebook: Any, lang: str = "vi", stdin: Any = None, stdout: Any = None,
+              today: dt.date | None = None) -> dict[str, Any]:
+    """Ask the questions and return the application as a dict; raises Aborted when stopped.
+
+    ``today`` (default: the system's date) is offered as the application date when it lies
+    within the rulebook's program.
+    """
+    session = Interview(rulebook, lang, stdin, stdout, today)
     if threading.current_thread() is threading.main_thread():
         # A process started in the background by a non-interactive shell inherits
         # Ctrl-C as ignored; a person at this interview expects Ctrl-C to stop it.

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_FILE_BYTES, read_capped
+from kcrules.cli.progress import add_progress_option, progress_for
 
 _WORDS = {
     "vi": {"title": "Kế hoạch khuyến công năm {year}", "budget": "Ngân sách", "allocated": "Đã bố trí",
@@ -74,6 +75,7 @@ def add_parser(subparsers: Any) -> None:
                    help="bundled rulebook id or rulebook folder (default hanoi-2016-2020)")
     p.add_argument("--engine", choices=("durable", "native"), default="durable",
                    help="how criteria are matched; both give identical decisions, native is faster")
+    add_progress_option(p)
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
 
@@ -167,9 +169,11 @@ def run(args: argparse.Namespace) -> int:
     targets = _read_mapping(args.targets, "--targets") if args.targets else None
     effectiveness = _read_mapping(args.effectiveness, "--effectiveness") if args.effectiveness else None
     rulebook = load_rulebook(args.rulebook, engine=args.engine)
+    progress = progress_for(args, len(items))
     try:
         result = plan(items, budget=args.budget, year=args.year, policy=args.policy, achieved=achieved,
-                      targets=targets, effectiveness=effectiveness, rulebook=rulebook, lang=args.lang)
+                      targets=targets, effectiveness=effectiveness, rulebook=rulebook, lang=args.lang,
+                      on_progress=progress)
     except ApplicationError as err:
         # Name the place in the file rather than the position in the list.
         def where(text: str) -> str:
@@ -177,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
 
         raise ApplicationError([Problem(where(p.where), where(p.message), p.given, p.allowed, p.suggestion)
                                 for p in err.problems], err.headline) from None
+    progress.finish()
     if args.format == "json":
         json.dump(result.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

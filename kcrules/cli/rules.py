@@ -32,7 +32,8 @@ def add_parser(subparsers: Any) -> None:
     p = sub.add_parser("show", help="one activity: who applies, conditions, levels, citations",
                        description="Who may apply, the conditions checked, the support levels with value, unit, "
                                    "validity, citation and provenance.")
-    p.add_argument("activity", metavar="ACTIVITY", help="activity id (see `kcrules rules list`), or its name")
+    p.add_argument("activity", metavar="ACTIVITY",
+                   help="activity id (see `kcrules rules list`), the start of one (3.3), or its name")
     _common(p)
     p.set_defaults(run=run_show)
 
@@ -48,8 +49,11 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run_audit)
 
     p = subparsers.add_parser("schema", help="the JSON Schema of an application",
-                              description="Print the JSON Schema of an application, with the rulebook's codes.")
+                              description="Print the JSON Schema of an application: every code field lists "
+                                          "the rulebook's codes as oneOf const (the id) and title (its name), "
+                                          "for a form generator's drop-downs.")
     p.add_argument("--rulebook", metavar="ID_OR_PATH", default=None)
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the codes' names (default vi)")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(run=run_schema)
 
@@ -141,6 +145,15 @@ def run_show(args: argparse.Namespace) -> int:
     rb = load_rulebook(args.rulebook)
     d = rb.definition
     act_id = find_code(d, "activity", args.activity)
+    # An id's start names the activity when it names only one: `3.3` is 3.3-machinery; `3.4`
+    # names four fairs, which are listed.
+    starting = [a for a in d.activities if a.startswith(args.activity)] if act_id is None else []
+    if len(starting) == 1:
+        act_id = starting[0]
+    elif len(starting) > 1:
+        print(f"kcrules: error: {args.activity!r} is the start of {len(starting)} activities of rulebook {rb.id}: "
+              f"{', '.join(starting)}. Give one of them.", file=sys.stderr)
+        return EXIT_USAGE
     if act_id is None:
         known = list(d.activities)
         hint = suggest(args.activity, known + [a.label["vi"] for a in d.activities.values()])
@@ -334,5 +347,5 @@ def run_audit(args: argparse.Namespace) -> int:
 def run_schema(args: argparse.Namespace) -> int:
     from kcrules.rulebook import load_rulebook
 
-    _dump(load_rulebook(args.rulebook).application_schema())
+    _dump(load_rulebook(args.rulebook).application_schema(args.lang))
     return EXIT_OK

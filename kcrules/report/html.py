@@ -57,13 +57,14 @@ _T = Catalogue("report.html", {
     "date": {"vi": "Ngày", "en": "Date"},
     "note": {"vi": "Phiếu do kcrules lập từ quy tắc có trích dẫn; kết quả cần người thẩm định kiểm tra và ký.",
              "en": "Prepared by kcrules from cited rules; the appraiser checks the result and signs."},
+    "page": {"vi": "Trang", "en": "Page"},
 })
 
 _MARK = {"met": "✓", "not_met": "✗", "not_applicable": "–"}
 
 _CSS = """
 @page { size: A4; margin: 14mm 14mm 16mm 14mm; }
-* { box-sizing: border-box; }
+* { box-sizing: border-box; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
 body { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; font-size: 9pt; color: #000;
        margin: 0 auto; max-width: 182mm; line-height: 1.35; }
 h1 { font-size: 14pt; text-align: center; margin: 0 0 2mm; }
@@ -76,24 +77,52 @@ table.facts th { width: 27%; }
 table.facts td { width: 23%; }
 #decision th { width: 20%; font-weight: bold; }
 #criteria td:nth-child(2) { width: 38%; }
-#criteria td:nth-child(4) { width: 20%; }
-tr.not_applicable { color: #444; font-size: 8.5pt; }
-tr { page-break-inside: avoid; }
+#criteria td:nth-child(3) { width: 32%; }
+#criteria td:nth-child(4) { width: 26%; }
+tr.not_applicable { color: #444; font-size: 8pt; }
+tr.not_applicable td { padding-top: 0.5mm; padding-bottom: 0.5mm; }
+tr { page-break-inside: avoid; break-inside: avoid; }
 td.num { text-align: right; white-space: nowrap; }
 .verdict { font-size: 12pt; font-weight: bold; }
 .eligibility.not_met { font-weight: bold; }
 .mark { width: 6mm; text-align: center; }
 .badge { border: 1px solid #000; padding: 0 1mm; font-size: 8pt; white-space: nowrap; }
-.sign { height: 40mm; }
+.badge.assumption { background: #000; color: #fff; }
+/* the decision and the signature block are short and read as one: never split over two pages */
+#decision, #signature { page-break-inside: avoid; break-inside: avoid; }
+#warnings li { break-inside: avoid; }
 .sign th { width: 30%; }
-.sign td { height: 12mm; }
-.opinion { height: 22mm; }
+.sign td { height: 11mm; }
+.sign td.opinion { height: 26mm; }
+.sign td.signature { height: 20mm; }
 .small { font-size: 8.5pt; }
 """
+
+#: On every printed page, below the text: the application, the rulebook version, the page number.
+_FOOTER = """
+@page {{ @bottom-left {{ content: "{left}"; font: 7.5pt "DejaVu Sans", sans-serif; color: #444; }}
+         @bottom-right {{ content: "{page} " counter(page) " / " counter(pages);
+                          font: 7.5pt "DejaVu Sans", sans-serif; color: #444; }} }}
+"""
+
+
+def _css_text(text: str) -> str:
+    """``text`` inside a CSS string: every character but letters, digits and spaces as a hex escape.
+
+    The footer names the application by the id the user gave; escaped so, nothing in it can
+    end the string or the style element.
+    """
+    return "".join(c if c.isalnum() and c.isascii() or c == " " else f"\\{ord(c):06x}" for c in text)
 
 
 def _t(key: str, lang: str, **values: Any) -> str:
     return _T[key][lang].format(**values)
+
+
+def _footer(decision: Any, lang: str) -> str:
+    """The page footer's CSS: application id, rulebook id and version; "page N / M"."""
+    left = " · ".join(x for x in (decision.application_id, decision.rulebook.id, decision.rulebook.version[:12]) if x)
+    return _FOOTER.format(left=_css_text(left), page=_css_text(_t("page", lang)))
 
 
 def _facts(rulebook: Any, data: dict[str, Any], lang: str) -> list[tuple[str, str]]:
@@ -153,7 +182,7 @@ def appraisal_sheet(rulebook: Any, decision: Any, application: Any, *, lang: str
         "<!DOCTYPE html>", f'<html lang="{e(lang)}">', "<head>", '<meta charset="utf-8">',
         f"<title>{e(_t('title', lang))}"
         f"{' — ' + e(decision.application_id) if decision.application_id else ''}</title>",
-        f"<style>{_CSS}</style>", "</head>", "<body>",
+        f"<style>{_CSS}{_footer(decision, lang)}</style>", "</head>", "<body>",
         f"<h1>{e(_t('title', lang))}</h1>",
         f'<p class="meta">{e(activity)} ({e(decision.activity)}) · {e(_t("program", lang))}: '
         f"{e(decision.rulebook.title)}</p>",
@@ -180,12 +209,13 @@ def appraisal_sheet(rulebook: Any, decision: Any, application: Any, *, lang: str
             "</table></section>"]
     out += [
         f'<section id="criteria"><h2>{e(_t("criteria", lang))}</h2><table>',
-        f'<tr><th class="mark"></th><th>{e(_t("criterion", lang))}</th><th>{e(_t("found", lang))}</th>'
-        f"<th>{e(_t('cite', lang))}</th></tr>",
+        # a thead is printed again at the top of every page the table runs onto
+        f'<thead><tr><th class="mark"></th><th>{e(_t("criterion", lang))}</th><th>{e(_t("found", lang))}</th>'
+        f"<th>{e(_t('cite', lang))}</th></tr></thead><tbody>",
     ]
     for r in decision.reasons:
         outcome = i18n.msg(r.outcome, lang)
-        assumed = "".join(f'<br><span class="badge">{e(_t("assumption", lang))}</span> {e(a)}'
+        assumed = "".join(f'<br><span class="badge assumption">{e(_t("assumption", lang))}</span> {e(a)}'
                           for a in r.assumptions)
         found = "" if r.outcome == "not_applicable" else found_text(rulebook, dict(r.actual), data, lang)
         out.append(
@@ -193,12 +223,12 @@ def appraisal_sheet(rulebook: Any, decision: Any, application: Any, *, lang: str
             f'<td class="mark" title="{e(outcome)}">{_MARK[r.outcome]}</td>'
             f"<td>{e(labels.get(r.criterion, r.criterion))} — {e(outcome)}{assumed}</td>"
             f"<td>{e(found)}</td><td>{e(r.citation.text)}</td></tr>")
-    out.append("</table></section>")
+    out.append("</tbody></table></section>")
     out.append(f'<section id="warnings"><h2>{e(_t("warnings", lang))}</h2>')
     if decision.warnings:
         out.append("<ul>")
-        out += [f'<li data-provenance="{w.provenance}"><span class="badge">{e(_t(w.provenance, lang))}</span> '
-                f"{e(w.text)}</li>" for w in decision.warnings]
+        out += [f'<li data-provenance="{w.provenance}"><span class="badge {w.provenance}">'
+                f"{e(_t(w.provenance, lang))}</span> {e(w.text)}</li>" for w in decision.warnings]
         out.append("</ul>")
     else:
         out.append(f"<p>{e(_t('no_warnings', lang))}</p>")
@@ -208,7 +238,7 @@ def appraisal_sheet(rulebook: Any, decision: Any, application: Any, *, lang: str
         f'<section id="signature"><h2>{e(_t("sign", lang))}</h2><table class="sign">',
         f'<tr><th>{e(_t("opinion", lang))}</th><td class="opinion"></td></tr>',
         f"<tr><th>{e(_t('name', lang))}</th><td></td></tr>",
-        f"<tr><th>{e(_t('signature', lang))}</th><td></td></tr>",
+        f"<tr><th>{e(_t('signature', lang))}</th><td class=\"signature\"></td></tr>",
         f"<tr><th>{e(_t('date', lang))}</th><td></td></tr>",
         "</table>",
         f'<p class="small" id="law">'

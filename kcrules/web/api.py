@@ -99,10 +99,11 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
         return _static(request, rb, lambda: describe_activity(rb, activity, lang), lang)
 
     @app.get("/v1/rulebooks/{rulebook}/schema", tags=["rules"],
-             summary="The JSON Schema of an application, with this rulebook's codes")
-    async def schema(request: Request, rulebook: str) -> Response:
+             summary="The JSON Schema of an application, with this rulebook's codes and their names")
+    async def schema(request: Request, rulebook: str, lang: str = _LANG) -> Response:
+        lang = parse_lang(lang)
         rb = service.rulebook(rulebook)
-        return _static(request, rb, rb.application_schema)
+        return _static(request, rb, lambda: rb.application_schema(lang), lang)
 
     # ------------------------------------------------------------ deciding
 
