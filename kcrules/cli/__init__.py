@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "plan": "plan",
     "docs": "docs",
     "serve": "serve",
+    "template": "template",
 }
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2
