@@ -59,6 +59,25 @@ def date_arg(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2017-05-10") from None
 
 
+def help_lang() -> str:
+    """The language of help written in both: Vietnamese when the locale is, else English."""
+    import os
+
+    return "vi" if os.environ.get("LC_ALL", os.environ.get("LANG", "")).lower().startswith("vi") else "en"
+
+
+def check_xlsx_output(fmt: str, output: str) -> None:
+    """Before any work: an .xlsx goes to a file (it is binary), and openpyxl is installed."""
+    if fmt != "xlsx":
+        return
+    from kcrules.errors import InputError
+    from kcrules.tables import require_openpyxl
+
+    if output == "-":
+        raise InputError("xlsx is a binary file: write it to a file with -o FILE.xlsx")
+    require_openpyxl()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kcrules",

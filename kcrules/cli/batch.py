@@ -31,8 +31,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg
-from kcrules.errors import ApplicationError, InputError, KcrulesError, Problem, shown
+from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, check_xlsx_output, date_arg, help_lang
+from kcrules.errors import ApplicationError, KcrulesError, Problem, shown
 from kcrules.text.i18n import Catalogue
 
 #: At most this many bad lines are described on stderr; the rest are counted.
@@ -52,7 +52,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("-o", "--output", metavar="OUT", default="-",
                    help="where to write decisions, one JSON object a line (default: stdout)")
     p.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default=None,
-                   help=_HELP("format", _help_lang()))
+                   help=_HELP("format", help_lang()))
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the explanations (default vi)")
     p.add_argument("--on", metavar="DATE", type=date_arg,
                    help="evaluate under the law in force on DATE (YYYY-MM-DD) instead of each application's date")
@@ -291,14 +291,7 @@ _HELP = Catalogue("cli.batch.sheets", {
                      "(xlsx cần pip install 'kcrules[xlsx]'); mặc định theo đuôi của OUT, nếu không thì jsonl",
                "en": "jsonl: one decision a JSON line; csv, xlsx: one row per application for a spreadsheet "
                      "(xlsx needs pip install 'kcrules[xlsx]'); default: by OUT's extension, else jsonl"},
-    "xlsx_file": {"vi": "xlsx là tệp nhị phân: ghi vào tệp bằng -o TỆP.xlsx",
-                  "en": "xlsx is a binary file: write it to a file with -o FILE.xlsx"},
 })
-
-
-def _help_lang() -> str:
-    """The language of this module's help: Vietnamese when the locale is, else English."""
-    return "vi" if os.environ.get("LC_ALL", os.environ.get("LANG", "")).lower().startswith("vi") else "en"
 
 
 def _is_sheet(path: str) -> bool:
@@ -323,12 +316,8 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
     line) number and the batch goes on.
     """
     import kcrules
-    from kcrules.tables import require_openpyxl
 
-    if fmt == "xlsx" and args.output == "-":
-        raise InputError(_HELP("xlsx_file", args.lang))
-    if fmt == "xlsx" or args.input.lower().endswith(".xlsx"):
-        require_openpyxl()  # before any work: the install command, not a traceback at the end
+    check_xlsx_output(fmt, args.output)  # an .xlsx input says so when its first row is read, before any decision
     rulebook = kcrules.load_rulebook(args.rulebook, engine=args.engine)
     where = "row" if _is_sheet(args.input) else "line"
     pending: deque[tuple[int, str | None, Any, KcrulesError | None]] = deque()

@@ -21,7 +21,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_FILE_BYTES, read_capped
+from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_FILE_BYTES, check_xlsx_output, read_capped
 
 _WORDS = {
     "vi": {"title": "Kế hoạch khuyến công năm {year}", "budget": "Ngân sách", "allocated": "Đã bố trí",
@@ -178,13 +178,10 @@ def _read_sheet(path: str) -> tuple[list[Any], list[str]]:
 
 def _write_sheets(result: Any, rulebook: Any, args: argparse.Namespace) -> int:
     """The plan as an annual plan table: xlsx (the table, a summary, the ranking order) or csv (the table)."""
-    from kcrules.errors import InputError
     from kcrules.report.sheets import csv_output, plan_tables, write_csv, write_xlsx
 
     tables = plan_tables(result, rulebook)
     if args.format == "xlsx":
-        if args.output == "-":
-            raise InputError("xlsx is a binary file: write it to a file with -o FILE.xlsx")
         write_xlsx(tables, args.output)
         return EXIT_OK
     with csv_output(args.output) as out:
@@ -211,10 +208,7 @@ def run(args: argparse.Namespace) -> int:
     achieved = _read_mapping(args.achieved, "--achieved") if args.achieved else None
     targets = _read_mapping(args.targets, "--targets") if args.targets else None
     effectiveness = _read_mapping(args.effectiveness, "--effectiveness") if args.effectiveness else None
-    if args.format == "xlsx" or args.file.lower().endswith(".xlsx"):
-        from kcrules.tables import require_openpyxl
-
-        require_openpyxl()
+    check_xlsx_output(args.format, args.output)
     rulebook = load_rulebook(args.rulebook, engine=args.engine)
     try:
         result = plan(items, budget=args.budget, year=args.year, policy=args.policy, achieved=achieved,

@@ -11,10 +11,9 @@ Exit codes: 0 written, 2 usage (an unknown activity, xlsx without openpyxl).
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
-from kcrules.cli import EXIT_OK
+from kcrules.cli import EXIT_OK, check_xlsx_output, help_lang
 from kcrules.text.i18n import Catalogue
 
 _T = Catalogue("cli.template", {
@@ -35,20 +34,13 @@ _T = Catalogue("cli.template", {
              "en": "language of the column names and the explanations (default vi)"},
     "rulebook": {"vi": "mã sách luật có sẵn hoặc thư mục sách luật (mặc định hanoi-2016-2020)",
                  "en": "bundled rulebook id or rulebook folder (default hanoi-2016-2020)"},
-    "xlsx_file": {"vi": "xlsx là tệp nhị phân: ghi vào tệp bằng -o TỆP.xlsx",
-                  "en": "xlsx is a binary file: write it to a file with -o FILE.xlsx"},
     "unknown_activity": {"vi": "không có nội dung {given} trong sách luật; có: {allowed}",
                          "en": "no activity {given} in the rulebook; allowed: {allowed}"},
 })
 
 
-def _help_lang() -> str:
-    """The language of the help: Vietnamese when the locale is, else English."""
-    return "vi" if os.environ.get("LC_ALL", os.environ.get("LANG", "")).lower().startswith("vi") else "en"
-
-
 def add_parser(subparsers: Any) -> None:
-    h = _help_lang()
+    h = help_lang()
     p = subparsers.add_parser("template", help=_T("help", h), description=_T("description", h))
     p.add_argument("-o", "--output", metavar="FILE", required=True, help=_T("output", h))
     p.add_argument("--format", choices=("xlsx", "csv"), default=None, help=_T("format", h))
@@ -67,8 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from kcrules.util.words import suggest
 
     fmt = args.format or ("csv" if args.output.lower().endswith(".csv") else "xlsx")
-    if fmt == "xlsx" and args.output == "-":
-        raise InputError(_T("xlsx_file", args.lang))
+    check_xlsx_output(fmt, args.output)
     rulebook = load_rulebook(args.rulebook)
     activity = args.activity
     if activity is not None:

@@ -45,6 +45,7 @@ _W = Catalogue("report.sheets", {
     "row": {"vi": "Dòng", "en": "Row"},
     "id": {"vi": "Mã hồ sơ", "en": "Application"},
     "establishment": {"vi": "Cơ sở", "en": "Establishment"},
+    "beneficiary": {"vi": "Cơ sở (hoặc đơn vị đề nghị)", "en": "Establishment (or applicant)"},
     "district": {"vi": "Quận, huyện", "en": "District"},
     "activity": {"vi": "Mã nội dung", "en": "Activity code"},
     "activity_label": {"vi": "Nội dung khuyến công", "en": "Activity"},
@@ -119,7 +120,7 @@ _W = Catalogue("report.sheets", {
 
 #: Excel number formats by kind of column. "#,##0" groups thousands the way the reader's Excel
 #: does (1.500.000 in Vietnamese, 1,500,000 in English); "@" keeps typed digits as text (a tax code).
-_FORMATS = {"money": "#,##0", "int": "0", "percent": "0.##%", "date": "yyyy-mm-dd", "code": "@"}
+_FORMATS = {"money": "#,##0", "int": "0", "percent": "0.00%", "date": "yyyy-mm-dd", "code": "@"}
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ def write_xlsx(tables: Iterable[Table], target: Any) -> None:
     head_fill = PatternFill("solid", fgColor="DDE4EE")
     total_fill = PatternFill("solid", fgColor="F2F2F2")
     wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
     book = openpyxl.Workbook()
     book.remove(book.active)
     for table in tables:
@@ -205,17 +207,26 @@ def write_xlsx(tables: Iterable[Table], target: Any) -> None:
             for j, text in enumerate(values, 1):
                 cell = sheet.cell(r, j, text)
                 cell.font, cell.fill, cell.alignment = bold, head_fill, wrap
+            _fit_height(sheet, r, [(c.width, text) for c, text in zip(table.columns, values)])
             r += 1
         sheet.freeze_panes = sheet.cell(r, 1)  # the headers stay in view while scrolling
+        # Printed: landscape, the header rows repeated on every page, and as wide as the page
+        # when that leaves the text readable (not the template's eighty columns).
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        if sum(c.width for c in table.columns) <= 450:
+            sheet.sheet_properties.pageSetUpPr.fitToPage = True
+            sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.print_title_rows = f"{r - 1 - len(table.headers)}:{r - 1}"
         for cells, style in table.rows:
+            _fit_height(sheet, r, [(c.width, v) for c, v in zip(table.columns, cells) if c.kind == "wrap"])
             for j, (col, value) in enumerate(zip(table.columns, cells), 1):
                 if value is None or value == "":
                     continue
                 cell = sheet.cell(r, j, _xlsx_value(col.kind, value))
                 if col.kind in _FORMATS:
                     cell.number_format = _FORMATS[col.kind]
-                if col.kind == "wrap":
-                    cell.alignment = wrap
+                cell.alignment = wrap if col.kind == "wrap" else top
                 if style:
                     cell.font = bold
                     if style == "total":
@@ -227,6 +238,14 @@ def write_xlsx(tables: Iterable[Table], target: Any) -> None:
             if col.kind == "code":
                 dim.number_format = "@"  # also the empty cells a person fills in later
     book.save(target)
+
+
+def _fit_height(sheet: Any, r: int, cells: list[tuple[int, Any]]) -> None:
+    """Row ``r`` as tall as its longest wrapped text: openpyxl does not fit it, nor does every program on opening."""
+    lines = max((sum(-(-len(part) // max(width - 2, 1)) or 1 for part in str(text).split("\n"))
+                 for width, text in cells if text), default=1)
+    if lines > 1:
+        sheet.row_dimensions[r].height = min(409, 15 * lines)  # 409 points: Excel's tallest row
 
 
 def _xlsx_value(kind: str, value: Any) -> Any:
@@ -259,8 +278,8 @@ def decision_table(results: Iterable[tuple[int, str | None, Application | None, 
     results = list(results)
     ranks = _ranks([r for _n, _i, _a, r in results if isinstance(r, Decision) and r.eligible])
     d = rulebook.definition
-    columns = [Column(_W("row", lang), "int", 7), Column(_W("id", lang), "text", 26),
-               Column(_W("establishment", lang), "text", 30), Column(_W("district", lang), "text", 16),
+    columns = [Column(_W("row", lang), "int", 7), Column(_W("id", lang), "text", 32),
+               Column(_W("beneficiary", lang), "text", 30), Column(_W("district", lang), "text", 16),
                Column(_W("activity", lang), "text", 22), Column(_W("activity_label", lang), "wrap", 36),
                Column(_W("eligible", lang), "text", 10), Column(_W("amount", lang), "money", 16),
                Column(_W("bound", lang), "wrap", 30), Column(_W("rank", lang), "int", 12),
@@ -341,11 +360,12 @@ def plan_tables(result: Any, rulebook: Rulebook) -> list[Table]:
         main.rows.append(((_roman(k), None, f"{act} — {code_label(d, 'activity', act, lang)}"), "section"))
         for n, e in enumerate(entries, 1):
             main.rows.append(((str(n), e.rank, e.application_id, e.establishment, queues.get(e.queue or "", e.queue),
-                               _W(e.status, lang), e.support_vnd, e.allocated_vnd, e.units, None, None, e.why), ""))
+                               _W(e.status, lang), e.support_vnd, e.allocated_vnd, e.units if _counts(e) else None,
+                               None, None, e.why), ""))
         t = targets.get(act)
         main.rows.append(((None, None, _W("subtotal", lang, activity=act), None, None, None,
                            sum(e.support_vnd for e in entries), sum(e.allocated_vnd for e in entries),
-                           sum(e.units for e in entries if e.allocated_vnd or e.status == "funded"),
+                           sum(e.units for e in entries if _counts(e)),
                            _target_text(t), _decimal(t.percent_after_plan) if t else None, None), "total"))
     eligible = [e for e in result.entries if e.eligible]
     main.rows.append(((None, None, _W("total", lang), None, None, None, sum(e.support_vnd for e in eligible),
@@ -353,6 +373,11 @@ def plan_tables(result: Any, rulebook: Rulebook) -> list[Table]:
     main.rows.append(((None, None, _W("budget", lang), None, None, None, None, result.budget_vnd), "total"))
     main.rows.append(((None, None, _W("left", lang), None, None, None, None, result.remaining_vnd), "total"))
     return [main, _plan_summary(result, rulebook, activities), _plan_ranking(result)]
+
+
+def _counts(entry: Any) -> bool:
+    """Whether a plan entry counts towards its activity's target: it is funded, or given part of its support."""
+    return bool(entry.allocated_vnd) or entry.status == "funded"
 
 
 def _plan_summary(result: Any, rulebook: Rulebook, activities: list[str]) -> Table:
