@@ -30,10 +30,13 @@ from kcrules.rulefiles.fields import APPLICATION_FIELDS
 from kcrules.text.labels import FIELD_LABELS
 from kcrules.util.words import fold, suggest
 
-__all__ = ["SHEET_SUFFIXES", "column_letter", "flatten", "locate", "read_sheet", "require_openpyxl", "unflatten"]
+__all__ = ["FORMULA_STARTS", "SHEET_SUFFIXES", "column_letter", "flatten", "locate", "read_sheet", "require_openpyxl", "unflatten"]
 
 #: The file types read and written as spreadsheets, by their suffix.
 SHEET_SUFFIXES = (".csv", ".xlsx")
+#: A CSV cell starting with one of these is a formula to Excel; kcrules writes such a text with a
+#: leading apostrophe, which the spreadsheet shows as text, and reads it back without it.
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 _TRUE = {"true", "yes", "co", "1"}
@@ -102,6 +105,8 @@ def _cell(kind: str, value: Any) -> Any:
     """A cell as its column's field reads it: only the unambiguous spellings become typed values."""
     if isinstance(value, str):
         value = value.strip()
+        if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+            value = value[1:]  # the apostrophe written so that a spreadsheet does not run a text as a formula
         if kind == "int" and _WHOLE.fullmatch(value):
             return int(value)
         if kind == "bool" and fold(value) in _TRUE | _FALSE:

@@ -82,6 +82,22 @@ def test_generated_applications_round_trip(rb: kcrules.Rulebook, tmp_path: Path,
         assert rb.parse_application(item) == rb.parse_application(original)
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_text_that_looks_like_a_formula_stays_text(rb: kcrules.Rulebook, tmp_path: Path, suffix: str) -> None:
+    names = ["=HYPERLINK(\"http://x\",\"a\")", "-cơ sở", "@x", "+1"]
+    apps = [{**EXAMPLES[0], "id": f"a{k}", "establishment": {**EXAMPLES[0]["establishment"], "name": name}}
+            for k, name in enumerate(names)]
+    path = _write(apps, tmp_path / f"f{suffix}")
+    if suffix == ".xlsx":
+        sheet = openpyxl.load_workbook(path).worksheets[0]
+        column = next(c.column_letter for c in sheet[1] if c.value == "establishment.name")
+        cells = sheet[column][2:]
+        assert [(c.value, c.data_type) for c in cells] == [(n, "s") for n in names]
+    else:
+        assert "'=HYPERLINK" in path.read_text(encoding="utf-8-sig")
+    assert [rb.parse_application(item).establishment.name for _n, item in _read(path)] == names
+
+
 def test_template_example_is_read_back_and_decided(rb: kcrules.Rulebook, tmp_path: Path) -> None:
     out = tmp_path / "t.xlsx"
     assert main(["template", "-o", str(out), "--activity", "3.3-machinery"]) == 0

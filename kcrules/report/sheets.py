@@ -32,7 +32,7 @@ from kcrules.models import Application, Decision
 from kcrules.rulebook import Rulebook
 from kcrules.rulefiles.codes import code_choices, code_label
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
-from kcrules.tables import column_letter, flatten, require_openpyxl
+from kcrules.tables import FORMULA_STARTS, column_letter, flatten, require_openpyxl
 from kcrules.text.i18n import Catalogue
 from kcrules.text.labels import FIELD_LABELS
 
@@ -177,6 +177,10 @@ def write_csv(table: Table, stream: IO[str]) -> None:
 def _csv_value(kind: str, value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # A text given by an applicant ("=cmd|…") must not run as a formula on an official's computer:
+        # a leading apostrophe keeps it text (the usual defence); kcrules.tables reads it back without it.
+        return "'" + value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -224,6 +228,8 @@ def write_xlsx(tables: Iterable[Table], target: Any) -> None:
                 if value is None or value == "":
                     continue
                 cell = sheet.cell(r, j, _xlsx_value(col.kind, value))
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # a name such as "=HYPERLINK(…)" given by an applicant is text, never a formula
                 if col.kind in _FORMATS:
                     cell.number_format = _FORMATS[col.kind]
                 cell.alignment = wrap if col.kind == "wrap" else top
