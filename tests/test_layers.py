@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("decide", ("kcrules.decide", "kcrules.columnar")),
     ("rulebook", ("kcrules.rulebook",)),
     ("uses of a rulebook", ("kcrules.whatif", "kcrules.planning", "kcrules.diff", "kcrules.reference",
-                            "kcrules.questions", "kcrules.report")),
+                            "kcrules.questions", "kcrules.report", "kcrules.tables")),
     ("public API", ("kcrules",)),  # the package itself only, not everything under it
     ("faces", ("kcrules.cli", "kcrules.web", "kcrules.testing")),
 )

@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "plan": "plan",
     "docs": "docs",
     "serve": "serve",
+    "template": "template",
 }
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_USAGE = 0, 1, 2
@@ -88,6 +89,25 @@ def version_text() -> str:
     books = ", ".join(f"{rb_id} {load_definition(bundled_root() / rb_id).version}" for rb_id in bundled_ids())
     return (f"kcrules {version}\n"
             f"rulebooks: {books}; Python {platform.python_version()} ({platform.python_implementation()})")
+
+
+def help_lang() -> str:
+    """The language of help written in both: Vietnamese when the locale is, else English."""
+    import os
+
+    return "vi" if os.environ.get("LC_ALL", os.environ.get("LANG", "")).lower().startswith("vi") else "en"
+
+
+def check_xlsx_output(fmt: str, output: str) -> None:
+    """Before any work: an .xlsx goes to a file (it is binary), and openpyxl is installed."""
+    if fmt != "xlsx":
+        return
+    from kcrules.errors import InputError
+    from kcrules.tables import require_openpyxl
+
+    if output == "-":
+        raise InputError("xlsx is a binary file: write it to a file with -o FILE.xlsx")
+    require_openpyxl()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,12 @@ on. Blank lines are skipped. When stderr is a terminal a progress line shows
 the count, the rate and (for a file) the time left. At the end a summary goes
 to stderr: decided, eligible, errors, and the total support by activity.
 
+Spreadsheets (``_decide_to_table``): ``IN`` may be a ``.csv`` or ``.xlsx`` file of applications,
+one a row, in the layout ``kcrules template`` writes (``kcrules.tables``); a bad row is
+reported with its row number and column. ``--format csv|xlsx`` (or an ``OUT`` ending in
+``.csv``/``.xlsx``) writes one row per application (``kcrules.report.sheets.decision_table``);
+that output is built in memory, as a spreadsheet is read whole by the person who opens it.
+
 Exit codes: 0 every line decided, 2 some lines could not be decided (or a
 usage error).
 """
@@ -24,9 +30,10 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg
+from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, check_xlsx_output, date_arg, help_lang
 from kcrules.cli.progress import Progress, add_progress_option, progress_for
 from kcrules.errors import ApplicationError, KcrulesError, Problem, shown
+from kcrules.text.i18n import Catalogue
 
 #: At most this many bad lines are described on stderr; the rest are counted.
 MAX_REPORTED = 50
@@ -40,9 +47,12 @@ def add_parser(subparsers: Any) -> None:
                     "write one decision a line. Bad lines are reported with their line number and skipped. "
                     "Exit codes: 0 all lines decided, 2 some lines could not be decided or usage error.",
     )
-    p.add_argument("input", metavar="IN", help="applications, one JSON object a line ('-' reads stdin)")
+    p.add_argument("input", metavar="IN", help="applications, one JSON object a line ('-' reads stdin); "
+                                               "or a .csv or .xlsx sheet of applications, one a row")
     p.add_argument("-o", "--output", metavar="OUT", default="-",
                    help="where to write decisions, one JSON object a line (default: stdout)")
+    p.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default=None,
+                   help=_HELP("format", help_lang()))
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the explanations (default vi)")
     p.add_argument("--on", metavar="DATE", type=date_arg,
                    help="evaluate under the law in force on DATE (YYYY-MM-DD) instead of each application's date")
@@ -102,10 +112,11 @@ class Summary:
         return "\n".join(lines)
 
 
-def _error_record(number: int, app_id: Any, err: KcrulesError) -> str:
-    """The output line for a line that could not be decided: JSON, UTF-8 text whatever the input held."""
+def _error_record(number: int, app_id: Any, err: KcrulesError, where: str = "line") -> str:
+    """The output line for a line (or a sheet's row) that could not be decided: JSON, UTF-8 text whatever the
+    input held."""
     problems = [p.as_dict() for p in getattr(err, "problems", ())]
-    record = {"line": number, "application_id": app_id if isinstance(app_id, str) else None,
+    record = {where: number, "application_id": app_id if isinstance(app_id, str) else None,
               "error": {"code": err.code, "message": str(err), "problems": problems}}
     text = json.dumps(record, ensure_ascii=False)
     try:
@@ -166,6 +177,9 @@ def _applications(source: IO[bytes], pending: deque[tuple[int, Any, KcrulesError
 def run(args: argparse.Namespace) -> int:
     import kcrules
 
+    fmt = _output_format(args)
+    if fmt != "jsonl" or _is_sheet(args.input):
+        return _decide_to_table(args, fmt)
     rulebook = kcrules.load_rulebook(args.rulebook, engine=args.engine)
     if args.input == "-":
         source: IO[bytes] = sys.stdin.buffer
@@ -227,3 +241,130 @@ def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary
         write("\n")
         progress.update(count, read[0])
     progress.finish(count, read[0])
+
+
+# ---------------------------------------------------------------- spreadsheets in or out
+
+_HELP = Catalogue("cli.batch.sheets", {
+    "format": {"vi": "jsonl: một quyết định mỗi dòng JSON; csv, xlsx: một dòng mỗi hồ sơ cho bảng tính "
+                     "(xlsx cần pip install 'kcrules[xlsx]'); mặc định theo đuôi của OUT, nếu không thì jsonl",
+               "en": "jsonl: one decision a JSON line; csv, xlsx: one row per application for a spreadsheet "
+                     "(xlsx needs pip install 'kcrules[xlsx]'); default: by OUT's extension, else jsonl"},
+})
+
+
+def _is_sheet(path: str) -> bool:
+    from kcrules.tables import SHEET_SUFFIXES
+
+    return path.lower().endswith(SHEET_SUFFIXES)
+
+
+def _output_format(args: argparse.Namespace) -> str:
+    """--format, else OUT's extension (.csv, .xlsx), else jsonl."""
+    if args.format:
+        return str(args.format)
+    suffix = os.path.splitext(args.output)[1].lower().lstrip(".")
+    return suffix if suffix in ("csv", "xlsx") else "jsonl"
+
+
+def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
+    """Decide applications read from a sheet or from JSON Lines, and write JSON Lines or a sheet.
+
+    Every application is read first (so a bad row names its row and column), then decided
+    with ``evaluate_many(errors="yield")``; each error is reported on stderr with its row (or
+    line) number and the batch goes on.
+    """
+    import kcrules
+
+    check_xlsx_output(fmt, args.output)  # an .xlsx input says so when its first row is read, before any decision
+    rulebook = kcrules.load_rulebook(args.rulebook, engine=args.engine)
+    where = "row" if _is_sheet(args.input) else "line"
+    pending: deque[tuple[int, str | None, Any, KcrulesError | None]] = deque()
+    rows: list[tuple[int, str | None, Any, Any]] = []
+    summary = Summary()
+    out: IO[str] | None = None  # a sheet is written whole at the end
+    if fmt == "jsonl":
+        out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    from kcrules.decide.writer import DecisionWriter
+
+    to_json = DecisionWriter().write
+    try:
+        results = rulebook.evaluate_many(_read_items(rulebook, args.input, where, pending), errors="yield",
+                                         lang=args.lang, on=args.on, explain=args.explain)
+        for result in results:
+            number, app_id, app, refused = pending.popleft()
+            result = refused or result
+            if isinstance(result, KcrulesError):
+                summary.errors += 1
+                if summary.errors <= MAX_REPORTED:
+                    sys.stderr.write(f"kcrules: {where} {number}: {result}\n")
+                if out is not None:
+                    out.write(_error_record(number, app_id, result, where))
+            else:
+                summary.add(result)
+                if out is not None:
+                    out.write(_one_line(to_json(result)) + "\n")
+            if out is None:
+                rows.append((number, app_id, app, result))
+        if summary.errors > MAX_REPORTED:
+            sys.stderr.write(f"kcrules: {summary.errors - MAX_REPORTED} more bad {where}s; "
+                             "they are in the output and the summary\n")
+        if out is None:
+            _write_table(rows, rulebook, args, fmt)
+    finally:
+        if out not in (None, sys.stdout):
+            out.close()
+    sys.stderr.write(summary.render(args.lang) + "\n")
+    return EXIT_USAGE if summary.errors else EXIT_OK
+
+
+def _write_table(rows: list[tuple[int, str | None, Any, Any]], rulebook: Any, args: argparse.Namespace,
+                 fmt: str) -> None:
+    from kcrules.report.sheets import csv_output, decision_table, write_csv, write_xlsx
+
+    table = decision_table(rows, rulebook, args.lang)
+    if fmt == "xlsx":
+        write_xlsx([table], args.output)
+        return
+    with csv_output(args.output) as out:
+        write_csv(table, out)
+
+
+def _read_items(rulebook: Any, path: str, where: str,
+                pending: deque[tuple[int, str | None, Any, KcrulesError | None]]) -> Iterator[Any]:
+    """Each application read, for evaluate_many; its number, id, the application and any reading error in
+    ``pending``. An application that cannot be read is decided as nothing; its own error is reported in its place."""
+    from kcrules.tables import locate, read_sheet
+
+    if where == "row":
+        letters, numbered = read_sheet(path)
+    else:
+        letters, numbered = {}, _numbered_lines(path)
+    for number, item in numbered:
+        app_id = item.get("id") if isinstance(item, dict) else _id_of(item) if isinstance(item, bytes) else None
+        app_id = shown(app_id) if isinstance(app_id, str) else None
+        if isinstance(item, KcrulesError):
+            pending.append((number, app_id, None, item))
+            yield None
+            continue
+        try:
+            app = rulebook.parse_application(item)
+        except ApplicationError as err:
+            pending.append((number, app_id, None, locate(err, letters)))
+            yield None
+            continue
+        pending.append((number, app_id, app, None))
+        yield app
+
+
+def _numbered_lines(path: str) -> Iterator[tuple[int, bytes | KcrulesError]]:
+    """Each non-blank line of a JSON Lines file (or stdin) and its number; a line too long is its error."""
+    inner: deque[tuple[int, Any, KcrulesError | None]] = deque()
+    source: IO[bytes] = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    try:
+        for _raw in _applications(source, inner, [0]):
+            number, raw, err = inner.popleft()
+            yield number, err or raw
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()

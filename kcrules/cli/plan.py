@@ -21,7 +21,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_FILE_BYTES, read_capped
+from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_FILE_BYTES, check_xlsx_output, read_capped
 from kcrules.cli.progress import add_progress_option, progress_for
 
 _WORDS = {
@@ -50,7 +50,8 @@ def add_parser(subparsers: Any) -> None:
                     "its allocation and why. Exit codes: 0 a plan was made, 2 invalid input or usage.",
     )
     p.add_argument("file", metavar="FILE",
-                   help="applications, JSON Lines (one per line) or a JSON array; '-' reads stdin")
+                   help="applications, JSON Lines (one per line) or a JSON array; '-' reads stdin; or a "
+                        ".csv or .xlsx sheet, one application a row (see kcrules template)")
     p.add_argument("--budget", metavar="VND", required=True, type=_money_arg,
                    help="the budget of the plan in whole đồng, e.g. 32000000000 or 32.000.000.000")
     p.add_argument("--year", metavar="YEAR", required=True, type=int, help="the plan year, e.g. 2017")
@@ -66,8 +67,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--effectiveness", metavar="FILE", default=None,
                    help="the official's effectiveness and urgency rank of cleaner-production applications "
                         '(JSON or TOML): {"application-id": 1, ...}; 1 first')
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text: a readable report (default); json: the plan as the library serialises it")
+    p.add_argument("--format", choices=("text", "json", "csv", "xlsx"), default="text",
+                   help="text: a readable report (default); json: the plan as the library serialises it; "
+                        "csv, xlsx: the plan as an annual plan table (xlsx also a summary and the ranking "
+                        "order; needs pip install 'kcrules[xlsx]')")
+    p.add_argument("-o", "--output", metavar="OUT", default="-",
+                   help="where to write the plan (default: stdout; xlsx needs a file)")
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the report (default vi)")
     p.add_argument("--top", metavar="N", type=int, default=None,
                    help="text report: show only the first N applications (all by default)")
@@ -116,6 +121,8 @@ def _read_applications(path: str) -> tuple[list[Any], list[str]]:
     from kcrules.errors import InputError
 
     name = "stdin" if path == "-" else path
+    if path.lower().endswith((".csv", ".xlsx")):
+        return _read_sheet(path)
     if path == "-":
         raw = read_capped(sys.stdin.buffer, MAX_FILE_BYTES, name, "a call for proposals can be")
     else:
@@ -149,6 +156,41 @@ def _read_applications(path: str) -> tuple[list[Any], list[str]]:
     return items, where
 
 
+def _read_sheet(path: str) -> tuple[list[Any], list[str]]:
+    """The applications of a .csv or .xlsx sheet and their rows ("row 3"); every unreadable row at once."""
+    from kcrules.errors import ApplicationError, Problem
+    from kcrules.tables import read_sheet
+
+    label = Path(path).name
+    _letters, rows = read_sheet(path)
+    items: list[Any] = []
+    where: list[str] = []
+    problems: list[Problem] = []
+    for number, item in rows:
+        if isinstance(item, ApplicationError):
+            problems += [Problem(f"row {number}, {p.where}", p.message, p.given, p.allowed, p.suggestion)
+                         for p in item.problems]
+            continue
+        items.append(_with_id(item, f"{label}:{number}"))
+        where.append(f"row {number}")
+    if problems:
+        raise ApplicationError(problems, "invalid plan input")
+    return items, where
+
+
+def _write_sheets(result: Any, rulebook: Any, args: argparse.Namespace) -> int:
+    """The plan as an annual plan table: xlsx (the table, a summary, the ranking order) or csv (the table)."""
+    from kcrules.report.sheets import csv_output, plan_tables, write_csv, write_xlsx
+
+    tables = plan_tables(result, rulebook)
+    if args.format == "xlsx":
+        write_xlsx(tables, args.output)
+        return EXIT_OK
+    with csv_output(args.output) as out:
+        write_csv(tables[0], out)
+    return EXIT_OK
+
+
 def _with_id(item: Any, derived: str) -> Any:
     """An application without an id (as the interview saves one) is named by where it is in the file."""
     if isinstance(item, dict) and "id" not in item:
@@ -168,6 +210,7 @@ def run(args: argparse.Namespace) -> int:
     achieved = _read_mapping(args.achieved, "--achieved") if args.achieved else None
     targets = _read_mapping(args.targets, "--targets") if args.targets else None
     effectiveness = _read_mapping(args.effectiveness, "--effectiveness") if args.effectiveness else None
+    check_xlsx_output(args.format, args.output)
     rulebook = load_rulebook(args.rulebook, engine=args.engine)
     progress = progress_for(args, len(items))
     try:
@@ -182,6 +225,8 @@ def run(args: argparse.Namespace) -> int:
         raise ApplicationError([Problem(where(p.where), where(p.message), p.given, p.allowed, p.suggestion)
                                 for p in err.problems], err.headline) from None
     progress.finish()
+    if args.format in ("csv", "xlsx"):
+        return _write_sheets(result, rulebook, args)
     if args.format == "json":
         json.dump(result.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
