@@ -24,7 +24,8 @@ from kcrules.util.catalogue import Catalogue
 from kcrules.util.jsonpath import copy_tree, get_path
 from kcrules.util.words import suggest
 
-#: Every problem an application can have, in both languages; pydantic's error types by their own name.
+#: Every problem an application can have, in both languages. Pydantic's error types are keyed by
+#: their own name and keep pydantic's English words, which library users may already match on.
 PROBLEMS = Catalogue("rulefiles.reader", {
     "not_json": {"vi": "không phải JSON hợp lệ: {detail} ở dòng {line}",
                  "en": "not valid JSON: {detail} at line {line}"},
@@ -46,28 +47,28 @@ PROBLEMS = Catalogue("rulefiles.reader", {
     "not_a_date": {"vi": "không phải ngày", "en": "not a date"},
     "unknown_field": {"vi": "trường không có trong hồ sơ", "en": "unknown field"},
     "missing": {"vi": "thiếu trường bắt buộc", "en": "missing required field"},
-    "int_parsing": {"vi": "không phải số nguyên", "en": "not a whole number"},
-    "int_type": {"vi": "phải là số nguyên", "en": "must be a whole number"},
-    "int_from_float": {"vi": "phải là số nguyên, không có phần lẻ", "en": "must be a whole number, no fraction"},
-    "greater_than_equal": {"vi": "phải lớn hơn hoặc bằng {ge}", "en": "must be {ge} or more"},
-    "less_than_equal": {"vi": "phải nhỏ hơn hoặc bằng {le}", "en": "must be {le} or less"},
-    "greater_than": {"vi": "phải lớn hơn {gt}", "en": "must be more than {gt}"},
-    "less_than": {"vi": "phải nhỏ hơn {lt}", "en": "must be less than {lt}"},
-    "string_type": {"vi": "phải là một chuỗi chữ", "en": "must be a text"},
-    "string_too_short": {"vi": "cần ít nhất {min_length} ký tự", "en": "must have at least {min_length} characters"},
-    "string_too_long": {"vi": "dài quá {max_length} ký tự", "en": "must have at most {max_length} characters"},
-    "too_long": {"vi": "nhiều quá {max_length} phần tử", "en": "must have at most {max_length} items"},
-    "bool_type": {"vi": "phải là true hoặc false", "en": "must be true or false"},
-    "bool_parsing": {"vi": "phải là true hoặc false", "en": "must be true or false"},
-    "date_type": {"vi": "phải là một ngày YYYY-MM-DD", "en": "must be a date YYYY-MM-DD"},
-    "date_parsing": {"vi": "không phải một ngày có thật", "en": "not a calendar date"},
-    "date_from_datetime_parsing": {"vi": "không phải một ngày có thật", "en": "not a calendar date"},
-    "greater_than_equal_date": {"vi": "phải từ ngày {ge} trở đi", "en": "must be {ge} or later"},
-    "less_than_equal_date": {"vi": "phải đến ngày {le} là cùng", "en": "must be {le} or earlier"},
-    "literal_error": {"vi": "phải là một trong: {expected}", "en": "must be one of: {expected}"},
-    "model_type": {"vi": "phải là một đối tượng JSON", "en": "must be a JSON object"},
-    "dict_type": {"vi": "phải là một đối tượng JSON", "en": "must be a JSON object"},
-    "list_type": {"vi": "phải là một danh sách", "en": "must be a list"},
+    "int_parsing": {"vi": "không phải số nguyên", "en": "Input should be a valid integer, unable to parse string as an integer"},
+    "int_type": {"vi": "phải là số nguyên", "en": "Input should be a valid integer"},
+    "int_from_float": {"vi": "phải là số nguyên, không có phần lẻ", "en": "Input should be a valid integer, got a number with a fractional part"},
+    "greater_than_equal": {"vi": "phải lớn hơn hoặc bằng {ge}", "en": "Input should be greater than or equal to {ge}"},
+    "less_than_equal": {"vi": "phải nhỏ hơn hoặc bằng {le}", "en": "Input should be less than or equal to {le}"},
+    "greater_than": {"vi": "phải lớn hơn {gt}", "en": "Input should be greater than {gt}"},
+    "less_than": {"vi": "phải nhỏ hơn {lt}", "en": "Input should be less than {lt}"},
+    "string_type": {"vi": "phải là một chuỗi chữ", "en": "Input should be a valid string"},
+    "string_too_short": {"vi": "cần ít nhất {min_length} ký tự", "en": "String should have at least {min_length} characters"},
+    "string_too_long": {"vi": "dài quá {max_length} ký tự", "en": "String should have at most {max_length} characters"},
+    "too_long": {"vi": "nhiều quá {max_length} phần tử", "en": "List should have at most {max_length} items"},
+    "bool_type": {"vi": "phải là true hoặc false", "en": "Input should be a valid boolean"},
+    "bool_parsing": {"vi": "phải là true hoặc false", "en": "Input should be a valid boolean, unable to interpret input"},
+    "date_type": {"vi": "phải là một ngày YYYY-MM-DD", "en": "Input should be a valid date"},
+    "date_parsing": {"vi": "không phải một ngày có thật", "en": "Input should be a valid date in the format YYYY-MM-DD"},
+    "date_from_datetime_parsing": {"vi": "không phải một ngày có thật", "en": "Input should be a valid date or datetime"},
+    "greater_than_equal_date": {"vi": "phải từ ngày {ge} trở đi", "en": "Input should be greater than or equal to {ge}"},
+    "less_than_equal_date": {"vi": "phải đến ngày {le} là cùng", "en": "Input should be less than or equal to {le}"},
+    "literal_error": {"vi": "phải là {expected}", "en": "Input should be {expected}"},
+    "model_type": {"vi": "phải là một đối tượng JSON ({class_name})", "en": "Input should be a valid dictionary or instance of {class_name}"},
+    "dict_type": {"vi": "phải là một đối tượng JSON", "en": "Input should be a valid dictionary"},
+    "list_type": {"vi": "phải là một danh sách", "en": "Input should be a valid list"},
     "date_text": {"vi": "ngày được viết dạng YYYY-MM-DD", "en": "a date is text YYYY-MM-DD"},
     "approved_level_incomplete": {
         "vi": "mức ưu tiên được phê duyệt cần đủ cả approved_level_percent, approved_by và approved_decision",
@@ -79,6 +80,8 @@ PROBLEMS = Catalogue("rulefiles.reader", {
     "help_date": {"vi": "một ngày YYYY-MM-DD", "en": "a date YYYY-MM-DD"},
     "help_code": {"vi": "một mã", "en": "a code"},
     "help_str": {"vi": "một chuỗi chữ", "en": "a text"},
+    "help_object": {"vi": "một đối tượng", "en": "an object"},
+    "help_establishment": {"vi": "một đối tượng establishment", "en": "an establishment object"},
     "help_date_or_text": {"vi": "một ngày, hoặc chuỗi YYYY-MM-DD", "en": "a date, or text YYYY-MM-DD"},
 })
 _P = "rulefiles.reader:"
@@ -204,7 +207,7 @@ class Reader:
         if act is None:
             return problems
         if act.beneficiary and app.establishment is None:
-            problems.append(Problem.of("establishment", _P + "needs_establishment", allowed_key=_P + "model_type",
+            problems.append(Problem.of("establishment", _P + "needs_establishment", allowed_key=_P + "help_establishment",
                                        activity=act.id))
         if app.applicant is None and app.establishment is None:
             problems.append(Problem.of("applicant", _P + "needs_applicant", allowed=", ".join(act.applicants),
@@ -303,7 +306,7 @@ def field_value(app: Application, path: str) -> Any:
 
 def _field_help(path: str) -> str:
     """The key of the sentence saying what field ``path`` holds."""
-    kind, _ = APPLICATION_FIELDS.get(path, ("str", False))
+    kind, _ = APPLICATION_FIELDS.get(path, ("object", False))  # the fields not listed hold objects
     return _P + (f"help_{kind}" if f"help_{kind}" in PROBLEMS else "help_str")
 
 
