@@ -182,7 +182,7 @@ def read_application(name: str) -> dict[str, Any]:
         shown = "stdin"
         suffix = ""
         buffer = getattr(sys.stdin, "buffer", None)  # None when stdin was replaced by a text stream
-        raw = read_capped(buffer, MAX_APPLICATION_BYTES, shown, "an application can be") if buffer is not None \
+        raw = read_capped(buffer, MAX_APPLICATION_BYTES, shown, "application") if buffer is not None \
             else sys.stdin.read().encode("utf-8")
     else:
         path = Path(name)
@@ -192,7 +192,7 @@ def read_application(name: str) -> dict[str, Any]:
             raise UsageProblem(f"{name} is a folder: give the application file inside it")
         try:
             with path.open("rb") as stream:
-                raw = read_capped(stream, MAX_APPLICATION_BYTES, name, "an application can be")
+                raw = read_capped(stream, MAX_APPLICATION_BYTES, name, "application")
         except FileNotFoundError:
             raise UsageProblem(f"no such file: {name} (check the path; '-' reads the application from stdin)") \
                 from None

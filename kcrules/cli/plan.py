@@ -95,7 +95,7 @@ def _read_mapping(path: str, what: str) -> Any:
     from kcrules.errors import ApplicationError, Problem
 
     with open(path, "rb") as stream:
-        raw = read_capped(stream, MAX_FILE_BYTES, path, f"a {what} file can be")
+        raw = read_capped(stream, MAX_FILE_BYTES, path, "file", what)
     try:
         text = raw.decode("utf-8-sig")
         return tomllib.loads(text) if path.endswith(".toml") else json.loads(text)
@@ -115,10 +115,10 @@ def _read_applications(path: str) -> tuple[list[Any], list[str]]:
 
     name = "stdin" if path == "-" else path
     if path == "-":
-        raw = read_capped(sys.stdin.buffer, MAX_FILE_BYTES, name, "a call for proposals can be")
+        raw = read_capped(sys.stdin.buffer, MAX_FILE_BYTES, name, "call")
     else:
         with open(path, "rb") as stream:
-            raw = read_capped(stream, MAX_FILE_BYTES, name, "a call for proposals can be")
+            raw = read_capped(stream, MAX_FILE_BYTES, name, "call")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
