@@ -18,6 +18,15 @@ from kcrules import ApplicationError, cli
 RB = kcrules.load_rulebook(engine="native")
 
 
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the command's errors in English, as a person whose locale is English does
+    (without --lang the command speaks the locale's language, else Vietnamese)."""
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+
+
 def problems_of(app: Any) -> dict[str, Any]:
     with pytest.raises(ApplicationError) as info:
         RB.evaluate(app)
