@@ -64,9 +64,24 @@ WORDS = Catalogue("errors", {
 
 
 def say(key: str, lang: str, **values: Any) -> str:
-    """The sentence ``key`` ("catalogue:entry") of any catalogue, in ``lang``."""
+    """The sentence ``key`` ("catalogue:entry") of any catalogue, in ``lang``; a value that is itself a
+    :class:`Said` is written in ``lang`` too."""
     name, _, entry = key.partition(":")
-    return CATALOGUES[name](entry, lang, **values)
+    return CATALOGUES[name](entry, lang, **{k: v.text(lang) if isinstance(v, Said) else v for k, v in values.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A sentence ("catalogue:entry" and its values) used as a value of another, said in the same language."""
+
+    key: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+    def text(self, lang: str = "en") -> str:
+        return say(self.key, lang, **dict(self.values))
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 class KcrulesError(Exception):
@@ -132,9 +147,7 @@ class Problem:
 
     def text(self, lang: str = "en") -> str:
         """Where, what is wrong, what was given, what is allowed and the closest choice, in ``lang``."""
-        values = dict(self.values)
-        message = say(self.key, lang, **values) if self.key else self.message
-        allowed = say(self.allowed_key, lang, **values) if self.allowed_key else self.allowed
+        message, allowed = self.wording(lang)
         parts = [f"{self.where}: {message}"]
         if self.given is not None:
             parts.append(WORDS("given", lang, given=repr(self.given)))
@@ -143,6 +156,12 @@ class Problem:
         if self.suggestion:
             parts.append(WORDS("suggestion", lang, suggestion=repr(self.suggestion)))
         return "; ".join(parts)
+
+    def wording(self, lang: str = "en") -> tuple[str, str | None]:
+        """(what is wrong, what is allowed) in ``lang``."""
+        values = dict(self.values)
+        return (say(self.key, lang, **values) if self.key else self.message,
+                say(self.allowed_key, lang, **values) if self.allowed_key else self.allowed)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -23,10 +23,13 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterator
+from fractions import Fraction
 from typing import IO, Any
 
 from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg
 from kcrules.errors import ApplicationError, KcrulesError, Problem, shown
+from kcrules.text import i18n
+from kcrules.text.i18n import Catalogue
 
 #: At most this many bad lines are described on stderr; the rest are counted.
 MAX_REPORTED = 50
@@ -60,11 +63,31 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
+WORDS = Catalogue("cli.batch", {
+    "progress": {"vi": "{count} hồ sơ, {rate}/giây", "en": "{count} applications, {rate}/s"},
+    "eta": {"vi": ", {share}, còn khoảng {left}", "en": ", {share}, ETA {left}"},
+    "line": {"vi": "kcrules: dòng {number}: {error}", "en": "kcrules: line {number}: {error}"},
+    "too_many": {"vi": "kcrules: hơn {n} dòng lỗi; các dòng sau chỉ có trong kết quả và bản tổng hợp",
+                 "en": "kcrules: more than {n} bad lines; the rest are only in the output and the summary"},
+    "summary": {"vi": "Đã xét {decided} hồ sơ: {eligible} đủ điều kiện, {ineligible} không đủ; {errors} dòng lỗi.",
+                "en": "Decided {decided} applications: {eligible} eligible, {ineligible} not eligible; "
+                      "{errors} lines with errors."},
+    "activity": {"vi": "Nội dung", "en": "Activity"},
+    "decided": {"vi": "Hồ sơ", "en": "Decided"},
+    "eligible": {"vi": "Đủ ĐK", "en": "Eligible"},
+    "total_support": {"vi": "Tổng hỗ trợ", "en": "Total support"},
+    "total": {"vi": "Tổng", "en": "Total"},
+    "line_too_long": {"vi": "dòng dài hơn {mib} MiB: lớn hơn mọi hồ sơ có thể có (có thiếu dấu xuống dòng?)",
+                      "en": "line longer than {mib} MiB: more than an application can be (is a newline missing?)"},
+})
+
+
 class Progress:
     """One self-rewriting line on a terminal: count, rate and, when the input size is known, time left."""
 
-    def __init__(self, stream: IO[str], total_bytes: int | None, enabled: bool) -> None:
+    def __init__(self, stream: IO[str], total_bytes: int | None, enabled: bool, lang: str = "en") -> None:
         self.stream = stream
+        self.lang = lang
         self.total = total_bytes
         self.enabled = enabled
         self.start = time.monotonic()
@@ -80,11 +103,13 @@ class Progress:
         self.last = now
         elapsed = max(now - self.start, 1e-9)
         rate = count / elapsed
-        text = f"{count:,} applications, {rate:,.0f}/s"
+        lang = self.lang
+        text = WORDS("progress", lang, count=i18n.number(count, lang), rate=i18n.number(round(rate), lang))
         if self.total and done_bytes:
             share = min(done_bytes / self.total, 1.0)
             left = elapsed * (1 - share) / share if share > 0 else 0
-            text += f", {share:5.1%}, ETA {_duration(left)}"
+            percent = i18n.percent(Fraction(round(share * 1000), 1000), lang)
+            text += WORDS("eta", lang, share=percent.rjust(6), left=_duration(left))
         self.stream.write("\r" + text + "\033[K")
         if final:
             self.stream.write("\n")
@@ -118,23 +143,16 @@ class Summary:
             row[2] += decision.support.amount_vnd
 
     def render(self, lang: str) -> str:
-        from kcrules.text import i18n as i18n
+        def n(value: int) -> str:
+            return i18n.number(value, lang)
 
-        vi = lang == "vi"
         total = sum(row[2] for row in self.by_activity.values())
-        lines = [
-            (f"Đã xét {self.decided:,} hồ sơ: {self.eligible:,} đủ điều kiện, "
-             f"{self.decided - self.eligible:,} không đủ; {self.errors:,} dòng lỗi.") if vi else
-            (f"Decided {self.decided:,} applications: {self.eligible:,} eligible, "
-             f"{self.decided - self.eligible:,} not eligible; {self.errors:,} lines with errors."),
-        ]
+        lines = [WORDS("summary", lang, decided=n(self.decided), eligible=n(self.eligible),
+                       ineligible=n(self.decided - self.eligible), errors=n(self.errors))]
         if self.by_activity:
-            head = ("Nội dung", "Hồ sơ", "Đủ ĐK", "Tổng hỗ trợ") if vi else \
-                   ("Activity", "Decided", "Eligible", "Total support")
-            rows = [(act, f"{r[0]:,}", f"{r[1]:,}", i18n.money(r[2], lang))
-                    for act, r in sorted(self.by_activity.items())]
-            rows.append(("Tổng" if vi else "Total", f"{self.decided:,}", f"{self.eligible:,}",
-                         i18n.money(total, lang)))
+            head = tuple(WORDS(k, lang) for k in ("activity", "decided", "eligible", "total_support"))
+            rows = [(act, n(r[0]), n(r[1]), i18n.money(r[2], lang)) for act, r in sorted(self.by_activity.items())]
+            rows.append((WORDS("total", lang), n(self.decided), n(self.eligible), i18n.money(total, lang)))
             widths = [max(len(str(row[i])) for row in [head, *rows]) for i in range(4)]
             for row in [head, *rows]:
                 lines.append("  " + row[0].ljust(widths[0]) + "  " +
@@ -192,9 +210,8 @@ def _applications(source: IO[bytes], pending: deque[tuple[int, Any, KcrulesError
             while (rest := source.readline(1 << 16)) and not rest.endswith(b"\n"):  # skip to the next line
                 read[0] += len(rest)
             read[0] += len(rest)
-            pending.append((number, None, ApplicationError([Problem(
-                "(document)", f"line longer than {MAX_APPLICATION_BYTES >> 20} MiB: more than an application "
-                "can be (is a newline missing?)")])))
+            pending.append((number, None, ApplicationError([Problem.of(
+                "(document)", "cli.batch:line_too_long", mib=MAX_APPLICATION_BYTES >> 20)])))
             yield None  # decided as nothing; its own error is reported in its place
             continue
         if not raw.strip():
@@ -224,8 +241,8 @@ def run(args: argparse.Namespace) -> int:
         raise
     summary = Summary()
     try:
-        _decide_all(rulebook, source, out, summary, Progress(sys.stderr, total, args.progress and sys.stderr.isatty()),
-                    {"lang": args.lang, "on": args.on, "explain": args.explain})
+        progress = Progress(sys.stderr, total, args.progress and sys.stderr.isatty(), args.lang)
+        _decide_all(rulebook, source, out, summary, progress, {"lang": args.lang, "on": args.on, "explain": args.explain})
     finally:
         if source is not sys.stdin.buffer:
             source.close()
@@ -243,6 +260,7 @@ def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary
     from kcrules.decide.writer import DecisionWriter
 
     err_stream = sys.stderr
+    lang = options["lang"]
     pending: deque[tuple[int, Any, KcrulesError | None]] = deque()
     read = [0]
     count = 0
@@ -258,10 +276,9 @@ def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary
             if summary.errors <= MAX_REPORTED:
                 if progress.shown:
                     err_stream.write("\r\033[K")
-                err_stream.write(f"kcrules: line {number}: {result}\n")
+                err_stream.write(WORDS("line", lang, number=number, error=result.text(lang)) + "\n")
             elif summary.errors == MAX_REPORTED + 1:
-                err_stream.write(f"kcrules: more than {MAX_REPORTED} bad lines; "
-                                 "the rest are only in the output and the summary\n")
+                err_stream.write(WORDS("too_many", lang, n=MAX_REPORTED) + "\n")
             continue
         summary.add(result)
         write(_one_line(to_json(result)))

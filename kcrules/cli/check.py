@@ -114,8 +114,9 @@ class UsageProblem(Exception):
         super().__init__(self.text())
 
     def text(self, lang: str = "en") -> str:
-        values = {k: v.text(lang) if hasattr(v, "text") else v for k, v in self.values.items()}
-        return USAGE(self.key, lang, **values)
+        from kcrules.errors import say
+
+        return say("cli.check.usage:" + self.key, lang, **self.values)
 
 
 def fail(message: str, lang: str = "en") -> int:
@@ -229,6 +230,9 @@ def _print_json(obj: Any) -> None:
 
 def read_application(name: str) -> dict[str, Any]:
     """Read an application file (JSON or TOML; '-' is stdin) into a dict, or raise UsageProblem."""
+    from kcrules.cli.words import os_reason
+    from kcrules.rulefiles.reader import json_reason
+
     if name == "-":
         shown = "stdin"
         suffix = ""
@@ -247,7 +251,7 @@ def read_application(name: str) -> dict[str, Any]:
         except FileNotFoundError:
             raise UsageProblem("no_such_file", name=name) from None
         except OSError as err:
-            raise UsageProblem("cannot_read", name=name, reason=_OSReason(err)) from None
+            raise UsageProblem("cannot_read", name=name, reason=os_reason(err)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -267,7 +271,7 @@ def read_application(name: str) -> dict[str, Any]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
-            raise UsageProblem("not_json", name=shown, detail=err.msg, line=err.lineno, column=err.colno) from None
+            raise UsageProblem("not_json", name=shown, detail=json_reason(err.msg), line=err.lineno, column=err.colno) from None
         except RecursionError:
             raise UsageProblem("too_deep", name=shown) from None
         except ValueError as err:  # e.g. a number of more than 4,300 digits
@@ -275,21 +279,6 @@ def read_application(name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UsageProblem("not_object", name=shown, kind=type(data).__name__)
     return data
-
-
-class _OSReason:
-    """Why a file could not be read, written in the language of the message that shows it."""
-
-    def __init__(self, err: OSError) -> None:
-        self.err = err
-
-    def text(self, lang: str) -> str:
-        from kcrules.cli.words import os_error
-
-        return os_error(OSError(self.err.errno, self.err.strerror), lang)
-
-    def __str__(self) -> str:
-        return self.text("en")
 
 
 def _dates_to_text(obj: Any) -> Any:

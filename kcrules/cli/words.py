@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from kcrules.errors import Said
 from kcrules.text.i18n import LANGS, Catalogue
 
 #: argparse's messages, keyed by the message itself (Python 3.11–3.13).
@@ -371,10 +372,15 @@ CLI = Catalogue("cli", {
 })
 
 
-def os_error(err: OSError, lang: str) -> str:
-    """What went wrong with a file, in ``lang``: the operating system words it in English only."""
+def os_reason(err: OSError) -> Said:
+    """Why a file could not be used, in both languages: the operating system words it in English only."""
     name = errno.errorcode.get(err.errno or 0, "")
-    reason = CLI(name, lang) if name in CLI else CLI("os_other", lang, detail=err.strerror or err)
+    return Said(f"cli:{name}") if name in CLI else Said("cli:os_other", (("detail", err.strerror or err),))
+
+
+def os_error(err: OSError, lang: str) -> str:
+    """What went wrong with a file, in ``lang``, and which file."""
+    reason = os_reason(err).text(lang)
     return f"{reason}: {err.filename}" if err.filename else reason
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kcrules.errors import ApplicationError, Problem
+from kcrules.errors import ApplicationError, Problem, Said
 from kcrules.models import Application
 from kcrules.rulefiles.codes import code_ids, code_names, find_code
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, _base_type
@@ -29,6 +29,14 @@ from kcrules.util.words import suggest
 PROBLEMS = Catalogue("rulefiles.reader", {
     "not_json": {"vi": "không phải JSON hợp lệ: {detail} ở dòng {line}",
                  "en": "not valid JSON: {detail} at line {line}"},
+    "json_value": {"vi": "cần một giá trị", "en": "Expecting value"},
+    "json_name": {"vi": "cần tên thuộc tính trong dấu ngoặc kép", "en": "Expecting property name enclosed in double quotes"},
+    "json_comma": {"vi": "thiếu dấu ','", "en": "Expecting ',' delimiter"},
+    "json_colon": {"vi": "thiếu dấu ':'", "en": "Expecting ':' delimiter"},
+    "json_extra": {"vi": "còn dữ liệu thừa phía sau", "en": "Extra data"},
+    "json_string": {"vi": "chuỗi không được đóng", "en": "Unterminated string starting at"},
+    "json_control": {"vi": "ký tự điều khiển không hợp lệ", "en": "Invalid control character at"},
+    "json_escape": {"vi": "ký tự thoát \\ không hợp lệ", "en": "Invalid \\escape"},
     "not_utf8": {"vi": "không phải văn bản UTF-8 (byte {start})", "en": "not UTF-8 text (byte {start})"},
     "too_deep": {"vi": "lồng nhau quá sâu, không thể là một hồ sơ", "en": "nested too deeply to be an application"},
     "unreadable": {"vi": "không đọc được JSON: {detail}", "en": "not readable JSON: {detail}"},
@@ -85,6 +93,14 @@ PROBLEMS = Catalogue("rulefiles.reader", {
     "help_date_or_text": {"vi": "một ngày, hoặc chuỗi YYYY-MM-DD", "en": "a date, or text YYYY-MM-DD"},
 })
 _P = "rulefiles.reader:"
+#: The json module's reasons, by its English text.
+_JSON_REASONS = {PROBLEMS[k]["en"]: k for k in PROBLEMS if k.startswith("json_")}
+
+
+def json_reason(msg: str) -> Said | str:
+    """The json module's reason ``msg`` as a sentence in both languages where it is a common one."""
+    key = _JSON_REASONS.get(msg)
+    return Said(_P + key) if key else msg
 _DATE_REPR = re.compile(r"datetime\.date\((\d+), (\d+), (\d+)\)")
 
 
@@ -113,7 +129,8 @@ class Reader:
             try:
                 data = json.loads(data)
             except json.JSONDecodeError as err:
-                raise ApplicationError([Problem.of("(document)", _P + "not_json", detail=err.msg, line=err.lineno)]) \
+                raise ApplicationError([Problem.of("(document)", _P + "not_json", detail=json_reason(err.msg),
+                                                   line=err.lineno)]) \
                     from None
             except UnicodeDecodeError as err:
                 raise ApplicationError([Problem.of("(document)", _P + "not_utf8", start=err.start)]) from None
