@@ -371,7 +371,7 @@ def render(rulebook: Any, decision: Any, lang: str, *, show_all: bool = False) -
         for w in decision.warnings:
             out.append(f"  ! {w.text}")
     out.append("")
-    day = i18n.date(decision.law_date, lang) if lang == "vi" else decision.law_date.isoformat()
+    day = i18n.date(decision.law_date, lang)
     out.append(word("law", lang, date=day, id=decision.rulebook.id,
                     version=decision.rulebook.version[:12]))
     return "\n".join(out)

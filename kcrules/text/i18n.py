@@ -129,10 +129,14 @@ def percent(value: Fraction, lang: str) -> str:
 
 @lru_cache(maxsize=4096)
 def date(value: dt.date, lang: str) -> str:
-    """vi 10/05/2017, en 5/10/17."""
+    """vi 10/05/2017, en 10 May 2017.
+
+    English names the month: a number first reads as the month to an American and as the day to
+    a Vietnamese reader ("3/11/18"). Day, month, year is the order of the Vietnamese date too.
+    """
     from babel.dates import format_date
 
-    return format_date(value, format="short" if lang == "en" else "dd/MM/yyyy", locale=_locale(lang))
+    return format_date(value, format="d MMMM y" if lang == "en" else "dd/MM/yyyy", locale=_locale(lang))
 
 
 def _styled(style: tuple[str, str, str], amount: int) -> str:

@@ -368,7 +368,7 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
             }
         fields = [(q.path, q.label) for q in questions(rb, act.id, lang)
                   if q.path not in ("application_date", "applicant.kind")]
-        day = i18n.date(decision.law_date, lang) if lang == "vi" else decision.law_date.isoformat()
+        day = i18n.date(decision.law_date, lang)
         return page("decision.html", lang, rb=rb, act=act, d=decision,
                     amount=i18n.money(decision.support.amount_vnd, lang),
                     failed=failed, met=met, na=na, options=options, diff=diff, fields=fields,
