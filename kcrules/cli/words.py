@@ -120,9 +120,9 @@ HELP = Catalogue("cli.help", {
               "ví dụ --what-if establishment.employees=40 project.machinery_new=true"},
     "check.fixed": {
         "en": "comma-separated facts to hold fixed when suggesting changes "
-              "(default: establishment.district,establishment.sector and the date, activity and applicant)",
+              "(default: establishment.district,establishment.kind and the date, activity and applicant)",
         "vi": "các thông tin giữ nguyên khi gợi ý thay đổi, cách nhau bởi dấu phẩy "
-              "(mặc định: establishment.district,establishment.sector và ngày, nội dung, đơn vị đề nghị)"},
+              "(mặc định: establishment.district,establishment.kind và ngày, nội dung, đơn vị đề nghị)"},
     "check.no_suggest": {
         "en": "do not look for the smallest changes that would make a refused application eligible",
         "vi": "không tìm những thay đổi nhỏ nhất giúp hồ sơ bị từ chối trở nên đủ điều kiện"},
@@ -336,7 +336,8 @@ def untranslated(parser: argparse.ArgumentParser) -> list[str]:
     for p in _parsers(parser):
         texts.append(p.description)
         for action in p._actions:
-            texts.append(action.help)
+            if not isinstance(action, argparse._HelpAction):  # argparse's own, worded in ARGPARSE
+                texts.append(action.help)
             texts += [pseudo.help for pseudo in getattr(action, "_choices_actions", ())]
     return [t for t in texts if t and t is not argparse.SUPPRESS and t not in _HELP_VI]
 
