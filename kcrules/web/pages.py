@@ -187,10 +187,10 @@ def read_answers(rb: Rulebook, qs: list[Question], form: dict[str, str], lang: s
 
 def problem_text(p: Any, lang: str) -> str:
     """One problem of an ApplicationError, for the page."""
-    head = p.message if lang == "en" else t("err_invalid", lang)
-    parts = [head]
-    if p.allowed:
-        parts.append(f"{t('err_allowed', lang)}: {p.allowed}")
+    message, allowed = p.wording(lang)  # a problem without a Vietnamese sentence says only that it is invalid
+    parts = [message if lang == "en" or p.key else t("err_invalid", lang)]
+    if allowed:
+        parts.append(f"{t('err_allowed', lang)}: {allowed}")
     if p.suggestion:
         parts.append(f"{t('err_suggest', lang)} {p.suggestion!r}?")
     return "; ".join(parts)
