@@ -43,8 +43,8 @@ VIETNAMESE = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèé�
 WHITELIST_EN = (
     # the names of the program, the currency and the city, used in English too
     "khuyến công", "đồng", "Hà Nội",
-    # the official short names of legal documents and their article words, cited as they are written
-    "Điều", "khoản", "điểm", "NĐ", "QĐ",
+    # the official short names of legal documents (their article words are English: Article, clause, point)
+    "NĐ", "QĐ",
     # the yes/no answers the interview accepts, shown in English as the words to type
     "có/không",
     # the link to the Vietnamese page is named in Vietnamese, as language switches are

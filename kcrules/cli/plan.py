@@ -55,7 +55,7 @@ def add_parser(subparsers: Any) -> None:
         "plan",
         help="rank applications by the legal priority order and allocate a budget, with reasons",
         description="Evaluate every application, rank the eligible ones by the rulebook's priority order "
-                    "(TT 46/2012 Điều 6 khoản 3) and allocate the budget down the ranking, within the program "
+                    "(TT 46/2012 Article 6 clause 3) and allocate the budget down the ranking, within the program "
                     "targets still open and the per-establishment limits. Every application gets its rank, "
                     "its allocation and why. Exit codes: 0 a plan was made, 2 invalid input or usage.",
     )

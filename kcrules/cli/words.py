@@ -219,7 +219,7 @@ HELP = Catalogue("cli.help", {
              "vi": "xếp hạng hồ sơ theo thứ tự ưu tiên của pháp luật và phân bổ ngân sách, có lý do"},
     "plan.description": {
         "en": "Evaluate every application, rank the eligible ones by the rulebook's priority order (TT 46/2012 "
-              "Điều 6 khoản 3) and allocate the budget down the ranking, within the program targets still open "
+              "Article 6 clause 3) and allocate the budget down the ranking, within the program targets still open "
               "and the per-establishment limits. Every application gets its rank, its allocation and why. Exit "
               "codes: 0 a plan was made, 2 invalid input or usage.",
         "vi": "Xét mọi hồ sơ, xếp hạng các hồ sơ đủ điều kiện theo thứ tự ưu tiên của bộ quy tắc (TT 46/2012 "
