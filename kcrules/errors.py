@@ -11,13 +11,19 @@
     └── EvaluationError             evaluation failed inside a rule (rule id, citation)
 
 Each class keeps its data as attributes and builds its message from them, so a
-caller can show the message or walk the structured ``problems``.
+caller can show the message or walk the structured ``problems``. ``str(err)`` is
+English, as it always was; ``err.text(lang)`` is the same message in ``vi`` or
+``en``: a problem made with :meth:`Problem.of` keeps the key of its sentence in a
+catalogue and its values, so it can be written in either language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from kcrules.util.catalogue import CATALOGUES, Catalogue
 
 __all__ = [
     "ApplicationError",
@@ -31,11 +37,62 @@ __all__ = [
 ]
 
 
+#: The words of the errors themselves; each module that makes problems keeps its own sentences.
+WORDS = Catalogue("errors", {
+    "given": {"vi": "đã nhập {given}", "en": "given {given}"},
+    "allowed": {"vi": "được phép: {allowed}", "en": "allowed: {allowed}"},
+    "suggestion": {"vi": "có phải ý bạn là {suggestion}?", "en": "did you mean {suggestion}?"},
+    "count": {"vi": "{headline} ({n} lỗi):", "en": "{headline} ({n} problem):"},
+    "counts": {"vi": "{headline} ({n} lỗi):", "en": "{headline} ({n} problems):"},
+    "invalid_input": {"vi": "dữ liệu không hợp lệ", "en": "invalid input"},
+    "malformed_rulebook": {"vi": "bộ quy tắc có lỗi", "en": "malformed rulebook"},
+    "invalid_application": {"vi": "hồ sơ không hợp lệ", "en": "invalid application"},
+    "engine": {"vi": "kcrules cần bộ máy luật durable-rules nhưng không nạp được ({detail}). "
+                     "Để sửa, hãy chạy:\n    {fix}",
+               "en": "kcrules needs the durable-rules engine, which failed to load ({detail}). "
+                     "To fix it, run:\n    {fix}"},
+    "unknown_rulebook": {
+        "vi": "không có bộ quy tắc {given}: đây không phải mã của bộ quy tắc có sẵn, cũng không phải thư mục "
+              "chứa rulebook.toml. Các bộ có sẵn: {known}.",
+        "en": "no rulebook {given}: not a bundled rulebook id and not a folder with a rulebook.toml. "
+              "Bundled: {known}."},
+    "unknown_rulebook_hint": {"vi": " Có phải ý bạn là {suggestion}?", "en": " Did you mean {suggestion}?"},
+    "evaluation": {"vi": "quy tắc {rule_id} ({citation}) gặp lỗi khi tính: {detail}",
+                   "en": "rule {rule_id} ({citation}) failed: {detail}"},
+    "untranslated": {"vi": "{text} (thông báo gốc bằng tiếng Anh)", "en": "{text}"},
+})
+
+
+def say(key: str, lang: str, **values: Any) -> str:
+    """The sentence ``key`` ("catalogue:entry") of any catalogue, in ``lang``; a value that is itself a
+    :class:`Said` is written in ``lang`` too."""
+    name, _, entry = key.partition(":")
+    return CATALOGUES[name](entry, lang, **{k: v.text(lang) if isinstance(v, Said) else v for k, v in values.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A sentence ("catalogue:entry" and its values) used as a value of another, said in the same language."""
+
+    key: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+    def text(self, lang: str = "en") -> str:
+        return say(self.key, lang, **dict(self.values))
+
+    def __str__(self) -> str:
+        return self.text()
+
+
 class KcrulesError(Exception):
     """Root of every error kcrules raises on purpose."""
 
     #: Stable machine-readable code, also the CLI's error code.
     code = "kcrules_error"
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (vi or en); ``str(err)`` is the English one."""
+        return str(self)
 
 
 class EngineUnavailableError(KcrulesError, ImportError):
@@ -46,21 +103,39 @@ class EngineUnavailableError(KcrulesError, ImportError):
     def __init__(self, detail: str, fix: str) -> None:
         self.detail = detail
         self.fix = fix
-        super().__init__(
-            f"kcrules needs the durable-rules engine, which failed to load ({detail}). "
-            f"To fix it, run:\n    {fix}"
-        )
+        super().__init__(self.text())
+
+    def text(self, lang: str = "en") -> str:
+        return WORDS("engine", lang, detail=self.detail, fix=self.fix)
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with an input: where, what was given, what is allowed."""
+    """One thing wrong with an input: where, what was given, what is allowed.
+
+    ``message`` and ``allowed`` are English. A problem made with :meth:`of` also keeps
+    their sentences' keys and values, and :meth:`text` writes it in vi or en; one made
+    directly from text is written as it is in both.
+    """
 
     where: str
     message: str
     given: object = None
     allowed: str | None = None
     suggestion: str | None = None
+    #: "catalogue:entry" of the message, and of ``allowed`` when it is a sentence (not a list of codes).
+    key: str | None = None
+    allowed_key: str | None = None
+    #: The values of the sentences' placeholders.
+    values: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, where: str, key: str, given: object = None, allowed: str | None = None,
+           suggestion: str | None = None, *, allowed_key: str | None = None, **values: Any) -> Problem:
+        """A problem whose message is the sentence ``key`` ("catalogue:entry") with ``values``."""
+        return cls(where, say(key, "en", **values), given,
+                   say(allowed_key, "en", **values) if allowed_key else allowed, suggestion,
+                   key, allowed_key, tuple(values.items()))
 
     def __post_init__(self) -> None:
         # A problem is shown to a person: a 50 MB value given is not echoed whole.
@@ -68,14 +143,25 @@ class Problem:
         object.__setattr__(self, "given", shown(self.given))
 
     def __str__(self) -> str:
-        parts = [f"{self.where}: {self.message}"]
+        return self.text("en")
+
+    def text(self, lang: str = "en") -> str:
+        """Where, what is wrong, what was given, what is allowed and the closest choice, in ``lang``."""
+        message, allowed = self.wording(lang)
+        parts = [f"{self.where}: {message}"]
         if self.given is not None:
-            parts.append(f"given {self.given!r}")
-        if self.allowed:
-            parts.append(f"allowed: {self.allowed}")
+            parts.append(WORDS("given", lang, given=repr(self.given)))
+        if allowed:
+            parts.append(WORDS("allowed", lang, allowed=allowed))
         if self.suggestion:
-            parts.append(f"did you mean {self.suggestion!r}?")
+            parts.append(WORDS("suggestion", lang, suggestion=repr(self.suggestion)))
         return "; ".join(parts)
+
+    def wording(self, lang: str = "en") -> tuple[str, str | None]:
+        """(what is wrong, what is allowed) in ``lang``."""
+        values = dict(self.values)
+        return (say(self.key, lang, **values) if self.key else self.message,
+                say(self.allowed_key, lang, **values) if self.allowed_key else self.allowed)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -122,21 +208,29 @@ class _ProblemsError(KcrulesError):
     """An error that carries every problem found, not just the first."""
 
     headline = "invalid input"
+    #: "catalogue:entry" of the headline, so it can be written in either language.
+    headline_key: str | None = "errors:invalid_input"
 
-    def __init__(self, problems: list[Problem], headline: str | None = None) -> None:
+    def __init__(self, problems: list[Problem], headline: str | None = None, headline_key: str | None = None) -> None:
         if not problems:
             raise ValueError("an error needs at least one problem")
         self.problems = list(problems)
-        if headline is not None:
-            self.headline = headline
+        if headline_key is not None:
+            self.headline, self.headline_key = say(headline_key, "en"), headline_key
+        elif headline is not None:
+            self.headline, self.headline_key = headline, None
         super().__init__(problem_list(self.headline, self.problems))
 
+    def text(self, lang: str = "en") -> str:
+        headline = say(self.headline_key, lang) if self.headline_key else self.headline
+        return problem_list(headline, self.problems, lang)
 
-def problem_list(headline: str, problems: list[Problem]) -> str:
-    """A headline with the number of problems, then one problem a line."""
-    lines = "\n".join(f"  - {p}" for p in problems)
-    noun = "problem" if len(problems) == 1 else "problems"
-    return f"{headline} ({len(problems)} {noun}):\n{lines}"
+
+def problem_list(headline: str, problems: Iterable[Problem], lang: str = "en") -> str:
+    """A headline with the number of problems, then one problem a line, in ``lang``."""
+    problems = list(problems)
+    lines = "\n".join(f"  - {p.text(lang)}" for p in problems)
+    return WORDS("count" if len(problems) == 1 else "counts", lang, headline=headline, n=len(problems)) + "\n" + lines
 
 
 class RuleFileError(_ProblemsError):
@@ -144,6 +238,7 @@ class RuleFileError(_ProblemsError):
 
     code = "rule_file_error"
     headline = "malformed rulebook"
+    headline_key = "errors:malformed_rulebook"
 
 
 class ApplicationError(_ProblemsError):
@@ -151,6 +246,7 @@ class ApplicationError(_ProblemsError):
 
     code = "application_error"
     headline = "invalid application"
+    headline_key = "errors:invalid_application"
 
 
 class UnknownRulebookError(KcrulesError, LookupError):
@@ -162,11 +258,11 @@ class UnknownRulebookError(KcrulesError, LookupError):
         self.given = given
         self.known = known
         self.suggestion = suggestion
-        hint = f" Did you mean {suggestion!r}?" if suggestion else ""
-        super().__init__(
-            f"no rulebook {shown(given)!r}: not a bundled rulebook id and not a folder with a "
-            f"rulebook.toml. Bundled: {', '.join(known)}.{hint}"
-        )
+        super().__init__(self.text())
+
+    def text(self, lang: str = "en") -> str:
+        hint = WORDS("unknown_rulebook_hint", lang, suggestion=repr(self.suggestion)) if self.suggestion else ""
+        return WORDS("unknown_rulebook", lang, given=repr(shown(self.given)), known=", ".join(self.known)) + hint
 
 
 class InputError(KcrulesError, ValueError):
@@ -178,9 +274,26 @@ class InputError(KcrulesError, ValueError):
 
     code = "input_error"
 
-    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+    def __init__(self, message: str, problems: Iterable[Problem] = (), *, key: str | None = None,
+                 values: dict[str, Any] | None = None, listed: bool = False) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
+        #: The message's sentence ("catalogue:entry") and values; ``listed``: the problems follow it.
+        self.key, self.values, self.listed = key, dict(values or {}), listed
         super().__init__(message)
+
+    @classmethod
+    def of(cls, key: str, problems: Iterable[Problem] = (), *, listed: bool = False, **values: Any) -> InputError:
+        """An error whose message is the sentence ``key`` ("catalogue:entry") with ``values``;
+        with ``listed``, a headline followed by ``problems``."""
+        problems = tuple(problems)
+        head = say(key, "en", **values)
+        return cls(problem_list(head, problems) if listed else head, problems, key=key, values=values, listed=listed)
+
+    def text(self, lang: str = "en") -> str:
+        if self.key is None:  # made from text alone
+            return str(self)
+        head = say(self.key, lang, **self.values)
+        return problem_list(head, self.problems, lang) if self.listed else head
 
 
 class EvaluationError(KcrulesError):
@@ -192,4 +305,7 @@ class EvaluationError(KcrulesError):
         self.rule_id = rule_id
         self.citation = citation
         self.detail = str(shown(detail, 1000))
-        super().__init__(f"rule {rule_id} ({citation}) failed: {self.detail}")
+        super().__init__(self.text())
+
+    def text(self, lang: str = "en") -> str:
+        return WORDS("evaluation", lang, rule_id=self.rule_id, citation=self.citation, detail=self.detail)

@@ -27,6 +27,7 @@ from pydantic import (
     StrictStr,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "Applicant",
@@ -59,7 +60,7 @@ def _day_or_iso_text(value: object) -> object:
         return value
     if isinstance(value, str) and _ISO_DAY.fullmatch(value):
         return value
-    raise ValueError("a date is text YYYY-MM-DD")
+    raise PydanticCustomError("date_text", "a date is text YYYY-MM-DD")
 
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -213,16 +214,15 @@ class Project(_Input):
     def _approved_level_complete(self) -> Project:
         given = [self.approved_level_percent is not None, bool(self.approved_by), bool(self.approved_decision)]
         if any(given) and not all(given):
-            raise ValueError("an approved priority level needs approved_level_percent, approved_by and "
-                             "approved_decision together")
+            raise PydanticCustomError("approved_level_incomplete", "an approved priority level needs "
+                                      "approved_level_percent, approved_by and approved_decision together")
         return self
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Project:
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValueError(
-                f"end_date {self.end_date.isoformat()} is before start_date {self.start_date.isoformat()}"
-            )
+            raise PydanticCustomError("dates_out_of_order", "end_date {end} is before start_date {start}",
+                                      {"end": self.end_date.isoformat(), "start": self.start_date.isoformat()})
         return self
 
 

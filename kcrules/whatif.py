@@ -30,11 +30,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from kcrules.errors import ApplicationError, InputError, Problem, problem_list
+from kcrules.errors import ApplicationError, InputError, Problem
 from kcrules.models import Application, Decision, Outcome
 from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.codes import code_choices, find_code
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
+from kcrules.util.catalogue import Catalogue
 from kcrules.util.jsonpath import copy_tree, get_path
 from kcrules.util.words import fold, suggest
 
@@ -154,7 +155,7 @@ def what_if(rulebook: Rulebook, application: Application | Mapping[str, Any] | s
         raise InputError(f"changes is a mapping of field path -> new value, not a {type(changes).__name__}")
     problems = [p for path in changes if (p := _field_problem(path)) is not None]
     if problems:
-        raise InputError(problem_list("invalid changes", problems), problems)
+        raise InputError.of(_W + "invalid_changes", problems, listed=True)
     data = app.model_dump(mode="json", exclude_none=True)
     changed = rulebook.parse_application(apply_changes(data, changes))
     before = rulebook.evaluate(app, lang=lang, on=on)
@@ -201,12 +202,39 @@ def apply_changes(data: dict[str, Any], changes: Iterable[tuple[str, Any]] | Map
     return out
 
 
+_W = "whatif:"
+PROBLEMS = Catalogue("whatif", {
+    "not_a_field": {"vi": "không phải một trường của hồ sơ", "en": "not a field of an application"},
+    "dotted_path": {"vi": "đường dẫn trường có dấu chấm, ví dụ {example}",
+                    "en": "a dotted field path, e.g. {example}"},
+    "no_equals": {"vi": "hãy viết TRƯỜNG=GIÁ_TRỊ, ví dụ establishment.employees=40",
+                  "en": "write FIELD=VALUE, e.g. establishment.employees=40"},
+    "twice": {"vi": "được đổi nhiều lần: hãy cho một giá trị", "en": "changed more than once: give one value"},
+    "as_text": {"vi": "hãy cho giá trị dạng chữ", "en": "give the value as text"},
+    "invalid_changes": {"vi": "thay đổi không hợp lệ", "en": "invalid changes"},
+    "invalid_fixed": {"vi": "danh sách thông tin giữ nguyên không hợp lệ", "en": "invalid fixed facts"},
+    "required": {"vi": "trường này bắt buộc: hãy cho một giá trị", "en": "this field is required: give a value"},
+    "yes_no": {"vi": "hãy trả lời có hoặc không (có/không, c/k, y/n)",
+               "en": "answer yes or no (có/không, c/k, y/n)"},
+    "whole": {"vi": "hãy viết một số nguyên, ví dụ 700000000 hoặc 700.000.000",
+              "en": "write a whole number, e.g. 700000000 or 700.000.000"},
+    "negative": {"vi": "không được là số âm", "en": "must not be negative"},
+    "day": {"vi": "hãy viết ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY, ví dụ 2017-05-10",
+            "en": "write a date as YYYY-MM-DD or DD/MM/YYYY, e.g. 2017-05-10"},
+    "unknown_code": {"vi": "mã không có trong danh mục", "en": "unknown code"},
+    "unknown_code_allowed": {"vi": "mã {typed} không có trong danh mục (được phép: {choices})",
+                             "en": "unknown code {typed} (allowed: {choices})"},
+    "unknown_code_hint": {"vi": "mã {typed} không có trong danh mục (được phép: {choices}); có phải ý bạn là {closest}?",
+                          "en": "unknown code {typed} (allowed: {choices}); did you mean {closest}?"},
+})
+
+
 def _field_problem(path: str) -> Problem | None:
     """Why ``path`` is not a field an application has, or None if it is one."""
     if path in APPLICATION_FIELDS:
         return None
-    return Problem(path, "not a field of an application", allowed="a dotted field path, e.g. establishment.employees",
-                   suggestion=suggest(path, APPLICATION_FIELDS))
+    return Problem.of(path, _W + "not_a_field", allowed_key=_W + "dotted_path",
+                      suggestion=suggest(path, APPLICATION_FIELDS), example="establishment.employees")
 
 
 # ---------------------------------------------------------------- reading FIELD=VALUE
@@ -230,11 +258,11 @@ def parse_changes(rulebook: Rulebook, items: Iterable[str] | Mapping[str, str]) 
     seen: set[str] = set()
     for path, text in _pairs(items):
         problem = _field_problem(path) if text is not _NO_EQUALS else \
-            Problem(path, "write FIELD=VALUE, e.g. establishment.employees=40")
+            Problem.of(path, _W + "no_equals")
         if problem is None and path in seen:
-            problem = Problem(path, "changed more than once: give one value", text)
+            problem = Problem.of(path, _W + "twice", text)
         elif problem is None and not isinstance(text, str):
-            problem = Problem(path, "give the value as text", text)
+            problem = Problem.of(path, _W + "as_text", text)
         seen.add(path)
         if problem is not None:
             problems.append(problem)
@@ -244,7 +272,7 @@ def parse_changes(rulebook: Rulebook, items: Iterable[str] | Mapping[str, str]) 
         except InputError as err:
             problems += err.problems
     if problems:
-        raise InputError(problem_list("invalid changes", problems), problems)
+        raise InputError.of(_W + "invalid_changes", problems, listed=True)
     return out
 
 
@@ -274,7 +302,7 @@ def parse_value(rulebook: Rulebook | None, path: str, text: str) -> Any:
     if raw == "" or fold(raw) in ("null", "none", "-"):
         if optional:
             return None
-        raise _refused(path, raw, "this field is required: give a value")
+        raise _refused(path, raw, "required")
     if kind == "bool":
         return _yes_no(path, raw)
     if kind == "int":
@@ -286,9 +314,10 @@ def parse_value(rulebook: Rulebook | None, path: str, text: str) -> Any:
     return raw
 
 
-def _refused(path: str, given: str, message: str, allowed: str | None = None,
-             hint: str | None = None, shown: str | None = None) -> InputError:
-    return InputError(shown or message, [Problem(path, message, given, allowed, hint)])
+def _refused(path: str, raw: str, key: str, allowed: str | None = None,
+             hint: str | None = None, shown: str | None = None, **values: Any) -> InputError:
+    """The error of a value refused: its message is the problem's sentence ``key``, or the sentence ``shown``."""
+    return InputError.of(_W + (shown or key), [Problem.of(path, _W + key, raw, allowed, hint)], **values)
 
 
 def _yes_no(path: str, raw: str) -> bool:
@@ -297,7 +326,7 @@ def _yes_no(path: str, raw: str) -> bool:
         return True
     if key in ("n", "no", "false", "0", "k", "khong", "sai"):
         return False
-    raise _refused(path, raw, "answer yes or no (có/không, c/k, y/n)")
+    raise _refused(path, raw, "yes_no")
 
 
 def _whole(path: str, raw: str) -> int:
@@ -305,10 +334,10 @@ def _whole(path: str, raw: str) -> int:
     # Separators are accepted only between groups of three digits ("700.000.000",
     # "700,000,000"), so "12.5" is refused instead of being read as 125.
     if not _WHOLE.fullmatch(text):
-        raise _refused(path, raw, "write a whole number, e.g. 700000000 or 700.000.000")
+        raise _refused(path, raw, "whole")
     value = int(re.sub(r"[.,_ ]", "", text))
     if value < 0:
-        raise _refused(path, raw, "must not be negative")
+        raise _refused(path, raw, "negative")
     return value
 
 
@@ -318,7 +347,7 @@ def _day(path: str, raw: str) -> str:
             return dt.datetime.strptime(raw, fmt).date().isoformat()
         except ValueError:
             continue
-    raise _refused(path, raw, "write a date as YYYY-MM-DD or DD/MM/YYYY, e.g. 2017-05-10")
+    raise _refused(path, raw, "day")
 
 
 def _code(rulebook: Rulebook | None, path: str, raw: str) -> str:
@@ -330,8 +359,8 @@ def _code(rulebook: Rulebook | None, path: str, raw: str) -> str:
     choices = code_choices(rulebook.definition, CODE_FIELDS[path])
     hint = suggest(raw, [c for c, _ in choices] + [label for _, label in choices])
     allowed = ", ".join(c for c, _ in choices)
-    shown = f"unknown code {raw!r} (allowed: {allowed})" + (f"; did you mean {hint!r}?" if hint else "")
-    raise _refused(path, raw, "unknown code", allowed, hint, shown)
+    raise _refused(path, raw, "unknown_code", allowed, hint, "unknown_code_hint" if hint else "unknown_code_allowed",
+                   typed=repr(raw), choices=allowed, closest=repr(hint))
 
 
 # ---------------------------------------------------------------- the smallest changes
@@ -379,10 +408,10 @@ def _check_fixed(fixed: Iterable[str]) -> tuple[str, ...]:
     held = tuple(fixed)
     parts = {p.rpartition(".")[0] for p in APPLICATION_FIELDS} - {""}
     known = sorted(set(APPLICATION_FIELDS) | parts)
-    problems = [Problem("fixed", "not a field of an application", f, "a dotted field path, e.g. project.approved",
-                        suggest(f, known)) for f in held if f not in known]
+    problems = [Problem.of("fixed", _W + "not_a_field", f, None, suggest(f, known), allowed_key=_W + "dotted_path",
+                           example="project.approved") for f in held if f not in known]
     if problems:
-        raise InputError(problem_list("invalid fixed facts", problems), problems)
+        raise InputError.of(_W + "invalid_fixed", problems, listed=True)
     return held
 
 

@@ -73,7 +73,7 @@ def test_a_missing_engine_fails_the_load_with_the_command_to_run(tmp_path: Path)
 
 def test_a_missing_engine_exits_3_with_only_the_message(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parent.parent / "examples" / "machinery-gia-lam.json"
-    done = subprocess.run([sys.executable, "-m", "kcrules.cli", "check", str(example)], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "kcrules.cli", "check", str(example), "--lang", "en"], capture_output=True,
                           text=True, env=_shadow_engine(tmp_path))
     assert done.returncode == 3
     assert done.stderr.startswith("kcrules: error: kcrules needs the durable-rules engine")

@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 
 
+pytestmark = pytest.mark.usefixtures("english_locale")
+
+
 def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run([sys.executable, "-m", "kcrules.cli", *args], input=stdin, capture_output=True,
                             text=True, timeout=60, cwd=cwd or ROOT, encoding="utf-8")
@@ -55,7 +58,8 @@ def test_every_example_decides_with_the_documented_exit_code(path: Path) -> None
     assert decision["activity"] == json.loads(path.read_text(encoding="utf-8"))["activity"]
 
 
-def test_text_report_vietnamese_by_default() -> None:
+def test_text_report_vietnamese_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LANG")  # no locale: Vietnamese
     result = run_cli("check", "examples/machinery-gia-lam.json")
     assert result.returncode == 0
     out = result.stdout

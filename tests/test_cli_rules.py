@@ -8,7 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+pytestmark = pytest.mark.usefixtures("english_locale")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -114,7 +119,7 @@ def test_schema_is_the_application_json_schema() -> None:
     result = run_cli("schema")
     assert result.returncode == 0
     schema = json.loads(result.stdout)
-    assert schema == kcrules.load_rulebook().application_schema()
+    assert schema == kcrules.load_rulebook().application_schema(lang="en")  # the locale of these tests
     assert "establishment" in schema["properties"]
 
 

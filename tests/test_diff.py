@@ -190,7 +190,7 @@ def test_cli_json_report_with_a_corpus(tmp_path: Path, capsys: pytest.CaptureFix
     (["hanoi-2016-2020", "hanoi-2016-2020", "--corpus", "missing.jsonl"], "cannot read the corpus"),
 ])
 def test_cli_bad_input_is_one_message(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["diff", *args]) == 2
+    assert cli.main(["diff", *args, "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 

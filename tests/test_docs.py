@@ -228,5 +228,7 @@ def test_docs_command_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_docs_command_reports_an_unknown_rulebook(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["docs", "hanoi-2016", "--check"]) == 2
+    assert main(["docs", "hanoi-2016", "--check", "--lang", "en"]) == 2
     assert "did you mean 'hanoi-2016-2020'" in capsys.readouterr().err.lower()
+    assert main(["docs", "hanoi-2016", "--check", "--lang", "vi"]) == 2
+    assert "có phải ý bạn là 'hanoi-2016-2020'" in capsys.readouterr().err.lower()

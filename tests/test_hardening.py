@@ -18,6 +18,9 @@ from kcrules import ApplicationError, cli
 RB = kcrules.load_rulebook(engine="native")
 
 
+pytestmark = pytest.mark.usefixtures("english_locale")
+
+
 def problems_of(app: Any) -> dict[str, Any]:
     with pytest.raises(ApplicationError) as info:
         RB.evaluate(app)

@@ -79,7 +79,7 @@ def test_the_sheet_is_in_one_language() -> None:
     for heading in ("Phiếu thẩm định", "Các tiêu chí", "chữ ký", "Mức hỗ trợ tối đa"):
         assert heading in vi and heading not in en
     # dates never as m/d/y
-    assert "10/05/2017" in vi and "2017-05-10" in en and "5/10/17" not in en
+    assert "10/05/2017" in vi and "10 May 2017" in en and "5/10/17" not in en
 
 
 def test_what_a_user_typed_is_escaped() -> None:

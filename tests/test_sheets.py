@@ -185,6 +185,7 @@ def test_bad_rows_report_every_problem_with_row_and_column(tmp_path: Path, capsy
     assert "unknown district" in records[1][-1] and "missing required field" in records[2][-1]
 
 
+@pytest.mark.usefixtures("english_locale")
 def test_unknown_and_repeated_headers_are_refused_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     head = MACHINERY_HEAD.replace("project.approved", "project.aproved").replace("project.machinery_new",
                                                                                  "project.eligible_cost_vnd")

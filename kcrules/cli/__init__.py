@@ -5,6 +5,10 @@ and ``run(args) -> int``; it is imported only when its subcommand runs, so the
 command starts quickly. Errors of the library are printed as one clear message
 (exit 2; exit 3 when the rule engine is not installed correctly); ``--debug``
 shows the traceback instead.
+
+Everything the command writes for a person is in one language, ``--lang vi|en``
+(every subcommand takes it), by default the locale's (:func:`default_lang`); the
+help and argparse's own words too (:mod:`kcrules.cli.words`).
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO
 
 #: subcommand -> module holding its parser and its code
@@ -40,14 +45,46 @@ MAX_APPLICATION_BYTES = 1 << 20
 MAX_FILE_BYTES = 256 << 20
 
 
-def read_capped(stream: IO[bytes], limit: int, name: str, what: str) -> bytes:
-    """All of ``stream``, or an InputError when it holds more than ``limit`` bytes ("more than {what}")."""
+def default_lang(environ: Mapping[str, str] | None = None) -> str:
+    """The language when no ``--lang`` is given: the locale's (the first of LC_ALL, LC_MESSAGES and
+    LANG that is set), en for a value starting ``en``, else vi."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if env.get(name):
+            return "en" if env[name].startswith("en") else "vi"
+    return "vi"
+
+
+def chosen_lang(argv: Sequence[str]) -> str:
+    """The language ``argv`` asks for (its last ``--lang X``), else :func:`default_lang`.
+
+    Read before the parser is built, so its help and its errors are in that language.
+    """
+    lang = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.partition("=")[2]
+    return lang if lang in ("vi", "en") else default_lang()
+
+
+#: The language of the command running now: main sets it, for the argparse types and read_capped.
+_LANG = ["vi"]
+
+
+def read_capped(stream: IO[bytes], limit: int, name: str, what: str, option: str = "") -> bytes:
+    """All of ``stream``, or an InputError when it holds more than ``limit`` bytes.
+
+    ``what`` it should be, for the message: "application", "call" (for proposals) or "file" (of ``option``).
+    """
     data = stream.read(limit + 1)
     if len(data) > limit:
         from kcrules.errors import InputError
 
-        raise InputError(f"{name} is larger than {limit >> 20} MiB, more than {what}; "
-                         "check that it is the right file")
+        raise InputError.of(f"cli:too_large_{what}", name=name, mib=limit >> 20, option=option)
     return data
 
 
@@ -56,7 +93,9 @@ def date_arg(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2017-05-10") from None
+        from kcrules.cli.words import say
+
+        raise argparse.ArgumentTypeError(say("not_a_date", _LANG[0], text=repr(text))) from None
 
 
 class _Version(argparse.Action):
@@ -91,13 +130,6 @@ def version_text() -> str:
             f"rulebooks: {books}; Python {platform.python_version()} ({platform.python_implementation()})")
 
 
-def help_lang() -> str:
-    """The language of help written in both: Vietnamese when the locale is, else English."""
-    import os
-
-    return "vi" if os.environ.get("LC_ALL", os.environ.get("LANG", "")).lower().startswith("vi") else "en"
-
-
 def check_xlsx_output(fmt: str, output: str) -> None:
     """Before any work: an .xlsx goes to a file (it is binary), and openpyxl is installed."""
     if fmt != "xlsx":
@@ -110,11 +142,12 @@ def check_xlsx_output(fmt: str, output: str) -> None:
     require_openpyxl()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(lang: str = "vi") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kcrules",
         description="Hanoi khuyến công 2016–2020 rules: check applications, browse and audit the rules.",
     )
+    parser.add_argument("--lang", choices=("vi", "en"))
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of short messages")
     parser.add_argument("-V", "--version", action=_Version, nargs=0,
                         help="print the version of kcrules, of its bundled rulebooks and of Python, and exit")
@@ -126,20 +159,33 @@ def build_parser() -> argparse.ArgumentParser:
         mod = importlib.import_module(f"kcrules.cli.{module}")
         seen.add(module)
         mod.add_parser(sub)
+    from kcrules.cli.words import localise
+
+    localise(parser, lang)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kcrules.cli.words import argparse_words
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+    lang = _LANG[0] = chosen_lang(argv)
+    with argparse_words(lang):
+        parser = build_parser(lang)
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return _run(args, lang)
+
+
+def _run(args: argparse.Namespace, lang: str) -> int:
+    from kcrules.cli.words import os_error, say
+
     try:
         return int(args.run(args))
     except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
+        print("\n" + say("interrupted", lang), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
@@ -148,15 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.debug:
             raise
-        if isinstance(err, EngineUnavailableError):
-            print(f"kcrules: error: {err}", file=sys.stderr)
-            return EXIT_ENGINE
         if isinstance(err, KcrulesError):
-            print(f"kcrules: error: {err}", file=sys.stderr)
-        elif isinstance(err, OSError):
-            print(f"kcrules: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+            print(say("error", lang, message=err.text(lang)), file=sys.stderr)
+            return EXIT_ENGINE if isinstance(err, EngineUnavailableError) else EXIT_USAGE
+        if isinstance(err, OSError):
+            print(say("error", lang, message=os_error(err, lang)), file=sys.stderr)
         else:
-            print(f"kcrules: internal error: {type(err).__name__}: {err} (run with --debug for details)",
-                  file=sys.stderr)
+            print(say("internal", lang, kind=type(err).__name__, detail=err), file=sys.stderr)
         return EXIT_USAGE
 

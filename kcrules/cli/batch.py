@@ -28,11 +28,13 @@ import os
 import sys
 from collections import deque
 from collections.abc import Iterator
+from fractions import Fraction
 from typing import IO, Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, check_xlsx_output, date_arg, help_lang
+from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, check_xlsx_output, date_arg
 from kcrules.cli.progress import Progress, add_progress_option, progress_for
 from kcrules.errors import ApplicationError, KcrulesError, Problem, shown
+from kcrules.text import i18n
 from kcrules.text.i18n import Catalogue
 
 #: At most this many bad lines are described on stderr; the rest are counted.
@@ -52,7 +54,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("-o", "--output", metavar="OUT", default="-",
                    help="where to write decisions, one JSON object a line (default: stdout)")
     p.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default=None,
-                   help=_HELP("format", help_lang()))
+                   help="jsonl: one decision a JSON line; csv, xlsx: one row per application for a spreadsheet "
+                        "(xlsx needs pip install 'kcrules[xlsx]'); default: by OUT's extension, else jsonl")
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the explanations (default vi)")
     p.add_argument("--on", metavar="DATE", type=date_arg,
                    help="evaluate under the law in force on DATE (YYYY-MM-DD) instead of each application's date")
@@ -67,6 +70,23 @@ def add_parser(subparsers: Any) -> None:
     add_progress_option(p)
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
+
+
+WORDS = Catalogue("cli.batch", {
+    "line": {"vi": "kcrules: dòng {number}: {error}", "en": "kcrules: line {number}: {error}"},
+    "too_many": {"vi": "kcrules: hơn {n} dòng lỗi; các dòng sau chỉ có trong kết quả và bản tổng hợp",
+                 "en": "kcrules: more than {n} bad lines; the rest are only in the output and the summary"},
+    "summary": {"vi": "Đã xét {decided} hồ sơ: {eligible} đủ điều kiện, {ineligible} không đủ; {errors} dòng lỗi.",
+                "en": "Decided {decided} applications: {eligible} eligible, {ineligible} not eligible; "
+                      "{errors} lines with errors."},
+    "activity": {"vi": "Nội dung", "en": "Activity"},
+    "decided": {"vi": "Hồ sơ", "en": "Decided"},
+    "eligible": {"vi": "Đủ ĐK", "en": "Eligible"},
+    "total_support": {"vi": "Tổng hỗ trợ", "en": "Total support"},
+    "total": {"vi": "Tổng", "en": "Total"},
+    "line_too_long": {"vi": "dòng dài hơn {mib} MiB: lớn hơn mọi hồ sơ có thể có (có thiếu dấu xuống dòng?)",
+                      "en": "line longer than {mib} MiB: more than an application can be (is a newline missing?)"},
+})
 
 
 class Summary:
@@ -88,23 +108,16 @@ class Summary:
             row[2] += decision.support.amount_vnd
 
     def render(self, lang: str) -> str:
-        from kcrules.text import i18n as i18n
+        def n(value: int) -> str:
+            return i18n.number(value, lang)
 
-        vi = lang == "vi"
         total = sum(row[2] for row in self.by_activity.values())
-        lines = [
-            (f"Đã xét {self.decided:,} hồ sơ: {self.eligible:,} đủ điều kiện, "
-             f"{self.decided - self.eligible:,} không đủ; {self.errors:,} dòng lỗi.") if vi else
-            (f"Decided {self.decided:,} applications: {self.eligible:,} eligible, "
-             f"{self.decided - self.eligible:,} not eligible; {self.errors:,} lines with errors."),
-        ]
+        lines = [WORDS("summary", lang, decided=n(self.decided), eligible=n(self.eligible),
+                       ineligible=n(self.decided - self.eligible), errors=n(self.errors))]
         if self.by_activity:
-            head = ("Nội dung", "Hồ sơ", "Đủ ĐK", "Tổng hỗ trợ") if vi else \
-                   ("Activity", "Decided", "Eligible", "Total support")
-            rows = [(act, f"{r[0]:,}", f"{r[1]:,}", i18n.money(r[2], lang))
-                    for act, r in sorted(self.by_activity.items())]
-            rows.append(("Tổng" if vi else "Total", f"{self.decided:,}", f"{self.eligible:,}",
-                         i18n.money(total, lang)))
+            head = tuple(WORDS(k, lang) for k in ("activity", "decided", "eligible", "total_support"))
+            rows = [(act, n(r[0]), n(r[1]), i18n.money(r[2], lang)) for act, r in sorted(self.by_activity.items())]
+            rows.append((WORDS("total", lang), n(self.decided), n(self.eligible), i18n.money(total, lang)))
             widths = [max(len(str(row[i])) for row in [head, *rows]) for i in range(4)]
             for row in [head, *rows]:
                 lines.append("  " + row[0].ljust(widths[0]) + "  " +
@@ -163,9 +176,8 @@ def _applications(source: IO[bytes], pending: deque[tuple[int, Any, KcrulesError
             while (rest := source.readline(1 << 16)) and not rest.endswith(b"\n"):  # skip to the next line
                 read[0] += len(rest)
             read[0] += len(rest)
-            pending.append((number, None, ApplicationError([Problem(
-                "(document)", f"line longer than {MAX_APPLICATION_BYTES >> 20} MiB: more than an application "
-                "can be (is a newline missing?)")])))
+            pending.append((number, None, ApplicationError([Problem.of(
+                "(document)", "cli.batch:line_too_long", mib=MAX_APPLICATION_BYTES >> 20)])))
             yield None  # decided as nothing; its own error is reported in its place
             continue
         if not raw.strip():
@@ -217,6 +229,7 @@ def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary
     from kcrules.decide.writer import DecisionWriter
 
     err_stream = sys.stderr
+    lang = options["lang"]
     pending: deque[tuple[int, Any, KcrulesError | None]] = deque()
     read = [0]
     count = 0
@@ -231,10 +244,9 @@ def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary
             write(_error_record(number, _id_of(app), result))
             if summary.errors <= MAX_REPORTED:
                 progress.clear()
-                err_stream.write(f"kcrules: line {number}: {result}\n")
+                err_stream.write(WORDS("line", lang, number=number, error=result.text(lang)) + "\n")
             elif summary.errors == MAX_REPORTED + 1:
-                err_stream.write(f"kcrules: more than {MAX_REPORTED} bad lines; "
-                                 "the rest are only in the output and the summary\n")
+                err_stream.write(WORDS("too_many", lang, n=MAX_REPORTED) + "\n")
             continue
         summary.add(result)
         write(_one_line(to_json(result)))
@@ -244,14 +256,6 @@ def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary
 
 
 # ---------------------------------------------------------------- spreadsheets in or out
-
-_HELP = Catalogue("cli.batch.sheets", {
-    "format": {"vi": "jsonl: một quyết định mỗi dòng JSON; csv, xlsx: một dòng mỗi hồ sơ cho bảng tính "
-                     "(xlsx cần pip install 'kcrules[xlsx]'); mặc định theo đuôi của OUT, nếu không thì jsonl",
-               "en": "jsonl: one decision a JSON line; csv, xlsx: one row per application for a spreadsheet "
-                     "(xlsx needs pip install 'kcrules[xlsx]'); default: by OUT's extension, else jsonl"},
-})
-
 
 def _is_sheet(path: str) -> bool:
     from kcrules.tables import SHEET_SUFFIXES

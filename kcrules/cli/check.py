@@ -62,12 +62,67 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
+USAGE = Catalogue("cli.check.usage", {
+    "fix_hint": {"vi": "Hãy sửa các trường nêu trên rồi chạy lại; `kcrules schema` liệt kê mọi trường và "
+                       "`kcrules rules show ACTIVITY` cho biết một nội dung hỗ trợ cần gì.",
+                 "en": "Fix the fields named above and run again; `kcrules schema` lists every field and "
+                       "`kcrules rules show ACTIVITY` what an activity needs."},
+    "no_file": {"vi": "chưa có hồ sơ: hãy nêu một tệp JSON hoặc TOML, '-' để đọc từ stdin, "
+                      "hoặc --interactive để trả lời câu hỏi",
+                "en": "no application given: name a JSON or TOML file, '-' to read stdin, "
+                      "or --interactive to answer questions"},
+    "file_and_interactive": {"vi": "hãy cho FILE hoặc --interactive, không cho cả hai",
+                             "en": "give either FILE or --interactive, not both"},
+    "save_alone": {"vi": "--save lưu câu trả lời của buổi hỏi đáp: hãy dùng cùng --interactive",
+                   "en": "--save keeps the answers of an interview: use it with --interactive"},
+    "what_if": {"vi": "--what-if: {error}\n`kcrules schema` liệt kê mọi trường và kiểu của chúng.",
+                "en": "--what-if: {error}\n`kcrules schema` lists every field and its type."},
+    "fixed": {"vi": "--fixed: {error}", "en": "--fixed: {error}"},
+    "folder": {"vi": "{name} là một thư mục: hãy nêu tệp hồ sơ bên trong", "en": "{name} is a folder: give the "
+               "application file inside it"},
+    "no_such_file": {"vi": "không có tệp {name} (hãy kiểm tra đường dẫn; '-' đọc hồ sơ từ stdin)",
+                     "en": "no such file: {name} (check the path; '-' reads the application from stdin)"},
+    "cannot_read": {"vi": "không đọc được {name}: {reason}", "en": "cannot read {name}: {reason}"},
+    "not_utf8": {"vi": "{name} không phải văn bản UTF-8: hãy lưu thành JSON hoặc TOML dạng UTF-8",
+                 "en": "{name} is not UTF-8 text: save it as UTF-8 JSON or TOML"},
+    "empty": {"vi": "{name} trống: một hồ sơ là một đối tượng JSON hoặc một văn bản TOML "
+                    "(xem examples/ và `kcrules schema`)",
+              "en": "{name} is empty: an application is a JSON object or a TOML document "
+                    "(see examples/ and `kcrules schema`)"},
+    "not_toml": {"vi": "{name} không phải TOML hợp lệ: {detail}", "en": "{name} is not valid TOML: {detail}"},
+    "neither": {"vi": "{name} không phải JSON cũng không phải TOML ({detail}); một hồ sơ là một đối tượng JSON "
+                      "như examples/machinery-gia-lam.json",
+                "en": "{name} is neither JSON nor TOML ({detail}); an application is a JSON object "
+                      "like examples/machinery-gia-lam.json"},
+    "not_json": {"vi": "{name} không phải JSON hợp lệ: {detail} ở dòng {line}, cột {column}",
+                 "en": "{name} is not valid JSON: {detail} at line {line}, column {column}"},
+    "too_deep": {"vi": "{name} lồng nhau quá sâu, không thể là một hồ sơ",
+                 "en": "{name} is nested too deeply to be an application"},
+    "unreadable": {"vi": "{name} không đọc được như JSON: {detail}", "en": "{name} is not readable JSON: {detail}"},
+    "not_object": {"vi": "{name} chứa một {kind} JSON, không phải một đối tượng: một hồ sơ là một đối tượng với "
+                         "application_date, activity, establishment và project",
+                   "en": "{name} holds a JSON {kind}, not an object: an application is "
+                         "one object with application_date, activity, establishment and project"},
+})
+
+
 class UsageProblem(Exception):
-    """A problem with what the user typed: shown as one message, exit 2."""
+    """A problem with what the user typed: shown as one message in the user's language, exit 2."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        self.key, self.values = key, values
+        super().__init__(self.text())
+
+    def text(self, lang: str = "en") -> str:
+        from kcrules.errors import say
+
+        return say("cli.check.usage:" + self.key, lang, **self.values)
 
 
-def fail(message: str) -> int:
-    print(f"kcrules: error: {message}", file=sys.stderr)
+def fail(message: str, lang: str = "en") -> int:
+    from kcrules.cli.words import say
+
+    print(say("error", lang, message=message), file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -79,13 +134,11 @@ def run(args: argparse.Namespace) -> int:
     except (UsageProblem, InputError) as err:
         if getattr(args, "debug", False):
             raise
-        return fail(str(err))
+        return fail(err.text(args.lang), args.lang)
     except ApplicationError as err:
         if getattr(args, "debug", False):
             raise
-        hint = ("Fix the fields named above and run again; `kcrules schema` lists every field and "
-                "`kcrules rules show ACTIVITY` what an activity needs.")
-        return fail(f"{err}\n{hint}")
+        return fail(f"{err.text(args.lang)}\n{USAGE('fix_hint', args.lang)}", args.lang)
 
 
 def _file_after_what_if(args: argparse.Namespace) -> None:
@@ -101,12 +154,11 @@ def _run(args: argparse.Namespace) -> int:
     _file_after_what_if(args)
     interactive = args.interactive or (args.file is None and sys.stdin.isatty())
     if args.file is None and not interactive:
-        raise UsageProblem("no application given: name a JSON or TOML file, '-' to read stdin, "
-                           "or --interactive to answer questions")
+        raise UsageProblem("no_file")
     if interactive and args.file is not None:
-        raise UsageProblem("give either FILE or --interactive, not both")
+        raise UsageProblem("file_and_interactive")
     if args.save and not interactive:
-        raise UsageProblem("--save keeps the answers of an interview: use it with --interactive")
+        raise UsageProblem("save_alone")
     rulebook = load_rulebook(args.rulebook, engine=args.engine)
     if interactive:
         from kcrules.cli.interview import Aborted, interview
@@ -127,7 +179,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             changes = parse_changes(rulebook, args.what_if)
         except InputError as err:
-            raise UsageProblem(f"--what-if: {err}\n`kcrules schema` lists every field and its type.") from None
+            raise UsageProblem("what_if", error=err) from None
         result = what_if(rulebook, app, changes, lang=args.lang, on=args.on)
         after = result.after
         if args.format == "html":
@@ -155,7 +207,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             found = smallest_changes(rulebook, app, fixed=fixed, on=args.on)
         except InputError as err:
-            raise UsageProblem(f"--fixed: {err}") from None
+            raise UsageProblem("fixed", error=err) from None
         print(render(rulebook, decision, args.lang, show_all=args.show_all))
         print()
         print(suggestions_text(rulebook, found, fixed, args.lang))
@@ -178,56 +230,54 @@ def _print_json(obj: Any) -> None:
 
 def read_application(name: str) -> dict[str, Any]:
     """Read an application file (JSON or TOML; '-' is stdin) into a dict, or raise UsageProblem."""
+    from kcrules.cli.words import os_reason
+    from kcrules.rulefiles.reader import json_reason
+
     if name == "-":
         shown = "stdin"
         suffix = ""
         buffer = getattr(sys.stdin, "buffer", None)  # None when stdin was replaced by a text stream
-        raw = read_capped(buffer, MAX_APPLICATION_BYTES, shown, "an application can be") if buffer is not None \
+        raw = read_capped(buffer, MAX_APPLICATION_BYTES, shown, "application") if buffer is not None \
             else sys.stdin.read().encode("utf-8")
     else:
         path = Path(name)
         shown = name
         suffix = path.suffix.lower()
         if path.is_dir():
-            raise UsageProblem(f"{name} is a folder: give the application file inside it")
+            raise UsageProblem("folder", name=name)
         try:
             with path.open("rb") as stream:
-                raw = read_capped(stream, MAX_APPLICATION_BYTES, name, "an application can be")
+                raw = read_capped(stream, MAX_APPLICATION_BYTES, name, "application")
         except FileNotFoundError:
-            raise UsageProblem(f"no such file: {name} (check the path; '-' reads the application from stdin)") \
-                from None
+            raise UsageProblem("no_such_file", name=name) from None
         except OSError as err:
-            raise UsageProblem(f"cannot read {name}: {err.strerror or err}") from None
+            raise UsageProblem("cannot_read", name=name, reason=os_reason(err)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UsageProblem(f"{shown} is not UTF-8 text: save it as UTF-8 JSON or TOML") from None
+        raise UsageProblem("not_utf8", name=shown) from None
     if not text.strip():
-        raise UsageProblem(f"{shown} is empty: an application is a JSON object or a TOML document "
-                           "(see examples/ and `kcrules schema`)")
+        raise UsageProblem("empty", name=shown)
     as_toml = suffix == ".toml" or (suffix != ".json" and not text.lstrip().startswith(("{", "[")))
     if as_toml:
         try:
             data: Any = tomllib.loads(text)
         except ValueError as err:  # TOMLDecodeError, or a number too long to read
             if suffix == ".toml":
-                raise UsageProblem(f"{shown} is not valid TOML: {err}") from None
-            raise UsageProblem(f"{shown} is neither JSON nor TOML ({err}); an application is a JSON object "
-                               "like examples/machinery-gia-lam.json") from None
+                raise UsageProblem("not_toml", name=shown, detail=err) from None
+            raise UsageProblem("neither", name=shown, detail=err) from None
         data = _dates_to_text(data)
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
-            raise UsageProblem(f"{shown} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}") \
-                from None
+            raise UsageProblem("not_json", name=shown, detail=json_reason(err.msg), line=err.lineno, column=err.colno) from None
         except RecursionError:
-            raise UsageProblem(f"{shown} is nested too deeply to be an application") from None
+            raise UsageProblem("too_deep", name=shown) from None
         except ValueError as err:  # e.g. a number of more than 4,300 digits
-            raise UsageProblem(f"{shown} is not readable JSON: {err}") from None
+            raise UsageProblem("unreadable", name=shown, detail=err) from None
     if not isinstance(data, dict):
-        raise UsageProblem(f"{shown} holds a JSON {type(data).__name__}, not an object: an application is "
-                           "one object with application_date, activity, establishment and project")
+        raise UsageProblem("not_object", name=shown, kind=type(data).__name__)
     return data
 
 
@@ -321,7 +371,7 @@ def render(rulebook: Any, decision: Any, lang: str, *, show_all: bool = False) -
         for w in decision.warnings:
             out.append(f"  ! {w.text}")
     out.append("")
-    day = i18n.date(decision.law_date, lang) if lang == "vi" else decision.law_date.isoformat()
+    day = i18n.date(decision.law_date, lang)
     out.append(word("law", lang, date=day, id=decision.rulebook.id,
                     version=decision.rulebook.version[:12]))
     return "\n".join(out)

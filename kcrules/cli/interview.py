@@ -45,6 +45,9 @@ T = Catalogue("cli.interview", {
             "en": "the interview ended before it was finished (end of input); nothing was saved. Run "
                   "`kcrules check -i` again, or give the application as a file: `kcrules check FILE`."},
     "interrupted": {"vi": "Đã dừng; chưa lưu gì.", "en": "Stopped; nothing was saved."},
+    "cannot_apply": {"vi": "{value} không được đề nghị cho nội dung này ({allowed})",
+                     "en": "{value} cannot apply for this activity ({allowed})"},
+    "allowed": {"vi": " (được phép: {allowed})", "en": " (allowed: {allowed})"},
     "auto": {"vi": "{label}: {value} (lựa chọn duy nhất)", "en": "{label}: {value} (the only choice)"},
     "save": {"vi": "Lưu câu trả lời thành tệp hồ sơ? Gõ tên tệp (.json), Enter để bỏ qua: ",
              "en": "Save the answers as an application file? Type a file name (.json), Enter to skip: "},
@@ -214,12 +217,12 @@ class Interview:
             else:
                 try:
                     value = parse_value(self.rb, path, reply)
-                except ValueError as err:
-                    self.say(t("invalid", lang, reason=str(err)))
+                except ValueError as err:  # InputError, worded in lang
+                    self.say(t("invalid", lang, reason=err.text(lang) if hasattr(err, "text") else str(err)))
                     continue
                 if path == "applicant.kind" and value not in [c for c, _ in options]:
                     allowed = ", ".join(f"{i}. {text}" for i, (_, text) in enumerate(options, 1))
-                    self.say(t("invalid", lang, reason=f"{value} cannot apply for this activity ({allowed})"))
+                    self.say(t("invalid", lang, reason=t("cannot_apply", lang, value=value, allowed=allowed)))
                     continue
             problem = self.validate(path, value)
             if problem:
@@ -264,8 +267,9 @@ class Interview:
         except ApplicationError as err:
             for p in err.problems:
                 if p.where == path or (path.startswith("project.") and p.where == "project" and "date" in path):
-                    return p.message + (f" (allowed: {p.allowed})" if p.allowed and p.allowed != "a date YYYY-MM-DD"
-                                        and len(p.allowed) < 200 else "")
+                    message, allowed = p.wording(self.lang)
+                    shown = allowed and p.allowed_key != "rulefiles.reader:help_date" and len(allowed) < 200
+                    return message + (t("allowed", self.lang, allowed=allowed) if shown else "")
         return None
 
     def show_answers(self) -> None:
@@ -358,6 +362,9 @@ def offer_save(data: dict[str, Any], lang: str, path: str | None = None, stdin: 
             json.dump(data, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
     except OSError as err:
-        print(t("save_failed", lang, path=path, reason=err.strerror or err), file=sys.stderr)
+        from kcrules.cli.words import os_reason
+
+        print(t("save_failed", lang, path=path, reason=os_reason(err).text(lang)),
+              file=sys.stderr)
         return
     print(t("saved", lang, path=path))

@@ -18,26 +18,37 @@ import json
 import re
 import sys
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_FILE_BYTES, check_xlsx_output, read_capped
 from kcrules.cli.progress import add_progress_option, progress_for
+from kcrules.text.i18n import Catalogue
 
-_WORDS = {
-    "vi": {"title": "Kế hoạch khuyến công năm {year}", "budget": "Ngân sách", "allocated": "Đã bố trí",
-           "left": "Còn lại", "policy": "Chính sách", "order": "Thứ tự xếp hạng", "entries": "Hồ sơ",
-           "shown": "(hiện {n} trên {total}; dùng --top để đổi)", "progress": "Tiến độ Chương trình",
-           "assumptions": "Giả định (chưa phải quy định của pháp luật)",
-           "status": {"funded": "được hỗ trợ", "partial": "hỗ trợ một phần", "not_funded": "không được bố trí",
-                      "ineligible": "không đủ điều kiện"}},
-    "en": {"title": "Khuyến công plan {year}", "budget": "Budget", "allocated": "Allocated", "left": "Left",
-           "policy": "Policy", "order": "Ranking order", "entries": "Applications",
-           "shown": "({n} of {total} shown; change with --top)", "progress": "Program progress",
-           "assumptions": "Assumptions (not confirmed as law)",
-           "status": {"funded": "funded", "partial": "partly funded", "not_funded": "not funded",
-                      "ineligible": "not eligible"}},
-}
+WORDS = Catalogue("cli.plan", {
+    "title": {"vi": "Kế hoạch khuyến công năm {year}", "en": "Khuyến công plan {year}"},
+    "budget": {"vi": "Ngân sách", "en": "Budget"},
+    "allocated": {"vi": "Đã bố trí", "en": "Allocated"},
+    "left": {"vi": "Còn lại", "en": "Left"},
+    "policy": {"vi": "Chính sách", "en": "Policy"},
+    "order": {"vi": "Thứ tự xếp hạng", "en": "Ranking order"},
+    "entries": {"vi": "Hồ sơ", "en": "Applications"},
+    "shown": {"vi": "(hiện {n} trên {total}; dùng --top để đổi)", "en": "({n} of {total} shown; change with --top)"},
+    "progress": {"vi": "Tiến độ Chương trình", "en": "Program progress"},
+    "assumptions": {"vi": "Giả định (chưa phải quy định của pháp luật)", "en": "Assumptions (not confirmed as law)"},
+    "funded": {"vi": "được hỗ trợ", "en": "funded"},
+    "partial": {"vi": "hỗ trợ một phần", "en": "partly funded"},
+    "not_funded": {"vi": "không được bố trí", "en": "not funded"},
+    "ineligible": {"vi": "không đủ điều kiện", "en": "not eligible"},
+    "top": {"vi": "--top nhận một số, từ 0 trở lên", "en": "--top takes a number, 0 or more"},
+    "not_utf8": {"vi": "{name} không phải văn bản UTF-8 (byte {start}): hãy lưu thành JSON Lines dạng UTF-8",
+                 "en": "{name} is not UTF-8 text (byte {start}): save it as UTF-8 JSON Lines"},
+    "invalid_input": {"vi": "dữ liệu kế hoạch không hợp lệ", "en": "invalid plan input"},
+    "not_valid": {"vi": "không phải {kind} hợp lệ: {detail}", "en": "not valid {kind}: {detail}"},
+    "money": {"vi": "{text} không phải số đồng chẵn: hãy viết ví dụ 32000000000 hoặc 32.000.000.000",
+              "en": "{text} is not a whole number of đồng: write e.g. 32000000000 or 32.000.000.000"},
+})
 
 
 def add_parser(subparsers: Any) -> None:
@@ -45,7 +56,7 @@ def add_parser(subparsers: Any) -> None:
         "plan",
         help="rank applications by the legal priority order and allocate a budget, with reasons",
         description="Evaluate every application, rank the eligible ones by the rulebook's priority order "
-                    "(TT 46/2012 Điều 6 khoản 3) and allocate the budget down the ranking, within the program "
+                    "(TT 46/2012 Article 6 clause 3) and allocate the budget down the ranking, within the program "
                     "targets still open and the per-establishment limits. Every application gets its rank, "
                     "its allocation and why. Exit codes: 0 a plan was made, 2 invalid input or usage.",
     )
@@ -92,8 +103,9 @@ def _money_arg(text: str) -> int:
     """Whole đồng: digits, optionally grouped by thousands with '.', ',', '_' or a space."""
     text = text.strip().removesuffix("₫").removesuffix("đ").strip()
     if not _MONEY.match(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of đồng: write e.g. 32000000000 "
-                                         "or 32.000.000.000")
+        from kcrules.cli import _LANG
+
+        raise argparse.ArgumentTypeError(WORDS("money", _LANG[0], text=repr(text)))
     return int(re.sub(r"[._, ]", "", text))
 
 
@@ -102,13 +114,14 @@ def _read_mapping(path: str, what: str) -> Any:
     from kcrules.errors import ApplicationError, Problem
 
     with open(path, "rb") as stream:
-        raw = read_capped(stream, MAX_FILE_BYTES, path, f"a {what} file can be")
+        raw = read_capped(stream, MAX_FILE_BYTES, path, "file", what)
     try:
         text = raw.decode("utf-8-sig")
         return tomllib.loads(text) if path.endswith(".toml") else json.loads(text)
     except (ValueError, RecursionError) as err:  # not UTF-8, not JSON or TOML
-        raise ApplicationError([Problem(f"{what} ({path})", f"not valid {'TOML' if path.endswith('.toml') else 'JSON'}: "
-                                        f"{err}")], "invalid plan input") from None
+        raise ApplicationError([Problem.of(f"{what} ({path})", "cli.plan:not_valid", detail=err,
+                                           kind="TOML" if path.endswith(".toml") else "JSON")],
+                               headline_key="cli.plan:invalid_input") from None
 
 
 def _read_applications(path: str) -> tuple[list[Any], list[str]]:
@@ -124,14 +137,14 @@ def _read_applications(path: str) -> tuple[list[Any], list[str]]:
     if path.lower().endswith((".csv", ".xlsx")):
         return _read_sheet(path)
     if path == "-":
-        raw = read_capped(sys.stdin.buffer, MAX_FILE_BYTES, name, "a call for proposals can be")
+        raw = read_capped(sys.stdin.buffer, MAX_FILE_BYTES, name, "call")
     else:
         with open(path, "rb") as stream:
-            raw = read_capped(stream, MAX_FILE_BYTES, name, "a call for proposals can be")
+            raw = read_capped(stream, MAX_FILE_BYTES, name, "call")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise InputError(f"{name} is not UTF-8 text (byte {err.start}): save it as UTF-8 JSON Lines") from None
+        raise InputError.of("cli.plan:not_utf8", name=name, start=err.start) from None
     try:
         whole: Any = json.loads(text)
     except (ValueError, RecursionError):
@@ -199,12 +212,14 @@ def _with_id(item: Any, derived: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kcrules.errors import ApplicationError, Problem
+    from kcrules.errors import ApplicationError
     from kcrules.planning import plan
     from kcrules.rulebook import load_rulebook
 
     if args.top is not None and args.top < 0:
-        print("kcrules: error: --top takes a number, 0 or more", file=sys.stderr)
+        from kcrules.cli.words import say
+
+        print(say("error", args.lang, message=WORDS("top", args.lang)), file=sys.stderr)
         return EXIT_USAGE
     items, lines = _read_applications(args.file)
     achieved = _read_mapping(args.achieved, "--achieved") if args.achieved else None
@@ -222,8 +237,8 @@ def run(args: argparse.Namespace) -> int:
         def where(text: str) -> str:
             return re.sub(r"applications\[(\d+)\]", lambda m: lines[int(m.group(1))], text)
 
-        raise ApplicationError([Problem(where(p.where), where(p.message), p.given, p.allowed, p.suggestion)
-                                for p in err.problems], err.headline) from None
+        raise ApplicationError([replace(p, where=where(p.where), message=where(p.message)) for p in err.problems],
+                               err.headline, err.headline_key) from None
     progress.finish()
     if args.format in ("csv", "xlsx"):
         return _write_sheets(result, rulebook, args)
@@ -240,26 +255,29 @@ def render(result: Any, top: int | None = None) -> str:
     from kcrules.text import i18n as i18n
 
     lang = result.lang
-    w = _WORDS[lang]
+
+    def w(key: str, **values: Any) -> str:
+        return WORDS(key, lang, **values)
+
     money = lambda v: i18n.money(v, lang)  # noqa: E731
-    out = [f"{w['title'].format(year=result.year)} — {result.rulebook.title}",
-           f"{w['budget']}: {money(result.budget_vnd)} · {w['allocated']}: {money(result.allocated_vnd)} · "
-           f"{w['left']}: {money(result.remaining_vnd)} · {w['policy']}: {result.policy}",
-           result.summary, "", f"{w['order']}:"]
+    out = [f"{w('title', year=result.year)} — {result.rulebook.title}",
+           f"{w('budget')}: {money(result.budget_vnd)} · {w('allocated')}: {money(result.allocated_vnd)} · "
+           f"{w('left')}: {money(result.remaining_vnd)} · {w('policy')}: {result.policy}",
+           result.summary, "", f"{w('order')}:"]
     out += [f"  {line}" for line in result.ranking]
     entries = result.entries if top is None else result.entries[:top]
-    shown = "" if top is None or top >= len(result.entries) else " " + w["shown"].format(n=len(entries),
-                                                                                          total=len(result.entries))
-    out += ["", f"{w['entries']} ({len(result.entries)}){shown}:"]
+    shown = "" if top is None or top >= len(result.entries) else " " + w("shown", n=i18n.number(len(entries), lang),
+                                                                                       total=i18n.number(len(result.entries), lang))
+    out += ["", f"{w('entries')} ({i18n.number(len(result.entries), lang)}){shown}:"]
     for e in entries:
         rank = f"{e.rank:>5}" if e.rank is not None else "    —"
         out.append(f"{rank}  {e.application_id}  [{e.activity}]  {money(e.allocated_vnd)}  "
-                   f"{w['status'][e.status]}" + (f"  ({e.establishment})" if e.establishment else ""))
+                   f"{w(e.status)}" + (f"  ({e.establishment})" if e.establishment else ""))
         out.append(f"         {e.why}")
-    out += ["", f"{w['progress']}:"]
+    out += ["", f"{w('progress')}:"]
     out += [f"  - {t.text}" for t in result.targets]
     out.append(f"  - {result.program.text}")
     if result.assumptions:
-        out += ["", f"{w['assumptions']}:"]
+        out += ["", f"{w('assumptions')}:"]
         out += [f"  - {a}" for a in result.assumptions]
     return "\n".join(out) + "\n"

@@ -99,11 +99,9 @@ def run_list(args: argparse.Namespace) -> int:
     for book in books:
         chain = " → ".join(book["chain"])
         print(f"{book['id']}  {book['title']}")
-        print(f"  {'chuỗi' if lang == 'vi' else 'chain'}: {chain}; {'phiên bản' if lang == 'vi' else 'version'} "
-              f"{book['version'][:12]}")
+        print(f"  {_s('chain', lang)}: {chain}; {_s('version', lang)} {book['version'][:12]}")
         if not book["activities"]:
-            print("  " + ("(luật trung ương: tiêu chí và mức hỗ trợ, không có nội dung hỗ trợ riêng)" if lang == "vi"
-                          else "(national law: criteria and levels, no activities of its own)"))
+            print("  " + _s("national", lang))
         for a in book["activities"]:
             print(f"  {a['id']:<26} {a['label']}  [{a['citation']}]")
         print()
@@ -129,6 +127,35 @@ _S = Catalogue("cli.rules", {
     "uplift": {"vi": "hệ số đề án ưu tiên", "en": "priority-project multiplier"},
     "since": {"vi": "từ", "en": "from"},
     "until": {"vi": "đến trước", "en": "until"},
+    "no_activity": {"vi": "không có nội dung hỗ trợ {given} trong bộ quy tắc {rulebook}.{hint} Các nội dung: {known}. "
+                          "Xem `kcrules rules list`.",
+                    "en": "no activity {given} in rulebook {rulebook}.{hint} Known: {known}. See `kcrules rules list`."},
+    "hint": {"vi": " Có phải ý bạn là {hint}?", "en": " Did you mean {hint}?"},
+    "abstract": {"vi": "(không có: bộ quy tắc này là bộ trừu tượng)", "en": "(none: this rulebook is abstract)"},
+    "chain": {"vi": "chuỗi", "en": "chain"},
+    "version": {"vi": "phiên bản", "en": "version"},
+    "national": {"vi": "(luật trung ương: tiêu chí và mức hỗ trợ, không có nội dung hỗ trợ riêng)",
+                 "en": "(national law: criteria and levels, no activities of its own)"},
+    "no_citation": {"vi": "(KHÔNG CÓ CĂN CỨ)", "en": "(NO CITATION)"},
+    "readings": {"vi": "Cách hiểu luật (cách hiểu của bộ quy tắc này; được cảnh báo trong mọi kết quả có dùng):",
+                 "en": "Readings of the law (this rulebook's reading; warned in every decision that uses one):"},
+    "derived": {"vi": "Thông tin bộ quy tắc tự suy ra (người nộp không khai):",
+                "en": "Facts the rulebook derives (never declared by the applicant):"},
+    "counted": {"vi": "{readings} cách hiểu luật, {derived} thông tin suy ra, mỗi mục đều có nguồn.",
+                "en": "{readings} readings of the law, {derived} derived facts, each with its source."},
+    "by_provenance": {"vi": "giá trị theo nguồn gốc: {counts}; tổng {total}",
+                      "en": "values by provenance: {counts}; total {total}"},
+    "flagged": {"vi": "{n} giá trị không phải luật của Hà Nội (mức hướng dẫn hoặc giả định); mỗi giá trị có ghi chú "
+                      "và được cảnh báo trong mọi kết quả có dùng.",
+                "en": "{n} values are not Hanoi law (guidance or assumption); each carries a note and is flagged "
+                      "in every decision that uses it."},
+    "problems": {"vi": "{n} lỗi:", "en": "{n} problem(s):"},
+    "passed": {"vi": "kiểm tra đạt: mọi giá trị đều có nguồn gốc và căn cứ.",
+               "en": "audit passed: every value has a provenance and a citation."},
+    "program": {"vi": "chương trình", "en": "program"},
+    "law": {"vi": "luật", "en": "law"},
+    "guidance": {"vi": "hướng dẫn", "en": "guidance"},
+    "assumption_kind": {"vi": "giả định", "en": "assumption"},
 })
 
 
@@ -157,10 +184,12 @@ def run_show(args: argparse.Namespace) -> int:
     if act_id is None:
         known = list(d.activities)
         hint = suggest(args.activity, known + [a.label["vi"] for a in d.activities.values()])
-        extra = f" Did you mean {hint!r}?" if hint else ""
-        print(f"kcrules: error: no activity {args.activity!r} in rulebook {rb.id}.{extra} "
-              f"Known: {', '.join(known) or '(none: this rulebook is abstract)'}. See `kcrules rules list`.",
-              file=sys.stderr)
+        from kcrules.cli.words import say
+
+        message = _S("no_activity", lang, given=repr(args.activity), rulebook=rb.id,
+                     hint=_S("hint", lang, hint=repr(hint)) if hint else "",
+                     known=", ".join(known) or _s("abstract", lang))
+        print(say("error", lang, message=message), file=sys.stderr)
         return EXIT_USAGE
     act = d.activities[act_id]
     from kcrules.report.activity import describe_activity
@@ -218,15 +247,18 @@ def readings(rb: Any) -> list[dict[str, Any]]:
     for c in d.criteria.values():
         if c.assumption:
             out.append({"rulebook": c.origin, "kind": "reading", "id": c.id, "citation": c.cite.text("vi"),
+                        "citation_en": c.cite.text("en"),
                         "text": c.assumption["en"], "text_vi": c.assumption["vi"]})
     for act in d.activities.values():
         if act.applicants_assumption:
             out.append({"rulebook": act.origin, "kind": "reading", "id": f"{act.id}.applicant",
-                        "citation": act.cite.text("vi"), "text": act.applicants_assumption["en"],
+                        "citation": act.cite.text("vi"), "citation_en": act.cite.text("en"),
+                        "text": act.applicants_assumption["en"],
                         "text_vi": act.applicants_assumption["vi"]})
     for der in d.derived.values():
         out.append({"rulebook": der.file.split("/")[0], "kind": "derived", "id": f"derived.{der.id}",
-                    "citation": der.cite.text("vi"), "text": f"{der.label['en']}: {der.text}",
+                    "citation": der.cite.text("vi"), "citation_en": der.cite.text("en"),
+                    "text": f"{der.label['en']}: {der.text}",
                     "text_vi": der.label["vi"]})
     return out
 
@@ -250,6 +282,7 @@ def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
             row = {"rulebook": p.origin, "kind": "parameter", "id": p.id, "unit": p.unit, "value": v.raw,
                    "from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
                    "provenance": v.provenance, "citation": v.cite.text("vi") if v.cite else None,
+                   "citation_en": v.cite.text("en") if v.cite else None,
                    "note": v.note["vi"] if v.note else None}
             rows.append(row)
             where = f"{p.file} [parameters.{p.id}] from {v.start.isoformat()}"
@@ -265,7 +298,7 @@ def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
             rows.append({"rulebook": act.origin, "kind": "target", "id": f"{act.id}.target", "unit": "count",
                          "value": str(t.count if t.count_max is None else f"{t.count}-{t.count_max}"),
                          "from": None, "until": None, "provenance": t.provenance,
-                         "citation": t.cite.text("vi"), "note": None})
+                         "citation": t.cite.text("vi"), "citation_en": t.cite.text("en"), "note": None})
             if not cited(t.cite):
                 problems.append(f"{act.file} [activities.{act.id}.target]: the target has no citation")
         if not cited(act.support.cite):
@@ -306,39 +339,62 @@ def run_audit(args: argparse.Namespace) -> int:
         read += [x for x in readings(rb) if x not in read]
     counts = Counter(row["provenance"] for row in rows)
     by_prov = {k: counts.get(k, 0) for k in PROVENANCES}
-    if args.format == "json":
-        _dump({"ok": not problems, "counts": by_prov, "problems": problems, "values": rows,
-               "readings": [x for x in read if x["kind"] == "reading"],
-               "derived": [x for x in read if x["kind"] == "derived"]})
+    if args.format == "json":  # the citations in Vietnamese, as they always were
+        def plain(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{k: v for k, v in x.items() if k != "citation_en"} for x in items]
+
+        _dump({"ok": not problems, "counts": by_prov, "problems": problems, "values": plain(rows),
+               "readings": plain([x for x in read if x["kind"] == "reading"]),
+               "derived": plain([x for x in read if x["kind"] == "derived"])})
         return EXIT_PROBLEMS if problems else EXIT_OK
+    lang = args.lang
     if not args.quiet:
         for row in rows:
-            span = row["from"] + (f"..{row['until']}" if row["until"] else "..") if row["from"] else ""
-            print(f"{row['rulebook']:<16} {row['id']:<40} {row['value']:<16} {span:<23} {row['provenance']:<10} "
-                  f"{row['citation'] or '(NO CITATION)'}")
+            span = _span(row["from"], row["until"], lang) if row["from"] else ""
+            print(f"{row['rulebook']:<16} {row['id']:<40} {row['value']:<16} {span:<25} "
+                  f"{_provenance(row['provenance'], lang):<10} {_cite(row, lang) or _s('no_citation', lang)}")
         print()
-        for kind, title in (("reading", "Readings of the law (this rulebook's reading; warned in every decision "
-                                        "that uses one):"),
-                            ("derived", "Facts the rulebook derives (never declared by the applicant):")):
-            print(title)
+        for kind in ("reading", "derived"):
+            print(_s("readings" if kind == "reading" else "derived", lang))
             for x in read:
                 if x["kind"] == kind:
-                    print(f"  {x['id']:<56} {x['citation']}\n      {x['text']}")
+                    print(f"  {x['id']:<56} {_cite(x, lang)}\n      {x['text' if lang == 'en' else 'text_vi']}")
             print()
     n_read = sum(1 for x in read if x["kind"] == "reading")
-    print(f"{n_read} readings of the law, {len(read) - n_read} derived facts, each with its source.")
-    print("values by provenance: " + ", ".join(f"{k} {v}" for k, v in by_prov.items())
-          + f"; total {sum(by_prov.values())}")
-    flagged = by_prov.get("guidance", 0) + by_prov.get("assumption", 0)
-    print(f"{flagged} values are not Hanoi law (guidance or assumption); each carries a note and is flagged "
-          "in every decision that uses it.")
+    print(_S("counted", lang, readings=n_read, derived=len(read) - n_read))
+    print(_S("by_provenance", lang, counts=", ".join(f"{_provenance(k, lang)} {v}" for k, v in by_prov.items()),
+             total=sum(by_prov.values())))
+    print(_S("flagged", lang, n=by_prov.get("guidance", 0) + by_prov.get("assumption", 0)))
     if problems:
-        print(f"\n{len(problems)} problem(s):", file=sys.stderr)
+        print("\n" + _S("problems", lang, n=len(problems)), file=sys.stderr)
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print("audit passed: every value has a provenance and a citation.")
+    print(_s("passed", lang))
     return EXIT_OK
+
+
+def _cite(row: dict[str, Any], lang: str) -> str | None:
+    return row["citation_en"] if lang == "en" else row["citation"]
+
+
+def _provenance(kind: str, lang: str) -> str:
+    return _s("assumption_kind" if kind == "assumption" else kind, lang) if kind in _PROVENANCE_KEYS else kind
+
+
+_PROVENANCE_KEYS = ("program", "law", "guidance", "assumption")
+
+
+def _span(start: str, until: str | None, lang: str) -> str:
+    """A value's validity, in the reader's date style: from START, until UNTIL (excluded)."""
+    import datetime as dt
+
+    from kcrules.text import i18n
+
+    def day(text: str) -> str:
+        return i18n.date(dt.date.fromisoformat(text), lang)
+
+    return f"{day(start)}–{day(until)}" if until else f"{_s('since', lang)} {day(start)}"
 
 
 # ---------------------------------------------------------------- schema

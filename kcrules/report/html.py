@@ -141,7 +141,7 @@ def _shown(rulebook: Any, path: str, value: Any, lang: str) -> str:
     if APPLICATION_FIELDS.get(path, ("",))[0] == "date" and isinstance(value, str):
         # Never m/d/y: day/month/year in Vietnamese, ISO in English.
         day = dt.date.fromisoformat(value)
-        return i18n.date(day, lang) if lang == "vi" else day.isoformat()
+        return i18n.date(day, lang)
     return show_value(rulebook, path, value, lang)
 
 
@@ -233,7 +233,7 @@ def appraisal_sheet(rulebook: Any, decision: Any, application: Any, *, lang: str
     else:
         out.append(f"<p>{e(_t('no_warnings', lang))}</p>")
     out.append("</section>")
-    day = i18n.date(decision.law_date, lang) if lang == "vi" else decision.law_date.isoformat()
+    day = i18n.date(decision.law_date, lang)
     out += [
         f'<section id="signature"><h2>{e(_t("sign", lang))}</h2><table class="sign">',
         f'<tr><th>{e(_t("opinion", lang))}</th><td class="opinion"></td></tr>',

@@ -9,18 +9,99 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kcrules.errors import ApplicationError, Problem
+from kcrules.errors import ApplicationError, Problem, Said
 from kcrules.models import Application
 from kcrules.rulefiles.codes import code_ids, code_names, find_code
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, _base_type
 from kcrules.rulefiles.loader import Definition, bundled_ids
+from kcrules.util.catalogue import Catalogue
 from kcrules.util.jsonpath import get_path
 from kcrules.util.words import suggest
+
+#: Every problem an application can have, in both languages. Pydantic's error types are keyed by
+#: their own name and keep pydantic's English words, which library users may already match on.
+PROBLEMS = Catalogue("rulefiles.reader", {
+    "not_json": {"vi": "không phải JSON hợp lệ: {detail} ở dòng {line}",
+                 "en": "not valid JSON: {detail} at line {line}"},
+    "json_value": {"vi": "cần một giá trị", "en": "Expecting value"},
+    "json_name": {"vi": "cần tên thuộc tính trong dấu ngoặc kép", "en": "Expecting property name enclosed in double quotes"},
+    "json_comma": {"vi": "thiếu dấu ','", "en": "Expecting ',' delimiter"},
+    "json_colon": {"vi": "thiếu dấu ':'", "en": "Expecting ':' delimiter"},
+    "json_extra": {"vi": "còn dữ liệu thừa phía sau", "en": "Extra data"},
+    "json_string": {"vi": "chuỗi không được đóng", "en": "Unterminated string starting at"},
+    "json_control": {"vi": "ký tự điều khiển không hợp lệ", "en": "Invalid control character at"},
+    "json_escape": {"vi": "ký tự thoát \\ không hợp lệ", "en": "Invalid \\escape"},
+    "not_utf8": {"vi": "không phải văn bản UTF-8 (byte {start})", "en": "not UTF-8 text (byte {start})"},
+    "too_deep": {"vi": "lồng nhau quá sâu, không thể là một hồ sơ", "en": "nested too deeply to be an application"},
+    "unreadable": {"vi": "không đọc được JSON: {detail}", "en": "not readable JSON: {detail}"},
+    "not_object": {"vi": "một hồ sơ là một đối tượng JSON", "en": "an application is a JSON object"},
+    "abstract": {"vi": "bộ quy tắc {rulebook} là bộ trừu tượng: có tiêu chí và mức hỗ trợ trung ương nhưng không có "
+                       "nội dung hỗ trợ; hãy dùng bộ quy tắc của một chương trình",
+                 "en": "rulebook {rulebook} is abstract: it holds national criteria and levels but no activities; "
+                       "load a program rulebook"},
+    "unknown_code": {"vi": "mã không có trong danh mục {table}", "en": "unknown {table}"},
+    "needs_establishment": {"vi": "nội dung {activity} hỗ trợ một cơ sở: hãy mô tả cơ sở đó",
+                            "en": "activity {activity} supports an establishment: describe it"},
+    "needs_applicant": {"vi": "nội dung {activity} cần đơn vị đề nghị hoặc cơ sở",
+                        "en": "activity {activity} needs an applicant or an establishment"},
+    "required_for": {"vi": "bắt buộc với nội dung {activity} ({label[vi]})",
+                     "en": "required for activity {activity} ({label[en]})"},
+    "not_a_date": {"vi": "không phải ngày", "en": "not a date"},
+    "unknown_field": {"vi": "trường không có trong hồ sơ", "en": "unknown field"},
+    "missing": {"vi": "thiếu trường bắt buộc", "en": "missing required field"},
+    "int_parsing": {"vi": "không phải số nguyên", "en": "Input should be a valid integer, unable to parse string as an integer"},
+    "int_type": {"vi": "phải là số nguyên", "en": "Input should be a valid integer"},
+    "int_from_float": {"vi": "phải là số nguyên, không có phần lẻ", "en": "Input should be a valid integer, got a number with a fractional part"},
+    "greater_than_equal": {"vi": "phải lớn hơn hoặc bằng {ge}", "en": "Input should be greater than or equal to {ge}"},
+    "less_than_equal": {"vi": "phải nhỏ hơn hoặc bằng {le}", "en": "Input should be less than or equal to {le}"},
+    "greater_than": {"vi": "phải lớn hơn {gt}", "en": "Input should be greater than {gt}"},
+    "less_than": {"vi": "phải nhỏ hơn {lt}", "en": "Input should be less than {lt}"},
+    "string_type": {"vi": "phải là một chuỗi chữ", "en": "Input should be a valid string"},
+    "string_too_short": {"vi": "cần ít nhất {min_length} ký tự", "en": "String should have at least {min_length} characters"},
+    "string_too_long": {"vi": "dài quá {max_length} ký tự", "en": "String should have at most {max_length} characters"},
+    "too_long": {"vi": "nhiều quá {max_length} phần tử", "en": "List should have at most {max_length} items"},
+    "bool_type": {"vi": "phải là true hoặc false", "en": "Input should be a valid boolean"},
+    "bool_parsing": {"vi": "phải là true hoặc false", "en": "Input should be a valid boolean, unable to interpret input"},
+    "date_type": {"vi": "phải là một ngày YYYY-MM-DD", "en": "Input should be a valid date"},
+    "date_parsing": {"vi": "không phải một ngày có thật", "en": "Input should be a valid date in the format YYYY-MM-DD"},
+    "date_from_datetime_parsing": {"vi": "không phải một ngày có thật", "en": "Input should be a valid date or datetime"},
+    "greater_than_equal_date": {"vi": "phải từ ngày {ge} trở đi", "en": "Input should be greater than or equal to {ge}"},
+    "less_than_equal_date": {"vi": "phải đến ngày {le} là cùng", "en": "Input should be less than or equal to {le}"},
+    "literal_error": {"vi": "phải là {expected}", "en": "Input should be {expected}"},
+    "model_type": {"vi": "phải là một đối tượng JSON ({class_name})", "en": "Input should be a valid dictionary or instance of {class_name}"},
+    "dict_type": {"vi": "phải là một đối tượng JSON", "en": "Input should be a valid dictionary"},
+    "list_type": {"vi": "phải là một danh sách", "en": "Input should be a valid list"},
+    "date_text": {"vi": "ngày được viết dạng YYYY-MM-DD", "en": "a date is text YYYY-MM-DD"},
+    "approved_level_incomplete": {
+        "vi": "mức ưu tiên được phê duyệt cần đủ cả approved_level_percent, approved_by và approved_decision",
+        "en": "an approved priority level needs approved_level_percent, approved_by and approved_decision together"},
+    "dates_out_of_order": {"vi": "end_date {end} sớm hơn start_date {start}",
+                           "en": "end_date {end} is before start_date {start}"},
+    "help_int": {"vi": "một số nguyên", "en": "a whole number"},
+    "help_bool": {"vi": "true hoặc false", "en": "true or false"},
+    "help_date": {"vi": "một ngày YYYY-MM-DD", "en": "a date YYYY-MM-DD"},
+    "help_code": {"vi": "một mã", "en": "a code"},
+    "help_str": {"vi": "một chuỗi chữ", "en": "a text"},
+    "help_object": {"vi": "một đối tượng", "en": "an object"},
+    "help_establishment": {"vi": "một đối tượng establishment", "en": "an establishment object"},
+    "help_date_or_text": {"vi": "một ngày, hoặc chuỗi YYYY-MM-DD", "en": "a date, or text YYYY-MM-DD"},
+})
+_P = "rulefiles.reader:"
+#: The json module's reasons, by its English text.
+_JSON_REASONS = {PROBLEMS[k]["en"]: k for k in PROBLEMS if k.startswith("json_")}
+
+
+def json_reason(msg: str) -> Said | str:
+    """The json module's reason ``msg`` as a sentence in both languages where it is a common one."""
+    key = _JSON_REASONS.get(msg)
+    return Said(_P + key) if key else msg
+_DATE_REPR = re.compile(r"datetime\.date\((\d+), (\d+), (\d+)\)")
 
 
 class Reader:
@@ -48,15 +129,15 @@ class Reader:
             try:
                 data = json.loads(data)
             except json.JSONDecodeError as err:
-                raise ApplicationError([Problem("(document)", f"not valid JSON: {err.msg} at line {err.lineno}")]) \
+                raise ApplicationError([Problem.of("(document)", _P + "not_json", detail=json_reason(err.msg),
+                                                   line=err.lineno)]) \
                     from None
             except UnicodeDecodeError as err:
-                raise ApplicationError([Problem("(document)", f"not UTF-8 text ({err.reason} at byte {err.start})")]) \
-                    from None
+                raise ApplicationError([Problem.of("(document)", _P + "not_utf8", start=err.start)]) from None
             except RecursionError:
-                raise ApplicationError([Problem("(document)", "nested too deeply to be an application")]) from None
+                raise ApplicationError([Problem.of("(document)", _P + "too_deep")]) from None
             except ValueError as err:  # e.g. a number of more than 4,300 digits
-                raise ApplicationError([Problem("(document)", f"not readable JSON: {err}")]) from None
+                raise ApplicationError([Problem.of("(document)", _P + "unreadable", detail=err)]) from None
         if isinstance(data, Application):
             if self._codes_exact(data):
                 # Already valid and its codes are this rulebook's ids: revalidating
@@ -67,7 +148,7 @@ class Reader:
                 return data
             data = data.model_dump(mode="json", exclude_none=True)
         if not isinstance(data, Mapping):
-            raise ApplicationError([Problem("(document)", "an application is a JSON object", type(data).__name__)])
+            raise ApplicationError([Problem.of("(document)", _P + "not_object", type(data).__name__)])
         problems: list[Problem] = []
         app: Application | None = None
         normalised: Any = data
@@ -82,7 +163,7 @@ class Reader:
             named = {p.where for p in problems}
             problems += [p for p in self._activity_problems(_RawView(normalised)) if p.where not in named]
         except RecursionError:
-            problems.append(Problem("(document)", "nested too deeply to be an application"))
+            problems.append(Problem.of("(document)", _P + "too_deep"))
         if app is not None:
             problems += self._activity_problems(app)
         if problems:
@@ -138,13 +219,11 @@ class Reader:
             given = parent[leaf]
             code = self.find_code(table, given)
             if code is None and table == "activity" and self._d.abstract:
-                problems.append(Problem(path, f"rulebook {self._d.id} is abstract: it holds national criteria and "
-                                        "levels but no activities; load a program rulebook", given,
-                                        ", ".join(i for i in bundled_ids() if i != self._d.id)))
+                problems.append(Problem.of(path, _P + "abstract", given,
+                                           ", ".join(i for i in bundled_ids() if i != self._d.id), rulebook=self._d.id))
             elif code is None:
-                problems.append(Problem(path, f"unknown {table.replace('_', ' ')}", given,
-                                        ", ".join(code_ids(self._d, table)),
-                                        suggest(given, code_names(self._d, table))))
+                problems.append(Problem.of(path, _P + "unknown_code", given, ", ".join(code_ids(self._d, table)),
+                                           suggest(given, code_names(self._d, table)), table=table.replace("_", " ")))
             else:
                 parent[leaf] = code
         return out
@@ -156,16 +235,16 @@ class Reader:
         if act is None:
             return problems
         if act.beneficiary and app.establishment is None:
-            problems.append(Problem("establishment", f"activity {act.id} supports an establishment: describe it",
-                                    allowed="an establishment object"))
+            problems.append(Problem.of("establishment", _P + "needs_establishment", allowed_key=_P + "help_establishment",
+                                       activity=act.id))
         if app.applicant is None and app.establishment is None:
-            problems.append(Problem("applicant", f"activity {act.id} needs an applicant or an establishment",
-                                    allowed=", ".join(act.applicants)))
+            problems.append(Problem.of("applicant", _P + "needs_applicant", allowed=", ".join(act.applicants),
+                                       activity=act.id))
         value_of = app.value if isinstance(app, _RawView) else lambda path: field_value(app, path)
         for path in act.requires:
             if value_of(path) is None:
-                problems.append(Problem(path, f"required for activity {act.id} ({act.label['en']})",
-                                        allowed=_field_help(path)))
+                problems.append(Problem.of(path, _P + "required_for", allowed_key=_field_help(path), activity=act.id,
+                                           label=dict(act.label)))
         return problems
 
 
@@ -198,8 +277,8 @@ def law_date(on: object) -> dt.date | None:
             return dt.date.fromisoformat(on)
         except ValueError:
             pass
-    raise ApplicationError([Problem("on", "not a date", on if isinstance(on, str) else repr(on),
-                                    "a date, or text YYYY-MM-DD")])
+    raise ApplicationError([Problem.of("on", _P + "not_a_date", on if isinstance(on, str) else repr(on),
+                                       allowed_key=_P + "help_date_or_text")])
 
 
 def _exact_codes_fn(d: Definition, mapping: bool = False) -> Callable[[Any], bool]:
@@ -259,9 +338,9 @@ def field_value(app: Application, path: str) -> Any:
 
 
 def _field_help(path: str) -> str:
-    kind, _ = APPLICATION_FIELDS.get(path, ("value", False))
-    return {"int": "a whole number", "bool": "true or false", "date": "a date YYYY-MM-DD",
-            "code": "a code", "str": "a text"}.get(kind, kind)
+    """The key of the sentence saying what field ``path`` holds."""
+    kind, _ = APPLICATION_FIELDS.get(path, ("object", False))  # the fields not listed hold objects
+    return _P + (f"help_{kind}" if f"help_{kind}" in PROBLEMS else "help_str")
 
 
 def _pydantic_problems(err: ValidationError) -> list[Problem]:
@@ -269,18 +348,29 @@ def _pydantic_problems(err: ValidationError) -> list[Problem]:
     for e in err.errors(include_url=False):
         loc = ".".join(str(p) for p in e["loc"]) or "(document)"
         given = e.get("input")
-        if e["type"] == "extra_forbidden":
+        kind = e["type"]
+        if kind == "extra_forbidden":
             siblings = _siblings(e["loc"])
-            problems.append(Problem(loc, "unknown field", e["loc"][-1], ", ".join(siblings),
-                                    suggest(str(e["loc"][-1]), siblings)))
+            problems.append(Problem.of(loc, _P + "unknown_field", e["loc"][-1], ", ".join(siblings),
+                                       suggest(str(e["loc"][-1]), siblings)))
             continue
-        if e["type"] == "missing":
-            problems.append(Problem(loc, "missing required field", allowed=_field_help(loc)))
+        if kind == "missing":
+            problems.append(Problem.of(loc, _P + "missing", allowed_key=_field_help(loc)))
             continue
-        message = e["msg"].replace("Value error, ", "")
         if isinstance(given, (dict, list)):
             given = None
-        problems.append(Problem(loc, message, given, _field_help(loc) if loc in APPLICATION_FIELDS else None))
+        ctx = {k: str(v) for k, v in (e.get("ctx") or {}).items()}
+        for k, v in ctx.items():
+            day = _DATE_REPR.fullmatch(v)  # pydantic gives a date bound as its repr
+            if day:
+                ctx[k] = dt.date(*map(int, day.groups())).isoformat()
+                kind += "_date"
+        help_key = _field_help(loc) if loc in APPLICATION_FIELDS else None
+        if kind in PROBLEMS:
+            problems.append(Problem.of(loc, _P + kind, given, allowed_key=help_key, **ctx))
+        else:  # a type of error not worded here: pydantic's English words, marked as such in Vietnamese
+            problems.append(Problem.of(loc, "errors:untranslated", given, allowed_key=help_key,
+                                       text=e["msg"].replace("Value error, ", "")))
     return problems
 
 

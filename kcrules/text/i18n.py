@@ -3,45 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+from kcrules.util.catalogue import CATALOGUES, LANGS, Catalogue
+
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
-
-LANGS = ("vi", "en")
-
-_FIELD = re.compile(r"\{(\w+)")
-
-
-class Catalogue(dict[str, dict[str, str]]):
-    """One module's sentences, each in every language of ``LANGS``, looked up by key.
-
-    Every table of words a person reads is a ``Catalogue``: it is checked when built (both
-    languages, the same ``{placeholders}`` in each) and listed in ``CATALOGUES`` under its
-    name, so one test can render every sentence in both languages and look for the other
-    language leaking in.
-    """
-
-    def __init__(self, name: str, entries: dict[str, dict[str, str]]) -> None:
-        super().__init__(entries)
-        for key, texts in entries.items():
-            if set(texts) != set(LANGS):
-                raise ValueError(f"message {name}.{key}: languages {sorted(texts)}, need {list(LANGS)}")
-            fields = {lang: set(_FIELD.findall(text)) for lang, text in texts.items()}
-            if len({frozenset(f) for f in fields.values()}) > 1:
-                raise ValueError(f"message {name}.{key}: placeholders differ between languages: {fields}")
-        self.name = name
-        CATALOGUES[name] = self
-
-    def __call__(self, key: str, lang: str, **values: Any) -> str:
-        return self[key][lang].format(**values)
-
-
-#: Every catalogue built so far, by name (a module's catalogue exists once it is imported).
-CATALOGUES: dict[str, Catalogue] = {}
 
 #: The library's own sentences; rule-specific wording lives in the rule files.
 MESSAGES = Catalogue("text.i18n", {
@@ -160,10 +129,14 @@ def percent(value: Fraction, lang: str) -> str:
 
 @lru_cache(maxsize=4096)
 def date(value: dt.date, lang: str) -> str:
-    """vi 10/05/2017, en 5/10/17."""
+    """vi 10/05/2017, en 10 May 2017.
+
+    English names the month: a number first reads as the month to an American and as the day to
+    a Vietnamese reader ("3/11/18"). Day, month, year is the order of the Vietnamese date too.
+    """
     from babel.dates import format_date
 
-    return format_date(value, format="short" if lang == "en" else "dd/MM/yyyy", locale=_locale(lang))
+    return format_date(value, format="d MMMM y" if lang == "en" else "dd/MM/yyyy", locale=_locale(lang))
 
 
 def _styled(style: tuple[str, str, str], amount: int) -> str:

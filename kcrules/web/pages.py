@@ -187,10 +187,10 @@ def read_answers(rb: Rulebook, qs: list[Question], form: dict[str, str], lang: s
 
 def problem_text(p: Any, lang: str) -> str:
     """One problem of an ApplicationError, for the page."""
-    head = p.message if lang == "en" else t("err_invalid", lang)
-    parts = [head]
-    if p.allowed:
-        parts.append(f"{t('err_allowed', lang)}: {p.allowed}")
+    message, allowed = p.wording(lang)  # a problem without a Vietnamese sentence says only that it is invalid
+    parts = [message if lang == "en" or p.key else t("err_invalid", lang)]
+    if allowed:
+        parts.append(f"{t('err_allowed', lang)}: {allowed}")
     if p.suggestion:
         parts.append(f"{t('err_suggest', lang)} {p.suggestion!r}?")
     return "; ".join(parts)
@@ -368,7 +368,7 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
             }
         fields = [(q.path, q.label) for q in questions(rb, act.id, lang)
                   if q.path not in ("application_date", "applicant.kind")]
-        day = i18n.date(decision.law_date, lang) if lang == "vi" else decision.law_date.isoformat()
+        day = i18n.date(decision.law_date, lang)
         return page("decision.html", lang, rb=rb, act=act, d=decision,
                     amount=i18n.money(decision.support.amount_vnd, lang),
                     failed=failed, met=met, na=na, options=options, diff=diff, fields=fields,
