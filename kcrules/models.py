@@ -278,11 +278,13 @@ class Reason(_Output):
     criterion: str
     kind: Literal["eligibility", "priority"]
     outcome: Outcome
-    actual: Annotated[dict[str, object], AfterValidator(ReadOnlyDict)]
-    required: str
+    actual: Annotated[dict[str, object], AfterValidator(ReadOnlyDict)] = Field(
+        description="The facts read, by field path, as raw values (dates ISO): the machine form of `found`.")
+    required: str = Field(description="What the law asks, in words (field labels, code names, levels in force).")
     citation: Citation
     text: str
     assumptions: tuple[str, ...] = ()
+    found: str = Field(default="", description="The facts read, in words: each field's label and value.")
 
 
 class ComputationLine(_Output):
@@ -299,6 +301,8 @@ class Support(_Output):
     lines: tuple[ComputationLine, ...]
     bound: str = Field(description="What decided the amount: share, a cap's id, eligible_cost, requested, ineligible.")
     rounding: str
+    bound_label: str = Field(default="", description="`bound` in words: the ceiling's label, or the share, the "
+                                                     "cost, the amount asked (empty when not explained).")
 
 
 class Priority(_Output):
@@ -313,9 +317,12 @@ class DecisionWarning(_Output):
 
     parameter: str
     provenance: Literal["guidance", "assumption"]
-    value: str
+    value: str = Field(description="The value as written for a reader (empty for an assumed rule).")
     note: str
     text: str
+    value_raw: int | str | None = Field(
+        default=None, description="The value's machine form: money and counts as int, dates ISO, "
+                                  "percents and ratios as decimal text ('0.5', '1.5'); null for an assumed rule.")
 
 
 class RulebookInfo(_Output):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from plain_words import internals_in
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
@@ -84,9 +86,12 @@ def test_refused_report_puts_failed_criteria_first_with_actual_required_and_cita
     failed_at = out.index("Criteria not met")
     assert failed_at < out.index("Criteria met:")
     block = out[failed_at:out.index("Criteria met:")]
-    assert "[activity.machinery_new]" in block
-    assert "Found: project.machinery_new = no" in block
-    assert "Required: project.machinery_new == true" in block
+    assert "Found: The machinery is new: no" in block  # in words: the field's label, the value's name
+    assert "Required: The machinery is new: yes" in block
+    assert "[activity.machinery_new]" not in block  # ids and condition code are for --verbose
+    verbose = run_cli("check", "examples/3.3-machinery-refused.json", "--lang", "en", "--verbose").stdout
+    assert "The machinery is new [activity.machinery_new]" in verbose
+    assert "Condition in the rule files: project.machinery_new == true" in verbose
     assert "TT 46/2012/TT-BCT Article 4 clause 4 point b" in block
 
 
@@ -230,8 +235,11 @@ def test_what_if_shows_what_changes() -> None:
     assert result.returncode == 0  # eligible after the change
     out = result.stdout
     assert "not eligible → eligible" in out
-    assert "[activity.machinery_new]: not met → met" in out
+    assert "The machinery is new: not met → met" in out
     assert "Support: ₫0 → ₫150,000,000" in out  # 50 % of 300 million, under the ceiling
+    # What changed comes first, then the whole report on the changed application.
+    assert out.index("What if: The machinery is new = yes") < out.index("Support: ₫0 → ₫150,000,000") \
+        < out.index("Application: ") < out.index("Criteria met:")
 
 
 def test_what_if_json_has_before_and_after() -> None:
@@ -266,8 +274,10 @@ def test_smallest_changes_for_a_refused_application(tmp_path: Path) -> None:
     assert result.returncode == 1
     out = result.stdout
     assert "smallest changes" in out
-    assert "establishment.employees: 320 → 300" in out  # the threshold, exactly
-    assert "project.approved: no → yes" in out
+    assert "Average number of workers: 320 → 300" in out  # the threshold, exactly
+    assert "Project approved by the competent authority: no → yes" in out
+    # The command to try names the real file.
+    assert f"Try: kcrules check {path} --what-if establishment.employees=300 project.approved=true" in out
     # The suggestion is verified: applying it makes the application eligible.
     follow = run_cli("check", str(path), "--what-if", "establishment.employees=300", "project.approved=true")
     assert follow.returncode == 0
@@ -280,9 +290,10 @@ def test_smallest_changes_list_allowed_codes_and_respect_fixed_facts(tmp_path: P
     assert held.returncode == 1
     assert "No change that keeps the fixed facts" in held.stdout  # the district is held fixed by default
     free = run_cli("check", str(path), "--lang", "en", "--fixed", "establishment.kind")
-    assert "establishment.district:" in free.stdout and "one of: " in free.stdout
-    allowed = free.stdout.split("one of: ")[1].split("\n")[0]
-    assert "soc_son" in allowed and "hoan_kiem" not in allowed  # rural districts only
+    change = "District where the establishment produces: Hoan Kiem → one of: "
+    assert change in free.stdout
+    allowed = free.stdout.split(change)[1].split("\n")[0]
+    assert "Soc Son" in allowed and "Hoan Kiem" not in allowed  # rural districts only, by name
     suggested = free.stdout.split("--what-if ")[1].split()[0]
     assert run_cli("check", str(path), "--what-if", suggested).returncode == 0
 
@@ -300,3 +311,72 @@ def test_an_unknown_fixed_fact_is_named_before_any_report() -> None:
     no_traceback(result)
     assert result.returncode == 2 and result.stdout == ""
     assert "did you mean 'establishment.kind'" in result.stderr
+
+
+# ---------------------------------------------------------------- plain words (no internals in the report)
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_example_report_is_in_plain_words(path: Path, lang: str) -> None:
+    import kcrules
+    from kcrules.cli.check import render
+    from kcrules.cli.whatif import suggestions_text
+    from kcrules.whatif import DEFAULT_FIXED, smallest_changes
+
+    rb = kcrules.load_rulebook()
+    app = rb.parse_application(json.loads(path.read_text(encoding="utf-8")))
+    decision = rb.evaluate(app, lang=lang)
+    text = render(rb, decision, lang, show_all=True)
+    if not decision.eligible:
+        text += "\n" + suggestions_text(rb, smallest_changes(rb, app), DEFAULT_FIXED, lang, file=str(path))
+    assert not internals_in(text, list(rb.definition.params)), internals_in(text, list(rb.definition.params))
+    # The check is not vacuous: the verbose report does show the ids.
+    verbose = render(rb, decision, lang, show_all=True, verbose=True)
+    assert internals_in(verbose, list(rb.definition.params))
+
+
+def test_the_internals_check_catches_what_the_issue_names() -> None:
+    params = ["machinery_cap"]
+    for old in ("Yêu cầu: project.machinery_new == true", "Thực tế: establishment.district.unit_type = quan",
+                "Mức hỗ trợ: 200.000.000 ₫ — giới hạn bởi machinery_cap", "Ưu tiên: … (điểm 20204)",
+                "Priority: … (score 1)", "  ✓ Máy móc thiết bị là máy mới — NĐ 45/2012/NĐ-CP [activity.machinery_new]"):
+        assert internals_in(old, params) == [old]
+    assert not internals_in("Căn cứ: TT 46/2012/TT-BCT Điều 4 khoản 4 điểm b; QĐ 4892/QĐ-UBND §II.3.3", params)
+
+
+@pytest.mark.parametrize("lang, line, bound, order", [
+    ("vi", "Mức trần: Mức hỗ trợ tối đa mỗi cơ sở cho máy móc thiết bị: 200.000.000 ₫ × 1,5 "
+           "(mức ưu tiên được phê duyệt) = 300.000.000 ₫",
+     "Mức hỗ trợ: 300.000.000 ₫ — giới hạn bởi Mức hỗ trợ tối đa mỗi cơ sở cho máy móc thiết bị",
+     "Thứ tự ưu tiên (xét lần lượt): 1) Địa bàn ưu tiên (theo thứ tự điểm a → d): "
+     "Xã trong kế hoạch xây dựng nông thôn mới; 2) Ngành nghề ưu tiên (nhóm b trước, nhóm a sau): "),
+    ("en", "Ceiling: Ceiling per establishment for machinery: ₫200,000,000 × 1.5 (approved priority level) "
+           "= ₫300,000,000",
+     "Support: ₫300,000,000 — bounded by Ceiling per establishment for machinery",
+     "Order of priority (compared in turn): 1) Priority area (in the order of points a → d): "
+     "Commune in the new-rural-areas programme plan; 2) Priority sector (group b before group a): "),
+])
+def test_an_uplifted_ceiling_shows_its_multiplication(tmp_path: Path, lang: str, line: str, bound: str,
+                                                      order: str) -> None:
+    app = dict(MACHINERY, project=dict(MACHINERY["project"], approved_level_percent=150,
+                                       approved_by="Bộ Công Thương", approved_decision="QĐ 123/QĐ-BCT"))
+    result = run_cli("check", str(write(tmp_path, app)), "--lang", lang)
+    assert result.returncode == 0, result.stderr
+    assert line in result.stdout and bound in result.stdout and order in result.stdout
+
+
+def test_json_keeps_the_machine_forms_beside_the_words() -> None:
+    result = run_cli("check", "examples/machinery-gia-lam.json", "--format", "json", "--lang", "vi")
+    data = json.loads(result.stdout)
+    assert data["support"]["bound"] == "machinery_cap"
+    assert data["support"]["bound_label"] == "Mức hỗ trợ tối đa mỗi cơ sở cho máy móc thiết bị"
+    assert data["priority"]["score"] == 20203 and data["priority"]["rank_key"] == [3, 1, -3]
+    cap = next(w for w in data["warnings"] if w["parameter"] == "machinery_cap")
+    assert cap["value_raw"] == 200_000_000 and cap["value"] == "200.000.000 ₫"
+    share = next(w for w in data["warnings"] if w["parameter"] == "machinery_share")
+    assert share["value_raw"] == "0.5" and share["value"] == "50%"
+    start = next(w for w in data["warnings"] if w["parameter"] == "sme_law_start")
+    assert start["value_raw"] == "2018-01-01" and start["value"] == "01/01/2018"
+    period = next(r for r in data["reasons"] if r["criterion"] == "program.period")
+    assert period["actual"] == {"application_date": "2017-05-10"}  # raw, ISO
+    assert period["found"] == "Ngày nộp hồ sơ: 10/05/2017"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from plain_words import internals_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,14 +42,29 @@ def test_rules_show_gives_levels_with_validity_citation_and_provenance() -> None
     assert result.returncode == 0
     out = result.stdout
     assert "Who may apply: The establishment itself" in out
-    assert "[activity.machinery_new]" in out and "project.machinery_new == true" in out
+    assert "  - The machinery is new\n      The machinery is new: yes\n" in out
     # the ceiling's two periods, each with provenance and citation
-    assert "₫200,000,000" in out and "from 2016-01-01 until 2018-05-11; guidance; TTLT 26/2014" in out
-    assert "₫300,000,000" in out and "from 2018-05-11; assumption" in out
+    assert "₫200,000,000" in out and "from 2016-01-01 until 2018-05-11; national guidance, not Hanoi's own; " \
+                                     "TTLT 26/2014" in out
+    assert "₫300,000,000" in out and "from 2018-05-11; assumption pending confirmation" in out
     data = json.loads(run_cli("rules", "show", "3.3-machinery", "--format", "json").stdout)
     cap = next(p for p in data["support"]["parameters"] if p["id"] == "machinery_cap")
     assert [v["provenance"] for v in cap["values"]] == ["guidance", "assumption"]
     assert data["target"]["count"] == 50
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_rules_show_writes_conditions_in_words_and_codes_only_when_verbose(lang: str) -> None:
+    plain = run_cli("rules", "show", "3.3-machinery", "--lang", lang).stdout
+    found = internals_in(plain, ["machinery_cap", "machinery_share", "priority_uplift"])
+    assert not found, found
+    # A parameter is named by its label with its levels; a code by its name.
+    words = "Loại đơn vị đề nghị là một trong: “Cơ sở công nghiệp nông thôn tự thực hiện”" if lang == "vi" \
+        else "Kind of applicant is one of: “The establishment itself”"
+    assert words in plain
+    verbose = run_cli("rules", "show", "3.3-machinery", "--lang", lang, "--verbose").stdout
+    assert "[activity.machinery_new]" in verbose and "project.machinery_new == true" in verbose
+    assert "(machinery_cap, vnd)" in verbose
 
 
 def test_rules_show_accepts_a_name_and_suggests_on_typos() -> None:

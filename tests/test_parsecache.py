@@ -75,3 +75,10 @@ def test_a_rulebook_loaded_from_the_cache_is_the_same_rulebook(cache: Path) -> N
     assert again.version == first.version
     app = Path("examples/machinery-gia-lam.json").read_text(encoding="utf-8")
     assert again.evaluate(app).model_dump() == first.evaluate(app).model_dump()
+
+
+def test_tables_nested_deeper_than_recursion_allows_are_simply_not_cached(cache: Path) -> None:
+    text = "[" + ".".join(["a"] * 3000) + "]\nx = 1\n"
+    data = tomllib.loads(text)
+    parsecache.remember(text, data)  # json cannot write it: no entry, no error
+    assert parsecache.cached(text) is None

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from kcrules.cli import EXIT_INELIGIBLE, EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, date_arg, read_capped
-from kcrules.text.values import show_value
 from kcrules.text.i18n import Catalogue
 from kcrules.whatif import DEFAULT_FIXED
 
@@ -58,6 +57,8 @@ def add_parser(subparsers: Any) -> None:
                    help="do not look for the smallest changes that would make a refused application eligible")
     p.add_argument("--save", metavar="PATH", default=None,
                    help="interview: save the answers as an application file at PATH (JSON)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also show each criterion's id and its condition as written in the rule files")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
 
@@ -189,10 +190,10 @@ def _run(args: argparse.Namespace) -> int:
         elif args.format == "json":
             _print_json({"before": result.before.model_dump(mode="json"), "after": after.model_dump(mode="json"),
                          "changes": {c.field: c.new for c in result.changes}})
-        else:
-            print(render(rulebook, after, args.lang, show_all=args.show_all))
-            print()
+        else:  # what changed first: that is what was asked
             print(diff_text(rulebook, result, args.lang))
+            print()
+            print(render(rulebook, after, args.lang, show_all=args.show_all, verbose=args.verbose))
         return EXIT_OK if after.eligible else EXIT_INELIGIBLE
     if args.format == "html":
         from kcrules.report.html import appraisal_sheet
@@ -208,11 +209,11 @@ def _run(args: argparse.Namespace) -> int:
             found = smallest_changes(rulebook, app, fixed=fixed, on=args.on)
         except InputError as err:
             raise UsageProblem("fixed", error=err) from None
-        print(render(rulebook, decision, args.lang, show_all=args.show_all))
+        print(render(rulebook, decision, args.lang, show_all=args.show_all, verbose=args.verbose))
         print()
-        print(suggestions_text(rulebook, found, fixed, args.lang))
+        print(suggestions_text(rulebook, found, fixed, args.lang, file=args.save or args.file))
     else:
-        print(render(rulebook, decision, args.lang, show_all=args.show_all))
+        print(render(rulebook, decision, args.lang, show_all=args.show_all, verbose=args.verbose))
     if interactive:
         from kcrules.cli.interview import offer_save
 
@@ -303,7 +304,6 @@ WORDS = Catalogue("cli.check", {
     "support": {"vi": "Mức hỗ trợ", "en": "Support"},
     "computation": {"vi": "Cách tính", "en": "Computation"},
     "priority": {"vi": "Ưu tiên", "en": "Priority"},
-    "score": {"vi": "điểm", "en": "score"},
     "failed": {"vi": "Tiêu chí không đạt", "en": "Criteria not met"},
     "met": {"vi": "Tiêu chí đạt", "en": "Criteria met"},
     "na": {"vi": "Không áp dụng", "en": "Not applicable"},
@@ -317,6 +317,7 @@ WORDS = Catalogue("cli.check", {
     "law": {"vi": "Luật áp dụng tại ngày {date}; bộ quy tắc {id} (phiên bản {version})",
             "en": "Law in force on {date}; rulebook {id} (version {version})"},
     "bound": {"vi": "giới hạn bởi", "en": "bounded by"},
+    "code": {"vi": "Điều kiện trong tệp luật", "en": "Condition in the rule files"},
 })
 
 
@@ -324,8 +325,11 @@ def word(key: str, lang: str, **values: Any) -> str:
     return WORDS[key][lang].format(**values)
 
 
-def render(rulebook: Any, decision: Any, lang: str, *, show_all: bool = False) -> str:
-    """The decision as a readable report: verdict, amount, priority, reasons (failures first), warnings."""
+def render(rulebook: Any, decision: Any, lang: str, *, show_all: bool = False, verbose: bool = False) -> str:
+    """The decision as a readable report: verdict, amount, priority, reasons (failures first), warnings.
+
+    Written in words only; ``verbose`` adds each criterion's id and condition code, for a rule maintainer.
+    """
     from kcrules.text import i18n as i18n
 
     d = rulebook.definition
@@ -338,31 +342,32 @@ def render(rulebook: Any, decision: Any, lang: str, *, show_all: bool = False) -
     verdict = word("eligible" if decision.eligible else "ineligible", lang)
     out.append(f"{word('result', lang)}: {verdict}")
     support = decision.support
-    bound = f" — {word('bound', lang)} {support.bound}" if decision.eligible else ""
+    bound = f" — {word('bound', lang)} {support.bound_label}" if decision.eligible else ""
     out.append(f"{word('support', lang)}: {i18n.money(support.amount_vnd, lang)}{bound}")
     if decision.eligible:
         out.append(f"  {word('computation', lang)}:")
         out += [f"    {line.text}" for line in support.lines]
-    out.append(f"{decision.priority.text} ({word('score', lang)} {decision.priority.score})")
+    out.append(decision.priority.text)
     failed = [r for r in decision.reasons if r.kind == "eligibility" and r.outcome == "not_met"]
     met = [r for r in decision.reasons if r.outcome == "met"]
     na = [r for r in decision.reasons if r.outcome == "not_applicable"
           or (r.kind == "priority" and r.outcome == "not_met")]
+    criteria = {c.id: c for c in rulebook.criteria_of(decision.activity)} if verbose else None
     labels = {c.id: c.label[lang] for c in rulebook.criteria_of(decision.activity)}
     if failed:
         out.append("")
         out.append(f"✗ {word('failed', lang)}:")
         for r in failed:
-            out += _reason_lines(rulebook, r, labels, lang, "✗")
+            out += _reason_lines(r, labels, lang, "✗", criteria=criteria)
     out.append("")
     out.append(f"✓ {word('met', lang)}:")
     for r in met:
-        out += _reason_lines(rulebook, r, labels, lang, "✓", brief=True)
+        out += _reason_lines(r, labels, lang, "✓", brief=True, criteria=criteria)
     if show_all and na:
         out.append("")
         out.append(f"– {word('na', lang)}:")
         for r in na:
-            out += _reason_lines(rulebook, r, labels, lang, "–", brief=True)
+            out += _reason_lines(r, labels, lang, "–", brief=True, criteria=criteria)
     elif na:
         out.append(f"  ({word('na_hidden', lang, n=len(na))})")
     if decision.warnings:
@@ -377,17 +382,23 @@ def render(rulebook: Any, decision: Any, lang: str, *, show_all: bool = False) -
     return "\n".join(out)
 
 
-def _reason_lines(rulebook: Any, r: Any, labels: dict[str, str], lang: str, mark: str,
-                  brief: bool = False) -> list[str]:
+def _reason_lines(r: Any, labels: dict[str, str], lang: str, mark: str, brief: bool = False,
+                  criteria: dict[str, Any] | None = None) -> list[str]:
+    """One criterion: its label and citation; a failure also what was found and what is required, in words.
+
+    ``criteria`` (verbose) adds the criterion's id and its condition as the rule files write it.
+    """
     label = labels.get(r.criterion, r.criterion)
+    code = f" [{r.criterion}]" if criteria is not None else ""
     if brief:
-        lines = [f"  {mark} {label} — {r.citation.text} [{r.criterion}]"]
+        lines = [f"  {mark} {label} — {r.citation.text}{code}"]
     else:
-        actual = "; ".join(f"{k} = {show_value(rulebook, k, v, lang)}" for k, v in r.actual.items()) or "—"
-        lines = [f"  {mark} {label} [{r.criterion}]",
-                 f"      {word('actual', lang)}: {actual}",
+        lines = [f"  {mark} {label}{code}",
+                 f"      {word('actual', lang)}: {r.found or '—'}",
                  f"      {word('required', lang)}: {r.required}",
                  f"      {word('cite', lang)}: {r.citation.text}"]
+        if criteria is not None and r.criterion in criteria:
+            lines.append(f"      {word('code', lang)}: {criteria[r.criterion].condition_text}")
     for a in r.assumptions:
         lines.append(f"      {word('assumption', lang)}: {a}")
     return lines

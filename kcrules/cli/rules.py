@@ -34,6 +34,8 @@ def add_parser(subparsers: Any) -> None:
                                    "validity, citation and provenance.")
     p.add_argument("activity", metavar="ACTIVITY",
                    help="activity id (see `kcrules rules list`), the start of one (3.3), or its name")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also show ids, each condition as written in the rule files, and parameter ids")
     _common(p)
     p.set_defaults(run=run_show)
 
@@ -126,6 +128,14 @@ _S = Catalogue("cli.rules", {
     "share": {"vi": "tỷ lệ của chi phí, có mức trần", "en": "a share of the cost, with ceilings"},
     "uplift": {"vi": "hệ số đề án ưu tiên", "en": "priority-project multiplier"},
     "since": {"vi": "từ", "en": "from"},
+    "code": {"vi": "mã điều kiện", "en": "condition code"},
+    "role.share": {"vi": "Tỷ lệ hỗ trợ", "en": "Share"},
+    "role.cap": {"vi": "Mức trần", "en": "Ceiling"},
+    "role.uplift": {"vi": "Hệ số đề án ưu tiên (tối đa)", "en": "Priority-project multiplier (at most)"},
+    "prov.law": {"vi": "văn bản pháp luật", "en": "law"},
+    "prov.program": {"vi": "văn bản chương trình", "en": "program text"},
+    "prov.guidance": {"vi": "hướng dẫn trung ương, chưa phải mức của Hà Nội", "en": "national guidance, not Hanoi's own"},
+    "prov.assumption": {"vi": "giả định chờ xác nhận", "en": "assumption pending confirmation"},
     "until": {"vi": "đến trước", "en": "until"},
     "no_activity": {"vi": "không có nội dung hỗ trợ {given} trong bộ quy tắc {rulebook}.{hint} Các nội dung: {known}. "
                           "Xem `kcrules rules list`.",
@@ -198,11 +208,12 @@ def run_show(args: argparse.Namespace) -> int:
     if args.format == "json":
         _dump(info)
         return EXIT_OK
+    verbose = args.verbose
     print(f"{act.label[lang]} ({act.id})  [{act.cite.text(lang)}]")
     print(f"{_s('applicants', lang)}: {', '.join(info['applicants_labels'])}")
     print(f"{_s('beneficiary', lang)}: {_s('yes' if act.beneficiary else 'no', lang)}")
     if act.requires:
-        print(f"{_s('requires', lang)}: {', '.join(act.requires)}")
+        print(f"{_s('requires', lang)}: {', '.join(info['requires' if verbose else 'requires_labels'])}")
     for kind, title in (("eligibility", "criteria"), ("priority", "priority")):
         items = [c for c in info["criteria"] if c["kind"] == kind]
         if not items:
@@ -210,30 +221,36 @@ def run_show(args: argparse.Namespace) -> int:
         print()
         print(f"{_s(title, lang)}:")
         for c in items:
-            print(f"  - {c['label']} [{c['id']}]")
-            print(f"      {c['condition']}")
+            # In words by default; the rule files' own code is for a maintainer (--verbose).
+            print(f"  - {c['label']}" + (f" [{c['id']}]" if verbose else ""))
+            print(f"      {c['condition_words']}")
             if c["applies_when"]:
-                print(f"      {_s('when', lang)}: {c['applies_when']}")
+                print(f"      {_s('when', lang)}: {c['applies_when_words']}")
+            if verbose:
+                print(f"      {_s('code', lang)}: {c['condition']}")
+                if c["applies_when"]:
+                    print(f"      {_s('code', lang)} ({_s('when', lang)}): {c['applies_when']}")
             print(f"      {c['citation']}")
             if c["assumption"]:
                 print(f"      {_s('assumption', lang)}: {c['assumption']}")
     s = info["support"]
     print()
-    print(f"{_s('support', lang)}: {_s(s['method'], lang)} ({s['base']})  [{s['citation']}]")
+    print(f"{_s('support', lang)}: {_s(s['method'], lang)} ({s['base'] if verbose else s['base_label']})  "
+          f"[{s['citation']}]")
     if s["note"]:
         print(f"  {s['note']}")
     for p in s["parameters"]:
-        print(f"  {p['role']}: {p['label']} ({p['id']}, {p['unit']})")
+        print(f"  {_s('role.' + p['role'], lang)}: {p['label']}" + (f" ({p['id']}, {p['unit']})" if verbose else ""))
         for v in p["values"]:
             span = f"{_s('since', lang)} {v['from']}" + (f" {_s('until', lang)} {v['until']}" if v["until"] else "")
-            print(f"    {v['value']:<18} {span}; {v['provenance']}; {v['citation']}")
+            print(f"    {v['value']:<18} {span}; {_s('prov.' + v['provenance'], lang)}; {v['citation']}")
             if v["note"]:
                 print(f"      {v['note']}")
     if info["target"]:
         t = info["target"]
         count = t["count"] if t["count_max"] is None else f"{t['count']}–{t['count_max']}"
         print()
-        print(f"{_s('target', lang)}: {count} {t['unit']} ({t['provenance']}; {t['citation']})")
+        print(f"{_s('target', lang)}: {count} {t['unit']} ({_s('prov.' + t['provenance'], lang)}; {t['citation']})")
     return EXIT_OK
 
 

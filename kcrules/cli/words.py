@@ -352,6 +352,10 @@ HELP = Catalogue("cli.help", {
         "vi": "xlsx (cần pip install 'kcrules[xlsx]') hoặc csv; mặc định theo đuôi của FILE, nếu không thì xlsx"},
     "template.activity": {"en": "only the columns this activity needs (e.g. 3.3-machinery)",
                           "vi": "chỉ các cột mà nội dung này cần (vd. 3.3-machinery)"},
+    "check.verbose": {"en": "also show each criterion's id and its condition as written in the rule files",
+                      "vi": "in thêm mã của từng tiêu chí và điều kiện đúng như tệp quy tắc viết"},
+    "rules.show.verbose": {"en": "also show ids, each condition as written in the rule files, and parameter ids",
+                           "vi": "in thêm các mã, từng điều kiện đúng như tệp quy tắc viết, và mã tham số"},
 })
 
 _HELP_VI = {texts["en"]: texts["vi"] for texts in HELP.values()}

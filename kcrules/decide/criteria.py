@@ -14,7 +14,7 @@ from typing import Any
 
 from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.loader import Activity, Criterion, Definition
-from kcrules.text.reasons import PARAM_NAME, PLACEHOLDER
+from kcrules.text.reasons import PLACEHOLDER
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,6 @@ def steps(d: Definition, criteria: tuple[Criterion, ...]) -> tuple[Step, ...]:
     for c in criteria:
         refs = cond.refs_of(c.condition) + cond.refs_of(c.applies_when or cond.Lit(True, "bool"))
         shown = list(refs)
-        shown += PARAM_NAME.findall(c.condition_text)
         for template in c.explain.values():
             shown += PLACEHOLDER.findall(template)
         keys = tuple(dict.fromkeys(cond.fact_key(r) for r in shown))

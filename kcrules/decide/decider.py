@@ -97,7 +97,7 @@ class Decider:
             Decision,
             application_id=app.id, activity=act.id, eligible=eligible, support=amount, priority=prio,
             reasons=reasons, warnings=warned, rulebook=self.info(lang), law_date=law_date,
-            lang=lang, summary=_summary(act, eligible, shape.failed, amount.amount_vnd, lang) if explain else "",
+            lang=lang, summary=self._summary(act, eligible, shape.failed, amount.amount_vnd, lang) if explain else "",
         )
 
     def codes(self, act: Activity, outcomes: Outcomes, fact: dict[str, Any]) -> tuple[int, ...]:
@@ -167,10 +167,10 @@ class Decider:
             found = remember(self._warnings, key, warnings(self._d, act, eligible, used, assumed, params, lang))
         return found
 
-
-def _summary(act: Activity, eligible: bool, failed: tuple[str, ...], amount: int, lang: str) -> str:
-    if eligible:
-        return i18n.msg("summary_yes", lang, verdict=i18n.msg("eligible", lang),
-                        amount=i18n.money(amount, lang), activity=act.label[lang])
-    return i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang), failed="; ".join(failed),
-                    activity=act.label[lang])
+    def _summary(self, act: Activity, eligible: bool, failed: tuple[str, ...], amount: int, lang: str) -> str:
+        if eligible:
+            return i18n.msg("summary_yes", lang, verdict=i18n.msg("eligible", lang),
+                            amount=i18n.money(amount, lang), activity=act.label[lang])
+        labels = {c.id: c.label[lang] for c in self.criteria_of(act) if c.id in failed}
+        return i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang),
+                        failed="; ".join(labels[f] for f in failed), activity=act.label[lang])

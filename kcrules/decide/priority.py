@@ -2,13 +2,15 @@
 
 Takes the rulebook's rank tiers (in order), an activity's criteria and the ids
 of its priority criteria met; gives a :class:`~kcrules.models.Priority` and
-whether a tier marked ``uplift`` was met.
+whether a tier marked ``uplift`` was met. The text explains the rank by the
+legal order itself — each tier in turn, by its label, with what it found — and
+never by the score, which only machines compare.
 """
 
 from __future__ import annotations
 
 from kcrules.models import Priority
-from kcrules.rulefiles.loader import Criterion, Definition
+from kcrules.rulefiles.loader import Criterion, Definition, Tier
 from kcrules.text import i18n
 
 
@@ -19,7 +21,7 @@ def priority(d: Definition, criteria: tuple[Criterion, ...], met_ids: tuple[str,
     key: list[int] = []
     score = 0
     uplift = False
-    names: list[str] = []
+    parts: list[str] = []
     for tier in d.tiers:
         members = [c for c in criteria if c.kind == "priority" and c.tier == tier.id]
         hits = [c for c in members if c.id in met]
@@ -33,6 +35,19 @@ def priority(d: Definition, criteria: tuple[Criterion, ...], met_ids: tuple[str,
             score = score * 100 + len(hits)
         if hits and tier.uplift:
             uplift = True
-        names += [c.label[lang] for c in sorted(hits, key=lambda c: c.order)]
-    text = i18n.msg("priority_met", lang, items="; ".join(names)) if names else i18n.msg("priority_none", lang)
+        if members:
+            parts.append(_tier_words(len(parts) + 1, tier, hits, lang))
+    text = i18n.msg("priority_order", lang, items="; ".join(parts)) if met else i18n.msg("priority_none", lang)
     return Priority(rank_key=tuple(key), score=score, criteria_met=tuple(sorted(met)), text=text), uplift
+
+
+def _tier_words(n: int, tier: Tier, hits: list[Criterion], lang: str) -> str:
+    """One tier of the order in words: "2) Ngành nghề ưu tiên (…): Sản phẩm có thị trường xuất khẩu"."""
+    names = ", ".join(c.label[lang] for c in sorted(hits, key=lambda c: c.order))
+    if not hits:
+        found = i18n.msg("priority_tier_none", lang)
+    elif tier.mode == "count":
+        found = i18n.msg("priority_tier_count", lang, n=str(len(hits)), items=names)
+    else:
+        found = names
+    return f"{n}) {tier.label[lang]}: {found}"

@@ -20,6 +20,7 @@ from kcrules.models import Application, ComputationLine, Support, assemble
 from kcrules.rulefiles.loader import Activity, Definition
 from kcrules.rulefiles.reader import field_value
 from kcrules.text import i18n
+from kcrules.text.conditions import plain_name
 
 
 def support(d: Definition, app: Application, act: Activity, eligible: bool, priority_project: bool,
@@ -33,14 +34,14 @@ def support(d: Definition, app: Application, act: Activity, eligible: bool, prio
     if not eligible:
         line = _line(step="ineligible", amount_vnd=0,
                                text=i18n.msg("not_eligible_zero", lang) if explain else "")
-        return assemble(Support, amount_vnd=0, lines=(line,), bound="ineligible", rounding=rounding)
+        return assemble(Support, amount_vnd=0, lines=(line,), bound="ineligible", rounding=rounding,
+                        bound_label=i18n.msg("bound_ineligible", lang) if explain else "")
     s = act.support
     base = field_value(app, s.base)
     if not isinstance(base, int):
         raise EvaluationError(f"{act.id}.support", s.cite.text(), f"{s.base} is missing")
     lines = [_line(step="base", amount_vnd=base,
-                             text=f"{i18n.msg('base', lang, field=s.base)}: {i18n.money(base, lang)}"
-                             if explain else "")]
+                   text=f"{plain_name(d, s.base, lang)}: {i18n.money(base, lang)}" if explain else "")]
     bounds: list[tuple[str, int]] = []
     _share(d, act, base, params, lang, used, explain, lines, bounds)
     _caps(d, app, act, priority_project, params, lang, used, explain, lines, bounds)
@@ -53,9 +54,17 @@ def support(d: Definition, app: Application, act: Activity, eligible: bool, prio
                                      if explain else ""))
         bounds.append(("requested", requested))
     bound, amount = min(bounds, key=lambda b: b[1])  # first of equal bounds wins: stable and documented
+    label = bound_label(d, bound, lang) if explain else ""
     lines.append(_line(step="result", amount_vnd=amount,
-                                 text=f"{i18n.msg('result', lang)}: {i18n.money(amount, lang)}" if explain else ""))
-    return assemble(Support, amount_vnd=amount, lines=tuple(lines), bound=bound, rounding=rounding)
+                       text=f"{i18n.msg('result', lang, bound=label)}: {i18n.money(amount, lang)}" if explain else ""))
+    return assemble(Support, amount_vnd=amount, lines=tuple(lines), bound=bound, rounding=rounding, bound_label=label)
+
+
+def bound_label(d: Definition, bound: str, lang: str) -> str:
+    """What decided the amount, in words: a ceiling's label, or the share, the cost, the amount asked."""
+    if bound in d.params:
+        return d.params[bound].label[lang]
+    return i18n.msg(f"bound_{bound}", lang)
 
 
 def _share(d: Definition, act: Activity, base: int, params: dict[str, Any], lang: str, used: dict[str, None],
@@ -124,14 +133,16 @@ def _caps(d: Definition, app: Application, act: Activity, priority_project: bool
         used.setdefault(cap_id, None)
         cap = pv.value
         label = d.params[cap_id].label[lang]
+        text = ""
         if ratio is not None:
-            cap = floor_mul(cap, ratio)
-            text = i18n.msg("uplift", lang, ratio=i18n.number(ratio, lang), label=label) if explain else ""
-        else:
-            text = i18n.msg("cap", lang, label=label) if explain else ""
+            normal, cap = cap, floor_mul(cap, ratio)
+            if explain:  # the arithmetic in full: 200.000.000 ₫ × 1,5 = 300.000.000 ₫
+                text = i18n.msg("uplift", lang, label=label, cap=i18n.money(normal, lang),
+                                ratio=i18n.number(ratio, lang), amount=i18n.money(cap, lang))
+        elif explain:
+            text = f"{i18n.msg('cap', lang, label=label)}: {i18n.money(cap, lang)}"
         lines.append(_line(step="cap", amount_vnd=cap, parameter=cap_id,
-                                     text=f"{text}: {i18n.money(cap, lang)} ({pv.cite.text(lang)})"
-                                     if explain else ""))
+                           text=f"{text} ({pv.cite.text(lang)})" if explain else ""))
         bounds.append((cap_id, cap))
 
 

@@ -9,6 +9,9 @@ was found.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from kcrules.models import DecisionWarning
@@ -28,7 +31,7 @@ def warnings(d: Definition, act: Activity, eligible: bool, used: dict[str, None]
         value = param_value(p, pv.value, lang)
         text = i18n.msg(f"warning_{pv.provenance}", lang, label=p.label[lang], value=value, note=_in(pv.note, lang))
         out.append(DecisionWarning(parameter=pid, provenance=pv.provenance, value=value, note=_in(pv.note, lang),
-                                   text=text.strip()))
+                                   text=text.strip(), value_raw=raw_value(p.unit, pv.value)))
     for c in assumed:
         text = i18n.msg("warning_rule_assumption", lang, label=c.label[lang], note=_in(c.assumption, lang))
         out.append(DecisionWarning(parameter=c.id, provenance="assumption", value="", note=_in(c.assumption, lang),
@@ -38,6 +41,17 @@ def warnings(d: Definition, act: Activity, eligible: bool, used: dict[str, None]
         out.append(DecisionWarning(parameter=f"{act.id}.support", provenance="assumption", value="",
                                    note=note, text=i18n.msg("warning_no_level", lang, note=note)))
     return tuple(out)
+
+
+def raw_value(unit: str, value: Any) -> int | str:
+    """A parameter's value (as held: int, Fraction or day ordinal) in its machine form, as JSON keeps it."""
+    if unit == "date":
+        return dt.date.fromordinal(value).isoformat()
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator) if unit in ("percent", "ratio") else value.numerator
+        return str(Decimal(value.numerator) / Decimal(value.denominator))
+    return str(value) if unit in ("percent", "ratio") else value
 
 
 def _in(text: dict[str, str] | None, lang: str) -> str:

@@ -42,7 +42,7 @@ class DecisionWriter:
         fragment = self._json
         s = d.support
         support = (f'{{"amount_vnd":{s.amount_vnd},"lines":[{",".join(map(_line, s.lines))}],'
-                   f'"bound":{_dumps(s.bound)},"rounding":{_dumps(s.rounding)}}}')
+                   f'"bound":{_dumps(s.bound)},"rounding":{_dumps(s.rounding)},"bound_label":{_dumps(s.bound_label)}}}')
         return (f'{{"application_id":{_dumps(d.application_id)},"activity":{_dumps(d.activity)},'
                 f'"eligible":{"true" if d.eligible else "false"},"support":{support},'
                 f'"priority":{fragment(d.priority)},"reasons":[{",".join(map(fragment, d.reasons))}],'

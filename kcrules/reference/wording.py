@@ -2,59 +2,11 @@
 
 from __future__ import annotations
 
-#: Plain names of code attributes (table, attribute); a code-valued attribute
-#: otherwise takes the label of the table it points to.
-ATTRIBUTE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
-    ("establishment_kind", "cnnt_form"): ("là hình thức cơ sở CNNT", "is a rural-industry legal form"),
-    ("sector", "listed"): ("thuộc danh mục ngành nghề NĐ 45/2012 Điều 5 khoản 1",
-                           "is in the sector list of NĐ 45/2012 Article 5(1)"),
-    ("sector", "group_a"): ("thuộc nhóm ưu tiên a (NĐ 45/2012 Điều 6 khoản 2 điểm a)",
-                            "is in priority group a (NĐ 45/2012 Article 6(2)(a))"),
-    ("sector", "letter"): ("điểm của NĐ 45/2012 Điều 5 khoản 1", "point of NĐ 45/2012 Article 5(1)"),
-    ("district", "unit_type"): ("loại đơn vị hành chính", "kind of district-level unit"),
-    ("district", "converted_ward"): ("có phường mới chuyển từ xã", "has wards recently converted from communes"),
-    ("district", "gso"): ("mã đơn vị hành chính", "statistics office code"),
-    ("product_line", "hanoi_priority"): ("là ngành Hà Nội ưu tiên (QĐ 4892 §II.2.1)",
-                                         "is a line Hanoi favours (QĐ 4892 §II.2.1)"),
-    ("product_line", "handicraft"): ("là hàng thủ công mỹ nghệ (QĐ 4892 §II.2.1)",
-                                     "is a handicraft line (QĐ 4892 §II.2.1)"),
-    ("province", "region"): ("vùng kinh tế - xã hội", "socio-economic region"),
-    ("province", "gso"): ("mã tỉnh", "statistics office province code"),
-    ("province", "classified_differently"): ("được các văn bản xếp vùng khác nhau",
-                                             "is classified differently by different texts"),
-    ("region", "master_plan"): ("quy hoạch tổng thể vùng", "regional master plan"),
-}
+from kcrules.text.conditions import CONDITION_WORDS
 
-#: Words inside sentences: conditions, values, provenance badges, diagram labels.
+#: Words inside sentences: conditions (shared with the reports), values, provenance badges, diagram labels.
 WORDS: dict[str, tuple[str, str]] = {
-    "and": ("và", "and"),
-    "or": ("hoặc", "or"),
-    "yes": ("có", "yes"),
-    "no": ("không", "no"),
-    "always": ("luôn đúng", "always"),
-    "never": ("không bao giờ", "never"),
-    "is_set": ("có khai {x}", "{x} is given"),
-    "is_not_set": ("không khai {x}", "{x} is not given"),
-    "in": ("{x} là một trong: {v}", "{x} is one of: {v}"),
-    "not in": ("{x} không phải là: {v}", "{x} is none of: {v}"),
-    "==": ("{x} là {y}", "{x} is {y}"),
-    "!=": ("{x} không phải là {y}", "{x} is not {y}"),
-    "<": ("{x} nhỏ hơn {y}", "{x} is less than {y}"),
-    "<=": ("{x} không quá {y}", "{x} is at most {y}"),
-    ">": ("{x} lớn hơn {y}", "{x} is more than {y}"),
-    ">=": ("{x} từ {y} trở lên", "{x} is at least {y}"),
-    "date<": ("{x} trước ngày {y}", "{x} is before {y}"),
-    "date<=": ("{x} không sau ngày {y}", "{x} is on or before {y}"),
-    "date>": ("{x} sau ngày {y}", "{x} is after {y}"),
-    "date>=": ("{x} từ ngày {y} trở đi", "{x} is on or after {y}"),
-    "fn.add_months": ("{0} cộng {1} tháng", "{0} plus {1} months"),
-    "fn.add_years": ("{0} cộng {1} năm", "{0} plus {1} years"),
-    "fn.end_of_previous_year": ("ngày 31/12 của năm trước năm của {0}", "31 December of the year before {0}"),
-    "fn.full_years_between": ("số năm tròn từ {0} đến {1}", "whole years from {0} to {1}"),
-    "fn.days_between": ("số ngày từ {0} đến {1}", "days from {0} to {1}"),
-    "fn.year": ("năm của {0}", "the year of {0}"),
-    "fn.min": ("số nhỏ hơn trong {0} và {1}", "the smaller of {0} and {1}"),
-    "fn.max": ("số lớn hơn trong {0} và {1}", "the larger of {0} and {1}"),
+    **CONDITION_WORDS,
     "guidance": ("⚠ hướng dẫn trung ương", "⚠ national guidance"),
     "assumption": ("⚠ giả định", "⚠ assumption"),
     "law": ("văn bản pháp luật", "law"),

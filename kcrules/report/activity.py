@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from kcrules.text import i18n
+from kcrules.text.conditions import PlainVoice, day, plain_name, sentence
 
 
 def describe_activity(rb: Any, act_id: str, lang: str) -> dict[str, Any]:
@@ -13,10 +14,12 @@ def describe_activity(rb: Any, act_id: str, lang: str) -> dict[str, Any]:
     d = rb.definition
     act = d.activities[act_id]
     kinds = d.codes["applicant_kind"].values
+    voice = PlainVoice(d, lang, lambda pid: _param_words(d.params[pid], lang))
     criteria = [{
         "id": c.id, "kind": c.kind, "label": c.label[lang], "condition": c.condition_text,
         "applies_when": c.applies_text, "citation": c.cite.text(lang), "assumption": c.assumption[lang] if c.assumption else None,
-        "tier": c.tier, "origin": c.origin,
+        "tier": c.tier, "origin": c.origin, "condition_words": sentence(voice, c.condition),
+        "applies_when_words": sentence(voice, c.applies_when) if c.applies_when is not None else None,
     } for c in rb.criteria_of(act_id)]
     s = act.support
     params = []
@@ -35,8 +38,10 @@ def describe_activity(rb: Any, act_id: str, lang: str) -> dict[str, Any]:
         "id": act.id, "label": act.label[lang], "citation": act.cite.text(lang), "origin": act.origin,
         "applicants": list(act.applicants),
         "applicants_labels": [kinds[k].label[lang] if k in kinds else k for k in act.applicants],
-        "beneficiary": act.beneficiary, "requires": list(act.requires), "criteria": criteria,
-        "support": {"method": s.method, "base": s.base, "citation": s.cite.text(lang),
+        "beneficiary": act.beneficiary, "requires": list(act.requires),
+        "requires_labels": [plain_name(d, r, lang) for r in act.requires], "criteria": criteria,
+        "support": {"method": s.method, "base": s.base, "base_label": plain_name(d, s.base, lang),
+                    "citation": s.cite.text(lang),
                     "note": s.note.get(lang) if s.note else None, "parameters": params},
         "target": target,
     }
@@ -48,6 +53,14 @@ def _value_info(p: Any, v: Any, lang: str) -> dict[str, Any]:
             "citation": v.cite.text(lang), "source": v.cite.source, "note": v.note[lang] if v.note else None}
 
 
+def _param_words(p: Any, lang: str) -> str:
+    """A parameter named in a condition: its label and every level, dated when there are several."""
+    since = "từ" if lang == "vi" else "from"
+    levels = [show_param(p, v, lang) + (f" {since} {day(v.start, lang)}" if len(p.values) > 1 else "")
+              for v in p.values]
+    return f"{p.label[lang]} ({'; '.join(levels)})"
+
+
 def show_param(p: Any, v: Any, lang: str) -> str:
     """A parameter's value in force, formatted for ``lang`` with its unit."""
     if p.unit == "vnd":
@@ -55,7 +68,7 @@ def show_param(p: Any, v: Any, lang: str) -> str:
     if p.unit == "percent":
         return i18n.percent(v.value, lang)
     if p.unit == "date":
-        return dt.date.fromordinal(v.value).isoformat()
+        return day(dt.date.fromordinal(v.value), lang)
     unit = {"days": " ngày" if lang == "vi" else " days", "months": " tháng" if lang == "vi" else " months",
             "years": " năm" if lang == "vi" else " years"}.get(p.unit, "")
     return i18n.number(v.value, lang) + unit

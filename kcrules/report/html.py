@@ -21,9 +21,9 @@ from kcrules.text import i18n
 from kcrules.text.i18n import Catalogue
 from kcrules.text.values import show_value
 from kcrules.text.labels import FIELD_LABELS
-from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
+from kcrules.rulefiles.fields import APPLICATION_FIELDS
 
-__all__ = ["appraisal_sheet", "found_text"]
+__all__ = ["appraisal_sheet"]
 
 _T = Catalogue("report.html", {
     "title": {"vi": "Phiếu thẩm định hồ sơ đề nghị hỗ trợ khuyến công",
@@ -46,6 +46,7 @@ _T = Catalogue("report.html", {
     "criterion": {"vi": "Tiêu chí", "en": "Criterion"},
     "outcome": {"vi": "Kết quả", "en": "Outcome"},
     "found": {"vi": "Thông tin trong hồ sơ", "en": "Found in the application"},
+    "required": {"vi": "Yêu cầu", "en": "Required"},
     "cite": {"vi": "Căn cứ", "en": "Citation"},
     "guidance": {"vi": "Mức hướng dẫn", "en": "Guidance"},
     "assumption": {"vi": "Giả định", "en": "Assumption"},
@@ -145,19 +146,6 @@ def _shown(rulebook: Any, path: str, value: Any, lang: str) -> str:
     return show_value(rulebook, path, value, lang)
 
 
-def found_text(rulebook: Any, actual: dict[str, Any], data: dict[str, Any], lang: str) -> str:
-    """The facts a criterion read, in words: a code's attribute is shown as the code the application gave."""
-    parts: dict[str, str] = {}
-    for path, value in actual.items():
-        if path not in APPLICATION_FIELDS:
-            base = path.rpartition(".")[0]
-            if base in CODE_FIELDS:
-                path, value = base, _get(data, base)
-        label = FIELD_LABELS.get(path, (path, path))[0 if lang == "vi" else 1]
-        parts.setdefault(path, f"{label}: {_shown(rulebook, path, value, lang)}")
-    return "; ".join(parts.values())
-
-
 def _get(data: dict[str, Any], path: str) -> Any:
     value: Any = data
     for part in path.split("."):
@@ -217,12 +205,14 @@ def appraisal_sheet(rulebook: Any, decision: Any, application: Any, *, lang: str
         outcome = i18n.msg(r.outcome, lang)
         assumed = "".join(f'<br><span class="badge assumption">{e(_t("assumption", lang))}</span> {e(a)}'
                           for a in r.assumptions)
-        found = "" if r.outcome == "not_applicable" else found_text(rulebook, dict(r.actual), data, lang)
+        found = "" if r.outcome == "not_applicable" else e(r.found)  # the same words as the terminal's
+        if r.outcome == "not_met" and r.kind == "eligibility":
+            found += f'<br><span class="required">{e(_t("required", lang))}: {e(r.required)}</span>'
         out.append(
             f'<tr class="{r.kind} {r.outcome}" data-criterion="{e(r.criterion)}" data-kind="{r.kind}">'
             f'<td class="mark" title="{e(outcome)}">{_MARK[r.outcome]}</td>'
             f"<td>{e(labels.get(r.criterion, r.criterion))} — {e(outcome)}{assumed}</td>"
-            f"<td>{e(found)}</td><td>{e(r.citation.text)}</td></tr>")
+            f"<td>{found}</td><td>{e(r.citation.text)}</td></tr>")
     out.append("</tbody></table></section>")
     out.append(f'<section id="warnings"><h2>{e(_t("warnings", lang))}</h2>')
     if decision.warnings:

@@ -95,9 +95,18 @@ def _decode(obj: dict[str, Any]) -> Any:
 
 
 def _has_tag(value: Any) -> bool:
-    """Whether a table of the file itself has a key that looks like the tag (then it is not cached)."""
-    if isinstance(value, dict):
-        return any(k.startswith(_TAG) or _has_tag(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_tag(v) for v in value)
+    """Whether a table of the file itself has a key that looks like the tag (then it is not cached).
+
+    A walk with a stack, not recursion: dotted keys (``[a.a.a…]``) nest tables as deep as the
+    file is long, which the bracket count before parsing does not see.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if any(k.startswith(_TAG) for k in item):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False

@@ -150,8 +150,9 @@ def _explained_problems(rulebook: Rulebook, d: Decision) -> list[str]:
                 out.append(f"unmet criterion {r.criterion} has no citation ({cite.text!r})")
             elif cite.text not in r.text:
                 out.append(f"the explanation of {r.criterion} does not quote its citation {cite.text!r}")
-            if r.criterion not in d.summary:
-                out.append(f"the summary does not name the unmet criterion {r.criterion}")
+            label = crits[r.criterion].label[d.lang] if r.criterion in crits else r.criterion
+            if label not in d.summary:  # by its label: the summary is read by people
+                out.append(f"the summary does not name the unmet criterion {r.criterion} ({label!r})")
         c = crits.get(r.criterion)
         if c is not None and c.assumption and r.outcome != "not_applicable" and not r.assumptions:
             out.append(f"criterion {r.criterion} rests on an assumption the reason does not flag")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -17,10 +16,7 @@ from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
 from kcrules.rulefiles.loader import Criterion, Definition, Param
 from kcrules.rulefiles.templates import PLACEHOLDER, Placeholder, parts  # noqa: F401 (PLACEHOLDER: read from here)
 from kcrules.text import i18n as i18n
-
-#: A parameter's name as it appears in a condition's text.
-PARAM_NAME = re.compile(r"params\.[a-z0-9_]+(?:\.[a-z0-9_]+)*")
-
+from kcrules.text.conditions import PlainVoice, day, plain_name, sentence
 
 class Explainer:
     """Writes the reasons of one rulebook's decisions, from a decision's flat fact.
@@ -42,13 +38,13 @@ class Explainer:
     def reason(self, c: Criterion, outcome: str, fact: dict[str, Any], lang: str) -> Reason:
         required = self.required(c, fact, lang)
         actual = self.actual(c, fact)
+        found = self.found(c, fact, lang)
         template = c.explain.get(lang)
         word = i18n.msg(outcome, lang)
         if template:
             body = "".join(self.value(p.name, fact, lang) if isinstance(p, Placeholder) else p
                            for p in parts(template))
         else:
-            found = ", ".join(f"{k} = {self.value(k, fact, lang)}" for k in actual) or "—"
             body = f"{i18n.msg('found', lang)}: {found}. {i18n.msg('required', lang)}: {required}"
         cite = citation(c.cite, lang)
         text = f"{c.label[lang]} — {word}. {body} ({cite.text})"
@@ -56,6 +52,7 @@ class Explainer:
         return assemble(
             Reason, criterion=c.id, kind=c.kind, outcome=outcome, actual=ReadOnlyDict(actual), required=required,
             citation=cite, text=text, assumptions=(c.assumption[lang],) if c.assumption and outcome != NA else (),
+            found=found,
         )
 
     def value(self, path: str, fact: dict[str, Any], lang: str) -> str:
@@ -68,22 +65,31 @@ class Explainer:
 
     def actual(self, c: Criterion, fact: dict[str, Any]) -> dict[str, object]:
         """The values a criterion read (parameters aside), dates as ISO text."""
-        reads = self._reads.get(c.id)
-        if reads is None:
-            reads = self._reads[c.id] = tuple((ref, cond.fact_key(ref), self._kind(ref) == "date")
-                                              for ref in _shown_refs(c) if not ref.startswith("params."))
         out: dict[str, object] = {}
-        for ref, key, is_date in reads:
+        for ref, key, is_date in self._read(c):
             raw = fact.get(key)
             if raw is not None and is_date:
                 raw = dt.date.fromordinal(raw).isoformat()
             out[ref] = raw
         return out
 
+    def _read(self, c: Criterion) -> tuple[tuple[str, str, bool], ...]:
+        """What a criterion's reason shows as found: (name, fact key, is a date), memoised."""
+        reads = self._reads.get(c.id)
+        if reads is None:
+            reads = self._reads[c.id] = tuple((ref, cond.fact_key(ref), self._kind(ref) == "date")
+                                              for ref in _shown_refs(c) if not ref.startswith("params."))
+        return reads
+
+    def found(self, c: Criterion, fact: dict[str, Any], lang: str) -> str:
+        """The values a criterion read, by their labels ("—" when it read none)."""
+        d = self._d
+        return "; ".join(f"{plain_name(d, ref, lang)}: {self.value(ref, fact, lang)}"
+                         for ref, _, _ in self._read(c)) or "—"
+
     def required(self, c: Criterion, fact: dict[str, Any], lang: str) -> str:
-        """The criterion's condition with each parameter it reads replaced by its value."""
-        # Only parameters appear in it, so it is memoised on their values. A text
-        # that merely looks like a parameter's name (in a quoted literal) stays as written.
+        """The criterion's condition in words, each parameter it reads written as its value in force."""
+        # Only parameters vary the sentence, so it is memoised on their values.
         names = self._required_names.get(c.id)
         if names is None:
             names = self._required_names[c.id] = tuple(
@@ -91,12 +97,19 @@ class Explainer:
         key = (c.id, lang, *[fact.get(cond.fact_key(n)) for n in names])
         found = self._required.get(key)
         if found is None:
-            found = PARAM_NAME.sub(lambda m: self.value(m.group(0), fact, lang) if m.group(0) in names
-                                   else m.group(0), c.condition_text)
+            voice = PlainVoice(self._d, lang, lambda pid: self._param(pid, fact, lang))
+            found = sentence(voice, c.condition)
             if len(self._required) >= self._memo_max:
                 self._required.clear()
             self._required[key] = found
         return found
+
+    def _param(self, pid: str, fact: dict[str, Any], lang: str) -> str:
+        """A parameter in a requirement: its value in force, or its label when none is (a date outside it)."""
+        path = f"params.{pid}"
+        if fact.get(cond.fact_key(path)) is None:
+            return self._d.params[pid].label[lang]
+        return self.value(path, fact, lang)
 
     def _renderer(self, path: str, lang: str) -> tuple[str, Callable[[Any], str]]:
         """The fact key of ``path`` and the function that writes its value (memoised)."""
@@ -112,13 +125,13 @@ class Explainer:
             if p.unit == "vnd":
                 return lambda raw: i18n.money(raw, lang)
             if p.unit == "date":
-                return lambda raw: i18n.date(dt.date.fromordinal(raw), lang)
+                return lambda raw: day(dt.date.fromordinal(raw), lang)
             if p.unit == "percent":
                 return lambda raw: i18n.percent(Fraction(raw, 100), lang)
             return lambda raw: i18n.number(raw, lang)
         kind = self._kind(path)
         if kind == "date":
-            return lambda raw: i18n.date(dt.date.fromordinal(raw), lang)
+            return lambda raw: day(dt.date.fromordinal(raw), lang)
         if kind == "bool":
             words = {"vi": ("có", "không"), "en": ("yes", "no")}[lang]
             return lambda raw: words[0 if raw else 1]
@@ -167,7 +180,7 @@ def bare_reason(c: Criterion, outcome: str, lang: str) -> Reason:
     return Reason(
         criterion=c.id, kind=c.kind, outcome=outcome, actual={}, required="",  # type: ignore[arg-type]
         citation=citation(c.cite, lang), text="",
-        assumptions=(c.assumption[lang],) if c.assumption and outcome != NA else (),
+        assumptions=(c.assumption[lang],) if c.assumption and outcome != NA else (), found="",
     )
 
 
@@ -184,7 +197,7 @@ def param_value(p: Param, value: Any, lang: str) -> str:
     if p.unit == "percent":
         return i18n.percent(value, lang)
     if p.unit == "date":
-        return i18n.date(dt.date.fromordinal(value), lang)
+        return day(dt.date.fromordinal(value), lang)
     return i18n.number(value, lang)
 
 

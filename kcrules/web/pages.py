@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 
 from kcrules.errors import ApplicationError, InputError
 from kcrules.questions import Plan, build_application, label_of
-from kcrules.report.html import appraisal_sheet, found_text
+from kcrules.report.html import appraisal_sheet
 from kcrules.rulebook import Rulebook
 from kcrules.rulefiles.codes import code_choices
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
@@ -82,6 +82,7 @@ T = Catalogue("web.pages", {
     "priority_met": {"vi": "Tiêu chí ưu tiên đạt", "en": "Priority criteria met"},
     "na": {"vi": "Tiêu chí không áp dụng cho hồ sơ này", "en": "Criteria that do not apply to this application"},
     "found": {"vi": "Hồ sơ", "en": "Found"},
+    "required": {"vi": "Yêu cầu", "en": "Required"},
     "cite": {"vi": "Căn cứ", "en": "Citation"},
     "warnings": {"vi": "Lưu ý: mức hướng dẫn và giả định đã dùng (chưa phải quy định của Hà Nội)",
                  "en": "Warnings: guidance levels and assumptions used (not Hanoi's own rules)"},
@@ -341,7 +342,7 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
         def row(r: Any) -> dict[str, Any]:
             return {"id": r.criterion, "label": labels.get(r.criterion, r.criterion), "outcome": r.outcome,
                     "outcome_text": i18n.msg(r.outcome, lang), "kind": r.kind,
-                    "found": found_text(rb, dict(r.actual), data, lang), "cite": r.citation.text,
+                    "found": r.found, "required": r.required, "cite": r.citation.text,
                     "assumptions": list(r.assumptions)}
 
         failed = [row(r) for r in decision.reasons if r.kind == "eligibility" and r.outcome == "not_met"]
