@@ -34,6 +34,7 @@ class Explainer:
         self._required_names: dict[str, tuple[str, ...]] = {}
         self._required: dict[tuple[Any, ...], str] = {}
         self._reads: dict[str, tuple[tuple[str, str, bool], ...]] = {}  # per criterion: what its reason shows
+        self._found: dict[tuple[str, str], tuple[tuple[str, str, Callable[[Any], str]], ...]] = {}
 
     def reason(self, c: Criterion, outcome: str, fact: dict[str, Any], lang: str) -> Reason:
         required = self.required(c, fact, lang)
@@ -83,9 +84,15 @@ class Explainer:
 
     def found(self, c: Criterion, fact: dict[str, Any], lang: str) -> str:
         """The values a criterion read, by their labels ("—" when it read none)."""
-        d = self._d
-        return "; ".join(f"{plain_name(d, ref, lang)}: {self.value(ref, fact, lang)}"
-                         for ref, _, _ in self._read(c)) or "—"
+        shown = self._found.get((c.id, lang))
+        if shown is None:  # the labels and the writers of a criterion's facts, found once per language
+            shown = self._found[(c.id, lang)] = tuple(
+                (f"{plain_name(self._d, ref, lang)}: ", *self._renderer(ref, lang)) for ref, _, _ in self._read(c))
+        parts = []
+        for label, key, render in shown:
+            raw = fact.get(key)
+            parts.append(label + ("—" if raw is None else render(raw)))
+        return "; ".join(parts) or "—"
 
     def required(self, c: Criterion, fact: dict[str, Any], lang: str) -> str:
         """The criterion's condition in words, each parameter it reads written as its value in force."""
