@@ -28,9 +28,10 @@ from typing import Any
 from kcrules.errors import ApplicationError, InputError, Problem
 from kcrules.rulefiles.fields import APPLICATION_FIELDS
 from kcrules.text.labels import FIELD_LABELS
+from kcrules.util.jsonpath import unflatten
 from kcrules.util.words import fold, suggest
 
-__all__ = ["FORMULA_STARTS", "SHEET_SUFFIXES", "column_letter", "flatten", "locate", "read_sheet", "require_openpyxl", "unflatten"]
+__all__ = ["FORMULA_STARTS", "SHEET_SUFFIXES", "column_letter", "flatten", "locate", "read_sheet", "require_openpyxl"]
 
 #: The file types read and written as spreadsheets, by their suffix.
 SHEET_SUFFIXES = (".csv", ".xlsx")
@@ -76,18 +77,6 @@ def flatten(application: Mapping[str, Any]) -> dict[str, Any]:
                 out[f"{prefix}{key}"] = value
 
     walk(application, "")
-    return out
-
-
-def unflatten(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Leaf field paths and their values back to the nested mapping of a JSON application."""
-    out: dict[str, Any] = {}
-    for path, value in values.items():
-        *heads, leaf = path.split(".")
-        node = out
-        for head in heads:
-            node = node.setdefault(head, {})
-        node[leaf] = value
     return out
 
 

@@ -7,6 +7,7 @@ import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,3 +150,15 @@ def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "en_US.UTF-8")
+
+
+def decidable(rb: kcrules.Rulebook, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The applications ``rb`` decides without an error (generated ones may not be)."""
+    out = []
+    for app in apps:
+        try:
+            rb.evaluate(app, explain=False)
+        except kcrules.KcrulesError:
+            continue
+        out.append(app)
+    return out

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from conftest import decidable
+
 import kcrules
 from kcrules.cli import main
 from kcrules.errors import ApplicationError
@@ -26,22 +28,12 @@ def native() -> kcrules.Rulebook:
     return kcrules.load_rulebook(engine="native")
 
 
-def _decidable(rb: kcrules.Rulebook, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for app in apps:
-        try:
-            rb.evaluate(app, explain=False)
-        except kcrules.KcrulesError:
-            continue
-        out.append(app)
-    return out
-
 
 # ---------------------------------------------------------------- evaluate_many
 
 
 def test_evaluate_many_is_lazy_one_in_one_out(native: kcrules.Rulebook) -> None:
-    apps = _decidable(native, APPS)[:10]
+    apps = decidable(native, APPS)[:10]
     pulled: list[int] = []
 
     def source() -> Iterator[dict[str, Any]]:
@@ -62,7 +54,7 @@ def test_evaluate_many_is_lazy_one_in_one_out(native: kcrules.Rulebook) -> None:
 def test_evaluate_many_memory_stays_bounded(native: kcrules.Rulebook) -> None:
     # Decisions are dropped as they are consumed: peak memory for 3,000 applications
     # is about the same as for 300 (the rulebook's memos are warmed first).
-    apps = _decidable(native, APPS)
+    apps = decidable(native, APPS)
 
     def feed(n: int) -> Iterator[dict[str, Any]]:
         for i in range(n):
@@ -85,7 +77,7 @@ def test_evaluate_many_memory_stays_bounded(native: kcrules.Rulebook) -> None:
 
 
 def test_evaluate_many_raises_at_the_bad_application(native: kcrules.Rulebook) -> None:
-    good = _decidable(native, APPS)[:2]
+    good = decidable(native, APPS)[:2]
     stream = native.evaluate_many([good[0], {"activity": "3.3-machinery"}, good[1]])
     assert next(stream).application_id == good[0].get("id")
     with pytest.raises(ApplicationError):
@@ -103,7 +95,7 @@ def _write_jsonl(path: Path, rows: list[Any]) -> None:
 
 def test_batch_writes_one_decision_per_line_equal_to_the_library(tmp_path: Path, capsys: Any,
                                                                   native: kcrules.Rulebook) -> None:
-    apps = _decidable(native, APPS)[:40]
+    apps = decidable(native, APPS)[:40]
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     _write_jsonl(src, apps)
     code = main(["batch", str(src), "-o", str(out), "--engine", "native", "--lang", "en"])
@@ -121,7 +113,7 @@ def test_batch_writes_one_decision_per_line_equal_to_the_library(tmp_path: Path,
 
 def test_batch_reports_bad_lines_with_their_number_and_goes_on(tmp_path: Path, capsys: Any,
                                                                native: kcrules.Rulebook) -> None:
-    apps = _decidable(native, APPS)[:5]
+    apps = decidable(native, APPS)[:5]
     bad_code = json.loads(json.dumps(apps[1]))
     bad_code["activity"] = "3.3-machinry"
     rows: list[Any] = [apps[0], "{not json", "", bad_code, apps[2], "[" * 100_000, apps[3]]
@@ -145,7 +137,7 @@ def test_batch_reports_bad_lines_with_their_number_and_goes_on(tmp_path: Path, c
 
 
 def test_batch_summary_totals_support_by_activity(tmp_path: Path, capsys: Any, native: kcrules.Rulebook) -> None:
-    apps = _decidable(native, APPS)[:60]
+    apps = decidable(native, APPS)[:60]
     src = tmp_path / "in.jsonl"
     _write_jsonl(src, apps)
     assert main(["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--no-explain", "--lang", "en"]) == 0
@@ -161,7 +153,7 @@ def test_batch_summary_totals_support_by_activity(tmp_path: Path, capsys: Any, n
 
 
 def test_batch_reads_stdin_and_writes_stdout(tmp_path: Path, native: kcrules.Rulebook) -> None:
-    apps = _decidable(native, APPS)[:3]
+    apps = decidable(native, APPS)[:3]
     text = "".join(json.dumps(a) + "\n" for a in apps)
     result = subprocess.run([sys.executable, "-m", "kcrules.cli", "batch", "-", "--no-explain"], input=text,
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
@@ -181,7 +173,7 @@ pexpect = pytest.importorskip("pexpect")
 
 
 def test_batch_shows_progress_at_a_terminal(tmp_path: Path, native: kcrules.Rulebook) -> None:
-    apps = _decidable(native, APPS)
+    apps = decidable(native, APPS)
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     _write_jsonl(src, apps * 5)
     child = pexpect.spawn(sys.executable, ["-m", "kcrules.cli", "batch", str(src), "-o", str(out), "--lang", "en"],

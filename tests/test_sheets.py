@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from conftest import decidable
+
 import kcrules
 from kcrules.cli import main
 from kcrules.errors import ApplicationError, InputError
@@ -45,16 +47,6 @@ def _read(path: Path) -> list[tuple[int, Any]]:
     return list(rows)
 
 
-def _decidable(rb: kcrules.Rulebook, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for app in apps:
-        try:
-            rb.evaluate(app, explain=False)
-        except kcrules.KcrulesError:
-            continue
-        out.append(app)
-    return out
-
 
 # ---------------------------------------------------------------- round trip
 
@@ -74,7 +66,7 @@ def test_examples_round_trip_to_the_same_applications_and_decisions(rb: kcrules.
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_generated_applications_round_trip(rb: kcrules.Rulebook, tmp_path: Path, suffix: str) -> None:
-    apps = _decidable(rb, generate(None, 60, seed=11))
+    apps = decidable(rb, generate(None, 60, seed=11))
     assert len(apps) > 20
     rows = _read(_write(apps, tmp_path / f"gen{suffix}"))
     assert len(rows) == len(apps)

@@ -34,6 +34,7 @@ from kcrules.models import Decision
 from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.fields import CODE_FIELDS
 from kcrules.rulefiles.loader import Activity, Criterion, Definition
+from kcrules.util.jsonpath import unflatten
 
 OUTCOMES = (MET, NOT_MET, NA)
 _NO_BOUND = np.iinfo(np.int64).max
@@ -433,7 +434,7 @@ def _floor_mul(amount: np.ndarray, factor: tuple[np.ndarray, np.ndarray]) -> np.
 # ---------------------------------------------------------------- rows decided one by one
 
 def _one_by_one(parts: Parts, table: pa.Table, i: int, on: dt.date | None, out: _Out) -> None:
-    row = _without_nulls(_nested(table.slice(i, 1).to_pylist()[0]))
+    row = _without_nulls(unflatten(table.slice(i, 1).to_pylist()[0]))
     try:
         decision = parts.one(row)
     except KcrulesError as err:
@@ -450,17 +451,6 @@ def _one_by_one(parts: Parts, table: pa.Table, i: int, on: dt.date | None, out: 
     out.warned[i] = out.add(out.warnings, [w.parameter for w in decision.warnings])
     for r in decision.reasons:
         out.outcome_column(r.criterion)[i] = OUTCOMES.index(r.outcome)
-
-
-def _nested(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        *heads, leaf = key.split(".")
-        target = out
-        for h in heads:
-            target = target.setdefault(h, {})
-        target[leaf] = value
-    return out
 
 
 def _without_nulls(value: Any) -> Any:

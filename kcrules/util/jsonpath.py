@@ -23,3 +23,15 @@ def get_path(data: Any, path: str) -> Any:
             return None
         obj = obj.get(part)
     return obj
+
+
+def unflatten(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted paths and their values (``{"project.base_vnd": 1}``) back to nested mappings."""
+    out: dict[str, Any] = {}
+    for path, value in values.items():
+        *heads, leaf = path.split(".")
+        node = out
+        for head in heads:
+            node = node.setdefault(head, {})
+        node[leaf] = value
+    return out
