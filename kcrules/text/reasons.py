@@ -31,7 +31,7 @@ class Explainer:
         self._memo_max = memo_max
         self._renderers: dict[tuple[str, str], tuple[str, Callable[[Any], str]]] = {}
         self._kinds: dict[str, str] = {}
-        self._required_names: dict[str, tuple[str, ...]] = {}
+        self._required_keys: dict[str, tuple[str, ...]] = {}  # per criterion: the fact keys of its parameters
         self._required: dict[tuple[Any, ...], str] = {}
         self._reads: dict[str, tuple[tuple[str, str, bool], ...]] = {}  # per criterion: what its reason shows
         self._found: dict[tuple[str, str], tuple[tuple[str, str, Callable[[Any], str]], ...]] = {}
@@ -41,12 +41,12 @@ class Explainer:
         actual = self.actual(c, fact)
         found = self.found(c, fact, lang)
         template = c.explain.get(lang)
-        word = i18n.msg(outcome, lang)
+        word = _word(outcome, lang)
         if template:
             body = "".join(self.value(p.name, fact, lang) if isinstance(p, Placeholder) else p
                            for p in parts(template))
         else:
-            body = f"{i18n.msg('found', lang)}: {found}. {i18n.msg('required', lang)}: {required}"
+            body = f"{_word('found', lang)}: {found}. {_word('required', lang)}: {required}"
         cite = citation(c.cite, lang)
         text = f"{c.label[lang]} — {word}. {body} ({cite.text})"
         # Built from checked parts: assembled without validating them again (see models.assemble).
@@ -97,11 +97,11 @@ class Explainer:
     def required(self, c: Criterion, fact: dict[str, Any], lang: str) -> str:
         """The criterion's condition in words, each parameter it reads written as its value in force."""
         # Only parameters vary the sentence, so it is memoised on their values.
-        names = self._required_names.get(c.id)
-        if names is None:
-            names = self._required_names[c.id] = tuple(
-                r for r in cond.refs_of(c.condition) if r.startswith("params."))
-        key = (c.id, lang, *[fact.get(cond.fact_key(n)) for n in names])
+        keys = self._required_keys.get(c.id)
+        if keys is None:
+            keys = self._required_keys[c.id] = tuple(
+                cond.fact_key(r) for r in cond.refs_of(c.condition) if r.startswith("params."))
+        key = (c.id, lang, *map(fact.get, keys))
         found = self._required.get(key)
         if found is None:
             voice = PlainVoice(self._d, lang, lambda pid: self._param(pid, fact, lang))
@@ -180,6 +180,12 @@ class Explainer:
             table = self._d.codes.get(CODE_FIELDS.get(base, ""))
             table_id = table.attributes[attr][2] if table and attr in table.attributes else None
         return table_id
+
+
+@functools.lru_cache(maxsize=64)
+def _word(key: str, lang: str) -> str:
+    """One of the library's fixed words (an outcome, "found", "required"): the same every time."""
+    return i18n.msg(key, lang)
 
 
 def bare_reason(c: Criterion, outcome: str, lang: str) -> Reason:
