@@ -540,7 +540,7 @@ def test_deeply_nested_json_is_a_clear_error_not_a_crash(rb: kcrules.Rulebook, t
     path.write_text(json.dumps(app("a")) + "\n" + "{\"a\": " * 100_000 + "\n", encoding="utf-8")
     assert main(["plan", str(path), "--budget", "1", "--year", "2017", "--engine", "native"]) == 2
     err = capsys.readouterr().err
-    assert "line 2" in err and "Traceback" not in err
+    assert "dòng 2: không phải JSON hợp lệ: lồng quá sâu" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("seed", [1, 2])
