@@ -19,6 +19,7 @@ catalogue and its values, so it can be written in either language.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "Problem",
     "RuleFileError",
     "UnknownRulebookError",
+    "os_reason",
 ]
 
 
@@ -60,14 +62,24 @@ WORDS = Catalogue("errors", {
     "evaluation": {"vi": "quy tắc {rule_id} ({citation}) gặp lỗi khi tính: {detail}",
                    "en": "rule {rule_id} ({citation}) failed: {detail}"},
     "untranslated": {"vi": "{text} (thông báo gốc bằng tiếng Anh)", "en": "{text}"},
+    # the operating system's common errors, which it words in English only
+    "ENOENT": {"vi": "không có tệp hoặc thư mục này", "en": "no such file or directory"},
+    "EACCES": {"vi": "không có quyền truy cập", "en": "permission denied"},
+    "EISDIR": {"vi": "đây là một thư mục", "en": "is a directory"},
+    "ENOTDIR": {"vi": "không phải thư mục", "en": "not a directory"},
+    "ENOSPC": {"vi": "hết chỗ trên đĩa", "en": "no space left on the device"},
+    "EROFS": {"vi": "hệ thống tệp chỉ cho đọc", "en": "read-only file system"},
+    "EADDRINUSE": {"vi": "địa chỉ đang được dùng", "en": "address already in use"},
+    "os_other": {"vi": "lỗi hệ điều hành ({detail})", "en": "{detail}"},
 })
 
 
 def say(key: str, lang: str, **values: Any) -> str:
     """The sentence ``key`` ("catalogue:entry") of any catalogue, in ``lang``; a value that is itself a
-    :class:`Said` is written in ``lang`` too."""
+    :class:`Said`, a :class:`Problem` or an error of kcrules is written in ``lang`` too."""
     name, _, entry = key.partition(":")
-    return CATALOGUES[name](entry, lang, **{k: v.text(lang) if isinstance(v, Said) else v for k, v in values.items()})
+    return CATALOGUES[name](entry, lang, **{k: v.text(lang) if isinstance(v, (Said, Problem, KcrulesError)) else v
+                                            for k, v in values.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,12 @@ class Said:
 
     def __str__(self) -> str:
         return self.text()
+
+
+def os_reason(err: OSError) -> Said:
+    """Why a file could not be used, in both languages: the operating system words it in English only."""
+    name = errno.errorcode.get(err.errno or 0, "")
+    return Said(f"errors:{name}") if name in WORDS else Said("errors:os_other", (("detail", err.strerror or err),))
 
 
 class KcrulesError(Exception):
