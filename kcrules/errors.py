@@ -32,6 +32,7 @@ __all__ = [
     "EvaluationError",
     "InputError",
     "KcrulesError",
+    "Phrase",
     "Problem",
     "RuleFileError",
     "UnknownRulebookError",
@@ -78,7 +79,7 @@ def say(key: str, lang: str, **values: Any) -> str:
     """The sentence ``key`` ("catalogue:entry") of any catalogue, in ``lang``; a value that is itself a
     :class:`Said`, a :class:`Problem` or an error of kcrules is written in ``lang`` too."""
     name, _, entry = key.partition(":")
-    return CATALOGUES[name](entry, lang, **{k: v.text(lang) if isinstance(v, (Said, Problem, KcrulesError)) else v
+    return CATALOGUES[name](entry, lang, **{k: v.text(lang) if isinstance(v, (Said, Phrase, Problem, KcrulesError)) else v
                                             for k, v in values.items()})
 
 
@@ -94,6 +95,22 @@ class Said:
 
     def __str__(self) -> str:
         return self.text()
+
+
+class Phrase(str):
+    """A sentence ("catalogue:entry" and its values) that is also its English text, a ``str``: used where text
+    is expected (a problem's ``where``, an error's headline), it reads as before, and ``text(lang)`` says it in
+    vi or en."""
+
+    said: Said
+
+    def __new__(cls, key: str, **values: Any) -> Phrase:
+        phrase = super().__new__(cls, say(key, "en", **values))
+        phrase.said = Said(key, tuple(values.items()))
+        return phrase
+
+    def text(self, lang: str = "en") -> str:
+        return self.said.text(lang)
 
 
 def os_reason(err: OSError) -> Said:
@@ -136,6 +153,7 @@ class Problem:
     directly from text is written as it is in both.
     """
 
+    #: The field, or a place (a :class:`Phrase`: "column B", "row 3, …", said in either language).
     where: str
     message: str
     given: object = None
@@ -166,7 +184,7 @@ class Problem:
     def text(self, lang: str = "en") -> str:
         """Where, what is wrong, what was given, what is allowed and the closest choice, in ``lang``."""
         message, allowed = self.wording(lang)
-        parts = [f"{self.where}: {message}"]
+        parts = [f"{self.place(lang)}: {message}"]
         if self.given is not None:
             parts.append(WORDS("given", lang, given=repr(self.given)))
         if allowed:
@@ -174,6 +192,10 @@ class Problem:
         if self.suggestion:
             parts.append(WORDS("suggestion", lang, suggestion=repr(self.suggestion)))
         return "; ".join(parts)
+
+    def place(self, lang: str = "en") -> str:
+        """Where, in ``lang``."""
+        return self.where.text(lang) if isinstance(self.where, Phrase) else self.where
 
     def wording(self, lang: str = "en") -> tuple[str, str | None]:
         """(what is wrong, what is allowed) in ``lang``."""
@@ -183,7 +205,7 @@ class Problem:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "where": self.where,
+            "where": str(self.where),
             "message": self.message,
             "given": self.given if _is_json_scalar(self.given) else repr(self.given),
             "allowed": self.allowed,
@@ -240,8 +262,17 @@ class _ProblemsError(KcrulesError):
         super().__init__(problem_list(self.headline, self.problems))
 
     def text(self, lang: str = "en") -> str:
-        headline = say(self.headline_key, lang) if self.headline_key else self.headline
-        return problem_list(headline, self.problems, lang)
+        return problem_list(self.headline_in(lang), self.problems, lang)
+
+    def with_problems(self, problems: list[Problem]) -> _ProblemsError:
+        """The same error, headline and all, with these problems (one placed better, or named otherwise)."""
+        return type(self)(problems, self.headline, self.headline_key)
+
+    def headline_in(self, lang: str = "en") -> str:
+        """The headline in ``lang``."""
+        if isinstance(self.headline, Phrase):  # a headline with values: "row 3 cannot be read"
+            return self.headline.text(lang)
+        return say(self.headline_key, lang) if self.headline_key else self.headline
 
 
 def problem_list(headline: str, problems: Iterable[Problem], lang: str = "en") -> str:

@@ -48,6 +48,7 @@ WORDS = Catalogue("cli.plan", {
     "line": {"vi": "dòng {n}", "en": "line {n}"},
     "item": {"vi": "mục {n}", "en": "item {n}"},
     "row": {"vi": "hàng {n}", "en": "row {n}"},
+    "in_row": {"vi": "hàng {n}, {where}", "en": "row {n}, {where}"},
     "not_valid": {"vi": "không phải {kind} hợp lệ: {detail}", "en": "not valid {kind}: {detail}"},
     "money": {"vi": "{text} không phải số đồng chẵn: hãy viết ví dụ 32000000000 hoặc 32.000.000.000",
               "en": "{text} is not a whole number of đồng: write e.g. 32000000000 or 32.000.000.000"},
@@ -181,7 +182,7 @@ def _read_applications(path: str, lang: str) -> tuple[list[Any], list[str]]:
 
 def _read_sheet(path: str, lang: str) -> tuple[list[Any], list[str]]:
     """The applications of a .csv or .xlsx sheet and their rows ("row 3"); every unreadable row at once."""
-    from kcrules.errors import ApplicationError, Problem
+    from kcrules.errors import ApplicationError, Phrase, Problem
     from kcrules.tables import read_sheet
 
     label = Path(path).name
@@ -191,7 +192,7 @@ def _read_sheet(path: str, lang: str) -> tuple[list[Any], list[str]]:
     problems: list[Problem] = []
     for number, item in rows:
         if isinstance(item, ApplicationError):
-            problems += [replace(p, where=f"{WORDS('row', lang, n=number)}, {p.where}") for p in item.problems]
+            problems += [replace(p, where=Phrase("cli.plan:in_row", n=number, where=p.where)) for p in item.problems]
             continue
         items.append(_with_id(item, f"{label}:{number}"))
         where.append(WORDS("row", lang, n=number))
@@ -221,7 +222,7 @@ def _with_id(item: Any, derived: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kcrules.errors import ApplicationError
+    from kcrules.errors import ApplicationError, Phrase
     from kcrules.planning import plan
     from kcrules.rulebook import load_rulebook
 
@@ -243,12 +244,13 @@ def run(args: argparse.Namespace) -> int:
                       on_progress=progress)
     except ApplicationError as err:
         # Name the place in the file rather than the position in the list.
-        def where(text: str) -> str:
+        def where(text: Any) -> Any:
+            if not isinstance(text, str) or isinstance(text, Phrase):  # a place said in either language
+                return text
             return re.sub(r"applications\[(\d+)\]", lambda m: lines[int(m.group(1))], text)
 
-        raise ApplicationError([replace(p, where=where(p.where), message=where(p.message), values=tuple(
-            (k, where(v) if isinstance(v, str) else v) for k, v in p.values)) for p in err.problems],
-                               err.headline, err.headline_key) from None
+        raise err.with_problems([replace(p, where=where(p.where), message=where(p.message), values=tuple(
+            (k, where(v) if isinstance(v, str) else v) for k, v in p.values)) for p in err.problems]) from None
     progress.finish()
     if args.format in ("csv", "xlsx"):
         return _write_sheets(result, rulebook, args)

@@ -418,6 +418,8 @@ CLI = Catalogue("cli", {
     "too_large_file": {
         "vi": "{name} lớn hơn {mib} MiB, lớn hơn mọi tệp {option} có thể có; hãy kiểm tra đó có đúng là tệp cần dùng",
         "en": "{name} is larger than {mib} MiB, more than a {option} file can be; check that it is the right file"},
+    "xlsx_stdout": {"vi": "xlsx là tệp nhị phân: hãy ghi ra tệp với -o FILE.xlsx",
+                    "en": "xlsx is a binary file: write it to a file with -o FILE.xlsx"},
     "not_a_date": {"vi": "{text} không phải ngày: hãy viết YYYY-MM-DD, ví dụ 2017-05-10",
                    "en": "{text} is not a date: write YYYY-MM-DD, e.g. 2017-05-10"},
 })
