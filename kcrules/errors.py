@@ -63,6 +63,10 @@ WORDS = Catalogue("errors", {
     "evaluation": {"vi": "quy tắc {rule_id} ({citation}) gặp lỗi khi tính: {detail}",
                    "en": "rule {rule_id} ({citation}) failed: {detail}"},
     "untranslated": {"vi": "{text} (thông báo gốc bằng tiếng Anh)", "en": "{text}"},
+    # a value too large to show whole (shown())
+    "digits": {"vi": "một số nguyên khoảng {n:vi} chữ số", "en": "a whole number of about {n:en} digits"},
+    "cut": {"vi": "{start}… ({n:vi} ký tự)", "en": "{start}… ({n:en} characters)"},
+    "a_type": {"vi": "một giá trị kiểu {kind}", "en": "a {kind}"},
     # the operating system's common errors, which it words in English only
     "ENOENT": {"vi": "không có tệp hoặc thư mục này", "en": "no such file or directory"},
     "EACCES": {"vi": "không có quyền truy cập", "en": "permission denied"},
@@ -186,7 +190,8 @@ class Problem:
         message, allowed = self.wording(lang)
         parts = [f"{self.place(lang)}: {message}"]
         if self.given is not None:
-            parts.append(WORDS("given", lang, given=repr(self.given)))
+            given = self.given.text(lang) if isinstance(self.given, Phrase) else self.given
+            parts.append(WORDS("given", lang, given=repr(given)))
         if allowed:
             parts.append(WORDS("allowed", lang, allowed=allowed))
         if self.suggestion:
@@ -225,11 +230,11 @@ def shown(value: object, limit: int = SHOWN_MAX) -> object:
         if value.bit_length() <= 256:
             return value
         # Python refuses to write an int of more than 4,300 digits; its size is what matters here.
-        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+        return Phrase("errors:digits", n=_Count(int(value.bit_length() * 0.30103) + 1))
     try:
         text = value if isinstance(value, str) else repr(value)
     except Exception:  # noqa: BLE001 (a value whose repr fails is shown by its type)
-        return f"a {type(value).__name__}"
+        return Phrase("errors:a_type", kind=type(value).__name__)
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -237,7 +242,16 @@ def shown(value: object, limit: int = SHOWN_MAX) -> object:
             value = text = value.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(text) <= limit:
         return value
-    return f"{text[:limit // 2]}… ({len(text):,} characters)"
+    return Phrase("errors:cut", start=text[:limit // 2], n=_Count(len(text)))
+
+
+class _Count(int):
+    """A count of a size note, written in the language its format names ("{n:vi}": 1.234, "{n:en}": 1,234)."""
+
+    def __format__(self, lang: str) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(int(self), locale={"vi": "vi_VN", "en": "en_US"}[lang])
 
 
 def _is_json_scalar(value: object) -> bool:
@@ -311,7 +325,9 @@ class UnknownRulebookError(KcrulesError, LookupError):
 
     def text(self, lang: str = "en") -> str:
         hint = WORDS("unknown_rulebook_hint", lang, suggestion=repr(self.suggestion)) if self.suggestion else ""
-        return WORDS("unknown_rulebook", lang, given=repr(shown(self.given)), known=", ".join(self.known)) + hint
+        given = shown(self.given)
+        given = given.text(lang) if isinstance(given, Phrase) else given
+        return WORDS("unknown_rulebook", lang, given=repr(given), known=", ".join(self.known)) + hint
 
 
 class InputError(KcrulesError, ValueError):
