@@ -32,11 +32,9 @@ __all__ = [
     "EvaluationError",
     "InputError",
     "KcrulesError",
-    "Phrase",
     "Problem",
     "RuleFileError",
     "UnknownRulebookError",
-    "os_reason",
 ]
 
 
