@@ -25,8 +25,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kcrules.errors import ApplicationError, EvaluationError, InputError, shown
+from fractions import Fraction
+
+from kcrules.errors import ApplicationError, EvaluationError, InputError, Said, shown
 from kcrules.rulebook import Rulebook, load_rulebook
+from kcrules.text import i18n
+from kcrules.text.i18n import Catalogue
 
 #: Examples of flips kept per direction (all are counted).
 MAX_EXAMPLES = 20
@@ -90,8 +94,13 @@ class Refused:
     index: int  # position in the population, from 0
     application_id: str | None
     side: str  # old | new | both
-    message: str
+    message: str  # English, as the JSON report gives it
     where: str = ""  # as Flip.where
+    #: The message as a sentence, for the text report in either language (not in ``to_dict``).
+    said: Said | None = field(default=None, compare=False, repr=False)
+
+    def text(self, lang: str = "en") -> str:
+        return self.said.text(lang) if self.said is not None else self.message
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,8 @@ class DiffReport:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["changed"] = self.changed
+        for refused in out["refused"]:
+            del refused["said"]
         for act, obj in zip(out["activities"], self.activities):
             act["delta_vnd"] = obj.delta_vnd
         return out
@@ -127,8 +138,9 @@ class DiffReport:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=list)
 
-    def to_text(self, examples: int = 5) -> str:
-        return _text(self, examples)
+    def to_text(self, examples: int = 5, lang: str = "vi") -> str:
+        """The report to read, in ``lang`` (vi or en); numbers and money in that locale's style."""
+        return _text(self, examples, lang)
 
 
 # ---------------------------------------------------------------- resolving rulebooks
@@ -146,8 +158,7 @@ def resolve(spec: Any, *, engine: str = "native") -> Any:
         rid, _, version = text.partition("@")
         rb = load_rulebook(rid, engine=engine)  # type: ignore[arg-type]
         if not version or not rb.version.startswith(version):
-            raise InputError(f"{text}: rulebook {rid} here has version {rb.version}, not {version!r}; "
-                                 f"to compare with an older version, give REV:PATH (a git revision)")
+            raise InputError.of("diff:version", text=text, rid=rid, version=rb.version, given=repr(version))
         return rb
     if ":" in text:
         rev, _, rel = text.partition(":")
@@ -159,15 +170,15 @@ def _git(args: list[str], cwd: Path) -> bytes:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as err:
-        raise InputError(f"cannot run git: {err}") from None
+        raise InputError.of("diff:no_git", detail=err) from None
     if done.returncode != 0:
-        raise InputError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
+        raise InputError.of("diff:git", args=" ".join(args), detail=done.stderr.decode(errors="replace").strip())
     return done.stdout
 
 
 def _from_git(rev: str, rel: str, engine: str) -> Any:
     if not rev or not rel:
-        raise InputError(f"{rev}:{rel}: give a git revision and a rulebook folder, e.g. HEAD~1:rules/hanoi-2016-2020")
+        raise InputError.of("diff:rev_path", rev=rev, rel=rel)
     cwd = Path.cwd()
     top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
     _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
@@ -175,7 +186,7 @@ def _from_git(rev: str, rel: str, engine: str) -> Any:
     try:
         inside = folder.relative_to(top.resolve())
     except ValueError:
-        raise InputError(f"{rel}: not inside the git repository {top}") from None
+        raise InputError.of("diff:outside", rel=rel, top=top) from None
     parent = inside.parent.as_posix() if inside.parent != Path(".") else "."
     data = _git(["archive", "--format=tar", rev, "--", parent], top)
     with tempfile.TemporaryDirectory(prefix="kcrules-diff-") as tmp:
@@ -186,7 +197,7 @@ def _from_git(rev: str, rel: str, engine: str) -> Any:
                 tar.extractall(tmp)  # noqa: S202 - the archive comes from the user's own repository
         target = Path(tmp) / inside
         if not (target / "rulebook.toml").is_file():
-            raise InputError(f"{rev}:{rel}: no rulebook.toml there at that revision")
+            raise InputError.of("diff:no_rulebook", rev=rev, rel=rel)
         return load_rulebook(target, engine=engine)  # type: ignore[arg-type]
 
 
@@ -204,11 +215,14 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
         with p.open("rb") as stream:
             raw = stream.read(MAX_CORPUS_BYTES + 1)
         text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read the corpus ({err})") from None
+    except OSError as err:
+        from kcrules.errors import os_reason
+
+        raise InputError.of("diff:unreadable", path=path, detail=os_reason(err)) from None
+    except UnicodeDecodeError as err:
+        raise InputError.of("diff:not_utf8", path=path, start=err.start) from None
     if len(raw) > MAX_CORPUS_BYTES:
-        raise InputError(f"{path}: larger than {MAX_CORPUS_BYTES >> 20} MiB, more than a corpus is read whole; "
-                         "split it, or check that it is the right file")
+        raise InputError.of("diff:too_large", path=path, mib=MAX_CORPUS_BYTES >> 20)
     if text.lstrip().startswith("["):
         # A whole-file JSON array; if it is not one, the lines are read one by one.
         try:
@@ -225,16 +239,21 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
         try:
             yield f"{p.name}:{n}", json.loads(line)
         except json.JSONDecodeError as err:
-            yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: not valid JSON ({err.msg})")
+            yield f"{p.name}:{n}", _BadLine(Said("diff:bad_json", (("name", p.name), ("n", n), ("detail", err.msg))))
         except ValueError as err:  # e.g. a number of more than 4,300 digits
-            yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: not readable JSON ({err})")
+            yield f"{p.name}:{n}", _BadLine(Said("diff:unreadable_json",
+                                                 (("name", p.name), ("n", n), ("detail", str(err)))))
         except RecursionError:
-            yield f"{p.name}:{n}", _BadLine(f"{p.name} line {n}: JSON nested too deeply")
+            yield f"{p.name}:{n}", _BadLine(Said("diff:deep_json", (("name", p.name), ("n", n))))
 
 
 @dataclass(frozen=True)
 class _BadLine:
-    message: str
+    said: Said
+
+    @property
+    def message(self) -> str:
+        return self.said.text()
 
 
 # ---------------------------------------------------------------- the diff
@@ -268,14 +287,15 @@ def diff(old: Any, new: Any, applications: Iterable[Any], *, engine: str = "nati
         app_id = str(shown(app["id"])) if isinstance(app, dict) and isinstance(app.get("id"), str) else None
         if isinstance(app, _BadLine):
             refused_counts["both"] += 1
-            refused.append(Refused(index, None, "both", app.message, where))
+            refused.append(Refused(index, None, "both", app.said.text(), where, app.said))
             continue
-        if isinstance(d_old, str) or isinstance(d_new, str):
-            side = "both" if (isinstance(d_old, str) and isinstance(d_new, str)) else (
-                "old" if isinstance(d_old, str) else "new")
+        if isinstance(d_old, Said) or isinstance(d_new, Said):
+            side = "both" if (isinstance(d_old, Said) and isinstance(d_new, Said)) else (
+                "old" if isinstance(d_old, Said) else "new")
             refused_counts[side] += 1
             if len(refused) < 1000:
-                refused.append(Refused(index, app_id, side, d_old if isinstance(d_old, str) else str(d_new), where))
+                why = d_old if isinstance(d_old, Said) else d_new
+                refused.append(Refused(index, app_id, side, why.text(), where, why))
             if side != "both":
                 changed += 1
             continue
@@ -391,10 +411,11 @@ def _decide(rb: Any, app: Any) -> Any:
     try:
         d = rb.evaluate(app, explain=False)
     except ApplicationError as err:
-        return f"invalid for {rb.id}: {err.problems[0]}" + (
-            f" (and {len(err.problems) - 1} more)" if len(err.problems) > 1 else "")
+        more = len(err.problems) - 1
+        return Said("diff:invalid_more" if more else "diff:invalid",
+                    (("rulebook", rb.id), ("problem", err.problems[0]), ("n", more)))
     except EvaluationError as err:
-        return f"undecidable under {rb.id}: {err}"
+        return Said("diff:undecidable", (("rulebook", rb.id), ("error", err)))
     return _Outcome(d.activity, d.eligible, d.support.amount_vnd, frozenset(r.criterion for r in d.failed))
 
 
@@ -491,68 +512,160 @@ def _rule_changes(a: Any, b: Any) -> Iterator[Change]:
 # ---------------------------------------------------------------- the text report
 
 
-def _vnd(n: int, sign: bool = False) -> str:
-    return (f"{n:+,}" if sign else f"{n:,}") + " ₫"
+#: The report's words (the JSON report is data, in neither language).
+WORDS = Catalogue("diff", {
+    "version": {"vi": "{text}: bộ quy tắc {rid} ở đây có phiên bản {version}, không phải {given}; để so với một "
+                      "phiên bản cũ hơn, hãy viết REV:PATH (một phiên bản git)",
+                "en": "{text}: rulebook {rid} here has version {version}, not {given}; to compare with an older "
+                      "version, give REV:PATH (a git revision)"},
+    "no_git": {"vi": "không chạy được git: {detail}", "en": "cannot run git: {detail}"},
+    "git": {"vi": "git {args}: {detail}", "en": "git {args}: {detail}"},
+    "rev_path": {"vi": "{rev}:{rel}: hãy viết một phiên bản git và một thư mục bộ quy tắc, ví dụ "
+                       "HEAD~1:rules/hanoi-2016-2020",
+                 "en": "{rev}:{rel}: give a git revision and a rulebook folder, e.g. HEAD~1:rules/hanoi-2016-2020"},
+    "outside": {"vi": "{rel}: không nằm trong kho git {top}", "en": "{rel}: not inside the git repository {top}"},
+    "no_rulebook": {"vi": "{rev}:{rel}: ở phiên bản đó không có rulebook.toml tại đây",
+                    "en": "{rev}:{rel}: no rulebook.toml there at that revision"},
+    "unreadable": {"vi": "{path}: không đọc được tệp hồ sơ ({detail})",
+                   "en": "{path}: cannot read the corpus ({detail})"},
+    "not_utf8": {"vi": "{path}: không đọc được tệp hồ sơ (không phải văn bản UTF-8, byte {start})",
+                 "en": "{path}: cannot read the corpus (not UTF-8 text, byte {start})"},
+    "too_large": {"vi": "{path}: lớn hơn {mib} MiB, lớn hơn mọi tệp hồ sơ được đọc cả một lần; hãy chia nhỏ, hoặc "
+                        "kiểm tra đó có đúng là tệp cần dùng",
+                  "en": "{path}: larger than {mib} MiB, more than a corpus is read whole; split it, or check that "
+                        "it is the right file"},
+    "bad_json": {"vi": "{name} dòng {n}: không phải JSON hợp lệ ({detail})",
+                 "en": "{name} line {n}: not valid JSON ({detail})"},
+    "unreadable_json": {"vi": "{name} dòng {n}: không đọc được JSON ({detail})",
+                        "en": "{name} line {n}: not readable JSON ({detail})"},
+    "deep_json": {"vi": "{name} dòng {n}: JSON lồng quá sâu", "en": "{name} line {n}: JSON nested too deeply"},
+    "invalid": {"vi": "không hợp lệ theo {rulebook}: {problem}", "en": "invalid for {rulebook}: {problem}"},
+    "invalid_more": {"vi": "không hợp lệ theo {rulebook}: {problem} (và {n} lỗi khác)",
+                     "en": "invalid for {rulebook}: {problem} (and {n} more)"},
+    "undecidable": {"vi": "không xét được theo {rulebook}: {error}", "en": "undecidable under {rulebook}: {error}"},
+    "not_whole": {"vi": "không phải số nguyên: {given}", "en": "not a whole number: {given}"},
+    "out_of_range": {"vi": "phải từ 0 đến 1.000.000, không phải {given}",
+                     "en": "must be between 0 and 1,000,000, not {given}"},
+    "unknown_activity": {"vi": "không có nội dung hỗ trợ này", "en": "unknown activity"},
+    # the text report
+    "title": {"vi": "kcrules diff  CŨ {old} ({old_version})  →  MỚI {new} ({new_version})",
+              "en": "kcrules diff  OLD {old} ({old_version})  →  NEW {new} ({new_version})"},
+    "corpus": {"vi": "tệp hồ sơ {files} ({n})", "en": "corpus {files} ({n})"},
+    "generated": {"vi": "{n} hồ sơ sinh ra (hạt giống {seed})", "en": "{n} generated (seed {seed})"},
+    "given": {"vi": "các hồ sơ được đưa vào", "en": "given applications"},
+    "population": {"vi": "Tập hồ sơ: {source}; xét theo cả hai: {evaluated}; kết quả thay đổi: {changed}",
+                   "en": "Population: {source}; decided under both: {evaluated}; decisions changed: {changed}"},
+    "flips": {"vi": "Đổi kết quả đủ điều kiện", "en": "Eligibility flips"},
+    "to_ineligible": {"vi": "đủ điều kiện → không đủ điều kiện", "en": "eligible → ineligible"},
+    "to_eligible": {"vi": "không đủ điều kiện → đủ điều kiện", "en": "ineligible → eligible"},
+    "responsible": {"vi": "tiêu chí gây ra:", "en": "criteria responsible:"},
+    "examples": {"vi": "ví dụ, {title}:", "en": "examples, {title}:"},
+    "no_id": {"vi": "(không có mã)", "en": "(no id)"},
+    "support": {"vi": "Mức hỗ trợ theo nội dung (đồng)", "en": "Support per activity (whole đồng)"},
+    "col_activity": {"vi": "nội dung", "en": "activity"},
+    "col_apps": {"vi": "hồ sơ", "en": "apps"},
+    "col_eligible": {"vi": "đủ ĐK cũ→mới", "en": "elig old→new"},
+    "col_up": {"vi": "tăng", "en": "up"},
+    "col_down": {"vi": "giảm", "en": "down"},
+    "col_total": {"vi": "tổng chênh lệch", "en": "total delta"},
+    "col_min": {"vi": "chênh lệch nhỏ nhất", "en": "min delta"},
+    "col_median": {"vi": "trung vị", "en": "median"},
+    "col_max": {"vi": "chênh lệch lớn nhất", "en": "max delta"},
+    "budget": {"vi": "Tác động ngân sách", "en": "Budget impact"},
+    "total": {"vi": "tổng mức hỗ trợ: {old} → {new} ({delta})", "en": "total support: {old} → {new} ({delta})"},
+    "share": {"vi": "thay đổi bằng {share} ngân sách Chương trình {budget} (cho tập hồ sơ này, không phải dự báo)",
+              "en": "the change is {share} of the program budget {budget} (for this population, not a forecast)"},
+    "refused": {"vi": "Hồ sơ không xét được ({counts})", "en": "Refused applications ({counts})"},
+    "side_old": {"vi": "cũ", "en": "old"},
+    "side_new": {"vi": "mới", "en": "new"},
+    "side_both": {"vi": "cả hai", "en": "both"},
+    "definitions": {"vi": "Quy định khác nhau", "en": "Definitions that differ"},
+    "none": {"vi": "không có", "en": "none"},
+    "kind_parameter": {"vi": "tham số", "en": "parameter"},
+    "kind_criterion": {"vi": "tiêu chí", "en": "criterion"},
+    "kind_activity": {"vi": "nội dung hỗ trợ", "en": "activity"},
+    "kind_derived": {"vi": "thông tin suy ra", "en": "derived"},
+    "kind_code table": {"vi": "bảng mã", "en": "code table"},
+    "kind_priority order": {"vi": "thứ tự ưu tiên", "en": "priority order"},
+    "kind_program": {"vi": "Chương trình", "en": "program"},
+    "change_added": {"vi": "thêm mới", "en": "added"},
+    "change_removed": {"vi": "bỏ đi", "en": "removed"},
+    "change_changed": {"vi": "thay đổi", "en": "changed"},
+    "changed": {"vi": "Kết quả: có kết quả xét thay đổi", "en": "Result: decisions changed"},
+    "unchanged": {"vi": "Kết quả: không kết quả xét nào thay đổi", "en": "Result: no decision changed"},
+})
 
 
-def _text(r: DiffReport, examples: int) -> str:
+def _text(r: DiffReport, examples: int, lang: str) -> str:
     out: list[str] = []
     w = out.append
-    w(f"kcrules diff  OLD {r.old['id']} ({r.old['version']})  →  NEW {r.new['id']} ({r.new['version']})")
+
+    def say(key: str, **values: Any) -> str:
+        return WORDS(key, lang, **values)
+
+    def vnd(n: int, sign: bool = False) -> str:
+        return ("+" if sign and n >= 0 else "") + i18n.money(n, lang)
+
+    def num(n: int) -> str:
+        return i18n.number(n, lang)
+
+    w(say("title", old=r.old["id"], old_version=r.old["version"], new=r.new["id"], new_version=r.new["version"]))
     pop = r.population
     source = ", ".join(filter(None, [
-        f"corpus {', '.join(pop['corpus'])} ({pop.get('corpus_count', 0)})" if pop.get("corpus") else "",
-        f"{pop['generated']} generated (seed {pop.get('seed', 0)})" if pop.get("generated") else "",
-    ])) or "given applications"
-    w(f"Population: {source}; decided under both: {r.evaluated}; decisions changed: {r.changed_decisions}")
+        say("corpus", files=", ".join(pop["corpus"]), n=num(pop.get("corpus_count", 0))) if pop.get("corpus") else "",
+        say("generated", n=num(pop["generated"]), seed=pop.get("seed", 0)) if pop.get("generated") else "",
+    ])) or say("given")
+    w(say("population", source=source, evaluated=num(r.evaluated), changed=num(r.changed_decisions)))
     w("")
-    w("Eligibility flips / Đổi kết quả đủ điều kiện")
-    w(f"  eligible → ineligible: {r.flip_counts['to_ineligible']}")
-    w(f"  ineligible → eligible: {r.flip_counts['to_eligible']}")
+    w(say("flips"))
+    w(f"  {say('to_ineligible')}: {num(r.flip_counts['to_ineligible'])}")
+    w(f"  {say('to_eligible')}: {num(r.flip_counts['to_eligible'])}")
     if r.flip_criteria:
-        w("  criteria responsible:")
+        w(f"  {say('responsible')}")
         for crit, n in r.flip_criteria.items():
-            w(f"    {n:>6}  {crit}")
-    for direction, title in (("to_ineligible", "eligible → ineligible"), ("to_eligible", "ineligible → eligible")):
-        shown = [f for f in r.flips if f.direction == direction][:examples]
-        if shown:
-            w(f"  examples, {title}:")
-            for f in shown:
-                w(f"    {f.where} {f.application_id or '(no id)'} {f.activity}: {', '.join(f.criteria) or '—'}"
-                  f"  ({_vnd(f.old_support_vnd)} → {_vnd(f.new_support_vnd)})")
+            w(f"    {num(n):>6}  {crit}")
+    for direction in ("to_ineligible", "to_eligible"):
+        listed = [f for f in r.flips if f.direction == direction][:examples]
+        if listed:
+            w(f"  {say('examples', title=say(direction))}")
+            for f in listed:
+                w(f"    {f.where} {f.application_id or say('no_id')} {f.activity}: {', '.join(f.criteria) or '—'}"
+                  f"  ({vnd(f.old_support_vnd)} → {vnd(f.new_support_vnd)})")
     w("")
-    w("Support per activity / Mức hỗ trợ theo nội dung (whole đồng)")
+    w(say("support"))
     if r.activities:
-        w(f"  {'activity':<26}{'apps':>6}{'elig old→new':>15}{'up':>6}{'down':>6}{'total delta':>22}"
-          f"{'min delta':>20}{'median':>20}{'max delta':>20}")
+        w(f"  {say('col_activity'):<26}{say('col_apps'):>6}{say('col_eligible'):>15}{say('col_up'):>6}"
+          f"{say('col_down'):>6}{say('col_total'):>22}{say('col_min'):>22}{say('col_median'):>22}"
+          f"{say('col_max'):>22}")
         for a in r.activities:
-            w(f"  {a.activity:<26}{a.evaluated:>6}{f'{a.eligible_old}→{a.eligible_new}':>15}{a.increased:>6}"
-              f"{a.decreased:>6}{_vnd(a.delta_vnd, True):>22}{_vnd(a.min_delta_vnd, True):>20}"
-              f"{_vnd(a.median_delta_vnd, True):>20}{_vnd(a.max_delta_vnd, True):>20}")
+            w(f"  {a.activity:<26}{num(a.evaluated):>6}{f'{num(a.eligible_old)}→{num(a.eligible_new)}':>15}"
+              f"{num(a.increased):>6}{num(a.decreased):>6}{vnd(a.delta_vnd, True):>22}"
+              f"{vnd(a.min_delta_vnd, True):>22}{vnd(a.median_delta_vnd, True):>22}{vnd(a.max_delta_vnd, True):>22}")
     b = r.budget
     w("")
-    w("Budget impact / Tác động ngân sách")
-    w(f"  total support: {_vnd(b['total_old_vnd'])} → {_vnd(b['total_new_vnd'])} ({_vnd(b['delta_vnd'], True)})")
+    w(say("budget"))
+    w(f"  {say('total', old=vnd(b['total_old_vnd']), new=vnd(b['total_new_vnd']), delta=vnd(b['delta_vnd'], True))}")
     if b.get("program_budget_vnd"):
-        share = 100 * b["delta_vnd"] / b["program_budget_vnd"]
-        w(f"  the change is {share:+.3f}% of the program budget {_vnd(b['program_budget_vnd'])} "
-          f"(for this population, not a forecast)")
+        # To the thousandth of a percent, signed: the babel percent of the rounded share.
+        share = Fraction(round(Fraction(b["delta_vnd"], b["program_budget_vnd"]) * 100_000), 100_000)
+        text = ("+" if share >= 0 else "-") + i18n.percent(abs(share), lang)
+        w(f"  {say('share', share=text, budget=vnd(b['program_budget_vnd']))}")
     if r.refused:
         w("")
-        counts = ", ".join(f"{k}: {v}" for k, v in sorted(r.refused_counts.items()))
-        w(f"Refused applications ({counts})")
+        counts = ", ".join(f"{say('side_' + k)}: {num(v)}" for k, v in sorted(r.refused_counts.items()))
+        w(say("refused", counts=counts))
         for x in r.refused[:examples]:
-            w(f"  {x.where} {x.application_id or ''} [{x.side}] {x.message}")
+            w(f"  {x.where} {x.application_id or ''} [{say('side_' + x.side)}] {x.text(lang)}")
     w("")
-    w("Definitions that differ / Quy định khác nhau")
+    w(say("definitions"))
     if not r.parameters and not r.rules:
-        w("  none")
+        w(f"  {say('none')}")
     for c in r.parameters + r.rules:
-        w(f"  {c.kind} {c.id}: {c.change}")
+        w(f"  {say('kind_' + c.kind)} {c.id}: {say('change_' + c.change)}")
         if c.old:
             w(f"    - {c.old}")
         if c.new:
             w(f"    + {c.new}")
     w("")
-    w("Result: decisions changed" if r.changed else "Result: no decision changed")
+    w(say("changed" if r.changed else "unchanged"))
     return "\n".join(out) + "\n"

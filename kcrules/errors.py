@@ -19,6 +19,7 @@ catalogue and its values, so it can be written in either language.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -60,14 +61,28 @@ WORDS = Catalogue("errors", {
     "evaluation": {"vi": "quy tắc {rule_id} ({citation}) gặp lỗi khi tính: {detail}",
                    "en": "rule {rule_id} ({citation}) failed: {detail}"},
     "untranslated": {"vi": "{text} (thông báo gốc bằng tiếng Anh)", "en": "{text}"},
+    # a value too large to show whole (shown())
+    "digits": {"vi": "một số nguyên khoảng {n:vi} chữ số", "en": "a whole number of about {n:en} digits"},
+    "cut": {"vi": "{start}… ({n:vi} ký tự)", "en": "{start}… ({n:en} characters)"},
+    "a_type": {"vi": "một giá trị kiểu {kind}", "en": "a {kind}"},
+    # the operating system's common errors, which it words in English only
+    "ENOENT": {"vi": "không có tệp hoặc thư mục này", "en": "no such file or directory"},
+    "EACCES": {"vi": "không có quyền truy cập", "en": "permission denied"},
+    "EISDIR": {"vi": "đây là một thư mục", "en": "is a directory"},
+    "ENOTDIR": {"vi": "không phải thư mục", "en": "not a directory"},
+    "ENOSPC": {"vi": "hết chỗ trên đĩa", "en": "no space left on the device"},
+    "EROFS": {"vi": "hệ thống tệp chỉ cho đọc", "en": "read-only file system"},
+    "EADDRINUSE": {"vi": "địa chỉ đang được dùng", "en": "address already in use"},
+    "os_other": {"vi": "lỗi hệ điều hành ({detail})", "en": "{detail}"},
 })
 
 
 def say(key: str, lang: str, **values: Any) -> str:
     """The sentence ``key`` ("catalogue:entry") of any catalogue, in ``lang``; a value that is itself a
-    :class:`Said` is written in ``lang`` too."""
+    :class:`Said`, a :class:`Problem` or an error of kcrules is written in ``lang`` too."""
     name, _, entry = key.partition(":")
-    return CATALOGUES[name](entry, lang, **{k: v.text(lang) if isinstance(v, Said) else v for k, v in values.items()})
+    return CATALOGUES[name](entry, lang, **{k: v.text(lang) if isinstance(v, (Said, Phrase, Problem, KcrulesError)) else v
+                                            for k, v in values.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +97,28 @@ class Said:
 
     def __str__(self) -> str:
         return self.text()
+
+
+class Phrase(str):
+    """A sentence ("catalogue:entry" and its values) that is also its English text, a ``str``: used where text
+    is expected (a problem's ``where``, an error's headline), it reads as before, and ``text(lang)`` says it in
+    vi or en."""
+
+    said: Said
+
+    def __new__(cls, key: str, **values: Any) -> Phrase:
+        phrase = super().__new__(cls, say(key, "en", **values))
+        phrase.said = Said(key, tuple(values.items()))
+        return phrase
+
+    def text(self, lang: str = "en") -> str:
+        return self.said.text(lang)
+
+
+def os_reason(err: OSError) -> Said:
+    """Why a file could not be used, in both languages: the operating system words it in English only."""
+    name = errno.errorcode.get(err.errno or 0, "")
+    return Said(f"errors:{name}") if name in WORDS else Said("errors:os_other", (("detail", err.strerror or err),))
 
 
 class KcrulesError(Exception):
@@ -118,6 +155,7 @@ class Problem:
     directly from text is written as it is in both.
     """
 
+    #: The field, or a place (a :class:`Phrase`: "column B", "row 3, …", said in either language).
     where: str
     message: str
     given: object = None
@@ -148,14 +186,19 @@ class Problem:
     def text(self, lang: str = "en") -> str:
         """Where, what is wrong, what was given, what is allowed and the closest choice, in ``lang``."""
         message, allowed = self.wording(lang)
-        parts = [f"{self.where}: {message}"]
+        parts = [f"{self.place(lang)}: {message}"]
         if self.given is not None:
-            parts.append(WORDS("given", lang, given=repr(self.given)))
+            given = self.given.text(lang) if isinstance(self.given, Phrase) else self.given
+            parts.append(WORDS("given", lang, given=repr(given)))
         if allowed:
             parts.append(WORDS("allowed", lang, allowed=allowed))
         if self.suggestion:
             parts.append(WORDS("suggestion", lang, suggestion=repr(self.suggestion)))
         return "; ".join(parts)
+
+    def place(self, lang: str = "en") -> str:
+        """Where, in ``lang``."""
+        return self.where.text(lang) if isinstance(self.where, Phrase) else self.where
 
     def wording(self, lang: str = "en") -> tuple[str, str | None]:
         """(what is wrong, what is allowed) in ``lang``."""
@@ -165,7 +208,7 @@ class Problem:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "where": self.where,
+            "where": str(self.where),
             "message": self.message,
             "given": self.given if _is_json_scalar(self.given) else repr(self.given),
             "allowed": self.allowed,
@@ -185,11 +228,11 @@ def shown(value: object, limit: int = SHOWN_MAX) -> object:
         if value.bit_length() <= 256:
             return value
         # Python refuses to write an int of more than 4,300 digits; its size is what matters here.
-        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+        return Phrase("errors:digits", n=_Count(int(value.bit_length() * 0.30103) + 1))
     try:
         text = value if isinstance(value, str) else repr(value)
     except Exception:  # noqa: BLE001 (a value whose repr fails is shown by its type)
-        return f"a {type(value).__name__}"
+        return Phrase("errors:a_type", kind=type(value).__name__)
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -197,7 +240,16 @@ def shown(value: object, limit: int = SHOWN_MAX) -> object:
             value = text = value.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(text) <= limit:
         return value
-    return f"{text[:limit // 2]}… ({len(text):,} characters)"
+    return Phrase("errors:cut", start=text[:limit // 2], n=_Count(len(text)))
+
+
+class _Count(int):
+    """A count of a size note, written in the language its format names ("{n:vi}": 1.234, "{n:en}": 1,234)."""
+
+    def __format__(self, lang: str) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(int(self), locale={"vi": "vi_VN", "en": "en_US"}[lang])
 
 
 def _is_json_scalar(value: object) -> bool:
@@ -222,8 +274,17 @@ class _ProblemsError(KcrulesError):
         super().__init__(problem_list(self.headline, self.problems))
 
     def text(self, lang: str = "en") -> str:
-        headline = say(self.headline_key, lang) if self.headline_key else self.headline
-        return problem_list(headline, self.problems, lang)
+        return problem_list(self.headline_in(lang), self.problems, lang)
+
+    def with_problems(self, problems: list[Problem]) -> _ProblemsError:
+        """The same error, headline and all, with these problems (one placed better, or named otherwise)."""
+        return type(self)(problems, self.headline, self.headline_key)
+
+    def headline_in(self, lang: str = "en") -> str:
+        """The headline in ``lang``."""
+        if isinstance(self.headline, Phrase):  # a headline with values: "row 3 cannot be read"
+            return self.headline.text(lang)
+        return say(self.headline_key, lang) if self.headline_key else self.headline
 
 
 def problem_list(headline: str, problems: Iterable[Problem], lang: str = "en") -> str:
@@ -262,7 +323,9 @@ class UnknownRulebookError(KcrulesError, LookupError):
 
     def text(self, lang: str = "en") -> str:
         hint = WORDS("unknown_rulebook_hint", lang, suggestion=repr(self.suggestion)) if self.suggestion else ""
-        return WORDS("unknown_rulebook", lang, given=repr(shown(self.given)), known=", ".join(self.known)) + hint
+        given = shown(self.given)
+        given = given.text(lang) if isinstance(given, Phrase) else given
+        return WORDS("unknown_rulebook", lang, given=repr(given), known=", ".join(self.known)) + hint
 
 
 class InputError(KcrulesError, ValueError):

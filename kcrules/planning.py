@@ -66,7 +66,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -88,13 +88,14 @@ from kcrules.text import i18n as i18n
 from kcrules.text.i18n import Catalogue
 from kcrules.util.words import fold, suggest
 
-__all__ = ["Plan", "PlanCriterion", "PlanEntry", "PlanStop", "ProgramProgress", "TargetProgress", "plan"]
+__all__ = ["INPUT_HEADLINE", "Plan", "PlanCriterion", "PlanEntry", "PlanStop", "ProgramProgress", "TargetProgress", "plan"]
 
 Policy = Literal["skip", "partial", "stop"]
 Status = Literal["funded", "partial", "not_funded", "ineligible"]
 StopKind = Literal["budget", "stopped", "target", "limit", "ineligible"]
 
-_INPUT = "invalid plan input"
+#: The headline of the plan's input problems: "catalogue:entry" of :data:`_INPUT_WORDS`.
+INPUT_HEADLINE = "planning.input:headline"
 
 
 # ---------------------------------------------------------------- the result
@@ -281,6 +282,40 @@ _POLICY_WORD = {"vi": {"skip": "bỏ qua", "stop": "dừng", "partial": "một p
                 "en": {"skip": "skip", "stop": "stop", "partial": "partial"}}
 
 
+#: What is wrong with a plan's input, in both languages (problems keep these keys: ``Problem.of``).
+_INPUT_WORDS = Catalogue("planning.input", {
+    "headline": {"vi": "dữ liệu kế hoạch không hợp lệ", "en": "invalid plan input"},
+    "lang": {"vi": "lang phải là 'vi' hoặc 'en', không phải {given}", "en": "lang must be 'vi' or 'en', not {given}"},
+    "unknown_policy": {"vi": "chính sách không có", "en": "unknown policy"},
+    "budget": {"vi": "phải là một số đồng nguyên, từ 0 trở lên", "en": "must be a whole number of đồng, 0 or more"},
+    "budget_allowed": {"vi": "ví dụ 32_000_000_000", "en": "e.g. 32_000_000_000"},
+    "year": {"vi": "phải là một năm của Chương trình", "en": "must be a year of the program"},
+    "json": {"vi": "không phải JSON hợp lệ: {detail}", "en": "not valid JSON: {detail}"},
+    "json_deep": {"vi": "không phải JSON hợp lệ: lồng quá sâu hoặc không đọc được",
+                  "en": "not valid JSON: nested too deeply or unreadable"},
+    "id_missing": {"vi": "mỗi hồ sơ của kế hoạch cần một mã (id): mã gọi tên hồ sơ trong bảng xếp hạng và giữ kế "
+                         "hoạch không phụ thuộc thứ tự nhập",
+                   "en": "every application of a plan needs an id: it names the application in the ranking and "
+                         "keeps the plan independent of input order"},
+    "id_duplicate": {"vi": "mã trùng (cũng là mã của {other})", "en": "duplicate id (also {other})"},
+    "unique_text": {"vi": "một chuỗi chữ không trùng", "en": "a unique text"},
+    "not_in_year": {"vi": "không thuộc năm kế hoạch {year}: một kế hoạch xét đợt hồ sơ của một năm; hãy lập kế "
+                          "hoạch cho hồ sơ này với năm của nó",
+                    "en": "not in the plan year {year}: a plan decides one year's call; plan it with its own year"},
+    "date_in": {"vi": "một ngày trong năm {year}", "en": "a date in {year}"},
+    "counts_map": {"vi": "phải là bảng mã nội dung hỗ trợ → số nguyên", "en": "must map activity ids to whole numbers"},
+    "unknown_activity": {"vi": "nội dung hỗ trợ không có", "en": "unknown activity"},
+    "whole": {"vi": "phải là một số nguyên, từ 0 trở lên", "en": "must be a whole number, 0 or more"},
+    "achieved_map": {"vi": "phải là bảng mã nội dung hỗ trợ → {{count, amount_vnd}}",
+                     "en": "must map activity ids to {{count, amount_vnd}}"},
+    "achieved_body": {"vi": "phải có dạng {{ count = …, amount_vnd = … }}", "en": "must be {{ count = …, amount_vnd = … }}"},
+    "unknown_key": {"vi": "khóa không có", "en": "unknown key"},
+    "ranks_map": {"vi": "phải là bảng mã hồ sơ → thứ hạng", "en": "must map application ids to ranks"},
+    "no_such_id": {"vi": "không có hồ sơ nào mang mã này", "en": "no application has this id"},
+    "rank": {"vi": "thứ hạng là một số nguyên, 1 là đầu tiên", "en": "a rank is a whole number, 1 first"},
+})
+
+
 def _m(key: str, lang: str, **values: object) -> str:
     return _MSG[key][lang].format(**values)
 
@@ -426,7 +461,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     rb = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
     spec = rb._plan_spec or check_plan_table(rb.definition)  # checked at load; check_plan_table says why if none
     if lang not in ("vi", "en"):
-        raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
+        raise InputError.of("planning.input:lang", given=repr(lang))
     call = _read_call(rb, spec, applications, budget=budget, year=year, policy=policy,
                       achieved=achieved, targets=targets, effectiveness=effectiveness)
     rows = _evaluate(rb, call, lang, engine, on_progress)
@@ -461,23 +496,23 @@ def _read_call(rb: Rulebook, spec: PlanSpec, applications: Iterable[Any], *, bud
     problems: list[Problem] = []
     policy = policy if policy is not None else spec.policy
     if policy not in POLICIES:
-        problems.append(Problem("policy", "unknown policy", policy, ", ".join(POLICIES),
+        problems.append(Problem.of("policy", "planning.input:unknown_policy", policy, ", ".join(POLICIES),
                                 suggest(str(policy), POLICIES)))
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
-        problems.append(Problem("budget", "must be a whole number of đồng, 0 or more", budget,
-                                "e.g. 32_000_000_000"))
+        problems.append(Problem.of("budget", "planning.input:budget", budget,
+                                   allowed_key="planning.input:budget_allowed"))
     if d.program is not None:
         first, last = d.program.start.year, (d.program.until - dt.timedelta(days=1)).year
     else:
         first, last = 1900, 9999
     if isinstance(year, bool) or not isinstance(year, int) or not first <= year <= last:
-        problems.append(Problem("year", "must be a year of the program", year, f"{first}–{last}"))
+        problems.append(Problem.of("year", "planning.input:year", year, f"{first}–{last}"))
     achieved_n = _check_achieved(d, achieved, problems)
     override = _check_counts(d, targets, "targets", problems)
     items, ids, raws = _read_applications(rb, applications, year, problems)
     eff = _check_effectiveness(effectiveness, ids, problems)
     if problems:
-        raise ApplicationError(problems, _INPUT)
+        raise ApplicationError(problems, headline_key=INPUT_HEADLINE)
     return _Call(spec, policy, budget, year, achieved_n, override, eff, items, raws)
 
 
@@ -725,32 +760,32 @@ def _read_applications(rb: Rulebook, applications: Iterable[Any], year: int,
             try:
                 raw = json.loads(raw)
             except (ValueError, RecursionError) as err:
-                detail = err.msg if isinstance(err, json.JSONDecodeError) else "nested too deeply or unreadable"
-                problems.append(Problem(f"applications[{i}]", f"not valid JSON: {detail}"))
+                problems.append(Problem.of(f"applications[{i}]", "planning.input:json", detail=err.msg)
+                                if isinstance(err, json.JSONDecodeError) else
+                                Problem.of(f"applications[{i}]", "planning.input:json_deep"))
                 raw, readable = {}, False
         app_id = _get(raw, "id") if isinstance(raw, (Mapping, Application)) else None
         label = f"applications[{i}]" + (f" ({app_id})" if isinstance(app_id, str) else "")
         if readable and (not isinstance(app_id, str) or not app_id.strip()):
-            problems.append(Problem(f"applications[{i}].id", "every application of a plan needs an id: it names "
-                                    "the application in the ranking and keeps the plan independent of input order",
-                                    app_id, "a unique text"))
+            problems.append(Problem.of(f"applications[{i}].id", "planning.input:id_missing", app_id,
+                                       allowed_key="planning.input:unique_text"))
         app_id = app_id.strip() if isinstance(app_id, str) and app_id.strip() else f"#{i}"
         if app_id in first_at:
-            problems.append(Problem(f"applications[{i}].id", f"duplicate id (also applications[{first_at[app_id]}])",
-                                    app_id, "a unique text"))
+            problems.append(Problem.of(f"applications[{i}].id", "planning.input:id_duplicate", app_id,
+                                       allowed_key="planning.input:unique_text",
+                                       other=f"applications[{first_at[app_id]}]"))
         first_at.setdefault(app_id, i)
         raws.append(raw)
         if readable:
             try:
                 raw = rb.parse_application(raw)
             except ApplicationError as err:
-                problems += [Problem(f"{label}.{p.where}", p.message, p.given, p.allowed, p.suggestion)
-                             for p in err.problems]
+                problems += [replace(p, where=f"{label}.{p.where}") for p in err.problems]
             else:
                 if isinstance(year, int) and not isinstance(year, bool) and raw.application_date.year != year:
-                    problems.append(Problem(f"{label}.application_date", f"not in the plan year {year}: a plan "
-                                            "decides one year's call; plan it with its own year",
-                                            raw.application_date.isoformat(), f"a date in {year}"))
+                    problems.append(Problem.of(f"{label}.application_date", "planning.input:not_in_year",
+                                               raw.application_date.isoformat(),
+                                               allowed_key="planning.input:date_in", year=year))
         items.append(raw)
         ids.append(app_id)
     return items, ids, raws
@@ -894,14 +929,14 @@ def _check_counts(d: Definition, data: Mapping[str, Any] | None, name: str,
     if data is None:
         return out
     if not isinstance(data, Mapping):
-        problems.append(Problem(name, "must map activity ids to whole numbers", type(data).__name__))
+        problems.append(Problem.of(name, "planning.input:counts_map", type(data).__name__))
         return out
     for act, value in data.items():
         if act not in d.activities:
-            problems.append(Problem(f"{name}.{act}", "unknown activity", act, ", ".join(d.activities),
+            problems.append(Problem.of(f"{name}.{act}", "planning.input:unknown_activity", act, ", ".join(d.activities),
                                     suggest(str(act), d.activities)))
         elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            problems.append(Problem(f"{name}.{act}", "must be a whole number, 0 or more", value))
+            problems.append(Problem.of(f"{name}.{act}", "planning.input:whole", value))
         else:
             out[act] = value
     return out
@@ -913,26 +948,26 @@ def _check_achieved(d: Definition, data: Mapping[str, Any] | None,
     if data is None:
         return out
     if not isinstance(data, Mapping):
-        problems.append(Problem("achieved", "must map activity ids to {count, amount_vnd}", type(data).__name__))
+        problems.append(Problem.of("achieved", "planning.input:achieved_map", type(data).__name__))
         return out
     for act, body in data.items():
         where = f"achieved.{act}"
         if act not in d.activities:
-            problems.append(Problem(where, "unknown activity", act, ", ".join(d.activities),
+            problems.append(Problem.of(where, "planning.input:unknown_activity", act, ", ".join(d.activities),
                                     suggest(str(act), d.activities)))
             continue
         if not isinstance(body, Mapping):
-            problems.append(Problem(where, "must be { count = …, amount_vnd = … }", body))
+            problems.append(Problem.of(where, "planning.input:achieved_body", body))
             continue
         values = []
         for k in body:
             if k not in ("count", "amount_vnd"):
-                problems.append(Problem(f"{where}.{k}", "unknown key", k, "count, amount_vnd",
+                problems.append(Problem.of(f"{where}.{k}", "planning.input:unknown_key", k, "count, amount_vnd",
                                         suggest(str(k), ("count", "amount_vnd"))))
         for k in ("count", "amount_vnd"):
             v = body.get(k, 0)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                problems.append(Problem(f"{where}.{k}", "must be a whole number, 0 or more", v))
+                problems.append(Problem.of(f"{where}.{k}", "planning.input:whole", v))
                 v = 0
             values.append(v)
         out[act] = (values[0], values[1])
@@ -944,15 +979,15 @@ def _check_effectiveness(data: Mapping[str, Any] | None, ids: list[str], problem
     if data is None:
         return out
     if not isinstance(data, Mapping):
-        problems.append(Problem("effectiveness", "must map application ids to ranks", type(data).__name__))
+        problems.append(Problem.of("effectiveness", "planning.input:ranks_map", type(data).__name__))
         return out
     known = set(ids)
     for app_id, rank in data.items():
         if app_id not in known:
-            problems.append(Problem(f"effectiveness.{app_id}", "no application has this id", app_id,
+            problems.append(Problem.of(f"effectiveness.{app_id}", "planning.input:no_such_id", app_id,
                                     suggestion=suggest(str(app_id), known) if len(known) < 5000 else None))
         elif isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
-            problems.append(Problem(f"effectiveness.{app_id}", "a rank is a whole number, 1 first", rank))
+            problems.append(Problem.of(f"effectiveness.{app_id}", "planning.input:rank", rank))
         else:
             out[app_id] = rank
     return out

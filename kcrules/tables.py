@@ -22,12 +22,14 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from kcrules.errors import ApplicationError, InputError, Problem
+from kcrules.errors import ApplicationError, InputError, Phrase, Problem
 from kcrules.rulefiles.fields import APPLICATION_FIELDS
 from kcrules.text.labels import FIELD_LABELS
+from kcrules.util.catalogue import Catalogue
 from kcrules.util.jsonpath import unflatten
 from kcrules.util.words import fold, suggest
 
@@ -39,6 +41,42 @@ SHEET_SUFFIXES = (".csv", ".xlsx")
 #: leading apostrophe, which the spreadsheet shows as text, and reads it back without it.
 FORMULA_STARTS = ("=", "+", "-", "@")
 
+#: What is wrong with a sheet, in both languages.
+WORDS = Catalogue("tables", {
+    "openpyxl": {"vi": "đọc hay ghi tệp .xlsx cần openpyxl, một phần cài thêm tùy chọn; hãy cài bằng:\n"
+                       "    pip install 'kcrules[xlsx]'\nhoặc dùng .csv, không cần cài gì thêm",
+                 "en": "reading or writing .xlsx needs openpyxl, an optional extra; install it with:\n"
+                       "    pip install 'kcrules[xlsx]'\nor use .csv, which needs nothing more"},
+    "header_unreadable": {"vi": "{path}: không đọc được hàng tiêu đề: {detail}",
+                          "en": "{path}: the header row cannot be read: {detail}"},
+    "no_header": {"vi": "{path} không có hàng tiêu đề: hàng đầu tiên ghi tên các cột (`kcrules template` viết "
+                        "sẵn một hàng như vậy)",
+                  "en": "{path} holds no header row: the first row names the columns (write one with "
+                        "`kcrules template`)"},
+    "column": {"vi": "cột {letter}", "en": "column {letter}"},
+    "at_column": {"vi": "{where} (cột {letter})", "en": "{where} (column {letter})"},
+    "row": {"vi": "(hàng)", "en": "(row)"},
+    "row_unreadable": {"vi": "không đọc được hàng {n}", "en": "row {n} cannot be read"},
+    "no_header_value": {"vi": "một giá trị ở cột không có tiêu đề", "en": "a value in a column without a header"},
+    "no_header_allowed": {"vi": "một cột có tên ở hàng tiêu đề", "en": "a column named in the header row"},
+    "not_a_field": {"vi": "không phải một trường của hồ sơ", "en": "not a field of an application"},
+    "not_a_field_allowed": {"vi": "một đường dẫn trường như project.eligible_cost_vnd, hoặc nhãn của nó "
+                                  "(`kcrules template` viết đủ mọi cột)",
+                            "en": "a field path such as project.eligible_cost_vnd, or its label "
+                                  "(`kcrules template` writes every column)"},
+    "twice": {"vi": "{field} đã là cột {letter}", "en": "{field} is already column {letter}"},
+    "twice_allowed": {"vi": "mỗi trường ở một cột", "en": "each field in one column"},
+    "bad_header": {"vi": "{path}: hàng tiêu đề (hàng {n}) có cột không đọc được",
+                   "en": "{path}: the header row (row {n}) names columns that cannot be read"},
+    "not_utf8": {"vi": "{path} không phải văn bản UTF-8 (byte {start}): hãy lưu thành CSV UTF-8",
+                 "en": "{path} is not UTF-8 text (byte {start}): save it as CSV UTF-8"},
+    "not_utf8_after": {"vi": "{path} không phải văn bản UTF-8 sau hàng {n} ({detail}): hãy lưu thành CSV UTF-8",
+                       "en": "{path} is not UTF-8 text after row {n} ({detail}): save it as CSV UTF-8"},
+    "bad_csv": {"vi": "không đọc được như CSV: {detail}", "en": "not readable CSV: {detail}"},
+    "not_xlsx": {"vi": "{path} không phải sổ tính Excel (.xlsx) mà openpyxl đọc được: {detail}",
+                 "en": "{path} is not an Excel workbook (.xlsx) openpyxl can read: {detail}"},
+})
+
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 _TRUE = {"true", "yes", "co", "1"}
 _FALSE = {"false", "no", "khong", "0"}
@@ -49,9 +87,7 @@ def require_openpyxl() -> Any:
     try:
         import openpyxl
     except ImportError:
-        raise InputError("reading or writing .xlsx needs openpyxl, an optional extra; install it with:\n"
-                         "    pip install 'kcrules[xlsx]'\n"
-                         "or use .csv, which needs nothing more") from None
+        raise InputError.of("tables:openpyxl") from None
     return openpyxl
 
 
@@ -126,12 +162,11 @@ def read_sheet(path: str | Path) -> tuple[dict[str, str], Iterator[tuple[int, di
     rows = _xlsx_rows(path) if str(path).lower().endswith(".xlsx") else _csv_rows(path)
     for number, cells in rows:
         if isinstance(cells, ApplicationError):
-            raise InputError(f"{path}: the header row cannot be read: {cells}")
+            raise InputError.of("tables:header_unreadable", path=path, detail=cells)
         if not all(_empty(c) for c in cells):
             break
     else:
-        raise InputError(f"{path} holds no header row: the first row names the columns "
-                         "(write one with `kcrules template`)")
+        raise InputError.of("tables:no_header", path=path)
     columns = _columns(path, number, cells)
     letters = {col: column_letter(i) for i, col in enumerate(columns) if col}
     return letters, _data_rows(columns, rows)
@@ -154,9 +189,9 @@ def _data_rows(columns: list[str | None], rows: Iterator[tuple[int, list[Any] | 
         extra += [i for i, c in enumerate(cells[:len(columns)]) if columns[i] is None and not _empty(c)]
         if extra:
             # Nothing silently dropped: a value under no header is refused, not ignored.
-            yield number, ApplicationError([Problem(f"column {column_letter(i)}", "a value in a column without a header",
-                                                    _shown_cell(cells[i]), "a column named in the header row")
-                                            for i in sorted(extra)], f"row {number} cannot be read")
+            yield number, ApplicationError([Problem.of(_column(i), "tables:no_header_value", _shown_cell(cells[i]),
+                                                       allowed_key="tables:no_header_allowed")
+                                            for i in sorted(extra)], _row_unreadable(number))
             continue
         yield number, unflatten({path: _cell(APPLICATION_FIELDS[path][0], cell)
                                  for path, cell in zip(columns, cells) if path and not _empty(cell)})
@@ -180,18 +215,17 @@ def _columns(path: str | Path, number: int, header: list[Any]) -> list[str | Non
         text = str(cell).strip()
         field = names.get(fold(text))
         if field is None:
-            problems.append(Problem(f"column {letter}", "not a field of an application", text,
-                                    "a field path such as project.eligible_cost_vnd, or its label "
-                                    "(`kcrules template` writes every column)",
-                                    suggest(text, [*APPLICATION_FIELDS, *(lb for p in FIELD_LABELS.values() for lb in p)])))
+            problems.append(Problem.of(_column(i), "tables:not_a_field", text, None,
+                                       suggest(text, [*APPLICATION_FIELDS, *(lb for p in FIELD_LABELS.values() for lb in p)]),
+                                       allowed_key="tables:not_a_field_allowed"))
         elif field in seen:
-            problems.append(Problem(f"column {letter}", f"{field} is already column {seen[field]}", text,
-                                    "each field in one column"))
+            problems.append(Problem.of(_column(i), "tables:twice", text, allowed_key="tables:twice_allowed",
+                                       field=field, letter=seen[field]))
         else:
             seen[field] = letter
         columns.append(field)
     if problems:
-        raise ApplicationError(problems, f"{path}: the header row (row {number}) names columns that cannot be read")
+        raise ApplicationError(problems, Phrase("tables:bad_header", path=str(path), n=number))
     return columns
 
 
@@ -205,9 +239,17 @@ def _labels_row(columns: list[str | None], cells: list[Any]) -> bool:
 
 def locate(err: ApplicationError, columns: Mapping[str, str]) -> ApplicationError:
     """``err`` with each problem's field followed by its column letter, e.g. ``project.learners (column R)``."""
-    problems = [Problem(f"{p.where} (column {columns[p.where]})" if p.where in columns else p.where,
-                        p.message, p.given, p.allowed, p.suggestion) for p in err.problems]
-    return ApplicationError(problems, err.headline)
+    return err.with_problems([
+        replace(p, where=Phrase("tables:at_column", where=p.where, letter=columns[p.where]))
+        if p.where in columns else p for p in err.problems])
+
+
+def _column(index: int) -> Phrase:
+    return Phrase("tables:column", letter=column_letter(index))
+
+
+def _row_unreadable(number: int) -> Phrase:
+    return Phrase("tables:row_unreadable", n=number)
 
 
 def _csv_rows(path: str | Path) -> Iterator[tuple[int, list[Any] | ApplicationError]]:
@@ -216,7 +258,7 @@ def _csv_rows(path: str | Path) -> Iterator[tuple[int, list[Any] | ApplicationEr
         try:
             first = stream.readline()
         except UnicodeDecodeError as err:
-            raise InputError(f"{path} is not UTF-8 text (byte {err.start}): save it as CSV UTF-8") from None
+            raise InputError.of("tables:not_utf8", path=path, start=err.start) from None
         # Excel in a locale whose decimal comma is taken writes ';' between cells: the header tells which.
         delimiter = ";" if first.count(";") > first.count(",") else ","
         reader = csv.reader(io.StringIO(first), delimiter=delimiter)
@@ -231,11 +273,10 @@ def _csv_rows(path: str | Path) -> Iterator[tuple[int, list[Any] | ApplicationEr
             except StopIteration:
                 return
             except UnicodeDecodeError as err:
-                raise InputError(f"{path} is not UTF-8 text after row {number - 1} ({err.reason}): "
-                                 "save it as CSV UTF-8") from None
+                raise InputError.of("tables:not_utf8_after", path=path, n=number - 1, detail=err.reason) from None
             except csv.Error as err:
-                yield number, ApplicationError([Problem("(row)", f"not readable CSV: {err}")],
-                                               f"row {number} cannot be read")
+                yield number, ApplicationError([Problem.of(Phrase("tables:row"), "tables:bad_csv", detail=err)],
+                                               _row_unreadable(number))
                 continue
             yield number, list(cells)  # a record, as a spreadsheet numbers its rows (a cell may hold line breaks)
 
@@ -249,7 +290,7 @@ def _xlsx_rows(path: str | Path) -> Iterator[tuple[int, list[Any] | ApplicationE
     except (BadZipFile, KeyError, ValueError, OSError) as err:
         if isinstance(err, FileNotFoundError):
             raise
-        raise InputError(f"{path} is not an Excel workbook (.xlsx) openpyxl can read: {err}") from None
+        raise InputError.of("tables:not_xlsx", path=path, detail=err) from None
     try:
         sheet = book.worksheets[0]  # the applications; a template's second sheet only explains the columns
         for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):

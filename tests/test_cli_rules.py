@@ -126,6 +126,9 @@ def test_audit_function_flags_uncited_values() -> None:
         d.params["machinery_share"] = guided
     assert any("program_budget" in p and "no citation" in p for p in problems)
     assert any("machinery_share" in p and "needs a note" in p for p in problems)
+    # The same findings in Vietnamese, where the audit prints them.
+    assert any("program_budget" in p.text("vi") and "không có căn cứ" in p.text("vi") for p in problems)
+    assert any("machinery_share" in p.text("vi") and "cần ghi chú" in p.text("vi") for p in problems)
     assert audit(rb)[1] == []
 
 
@@ -149,10 +152,14 @@ def test_rules_show_takes_the_start_of_one_activity_id() -> None:
     short, full = run_cli("rules", "show", "3.3"), run_cli("rules", "show", "3.3-machinery")
     assert short.returncode == 0 and short.stdout == full.stdout
     # ... and of several, lists them all instead of choosing one.
-    result = run_cli("rules", "show", "3.4")
+    result = run_cli("rules", "show", "3.4", "--lang", "en")
     assert result.returncode == 2 and result.stdout == ""
     for act in ("3.4-hanoi-fair", "3.4-overseas-fair", "3.4-domestic-fair", "3.4-district-fair"):
         assert act in result.stderr
+    assert "'3.4' is the start of 4 activities of rulebook hanoi-2016-2020" in result.stderr
+    result = run_cli("rules", "show", "3.4", "--lang", "vi")
+    assert "kcrules: lỗi: '3.4' là phần đầu mã của 4 nội dung hỗ trợ của bộ quy tắc hanoi-2016-2020" in result.stderr
+    assert "3.4-district-fair. Hãy chọn một trong số đó." in result.stderr
 
 
 def test_version_names_the_package_the_rulebooks_and_python() -> None:

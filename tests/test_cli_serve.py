@@ -71,3 +71,14 @@ def test_bad_options_are_one_clear_message(capsys: pytest.CaptureFixture[str], a
     assert cli.main(["serve", *argv, "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert says in err.lower() and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv,says", [
+    (["--rulebook", "hanoi-2016-2021"], "có phải ý bạn là 'hanoi-2016-2020'"),
+    (["--port", "70000"], "kcrules: lỗi: --port 70000 không phải một cổng"),
+    (["--workers", "0"], "kcrules: lỗi: --workers 0: hãy cho 1 hoặc nhiều hơn"),
+])
+def test_bad_options_in_vietnamese(capsys: pytest.CaptureFixture[str], argv: list[str], says: str) -> None:
+    assert cli.main(["serve", *argv, "--lang", "vi"]) == 2
+    err = capsys.readouterr().err
+    assert says in err.lower() and "Traceback" not in err

@@ -13,7 +13,7 @@ from conftest import machinery_app
 
 import kcrules
 from kcrules import cli
-from kcrules.diff import diff, resolve
+from kcrules.diff import diff, read_corpus, resolve
 from kcrules.errors import InputError
 from kcrules.rulefiles.loader import bundled_root
 from kcrules.testing import generate
@@ -160,14 +160,37 @@ def test_a_rulebook_at_a_git_revision(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_cli_text_report_and_ci_gate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new = raised_cap(tmp_path)
     args = ["diff", "hanoi-2016-2020", str(new), "--generate", "300", "--activity", "3.3-machinery"]
-    assert cli.main(args) == 0
+    assert cli.main([*args, "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "parameter machinery_cap: changed" in out and "Budget impact" in out
-    assert "Result: decisions changed" in out
+    assert "Result: decisions changed" in out and "Tác động" not in out
+    assert re.search(r"total support: ₫[\d,]+ → ₫[\d,]+ \(\+₫[\d,]+\)", out)
+    assert cli.main(args) == 0  # Vietnamese, the default: every heading, and money in the Vietnamese style
+    out = capsys.readouterr().out
+    assert "tham số machinery_cap: thay đổi" in out and "Tác động ngân sách" in out
+    assert "Kết quả: có kết quả xét thay đổi" in out and "Budget impact" not in out and "Population" not in out
+    assert re.search(r"tổng mức hỗ trợ: [\d.]+\s₫ → [\d.]+\s₫ \(\+[\d.]+\s₫\)", out)
     assert cli.main([*args, "--fail-on-change"]) == 1
     capsys.readouterr()
     assert cli.main(["diff", "hanoi-2016-2020", "hanoi-2016-2020", "--generate", "50", "--fail-on-change"]) == 0
+    assert "không kết quả xét nào thay đổi" in capsys.readouterr().out
+    assert cli.main(["diff", "hanoi-2016-2020", "hanoi-2016-2020", "--generate", "50", "--lang", "en"]) == 0
     assert "no decision changed" in capsys.readouterr().out
+
+
+def test_refused_applications_are_said_in_the_reports_language(tmp_path: Path) -> None:
+    corpus = tmp_path / "apps.jsonl"
+    corpus.write_text(json.dumps(machinery_app(activity="3.3-machinary")) + "\n{not json\n", encoding="utf-8")
+    report = diff("hanoi-2016-2020", "hanoi-2016-2020", read_corpus(corpus))
+    # The JSON report keeps the English message, and nothing else of the sentence.
+    assert [r["message"].split(":")[0] for r in report.to_dict()["refused"]] == [
+        "invalid for hanoi-2016-2020", "apps.jsonl line 2"]
+    assert "said" not in report.to_dict()["refused"][0]
+    vi, en = report.to_text(lang="vi"), report.to_text(lang="en")
+    assert "[cả hai] không hợp lệ theo hanoi-2016-2020: activity: mã không có trong danh mục activity" in vi
+    assert "apps.jsonl dòng 2: không phải JSON hợp lệ" in vi
+    assert "[both] invalid for hanoi-2016-2020: activity: unknown activity" in en
+    assert "apps.jsonl line 2: not valid JSON" in en
 
 
 def test_cli_json_report_with_a_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -195,11 +218,27 @@ def test_cli_bad_input_is_one_message(args: list[str], message: str, capsys: pyt
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["hanoi-2016-2020", "hanoi-2016-2020", "--activity", "3.3-machinary"],
+     "--activity: không có nội dung hỗ trợ này; đã nhập '3.3-machinary'"),
+    (["hanoi-2016-2020", "hanoi-2016-2020", "--corpus", "missing.jsonl"],
+     "missing.jsonl: không đọc được tệp hồ sơ (không có tệp hoặc thư mục này)"),
+    (["hanoi-2016-2020", "hanoi-2016-2020@0000"], "bộ quy tắc hanoi-2016-2020 ở đây có phiên bản"),
+])
+def test_cli_bad_input_in_vietnamese(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["diff", *args, "--lang", "vi"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
 def test_cli_bad_counts_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        cli.main(["diff", "a", "b", "--generate", "-3"])
+        cli.main(["diff", "a", "b", "--generate", "-3", "--lang", "en"])
     assert info.value.code == 2
     assert "must be between 0 and 1,000,000" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["diff", "a", "b", "--examples", "x", "--lang", "vi"])
+    assert "không phải số nguyên: 'x'" in capsys.readouterr().err
 
 
 def test_the_columnar_path_and_the_row_path_give_the_same_report(tmp_path: Path,

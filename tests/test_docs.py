@@ -214,17 +214,23 @@ def test_the_abstract_rulebook_documents_its_criteria_and_groups() -> None:
 
 def test_docs_command_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ref"
-    assert main(["docs", "national-2012", "--out", str(out), "--check"]) == 1
-    assert "missing" in capsys.readouterr().err
-    assert main(["docs", "national-2012", "--out", str(out)]) == 0
+    assert main(["docs", "national-2012", "--out", str(out), "--check", "--lang", "en"]) == 1
+    assert "national-2012.en.md: missing" in capsys.readouterr().err
+    assert main(["docs", "national-2012", "--out", str(out), "--check", "--lang", "vi"]) == 1
+    err = capsys.readouterr().err
+    assert "national-2012.en.md: chưa có" in err and "2 trên 2 trang tham chiếu đã cũ" in err
+    assert main(["docs", "national-2012", "--out", str(out), "--lang", "vi"]) == 0
+    assert "2 trang tham chiếu trong" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == ["national-2012.en.md", "national-2012.vi.md"]
-    assert main(["docs", "national-2012", "--out", str(out), "--check"]) == 0
+    assert main(["docs", "national-2012", "--out", str(out), "--check", "--lang", "en"]) == 0
+    assert "2 reference pages match the rule files." in capsys.readouterr().out
     page = out / "national-2012.vi.md"
     page.write_text(page.read_text(encoding="utf-8").replace("Điều 7", "Điều 8", 1), encoding="utf-8")
-    capsys.readouterr()
-    assert main(["docs", "national-2012", "--out", str(out), "--check"]) == 1
+    assert main(["docs", "national-2012", "--out", str(out), "--check", "--lang", "en"]) == 1
     err = capsys.readouterr().err
     assert "national-2012.vi.md: differs" in err and "Điều 8" in err
+    assert main(["docs", "national-2012", "--out", str(out), "--check", "--lang", "vi"]) == 1
+    assert "national-2012.vi.md: khác với các tệp quy tắc" in capsys.readouterr().err
 
 
 def test_docs_command_reports_an_unknown_rulebook(capsys: pytest.CaptureFixture[str]) -> None:

@@ -138,8 +138,10 @@ def test_docs_writes_nothing_outside_its_folder(tmp_path: Path, monkeypatch: pyt
 
     monkeypatch.setattr(docs, "pages", lambda rulebook=None: {"ok.md": "fine\n", "../escaped.md": "no\n"})
     out = tmp_path / "out"
-    assert main(["docs", "--out", str(out)]) == 2
-    assert "outside" in capsys.readouterr().err
+    assert main(["docs", "--out", str(out), "--lang", "en"]) == 2
+    assert "would be written outside" in capsys.readouterr().err
+    assert main(["docs", "--out", str(out), "--lang", "vi"]) == 2
+    assert "sẽ bị ghi ra ngoài" in capsys.readouterr().err
     assert not (tmp_path / "escaped.md").exists() and not out.exists()
 
 

@@ -102,7 +102,8 @@ MESSAGES = [(name, key, texts) for name, cat in sorted(CATALOGUES.items()) for k
 
 def test_every_catalogue_was_found() -> None:
     for name in ("errors", "rulefiles.reader", "whatif", "cli", "cli.help", "cli.argparse", "cli.batch", "cli.plan",
-                 "cli.rules", "cli.check", "cli.check.usage", "cli.interview", "text.i18n"):
+                 "cli.rules", "cli.check", "cli.check.usage", "cli.interview", "text.i18n", "planning.input", "diff",
+                 "tables", "cli.template"):
         assert name in CATALOGUES
 
 
@@ -190,3 +191,17 @@ def test_english_dates_are_never_month_first() -> None:
 
     assert i18n.date(dt.date(2018, 3, 11), "en") == "11 March 2018"
     assert i18n.date(dt.date(2018, 3, 11), "vi") == "11/03/2018"
+
+
+def test_the_size_note_of_a_value_too_long_to_show_follows_the_language() -> None:
+    from kcrules.errors import Problem, UnknownRulebookError
+
+    p = Problem("establishment.name", "too long", "x" * 5000)
+    assert p.text("vi").endswith("đã nhập '" + "x" * 100 + "… (5.000 ký tự)'")
+    assert p.text("en").endswith("given '" + "x" * 100 + "… (5,000 characters)'")
+    assert str(p) == p.text("en") and p.as_dict()["given"] == "x" * 100 + "… (5,000 characters)"
+    big = Problem("project.learners", "too large", 10 ** 5000)
+    assert "một số nguyên khoảng 5.001 chữ số" in big.text("vi")
+    assert "a whole number of about 5,001 digits" in big.text("en")
+    err = UnknownRulebookError("r" * 300, ["hanoi-2016-2020"], None)
+    assert "(300 ký tự)" in err.text("vi") and "(300 characters)" in str(err)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import kcrules
 from kcrules import planning
+from kcrules.cli import main
 from kcrules.planning import _allocate, _Candidate, _percent, _percent_text
 
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -367,7 +368,40 @@ def test_the_cli_plan_text_json_and_errors(tmp_path: Path, capsys: pytest.Captur
                     encoding="utf-8")
     assert main(["plan", str(path), "--budget", "1", "--year", "2017", "--engine", "native"]) == 2
     err = capsys.readouterr().err
+    assert "dòng 2" in err and "3.3-machinery" in err and "Traceback" not in err
+    assert main(["plan", str(path), "--budget", "1", "--year", "2017", "--engine", "native", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
     assert "line 2" in err and "3.3-machinery" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("vi", ["dữ liệu kế hoạch không hợp lệ (7 lỗi)", "không thuộc năm kế hoạch 2031", "year: phải là một năm của Chương trình",
+            "dòng 2: không phải JSON hợp lệ", "dòng 3.id: mã trùng (cũng là mã của dòng 1)",
+            "achieved.3.3-machinery.count: phải là một số nguyên, từ 0 trở lên",
+            "effectiveness.zz: không có hồ sơ nào mang mã này"]),
+    ("en", ["invalid plan input (7 problems)", "not in the plan year 2031", "year: must be a year of the program",
+            "line 2: not valid JSON", "line 3.id: duplicate id (also line 1)",
+            "achieved.3.3-machinery.count: must be a whole number, 0 or more",
+            "effectiveness.zz: no application has this id"]),
+])
+def test_the_plans_input_problems_are_in_the_chosen_language(tmp_path: Path, capsys: Any, lang: str,
+                                                              words: list[str], rb: kcrules.Rulebook) -> None:
+    path = tmp_path / "call.jsonl"
+    path.write_text(json.dumps(app("a")) + "\nnot json\n" + json.dumps(app("a")) + "\n", encoding="utf-8")
+    achieved = tmp_path / "achieved.json"
+    achieved.write_text('{"3.3-machinery": {"count": -1}}', encoding="utf-8")
+    ranks = tmp_path / "ranks.json"
+    ranks.write_text('{"zz": 1}', encoding="utf-8")
+    assert main(["plan", str(path), "--budget", "1", "--year", "2031", "--engine", "native", "--lang", lang,
+                 "--achieved", str(achieved), "--effectiveness", str(ranks)]) == 2
+    err = capsys.readouterr().err
+    for text in words:
+        assert text in err
+    # The library's own message stays English, whatever the command's language.
+    with pytest.raises(kcrules.ApplicationError) as caught:
+        kcrules.plan([app("a"), app("a")], budget=-1, year=2017, rulebook=rb)
+    assert "invalid plan input" in str(caught.value) and "duplicate id (also applications[0])" in str(caught.value)
+    assert "mã trùng (cũng là mã của applications[0])" in caught.value.text("vi")
 
 
 # ---------------------------------------------------------------- properties of the allocator
@@ -506,7 +540,7 @@ def test_deeply_nested_json_is_a_clear_error_not_a_crash(rb: kcrules.Rulebook, t
     path.write_text(json.dumps(app("a")) + "\n" + "{\"a\": " * 100_000 + "\n", encoding="utf-8")
     assert main(["plan", str(path), "--budget", "1", "--year", "2017", "--engine", "native"]) == 2
     err = capsys.readouterr().err
-    assert "line 2" in err and "Traceback" not in err
+    assert "dòng 2: không phải JSON hợp lệ: lồng quá sâu" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -119,8 +119,14 @@ def test_template_csv_has_every_field_and_a_byte_order_mark(tmp_path: Path) -> N
 
 
 def test_template_unknown_activity_suggests(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert main(["template", "-o", str(tmp_path / "t.csv"), "--activity", "3.3-machinary"]) == 2
-    assert "did you mean '3.3-machinery'" in capsys.readouterr().err
+    assert main(["template", "-o", str(tmp_path / "t.csv"), "--activity", "3.3-machinary", "--lang", "en"]) == 2
+    assert "no activity '3.3-machinary' in the rulebook" in (err := capsys.readouterr().err)
+    assert "Did you mean '3.3-machinery'" in err
+    assert main(["template", "-o", str(tmp_path / "t.csv"), "--activity", "3.3-machinary", "--lang", "vi"]) == 2
+    assert "không có nội dung '3.3-machinary' trong sách luật" in (err := capsys.readouterr().err)
+    assert "Có phải ý bạn là '3.3-machinery'" in err
+    assert main(["template", "-o", "-", "--format", "xlsx", "--lang", "vi"]) == 2
+    assert "xlsx là tệp nhị phân: hãy ghi ra tệp với -o FILE.xlsx" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- cells
@@ -161,9 +167,15 @@ def test_bad_rows_report_every_problem_with_row_and_column(tmp_path: Path, capsy
                 "3000000.5,có,có,không,có\n"
                 "a3,01/03/2017,3.3-machinery,household_business,Gia Lâm,handicraft,,,có,có,không,,có,có,không,có\n")
     out = tmp_path / "out.csv"
-    assert main(["batch", str(path), "-o", str(out), "--engine", "native"]) == 2
+    assert main(["batch", str(path), "-o", str(out), "--engine", "native", "--lang", "vi"]) == 2
     err = capsys.readouterr().err
-    assert "row 4: invalid application (4 problems)" in err  # the blank row 3 is counted, as a spreadsheet does
+    assert "kcrules: hàng 4: hồ sơ không hợp lệ (4 lỗi)" in err
+    assert "establishment.district (cột E): mã không có trong danh mục district; đã nhập 'Gia Lom'" in err
+    assert "2 hàng lỗi." in err and "dòng" not in err  # a sheet has rows, not lines
+    assert main(["batch", str(path), "-o", str(out), "--engine", "native", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "kcrules: row 4: invalid application (4 problems)" in err  # the blank row 3 is counted, as a spreadsheet does
+    assert "2 rows with errors." in err and "lines" not in err
     assert "establishment.district (column E): unknown district; given 'Gia Lom'" in err
     assert "did you mean 'Gia Lâm'" in err
     assert "establishment.employees (column G)" in err and "'12.5'" in err
@@ -194,7 +206,24 @@ def test_a_value_under_no_header_is_not_dropped(rb: kcrules.Rulebook, tmp_path: 
     path = _csv(tmp_path, "id,,application_date\na1,oops,2017-03-01,extra\n")
     [(_n, err)] = _read(path)
     assert isinstance(err, ApplicationError)
-    assert [p.where for p in err.problems] == ["column B", "column D"]
+    assert [p.where for p in err.problems] == ["column B", "column D"]  # English text for a library user
+    assert str(err).startswith("row 2 cannot be read (2 problems)")
+    assert err.text("vi").startswith("không đọc được hàng 2 (2 lỗi):\n  - cột B: một giá trị ở cột không có tiêu đề")
+
+
+def test_header_problems_in_vietnamese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    head = MACHINERY_HEAD.replace("project.approved", "project.aproved").replace("project.machinery_new",
+                                                                                 "project.eligible_cost_vnd")
+    path = _csv(tmp_path, head + "a1\n")
+    assert main(["batch", str(path), "-o", str(tmp_path / "o.jsonl"), "--lang", "vi"]) == 2
+    err = capsys.readouterr().err
+    assert "hàng tiêu đề (hàng 1) có cột không đọc được (2 lỗi)" in err
+    assert "cột I: không phải một trường của hồ sơ; đã nhập 'project.aproved'" in err
+    assert "có phải ý bạn là 'project.approved'" in err
+    assert "cột M: project.eligible_cost_vnd đã là cột L" in err
+    empty = _csv(tmp_path, "\n\n")
+    assert main(["plan", str(empty), "--budget", "1", "--year", "2017", "--lang", "vi"]) == 2
+    assert "không có hàng tiêu đề" in capsys.readouterr().err
 
 
 def test_labels_name_columns_too(rb: kcrules.Rulebook, tmp_path: Path) -> None:
@@ -334,6 +363,9 @@ def test_plan_sheet_input_names_bad_rows(tmp_path: Path, capsys: pytest.CaptureF
                 "có,có,không,có\n"
                 "a2,2017-03-01,3.3-machinery,household_business,Gia Lom,handicraft,12,,có,có,không,1,có,có,không,có\n")
     assert main(["plan", str(path), "--budget", "1000000000", "--year", "2017", "--engine", "native"]) == 2
+    assert "hàng 3 (a2).establishment.district: mã không có trong danh mục district" in capsys.readouterr().err
+    assert main(["plan", str(path), "--budget", "1000000000", "--year", "2017", "--engine", "native",
+                 "--lang", "en"]) == 2
     assert "row 3 (a2).establishment.district: unknown district" in capsys.readouterr().err
 
 

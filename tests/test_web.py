@@ -467,3 +467,24 @@ def test_a_body_that_trickles_in_past_the_time_limit_is_408() -> None:
 
     got = asyncio.run(call())
     assert got.status_code == 408 and got.json()["error"]["code"] == "timeout"
+
+
+@pytest.mark.parametrize("lang, large, slow", [
+    ("vi", "Nội dung gửi lên quá lớn: tối đa 1.000 byte.", "Việc xét hồ sơ mất hơn 0 giây nên đã dừng."),
+    ("en", "What the page sent is too large: at most 1,000 bytes.", "Deciding took longer than 0 s and was stopped."),
+])
+def test_the_forms_limits_are_pages_in_the_pages_language(lang: str, large: str, slow: str) -> None:
+    # The JSON API answers a program in JSON; a person at the form gets a page, in the page's language.
+    application = json.dumps(example("machinery-gia-lam.json"))
+
+    async def call(limits: Limits, path: str, data: dict[str, str]) -> httpx.Response:
+        app = create_app([RB], engine="native", limits=limits)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            return await c.post(f"/form/{RB.id}/3.3-machinery/{path}?lang={lang}", data=data)
+
+    got = asyncio.run(call(Limits(body_bytes=1000), "sheet", {"application": "x" * 2000, "lang": lang}))
+    assert got.status_code == 413 and got.headers["content-type"].startswith("text/html")
+    assert large in got.text
+    got = asyncio.run(call(Limits(seconds=0), "sheet", {"application": application, "lang": lang}))
+    assert got.status_code == 503 and got.headers["content-type"].startswith("text/html")
+    assert slow in got.text

@@ -138,7 +138,7 @@ def check_xlsx_output(fmt: str, output: str) -> None:
     from kcrules.tables import require_openpyxl
 
     if output == "-":
-        raise InputError("xlsx is a binary file: write it to a file with -o FILE.xlsx")
+        raise InputError.of("cli:xlsx_stdout")
     require_openpyxl()
 
 

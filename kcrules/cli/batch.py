@@ -74,11 +74,20 @@ def add_parser(subparsers: Any) -> None:
 
 WORDS = Catalogue("cli.batch", {
     "line": {"vi": "kcrules: dòng {number}: {error}", "en": "kcrules: line {number}: {error}"},
+    "row": {"vi": "kcrules: hàng {number}: {error}", "en": "kcrules: row {number}: {error}"},
     "too_many": {"vi": "kcrules: hơn {n} dòng lỗi; các dòng sau chỉ có trong kết quả và bản tổng hợp",
                  "en": "kcrules: more than {n} bad lines; the rest are only in the output and the summary"},
+    "more_rows": {"vi": "kcrules: thêm {n} hàng lỗi; chúng có trong kết quả và bản tổng hợp",
+                  "en": "kcrules: {n} more bad rows; they are in the output and the summary"},
+    "more_lines": {"vi": "kcrules: thêm {n} dòng lỗi; chúng có trong kết quả và bản tổng hợp",
+                   "en": "kcrules: {n} more bad lines; they are in the output and the summary"},
     "summary": {"vi": "Đã xét {decided} hồ sơ: {eligible} đủ điều kiện, {ineligible} không đủ; {errors} dòng lỗi.",
                 "en": "Decided {decided} applications: {eligible} eligible, {ineligible} not eligible; "
                       "{errors} lines with errors."},
+    "summary_rows": {"vi": "Đã xét {decided} hồ sơ: {eligible} đủ điều kiện, {ineligible} không đủ; {errors} hàng "
+                           "lỗi.",
+                     "en": "Decided {decided} applications: {eligible} eligible, {ineligible} not eligible; "
+                           "{errors} rows with errors."},
     "activity": {"vi": "Nội dung", "en": "Activity"},
     "decided": {"vi": "Hồ sơ", "en": "Decided"},
     "eligible": {"vi": "Đủ ĐK", "en": "Eligible"},
@@ -92,7 +101,9 @@ WORDS = Catalogue("cli.batch", {
 class Summary:
     """What a batch found: counts, and support (count, total đồng) by activity."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: bool = False) -> None:
+        #: The input was a sheet: its errors are counted in rows, not lines.
+        self.rows = rows
         self.decided = 0
         self.eligible = 0
         self.errors = 0
@@ -112,7 +123,7 @@ class Summary:
             return i18n.number(value, lang)
 
         total = sum(row[2] for row in self.by_activity.values())
-        lines = [WORDS("summary", lang, decided=n(self.decided), eligible=n(self.eligible),
+        lines = [WORDS("summary_rows" if self.rows else "summary", lang, decided=n(self.decided), eligible=n(self.eligible),
                        ineligible=n(self.decided - self.eligible), errors=n(self.errors))]
         if self.by_activity:
             head = tuple(WORDS(k, lang) for k in ("activity", "decided", "eligible", "total_support"))
@@ -285,7 +296,7 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
     where = "row" if _is_sheet(args.input) else "line"
     pending: deque[tuple[int, str | None, Any, KcrulesError | None]] = deque()
     rows: list[tuple[int, str | None, Any, Any]] = []
-    summary = Summary()
+    summary = Summary(rows=where == "row")
     out: IO[str] | None = None  # a sheet is written whole at the end
     if fmt == "jsonl":
         out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
@@ -301,7 +312,7 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
             if isinstance(result, KcrulesError):
                 summary.errors += 1
                 if summary.errors <= MAX_REPORTED:
-                    sys.stderr.write(f"kcrules: {where} {number}: {result}\n")
+                    sys.stderr.write(WORDS(where, args.lang, number=number, error=result.text(args.lang)) + "\n")
                 if out is not None:
                     out.write(_error_record(number, app_id, result, where))
             else:
@@ -311,8 +322,8 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
             if out is None:
                 rows.append((number, app_id, app, result))
         if summary.errors > MAX_REPORTED:
-            sys.stderr.write(f"kcrules: {summary.errors - MAX_REPORTED} more bad {where}s; "
-                             "they are in the output and the summary\n")
+            sys.stderr.write(WORDS(f"more_{where}s", args.lang, n=i18n.number(summary.errors - MAX_REPORTED,
+                                                                              args.lang)) + "\n")
         if out is None:
             _write_table(rows, rulebook, args, fmt)
     finally:

@@ -231,7 +231,7 @@ def _print_json(obj: Any) -> None:
 
 def read_application(name: str) -> dict[str, Any]:
     """Read an application file (JSON or TOML; '-' is stdin) into a dict, or raise UsageProblem."""
-    from kcrules.cli.words import os_reason
+    from kcrules.errors import os_reason
     from kcrules.rulefiles.reader import json_reason
 
     if name == "-":

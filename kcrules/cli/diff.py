@@ -53,12 +53,15 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _count(text: str) -> int:
+    from kcrules.cli import _LANG
+    from kcrules.diff import WORDS
+
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(WORDS("not_whole", _LANG[0], given=repr(text))) from None
     if value < 0 or value > 1_000_000:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1,000,000, not {value}")
+        raise argparse.ArgumentTypeError(WORDS("out_of_range", _LANG[0], given=value))
     return value
 
 
@@ -84,11 +87,12 @@ def run(args: argparse.Namespace) -> int:
         known = set(old.activities) | set(new.activities)
         unknown = [a for a in args.activity if a not in known]
         if unknown:
-            from kcrules.errors import InputError
+            from kcrules.errors import InputError, Problem
             from kcrules.util.words import suggest
 
-            hint = suggest(unknown[0], known)
-            raise InputError(f"unknown activity {unknown[0]!r}" + (f"; did you mean {hint!r}?" if hint else ""))
+            raise InputError.of("errors:invalid_input", [
+                Problem.of("--activity", "diff:unknown_activity", a, ", ".join(sorted(known)), suggest(a, known))
+                for a in unknown], listed=True)
     info: dict[str, Any] = {"corpus": [str(c) for c in args.corpus], "generated": n, "seed": args.seed}
     # The total is known when every application is generated; a corpus is counted as it is read.
     progress = progress_for(args, None if args.corpus else n)
@@ -99,5 +103,5 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(report.to_json() + "\n")
     else:
-        sys.stdout.write(report.to_text(args.examples))
+        sys.stdout.write(report.to_text(args.examples, args.lang))
     return EXIT_CHANGED if (args.fail_on_change and report.changed) else EXIT_OK

@@ -14,9 +14,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kcrules.text.i18n import Catalogue
+
 EXIT_OK, EXIT_STALE = 0, 1
 DEFAULT_OUT = Path("docs") / "reference"
 _DIFF_LINES = 12
+
+WORDS = Catalogue("cli.docs", {
+    "outside": {"vi": "trang tham chiếu {name} sẽ bị ghi ra ngoài {out}; chưa ghi gì cả",
+                "en": "reference page {name} would be written outside {out}; nothing was written"},
+    "missing": {"vi": "{path}: chưa có", "en": "{path}: missing"},
+    "differs": {"vi": "{path}: khác với các tệp quy tắc", "en": "{path}: differs from the rule files"},
+    "stale": {"vi": "{stale} trên {total} trang tham chiếu đã cũ; hãy chạy `kcrules docs` để tạo lại.",
+              "en": "{stale} of {total} reference pages are stale; run `kcrules docs` to regenerate them."},
+    "match": {"vi": "{total} trang tham chiếu khớp với các tệp quy tắc.",
+              "en": "{total} reference pages match the rule files."},
+    "wrote": {"vi": "đã ghi {path}", "en": "wrote {path}"},
+    "written": {"vi": "{total} trang tham chiếu trong {out} ({written} trang thay đổi).",
+                "en": "{total} reference pages in {out} ({written} changed)."},
+})
 
 
 def add_parser(subparsers: Any) -> None:
@@ -58,11 +74,16 @@ def _inside(out_dir: Path, names: list[str]) -> None:
     for name in names:
         target = (out_dir / name).resolve()
         if target.parent != root:
-            raise InputError(f"reference page {name!r} would be written outside {out_dir}; nothing was written")
+            raise InputError.of("cli.docs:outside", name=repr(name), out=out_dir)
 
 
 def run(args: argparse.Namespace) -> int:
     out_dir: Path = args.out
+    lang = args.lang
+
+    def say(key: str, **values: Any) -> str:
+        return WORDS(key, lang, **values)
+
     generated = pages(args.rulebook)
     _inside(out_dir, list(generated))
     if args.check:
@@ -74,9 +95,9 @@ def run(args: argparse.Namespace) -> int:
                 continue
             stale += 1
             if current is None:
-                print(f"{path}: missing", file=sys.stderr)
+                print(say("missing", path=path), file=sys.stderr)
                 continue
-            print(f"{path}: differs from the rule files", file=sys.stderr)
+            print(say("differs", path=path), file=sys.stderr)
             diff = difflib.unified_diff(current.splitlines(), text.splitlines(), str(path), "generated",
                                         lineterm="", n=0)
             for n, line in enumerate(diff):
@@ -85,10 +106,9 @@ def run(args: argparse.Namespace) -> int:
                     break
                 print(f"  {line}", file=sys.stderr)
         if stale:
-            print(f"{stale} of {len(generated)} reference pages are stale; run `kcrules docs` to regenerate them.",
-                  file=sys.stderr)
+            print(say("stale", stale=stale, total=len(generated)), file=sys.stderr)
             return EXIT_STALE
-        print(f"{len(generated)} reference pages match the rule files.")
+        print(say("match", total=len(generated)))
         return EXIT_OK
     out_dir.mkdir(parents=True, exist_ok=True)
     written = 0
@@ -98,6 +118,6 @@ def run(args: argparse.Namespace) -> int:
             continue
         path.write_text(text, encoding="utf-8", newline="\n")
         written += 1
-        print(f"wrote {path}")
-    print(f"{len(generated)} reference pages in {out_dir} ({written} changed).")
+        print(say("wrote", path=path))
+    print(say("written", total=len(generated), out=out_dir, written=written))
     return EXIT_OK

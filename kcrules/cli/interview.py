@@ -362,7 +362,7 @@ def offer_save(data: dict[str, Any], lang: str, path: str | None = None, stdin: 
             json.dump(data, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
     except OSError as err:
-        from kcrules.cli.words import os_reason
+        from kcrules.errors import os_reason
 
         print(t("save_failed", lang, path=path, reason=os_reason(err).text(lang)),
               file=sys.stderr)

@@ -26,6 +26,7 @@ from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_FILE_BYTES, check_xlsx_output, 
 from kcrules.cli.progress import add_progress_option, progress_for
 from kcrules.text.i18n import Catalogue
 
+
 WORDS = Catalogue("cli.plan", {
     "title": {"vi": "Kế hoạch khuyến công năm {year}", "en": "Khuyến công plan {year}"},
     "budget": {"vi": "Ngân sách", "en": "Budget"},
@@ -44,7 +45,10 @@ WORDS = Catalogue("cli.plan", {
     "top": {"vi": "--top nhận một số, từ 0 trở lên", "en": "--top takes a number, 0 or more"},
     "not_utf8": {"vi": "{name} không phải văn bản UTF-8 (byte {start}): hãy lưu thành JSON Lines dạng UTF-8",
                  "en": "{name} is not UTF-8 text (byte {start}): save it as UTF-8 JSON Lines"},
-    "invalid_input": {"vi": "dữ liệu kế hoạch không hợp lệ", "en": "invalid plan input"},
+    "line": {"vi": "dòng {n}", "en": "line {n}"},
+    "item": {"vi": "mục {n}", "en": "item {n}"},
+    "row": {"vi": "hàng {n}", "en": "row {n}"},
+    "in_row": {"vi": "hàng {n}, {where}", "en": "row {n}, {where}"},
     "not_valid": {"vi": "không phải {kind} hợp lệ: {detail}", "en": "not valid {kind}: {detail}"},
     "money": {"vi": "{text} không phải số đồng chẵn: hãy viết ví dụ 32000000000 hoặc 32.000.000.000",
               "en": "{text} is not a whole number of đồng: write e.g. 32000000000 or 32.000.000.000"},
@@ -111,7 +115,7 @@ def _money_arg(text: str) -> int:
 
 def _read_mapping(path: str, what: str) -> Any:
     """A JSON or TOML object from a file (by extension; JSON otherwise)."""
-    from kcrules.errors import ApplicationError, Problem
+    from kcrules.errors import Problem
 
     with open(path, "rb") as stream:
         raw = read_capped(stream, MAX_FILE_BYTES, path, "file", what)
@@ -119,13 +123,20 @@ def _read_mapping(path: str, what: str) -> Any:
         text = raw.decode("utf-8-sig")
         return tomllib.loads(text) if path.endswith(".toml") else json.loads(text)
     except (ValueError, RecursionError) as err:  # not UTF-8, not JSON or TOML
-        raise ApplicationError([Problem.of(f"{what} ({path})", "cli.plan:not_valid", detail=err,
-                                           kind="TOML" if path.endswith(".toml") else "JSON")],
-                               headline_key="cli.plan:invalid_input") from None
+        raise _input_error([Problem.of(f"{what} ({path})", "cli.plan:not_valid", detail=err,
+                                       kind="TOML" if path.endswith(".toml") else "JSON")]) from None
 
 
-def _read_applications(path: str) -> tuple[list[Any], list[str]]:
-    """The applications of a file and where each is in it ("line 3", "item 2"), for messages.
+def _input_error(problems: list[Any]) -> Exception:
+    """Problems with the plan's input, under the library's headline for them."""
+    from kcrules.errors import ApplicationError
+    from kcrules.planning import INPUT_HEADLINE
+
+    return ApplicationError(problems, headline_key=INPUT_HEADLINE)
+
+
+def _read_applications(path: str, lang: str) -> tuple[list[Any], list[str]]:
+    """The applications of a file and where each is in it ("line 3", "item 2", in ``lang``), for messages.
 
     A file is a JSON array, one JSON object (an application saved by the interview) or JSON
     Lines. A line that is not JSON is passed on as text, so the plan reports it with every other
@@ -135,7 +146,7 @@ def _read_applications(path: str) -> tuple[list[Any], list[str]]:
 
     name = "stdin" if path == "-" else path
     if path.lower().endswith((".csv", ".xlsx")):
-        return _read_sheet(path)
+        return _read_sheet(path, lang)
     if path == "-":
         raw = read_capped(sys.stdin.buffer, MAX_FILE_BYTES, name, "call")
     else:
@@ -152,9 +163,9 @@ def _read_applications(path: str) -> tuple[list[Any], list[str]]:
     label = Path(name).name
     if isinstance(whole, list):
         return [_with_id(item, f"{label}[{k}]") for k, item in enumerate(whole, 1)], \
-            [f"item {k}" for k in range(1, len(whole) + 1)]
+            [WORDS("item", lang, n=k) for k in range(1, len(whole) + 1)]
     if isinstance(whole, dict):
-        return [_with_id(whole, f"{label}:1")], ["line 1"]
+        return [_with_id(whole, f"{label}:1")], [WORDS("line", lang, n=1)]
     items: list[Any] = []
     where: list[str] = []
     for n, line in enumerate(text.splitlines(), 1):
@@ -165,13 +176,13 @@ def _read_applications(path: str) -> tuple[list[Any], list[str]]:
         except (ValueError, RecursionError):
             item = line  # not JSON: the plan says so, beside every other problem
         items.append(item)
-        where.append(f"line {n}")
+        where.append(WORDS("line", lang, n=n))
     return items, where
 
 
-def _read_sheet(path: str) -> tuple[list[Any], list[str]]:
+def _read_sheet(path: str, lang: str) -> tuple[list[Any], list[str]]:
     """The applications of a .csv or .xlsx sheet and their rows ("row 3"); every unreadable row at once."""
-    from kcrules.errors import ApplicationError, Problem
+    from kcrules.errors import ApplicationError, Phrase, Problem
     from kcrules.tables import read_sheet
 
     label = Path(path).name
@@ -181,13 +192,12 @@ def _read_sheet(path: str) -> tuple[list[Any], list[str]]:
     problems: list[Problem] = []
     for number, item in rows:
         if isinstance(item, ApplicationError):
-            problems += [Problem(f"row {number}, {p.where}", p.message, p.given, p.allowed, p.suggestion)
-                         for p in item.problems]
+            problems += [replace(p, where=Phrase("cli.plan:in_row", n=number, where=p.where)) for p in item.problems]
             continue
         items.append(_with_id(item, f"{label}:{number}"))
-        where.append(f"row {number}")
+        where.append(WORDS("row", lang, n=number))
     if problems:
-        raise ApplicationError(problems, "invalid plan input")
+        raise _input_error(problems)
     return items, where
 
 
@@ -212,7 +222,7 @@ def _with_id(item: Any, derived: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kcrules.errors import ApplicationError
+    from kcrules.errors import ApplicationError, Phrase
     from kcrules.planning import plan
     from kcrules.rulebook import load_rulebook
 
@@ -221,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
 
         print(say("error", args.lang, message=WORDS("top", args.lang)), file=sys.stderr)
         return EXIT_USAGE
-    items, lines = _read_applications(args.file)
+    items, lines = _read_applications(args.file, args.lang)
     achieved = _read_mapping(args.achieved, "--achieved") if args.achieved else None
     targets = _read_mapping(args.targets, "--targets") if args.targets else None
     effectiveness = _read_mapping(args.effectiveness, "--effectiveness") if args.effectiveness else None
@@ -234,11 +244,13 @@ def run(args: argparse.Namespace) -> int:
                       on_progress=progress)
     except ApplicationError as err:
         # Name the place in the file rather than the position in the list.
-        def where(text: str) -> str:
+        def where(text: Any) -> Any:
+            if not isinstance(text, str) or isinstance(text, Phrase):  # a place said in either language
+                return text
             return re.sub(r"applications\[(\d+)\]", lambda m: lines[int(m.group(1))], text)
 
-        raise ApplicationError([replace(p, where=where(p.where), message=where(p.message)) for p in err.problems],
-                               err.headline, err.headline_key) from None
+        raise err.with_problems([replace(p, where=where(p.where), message=where(p.message), values=tuple(
+            (k, where(v) if isinstance(v, str) else v) for k, v in p.values)) for p in err.problems]) from None
     progress.finish()
     if args.format in ("csv", "xlsx"):
         return _write_sheets(result, rulebook, args)

@@ -166,6 +166,25 @@ _S = Catalogue("cli.rules", {
     "law": {"vi": "luật", "en": "law"},
     "guidance": {"vi": "hướng dẫn", "en": "guidance"},
     "assumption_kind": {"vi": "giả định", "en": "assumption"},
+    "ambiguous": {"vi": "{given} là phần đầu mã của {n} nội dung hỗ trợ của bộ quy tắc {rulebook}: {starting}. "
+                        "Hãy chọn một trong số đó.",
+                  "en": "{given} is the start of {n} activities of rulebook {rulebook}: {starting}. Give one of them."},
+    # rules audit: what it finds wrong
+    "as_is": {"vi": "{problem}", "en": "{problem}"},
+    "no_value": {"vi": "{file} [parameters.{id}]: không có giá trị", "en": "{file} [parameters.{id}]: has no value"},
+    "value_at": {"vi": "{file} [parameters.{id}] từ {start}", "en": "{file} [parameters.{id}] from {start}"},
+    "bad_provenance": {"vi": "{where}: nguồn gốc {provenance} không thuộc {allowed}",
+                       "en": "{where}: provenance {provenance} is not one of {allowed}"},
+    "uncited_value": {"vi": "{where}: giá trị {value} không có căn cứ (thêm cite = {{ source, article|section }})",
+                      "en": "{where}: the value {value} has no citation (add cite = {{ source, article|section }})"},
+    "no_note": {"vi": "{where}: một giá trị {provenance} cần ghi chú nói vì sao được dùng",
+                "en": "{where}: a {provenance} value needs a note saying why it is used"},
+    "uncited_target": {"vi": "{file} [activities.{id}.target]: mục tiêu không có căn cứ",
+                       "en": "{file} [activities.{id}.target]: the target has no citation"},
+    "uncited_support": {"vi": "{file} [activities.{id}.support]: quy tắc hỗ trợ không có căn cứ",
+                        "en": "{file} [activities.{id}.support]: the support rule has no citation"},
+    "uncited_criterion": {"vi": "{file} [criteria.{id}]: tiêu chí không có căn cứ",
+                          "en": "{file} [criteria.{id}]: the criterion has no citation"},
 })
 
 
@@ -188,8 +207,10 @@ def run_show(args: argparse.Namespace) -> int:
     if len(starting) == 1:
         act_id = starting[0]
     elif len(starting) > 1:
-        print(f"kcrules: error: {args.activity!r} is the start of {len(starting)} activities of rulebook {rb.id}: "
-              f"{', '.join(starting)}. Give one of them.", file=sys.stderr)
+        from kcrules.cli.words import say
+
+        print(say("error", lang, message=_S("ambiguous", lang, given=repr(args.activity), n=len(starting),
+                                            rulebook=rb.id, starting=", ".join(starting))), file=sys.stderr)
         return EXIT_USAGE
     if act_id is None:
         known = list(d.activities)
@@ -281,7 +302,11 @@ def readings(rb: Any) -> list[dict[str, Any]]:
 
 
 def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """(rows, problems) for one rulebook: every parameter value, target and criterion checked."""
+    """(rows, problems) for one rulebook: every parameter value, target and criterion checked.
+
+    Each problem is a :class:`~kcrules.errors.Phrase`: English text (as the JSON report gives it)
+    that ``text(lang)`` says in vi or en."""
+    from kcrules.errors import Phrase
     from kcrules.rulefiles.loader import PROVENANCES
 
     d = rb.definition
@@ -294,7 +319,7 @@ def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
 
     for p in d.params.values():
         if not p.values:
-            problems.append(f"{p.file} [parameters.{p.id}]: has no value")
+            problems.append(Phrase("cli.rules:no_value", file=p.file, id=p.id))
         for v in p.values:
             row = {"rulebook": p.origin, "kind": "parameter", "id": p.id, "unit": p.unit, "value": v.raw,
                    "from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
@@ -302,13 +327,14 @@ def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
                    "citation_en": v.cite.text("en") if v.cite else None,
                    "note": v.note["vi"] if v.note else None}
             rows.append(row)
-            where = f"{p.file} [parameters.{p.id}] from {v.start.isoformat()}"
+            where = Phrase("cli.rules:value_at", file=p.file, id=p.id, start=v.start.isoformat())
             if v.provenance not in PROVENANCES:
-                problems.append(f"{where}: provenance {v.provenance!r} is not one of {', '.join(PROVENANCES)}")
+                problems.append(Phrase("cli.rules:bad_provenance", where=where, provenance=repr(v.provenance),
+                                       allowed=", ".join(PROVENANCES)))
             if not cited(v.cite):
-                problems.append(f"{where}: the value {v.raw} has no citation (add cite = {{ source, article|section }})")
+                problems.append(Phrase("cli.rules:uncited_value", where=where, value=v.raw))
             if v.provenance in ("guidance", "assumption") and not v.note:
-                problems.append(f"{where}: a {v.provenance} value needs a note saying why it is used")
+                problems.append(Phrase("cli.rules:no_note", where=where, provenance=v.provenance))
     for act in d.activities.values():
         t = act.target
         if t is not None:
@@ -317,12 +343,12 @@ def audit(rb: Any) -> tuple[list[dict[str, Any]], list[str]]:
                          "from": None, "until": None, "provenance": t.provenance,
                          "citation": t.cite.text("vi"), "citation_en": t.cite.text("en"), "note": None})
             if not cited(t.cite):
-                problems.append(f"{act.file} [activities.{act.id}.target]: the target has no citation")
+                problems.append(Phrase("cli.rules:uncited_target", file=act.file, id=act.id))
         if not cited(act.support.cite):
-            problems.append(f"{act.file} [activities.{act.id}.support]: the support rule has no citation")
+            problems.append(Phrase("cli.rules:uncited_support", file=act.file, id=act.id))
     for c in d.criteria.values():
         if not cited(c.cite):
-            problems.append(f"{c.file} [criteria.{c.id}]: the criterion has no citation")
+            problems.append(Phrase("cli.rules:uncited_criterion", file=c.file, id=c.id))
     return rows, problems
 
 
@@ -337,14 +363,14 @@ def run_audit(args: argparse.Namespace) -> int:
     read: list[dict[str, Any]] = []
     problems: list[str] = []
     seen: set[tuple[str, str, str | None]] = set()
-    from kcrules.errors import RuleFileError
+    from kcrules.errors import Phrase, RuleFileError
 
     for rb_id in ids:
         try:
             rb = load_rulebook(rb_id)
         except RuleFileError as err:
             # The loader refuses uncited values too: for the audit that is a finding, not a usage error.
-            problems += [str(p) for p in err.problems]
+            problems += [Phrase("cli.rules:as_is", problem=p) for p in err.problems]
             continue
         r, p = audit(rb)
         for row in r:
@@ -385,7 +411,7 @@ def run_audit(args: argparse.Namespace) -> int:
     if problems:
         print("\n" + _S("problems", lang, n=len(problems)), file=sys.stderr)
         for p in problems:
-            print(f"  - {p}", file=sys.stderr)
+            print(f"  - {p.text(lang) if isinstance(p, Phrase) else p}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(_s("passed", lang))
     return EXIT_OK

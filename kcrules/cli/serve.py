@@ -14,9 +14,24 @@ import sys
 from typing import Any
 
 from kcrules.cli import EXIT_OK, EXIT_USAGE
+from kcrules.text.i18n import Catalogue
 
 #: How ``--rulebook`` reaches worker processes, which uvicorn starts from an import string.
 RULEBOOKS_ENV = "KCRULES_SERVE_RULEBOOKS"
+
+
+WORDS = Catalogue("cli.serve", {
+    "needs_web": {"vi": "kcrules serve cần phần cài thêm web (thiếu {name}). Hãy cài bằng:\n"
+                        "    pip install 'kcrules[web]'",
+                  "en": "kcrules serve needs the web extra ({name} is missing). Install it with:\n"
+                        "    pip install 'kcrules[web]'"},
+    "port": {"vi": "--port {port} không phải một cổng: hãy cho 1–65535",
+             "en": "--port {port} is not a port: give 1–65535"},
+    "workers": {"vi": "--workers {workers}: hãy cho 1 hoặc nhiều hơn", "en": "--workers {workers}: give 1 or more"},
+    "serving": {"vi": "kcrules: đang phục vụ {rulebooks} tại {url} (API: /v1, tài liệu: /v1/docs); Ctrl-C để dừng",
+                "en": "kcrules: serving {rulebooks} at {url} (API: /v1, documentation: /v1/docs); Ctrl-C stops"},
+    "listen": {"vi": "không lắng nghe được trên {address}: {reason}", "en": "cannot listen on {address}: {reason}"},
+})
 
 
 def add_parser(subparsers: Any) -> None:
@@ -41,26 +56,29 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kcrules.cli.words import say
+
+    lang = args.lang
+
+    def fail(message: str) -> int:
+        print(say("error", lang, message=message), file=sys.stderr)
+        return EXIT_USAGE
+
     try:
         import uvicorn
 
         from kcrules.web import create_app
     except ImportError as err:
-        print(f"kcrules: error: {err}" if "kcrules[web]" in str(err) else
-              f"kcrules: error: kcrules serve needs the web extra ({err.name} is missing). Install it with:\n"
-              "    pip install 'kcrules[web]'", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(WORDS("needs_web", lang, name=err.name or err))
     if not 0 < args.port < 65536:
-        print(f"kcrules: error: --port {args.port} is not a port: give 1–65535", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(WORDS("port", lang, port=args.port))
     if args.workers < 1:
-        print(f"kcrules: error: --workers {args.workers}: give 1 or more", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(WORDS("workers", lang, workers=args.workers))
     rulebooks = args.rulebooks or ["hanoi-2016-2020"]
     # Load here, so a wrong --rulebook is one clear error before anything listens.
     app = create_app(rulebooks, engine=args.engine)
-    print(f"kcrules: serving {', '.join(rulebooks)} at http://{_shown(args.host)}:{args.port}/ "
-          f"(API: /v1, documentation: /v1/docs); Ctrl-C stops", file=sys.stderr)
+    print(WORDS("serving", lang, rulebooks=", ".join(rulebooks), url=f"http://{_shown(args.host)}:{args.port}/"),
+          file=sys.stderr)
     if args.workers == 1:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False)
     else:
@@ -71,9 +89,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             sock = listening_socket(args.host, args.port)
         except OSError as err:
-            print(f"kcrules: error: cannot listen on {_shown(args.host)}:{args.port}: {err.strerror or err}",
-                  file=sys.stderr)
-            return EXIT_USAGE
+            from kcrules.errors import os_reason
+
+            return fail(WORDS("listen", lang, address=f"{_shown(args.host)}:{args.port}",
+                              reason=os_reason(err).text(lang)))
         _supervise(config, sock)
     return EXIT_OK
 

@@ -17,8 +17,8 @@ from kcrules.cli import EXIT_OK, check_xlsx_output
 from kcrules.text.i18n import Catalogue
 
 _T = Catalogue("cli.template", {
-    "unknown_activity": {"vi": "không có nội dung {given} trong sách luật; có: {allowed}",
-                         "en": "no activity {given} in the rulebook; allowed: {allowed}"},
+    "unknown_activity": {"vi": "không có nội dung {given} trong sách luật; có: {allowed}.{hint}",
+                         "en": "no activity {given} in the rulebook; allowed: {allowed}.{hint}"},
 })
 
 
@@ -40,7 +40,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kcrules.errors import InputError
+    from kcrules.errors import InputError, Said
     from kcrules.report.sheets import csv_output, template_tables, write_csv, write_xlsx
     from kcrules.rulebook import load_rulebook
     from kcrules.rulefiles.codes import find_code
@@ -55,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
         if found is None:
             ids = list(rulebook.definition.activities)
             near = suggest(activity, ids)
-            raise InputError(_T("unknown_activity", args.lang, given=repr(activity), allowed=", ".join(ids))
-                             + (f"; did you mean {near!r}?" if near else ""))
+            raise InputError.of("cli.template:unknown_activity", given=repr(activity), allowed=", ".join(ids),
+                                hint=Said("errors:unknown_rulebook_hint", (("suggestion", repr(near)),)) if near
+                                else "")
         activity = found
     tables = template_tables(rulebook, args.lang, activity)
     if fmt == "xlsx":

@@ -14,12 +14,11 @@ through gettext at the moment it writes them; ``argparse_words`` routes them to
 from __future__ import annotations
 
 import argparse
-import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from kcrules.errors import Said
+from kcrules.errors import os_reason
 from kcrules.text.i18n import LANGS, Catalogue
 
 #: argparse's messages, keyed by the message itself (Python 3.11–3.13).
@@ -419,23 +418,11 @@ CLI = Catalogue("cli", {
     "too_large_file": {
         "vi": "{name} lớn hơn {mib} MiB, lớn hơn mọi tệp {option} có thể có; hãy kiểm tra đó có đúng là tệp cần dùng",
         "en": "{name} is larger than {mib} MiB, more than a {option} file can be; check that it is the right file"},
+    "xlsx_stdout": {"vi": "xlsx là tệp nhị phân: hãy ghi ra tệp với -o FILE.xlsx",
+                    "en": "xlsx is a binary file: write it to a file with -o FILE.xlsx"},
     "not_a_date": {"vi": "{text} không phải ngày: hãy viết YYYY-MM-DD, ví dụ 2017-05-10",
                    "en": "{text} is not a date: write YYYY-MM-DD, e.g. 2017-05-10"},
-    "ENOENT": {"vi": "không có tệp hoặc thư mục này", "en": "no such file or directory"},
-    "EACCES": {"vi": "không có quyền truy cập", "en": "permission denied"},
-    "EISDIR": {"vi": "đây là một thư mục", "en": "is a directory"},
-    "ENOTDIR": {"vi": "không phải thư mục", "en": "not a directory"},
-    "ENOSPC": {"vi": "hết chỗ trên đĩa", "en": "no space left on the device"},
-    "EROFS": {"vi": "hệ thống tệp chỉ cho đọc", "en": "read-only file system"},
-    "EADDRINUSE": {"vi": "địa chỉ đang được dùng", "en": "address already in use"},
-    "os_other": {"vi": "lỗi hệ điều hành ({detail})", "en": "{detail}"},
 })
-
-
-def os_reason(err: OSError) -> Said:
-    """Why a file could not be used, in both languages: the operating system words it in English only."""
-    name = errno.errorcode.get(err.errno or 0, "")
-    return Said(f"cli:{name}") if name in CLI else Said("cli:os_other", (("detail", err.strerror or err),))
 
 
 def os_error(err: OSError, lang: str) -> str:

@@ -13,7 +13,7 @@ try:
 except ImportError as err:  # the one message a user needs, instead of a traceback from deep inside
     raise ImportError(
         f"kcrules.web needs the web extra ({err.name} is missing). Install it with:\n"
-        "    pip install 'kcrules[web]'") from None
+        "    pip install 'kcrules[web]'", name=err.name) from None
 
 from kcrules.web.app import create_app
 from kcrules.web.service import Limits

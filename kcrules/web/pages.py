@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,7 +20,7 @@ import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from kcrules.errors import ApplicationError, InputError
+from kcrules.errors import ApplicationError, InputError, KcrulesError
 from kcrules.questions import Plan, build_application, label_of
 from kcrules.report.html import appraisal_sheet
 from kcrules.rulebook import Rulebook
@@ -118,6 +119,14 @@ T = Catalogue("web.pages", {
     "error_title": {"vi": "Lỗi", "en": "Error"},
     "not_found": {"vi": "Không có nội dung {activity} trong bộ quy tắc {rulebook}.",
                   "en": "No activity {activity} in rulebook {rulebook}."},
+    # the service's limits, as the form's pages say them (the JSON API words them for programs)
+    "too_large": {"vi": "Nội dung gửi lên quá lớn: tối đa {limit} byte.",
+                  "en": "What the page sent is too large: at most {limit} bytes."},
+    "slow_body": {"vi": "Nội dung gửi lên không đến đủ trong {seconds} giây. Hãy gửi lại.",
+                  "en": "What the page sent did not all arrive within {seconds} s. Please send it again."},
+    "too_slow": {"vi": "Việc xét hồ sơ mất hơn {seconds} giây nên đã dừng. Hãy thử lại sau.",
+                 "en": "Deciding took longer than {seconds} s and was stopped. Please try again later."},
+    "failed": {"vi": "Không xét được hồ sơ.", "en": "The application could not be decided."},
 })
 
 
@@ -230,6 +239,28 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
                                 problems=problems or [])
         return err
 
+    async def body_of(request: Request) -> bytes:
+        """The form's body; a limit reached is a page in the page's language (the address's ?lang)."""
+        try:
+            return await read_body(request, limits.body_bytes, limits.seconds)
+        except ApiError as err:
+            lang = lang_of(request)
+            message = (t("too_large", lang, limit=i18n.number(limits.body_bytes, lang)) if err.status == 413 else
+                       t("slow_body", lang, seconds=i18n.number(Fraction(limits.seconds), lang)))
+            raise page_error(err.status, message, lang) from None
+
+    async def computed(fn: Any, lang: str) -> Any:
+        """``fn``'s result, computed within the time limit; a limit reached or a rule that fails is a page."""
+        try:
+            return await service.run(fn)
+        except ApiError as err:
+            raise page_error(err.status, t("too_slow", lang, seconds=i18n.number(Fraction(limits.seconds), lang)),
+                             lang) from None
+        except KcrulesError as err:
+            if isinstance(err, ApplicationError):
+                raise
+            raise page_error(500, t("failed", lang), lang, [err.text(lang)]) from None
+
     def activity_of(rulebook: str, activity: str, lang: str) -> tuple[Rulebook, Any]:
         rb = service.rulebooks.get(rulebook)
         act = rb.definition.activities.get(activity) if rb is not None else None
@@ -261,8 +292,7 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
 
     @app.post("/form/{rulebook}/{activity}", response_class=HTMLResponse, include_in_schema=False)
     async def submit(request: Request, rulebook: str, activity: str) -> HTMLResponse:
-        body = await read_body(request, limits.body_bytes, limits.seconds)
-        data = _form_data(body)
+        data = _form_data(await body_of(request))
         lang = lang_of(request, data)
         rb, act = activity_of(rulebook, activity, lang)
         qs = questions(rb, act.id, lang)
@@ -289,8 +319,7 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
 
     @app.post("/form/{rulebook}/{activity}/what-if", response_class=HTMLResponse, include_in_schema=False)
     async def try_change(request: Request, rulebook: str, activity: str) -> HTMLResponse:
-        body = await read_body(request, limits.body_bytes, limits.seconds)
-        lists = _form_lists(body)
+        lists = _form_lists(await body_of(request))
         data = {k: v[-1] for k, v in lists.items()}
         lang = lang_of(request, data)
         rb, act = activity_of(rulebook, activity, lang)
@@ -311,7 +340,7 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
         result = None
         if not problems and changes:
             try:
-                result = await service.run(lambda: what_if(rb, application, changes, lang=lang))
+                result = await computed(lambda: what_if(rb, application, changes, lang=lang), lang)
             except ApplicationError as err:
                 problems += [f"{label_of(p.where, lang) if p.where in APPLICATION_FIELDS else p.where}: "
                              f"{problem_text(p, lang)}" for p in err.problems]
@@ -320,11 +349,11 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
 
     @app.post("/form/{rulebook}/{activity}/sheet", response_class=HTMLResponse, include_in_schema=False)
     async def sheet(request: Request, rulebook: str, activity: str) -> HTMLResponse:
-        data = _form_data(await read_body(request, limits.body_bytes, limits.seconds))
+        data = _form_data(await body_of(request))
         lang = lang_of(request, data)
         rb, act = activity_of(rulebook, activity, lang)
         application = hidden_application(rb, data, lang)
-        decision = await service.run(lambda: rb.evaluate(application, lang=lang))
+        decision = await computed(lambda: rb.evaluate(application, lang=lang), lang)
         return HTMLResponse(appraisal_sheet(rb, decision, application, lang=lang))
 
     async def decision_page(rb: Rulebook, act: Any, application: Any, lang: str, form_path: str, *,
@@ -335,7 +364,7 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
             found = () if decision.eligible else smallest_changes(rb, application, fixed=DEFAULT_FIXED)
             return decision, found
 
-        decision, found = await service.run(work)
+        decision, found = await computed(work, lang)
         data = application.model_dump(mode="json", exclude_none=True)
         labels = {c.id: c.label[lang] for c in rb.criteria_of(act.id)}
 
