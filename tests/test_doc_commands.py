@@ -153,7 +153,7 @@ NAMES_EN = (
     # the Law's short name, cited as its number reads: "Luật 04/2017/QH14"
     "Luật 04/2017",
     # the letter đ numbers a point of an article, in English citations too (Article 6(2)(đ))
-    "point đ", "(đ)",
+    "(đ)",
 )
 
 #: A point or group of the law named by its letter (điểm a, nhóm a, a → d): no English word "a".

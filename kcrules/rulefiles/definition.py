@@ -42,6 +42,9 @@ class Cite:
         section = self.section_en if lang == "en" and self.section_en else self.section
         if section:
             parts.append(f"§{section}")
+        if lang == "en" and self.article:  # Article 6(2)(c), as English writes a Vietnamese reference
+            parts.append(f"Article {self.article}" + "".join(f"({v})" for v in (self.clause, self.point) if v))
+            return " ".join(parts)
         words = {"vi": ("Điều", "khoản", "điểm"), "en": ("Article", "clause", "point")}[lang]
         for word, value in zip(words, (self.article, self.clause, self.point)):
             if value:
