@@ -6,6 +6,11 @@ a changed rulebook), each made from a bundled example. A command exits as docume
 an example refused on purpose (``*-refused.json``), 0 otherwise. Not run, with the reason:
 install lines (they build a virtual environment) and the interview (it waits for a person;
 tests/test_cli_interview.py drives it).
+
+Then every command that writes for a person (not JSON), and the options docs/cli.md's prose
+documents, is read as a person reads it, with ``--lang vi``, ``--lang en`` and under an English
+locale without ``--lang``: no word of the other language, no internal name, no date in the rule
+files' form, month first or all in numbers in English, no count grouped the other language's way.
 """
 
 from __future__ import annotations
