@@ -75,7 +75,7 @@ def test_text_report_in_english() -> None:
     result = run_cli("check", "examples/machinery-gia-lam.json", "--lang", "en")
     assert result.returncode == 0
     assert "ELIGIBLE FOR SUPPORT" in result.stdout and "₫200,000,000" in result.stdout
-    assert "Article 4 clause 4 point b" in result.stdout
+    assert "Article 4(4)(b)" in result.stdout
 
 
 def test_refused_report_puts_failed_criteria_first_with_actual_required_and_citation() -> None:
@@ -92,7 +92,7 @@ def test_refused_report_puts_failed_criteria_first_with_actual_required_and_cita
     verbose = run_cli("check", "examples/3.3-machinery-refused.json", "--lang", "en", "--verbose").stdout
     assert "The machinery is new [activity.machinery_new]" in verbose
     assert "Condition in the rule files: project.machinery_new == true" in verbose
-    assert "TT 46/2012/TT-BCT Article 4 clause 4 point b" in block
+    assert "TT 46/2012/TT-BCT Article 4(4)(b)" in block
 
 
 def test_json_output_is_exactly_the_library_serialisation() -> None:

@@ -265,10 +265,10 @@ def test_today_is_the_default_date_only_within_the_program() -> None:
 
     # Within 2016-01-01..2020-12-31: Enter takes today.
     inside = _ask_the_date(dt.date(2017, 5, 10), "3.3\n\n")
-    assert "Enter = hôm nay 2017-05-10" in inside
+    assert "Enter = hôm nay 10/05/2017" in inside
     assert "[3]" in inside and "Không hợp lệ" not in inside  # the date was taken; the next question came
     # The program's last day is inside; the day after it is not.
-    assert "Enter = hôm nay 2020-12-31" in _ask_the_date(dt.date(2020, 12, 31), "3.3\n\n")
+    assert "Enter = hôm nay 31/12/2020" in _ask_the_date(dt.date(2020, 12, 31), "3.3\n\n")
     for day in (dt.date(2021, 1, 1), dt.date(2015, 12, 31)):
         outside = _ask_the_date(day, "3.3\n\n2017-05-10\n")
         assert "Enter = hôm nay" not in outside
@@ -277,8 +277,8 @@ def test_today_is_the_default_date_only_within_the_program() -> None:
         # Enter is refused (the question needs an answer); a date in the program is taken
         assert outside.count("[2]") == 1 and "câu này cần một câu trả lời" in outside and "[3]" in outside
     english = _ask_the_date(dt.date(2026, 11, 30), "3.3\n2017-05-10\n", lang="en")
-    assert "(today, 2026-11-30, is not offered: the application date must lie within the program, 2016-01-01 " \
-           "to 2020-12-31)" in english
+    assert "(today, 30 November 2026, is not offered: the application date must lie within the program, " \
+           "1 January 2016 to 31 December 2020)" in english
 
 
 def test_the_period_is_the_rulebooks(tmp_path: Path) -> None:

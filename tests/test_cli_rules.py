@@ -44,9 +44,9 @@ def test_rules_show_gives_levels_with_validity_citation_and_provenance() -> None
     assert "Who may apply: The establishment itself" in out
     assert "  - The machinery is new\n      The machinery is new: yes\n" in out
     # the ceiling's two periods, each with provenance and citation
-    assert "₫200,000,000" in out and "from 2016-01-01 until 2018-05-11; national guidance, not Hanoi's own; " \
+    assert "₫200,000,000" in out and "from 1 January 2016 until 11 May 2018; national guidance, not Hanoi's own; " \
                                      "TTLT 26/2014" in out
-    assert "₫300,000,000" in out and "from 2018-05-11; assumption pending confirmation" in out
+    assert "₫300,000,000" in out and "from 11 May 2018; assumption pending confirmation" in out
     data = json.loads(run_cli("rules", "show", "3.3-machinery", "--format", "json").stdout)
     cap = next(p for p in data["support"]["parameters"] if p["id"] == "machinery_cap")
     assert [v["provenance"] for v in cap["values"]] == ["guidance", "assumption"]

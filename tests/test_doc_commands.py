@@ -6,11 +6,20 @@ a changed rulebook), each made from a bundled example. A command exits as docume
 an example refused on purpose (``*-refused.json``), 0 otherwise. Not run, with the reason:
 install lines (they build a virtual environment) and the interview (it waits for a person;
 tests/test_cli_interview.py drives it).
+
+Then every command that writes for a person (not JSON), and the options docs/cli.md's prose
+documents, is read as a person reads it, with ``--lang vi``, ``--lang en`` and under an English
+locale without ``--lang``: no word of the other language, no internal name, no date in the rule
+files' form, month first or all in numbers in English, no count grouped the other language's way.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -104,3 +113,158 @@ def test_the_call_for_proposals_example_is_the_2017_examples() -> None:
     gathered = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples").glob("*.json"))]
     lines = (ROOT / "examples" / "call-2017.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [a for a in gathered if a["application_date"].startswith("2017")]
+
+
+# --- Every documented command read in vi and en -------------------------------------------------
+
+#: Commands that docs/cli.md documents in its prose (the options of the commands its blocks show).
+PROSE = (
+    "kcrules rules list",
+    "kcrules rules show 3.3 --verbose",
+    "kcrules rules show 3.4",  # starts four ids: they are listed
+    "kcrules check examples/3.3-machinery-refused.json --all",
+    "kcrules batch examples/call-2017.jsonl -o out.csv",
+    "kcrules plan examples/call-2017.jsonl --budget 32000000000 --year 2017 --format csv",
+)
+
+#: Machine forms, not read by a person: JSON (the schema is JSON too).
+NOT_TEXT = ("--format json", "kcrules schema")
+
+TEXT_COMMANDS = sorted({re.sub(r"\s--lang \w+", "", c) for _, _, c in CASES
+                        if not any(part in c for part in (*SKIPPED, *NOT_TEXT))} | set(PROSE))
+
+#: The lines that show the rule files' own words to a maintainer, on purpose: the conditions as
+#: written under `rules show --verbose`, and the audit, an index of the rule files by their ids.
+_FOR_MAINTAINERS = re.compile(r"^\s*(mã điều kiện|condition code)\b.*$", re.M)
+
+#: Commands that name things by their ids on purpose, as documented: `rules show --verbose` adds the
+#: ids, and the audit lists every value and reading by the id a maintainer finds it under.
+_INDEXES = ("--verbose", "rules audit")
+
+#: Quotations: the law quoted in its own words (“…”, "…"), in an English note too.
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+
+#: Vietnamese in English text that is not a leak, each with why:
+NAMES_EN = (
+    # the Vietnamese terms the English names of unit types give beside them, as the law's own words
+    "(huyện)", "(quận)", "(thị xã)",
+    # the former district whose communes became wards in 2013 (a place name, as the codes' names are)
+    "Từ Liêm",
+    # the Law's short name, cited as its number reads: "Luật 04/2017/QH14"
+    "Luật 04/2017",
+    # the letter đ numbers a point of an article, in English citations too (Article 6(2)(đ))
+    "(đ)",
+)
+
+#: A point or group of the law named by its letter (điểm a, nhóm a, a → d): no English word "a".
+_LETTERS_VI = re.compile(r"\b(điểm|nhóm|nhóm ưu tiên)\s+[a-zđ]\b|\b[a-zđ] → [a-zđ]\b|\([a-zđ]\)")
+
+#: A date read month-first in English (3/11/18), and any day/month/year in English (10/05/2017: the
+#: month is named there).
+SHORT_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2}\b")
+NUMERIC_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b")
+#: A date as the rule files write it (2017-05-10): reports write one form per language (10/05/2017,
+#: 10 May 2017); a command to type keeps it.
+ISO_DATE = re.compile(r"^(?!\s*(Thử|Try): kcrules).*?\b\d{4}-\d{2}-\d{2}\b", re.M)
+#: "ngày Ngày …": a date compared with a date whose name starts with "Ngày".
+DAY_TWICE = re.compile(r"\bngày\s+ngày\b", re.IGNORECASE)
+#: A count or an amount grouped the other language's way (vi 2.000, en 2,000).
+GROUPED_OTHERWISE = {"vi": re.compile(r"\b\d{1,3}(,\d{3})+\b"), "en": re.compile(r"\b\d{1,3}(\.\d{3})+\b")}
+
+
+@functools.cache
+def _names() -> tuple[str, ...]:
+    """Proper names, the same in both languages: the codes' names whose English is the Vietnamese
+    without accents (districts, provinces: an English note may keep the accents), and the names
+    the example applications give; longest first."""
+    import kcrules
+    from kcrules.util.words import fold
+
+    names = {v.label["vi"] for rb in ("hanoi-2016-2020", "national-2012")
+             for table in kcrules.load_rulebook(rb).definition.codes.values()
+             for v in table.values.values() if fold(v.label["vi"]) == fold(v.label["en"])}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, str) and " " in value:
+            names.add(value)
+
+    for path in (ROOT / "examples").glob("*.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return tuple(sorted(names | set(NAMES_EN), key=len, reverse=True))
+
+
+def faults(text: str, lang: str, command: str) -> list[str]:
+    """What a person should not read in ``text``, the output of ``command`` in ``lang``."""
+    import kcrules
+    from plain_words import ENGLISH, VIETNAMESE, WHITELIST_EN, WHITELIST_VI, internals_in, without
+
+    # the command's own words (its files, its options) come back in its output as typed
+    for word in sorted(command.split(), key=len, reverse=True):
+        if "." in word or "/" in word:
+            text = text.replace(word, " ")
+    text = _FOR_MAINTAINERS.sub("", text)
+    words = _QUOTED.sub(" ", text)
+    if lang == "vi":
+        words = without(_LETTERS_VI.sub(" ", words), _names() + WHITELIST_VI)
+        found = [f"English word {w!r}" for w in ENGLISH.findall(words)]
+    else:
+        found = [f"Vietnamese letter {w!r}" for w in VIETNAMESE.findall(without(words, _names() + WHITELIST_EN))]
+    if not any(part in command for part in _INDEXES):
+        params = list(kcrules.load_rulebook().definition.params)
+        found += [f"internal name in {line.strip()!r}" for line in internals_in(text, params)]
+        found += [f"date as the rule files write it in {m.group()!r}" for m in ISO_DATE.finditer(text)]
+    found += [f"the word ngày twice: {m.group()!r}" for m in DAY_TWICE.finditer(text)]
+    found += [f"ambiguous date {m.group()!r}" for m in SHORT_DATE.finditer(text)]
+    if lang == "en":
+        found += [f"numeric date {m.group()!r}" for m in NUMERIC_DATE.finditer(text)]
+    found += [f"grouped as not in {lang}: {m.group()!r}" for m in GROUPED_OTHERWISE[lang].finditer(text)]
+    return found
+
+
+def _cells(table: str) -> str:
+    return "\n".join(cell for row in csv.reader(io.StringIO(table)) for cell in row)
+
+
+@pytest.mark.parametrize(("command", "how"), [pytest.param(c, how, id=f"{how}:{c}") for c in TEXT_COMMANDS
+                                              for how in ("vi", "en", "LANG=en_US.UTF-8")])
+def test_a_documented_command_reads_in_one_language(command: str, how: str, workdir: Path) -> None:
+    # --lang vi|en, or none under an English locale: the locale's default is English then.
+    lang = "en" if how.startswith("LANG") else how
+    option = "" if how.startswith("LANG") else f" --lang {lang}"
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
+    if how.startswith("LANG"):
+        env["LANG"] = how.partition("=")[2]
+    shell = f'kcrules() {{ "{sys.executable}" -m kcrules.cli "$@"{option}; }}\n{command}'
+    result = subprocess.run(["bash", "-c", shell], cwd=workdir, capture_output=True, text=True,
+                            encoding="utf-8", timeout=600, env=env)
+    text = result.stdout + result.stderr
+    # a spreadsheet is for a person too: each of its cells is read (a comma between cells is no grouping)
+    written = re.search(r"-o (\S+\.csv)\b", command)
+    if written:
+        text += _cells((workdir / written.group(1)).read_text(encoding="utf-8-sig"))
+    elif "--format csv" in command:
+        text = _cells(result.stdout.lstrip("\ufeff")) + result.stderr
+    assert "Traceback" not in text, text[-2000:]
+    found = faults(text, lang, command)
+    assert not found, f"{command} ({how}):\n  " + "\n  ".join(found[:20]) + f"\n--- output:\n{text[:3000]}"
+
+
+def test_the_reading_catches_what_it_looks_for() -> None:
+    # each check finds its fault, so a test that passes has looked
+    assert faults("Kết quả: đủ điều kiện, the support", "vi", "kcrules check a.json")
+    assert faults("Result: eligible, mức hỗ trợ", "en", "kcrules check a.json")
+    assert faults("Found: establishment.employees == 40", "en", "kcrules check a.json")
+    assert faults("Law in force on 3/11/18", "en", "kcrules check a.json")
+    assert faults("Law in force on 10/05/2017", "en", "kcrules check a.json")
+    assert faults("Hỗ trợ: 2,000,000 ₫", "vi", "kcrules check a.json")
+    assert faults("Support: ₫2.000.000", "en", "kcrules check a.json")
+    assert faults("Within the program period (2016-01-01 to 2020-12-31)", "en", "kcrules check a.json")
+    assert faults("Ngày nộp hồ sơ trước ngày Ngày Luật có hiệu lực", "vi", "kcrules rules show 3.3")
+    # and what is not a fault is not found: a quotation, a place's name, a point's letter, the file typed
+    assert not faults('QĐ 4892 quotes "các cơ sở CNNT" in Gia Lâm (Article 6(2)(đ)), see out.csv',
+                      "en", "kcrules batch x.jsonl -o out.csv")
+    assert not faults("Ngành nghề ưu tiên (nhóm b trước, nhóm a sau): Điều 6 khoản 2 điểm a; 2.000.000 ₫\n"
+                      "  Thử: kcrules check a.json --what-if application_date=2017-05-10", "vi", "kcrules check a.json")

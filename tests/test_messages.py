@@ -20,6 +20,7 @@ import pytest
 
 import kcrules
 from kcrules.util.catalogue import CATALOGUES, LANGS
+from plain_words import ENGLISH, VIETNAMESE, WHITELIST_EN, WHITELIST_VI, without
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,38 +32,6 @@ for info in pkgutil.walk_packages(kcrules.__path__, "kcrules."):
         importlib.import_module(info.name)
     except ImportError:
         pass
-
-#: English function words: one of them in a Vietnamese text is English leaking in ("in" is not among them:
-#: it is Vietnamese for "print").
-ENGLISH = re.compile(r"\b(the|of|and|is|are|not|for|with|must|should|to|was|be|this|that|or|an|a|on|at|"
-                     r"given|allowed|did you mean|error|line|please)\b", re.IGNORECASE)
-#: Letters only Vietnamese writes (English has none of them).
-VIETNAMESE = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.IGNORECASE)
-
-#: Words written the same in both languages, which are not a leak:
-WHITELIST_EN = (
-    # the names of the program, the currency and the city, used in English too
-    "khuyến công", "đồng", "Hà Nội",
-    # the official short names of legal documents (their article words are English: Article, clause, point)
-    "NĐ", "QĐ",
-    # the yes/no answers the interview accepts, shown in English as the words to type
-    "có/không",
-    # the link to the Vietnamese page is named in Vietnamese, as language switches are
-    "Tiếng Việt",
-)
-WHITELIST_VI = (
-    # file formats, codes, options and field names are the same in every language
-    "JSON", "TOML", "YYYY-MM-DD", "DD/MM/YYYY", "UTF-8", "stdin", "stdout", "true", "false",
-    "--lang", "--top", "--save", "--interactive", "--fixed", "--what-if", "--check", "--debug",
-    "kcrules", "durable-rules", "native", "durable", "text", "html", "json", "skip", "partial", "stop",
-    "info", "approved_level_percent", "approved_by", "approved_decision", "application_date", "activity",
-    "establishment", "project", "end_date", "start_date", "ACTIVITY", "MiB",
-    # argparse's %-placeholders
-    "%(prog)s", "%(message)s", "%(heading)s", "%(default)s", "%(argument_name)s",
-    # the English pydantic words quoted verbatim when no Vietnamese is known (marked as such)
-    "y/n",
-)
-
 
 def sample(text: str) -> str:
     """``text`` with every {placeholder} filled by a neutral sample value."""
@@ -90,13 +59,6 @@ class _Sample:
         return self
 
 
-def _without(text: str, words: tuple[str, ...]) -> str:
-    """``text`` without the whitelisted words, quoted examples, placeholders, paths and addresses."""
-    for w in words:
-        text = re.sub(re.escape(w), " ", text, flags=re.IGNORECASE)
-    return re.sub(r"`[^`]*`|'[^']*'|\{[^}]*\}|%\(\w+\)[sr]|https?://\S+|examples/\S+|docs/\S+", " ", text)
-
-
 MESSAGES = [(name, key, texts) for name, cat in sorted(CATALOGUES.items()) for key, texts in cat.items()]
 
 
@@ -113,16 +75,16 @@ def test_every_message_in_both_languages_without_the_other_leaking(name: str, ke
     assert set(texts) == set(LANGS), f"{name}.{key}: languages {sorted(texts)}"
     vi, en = sample(texts["vi"]), sample(texts["en"])
     assert vi.strip() or not en.strip(), f"{name}.{key}: Vietnamese text empty"
-    leaked = ENGLISH.findall(_without(vi, WHITELIST_VI))
+    leaked = ENGLISH.findall(without(vi, WHITELIST_VI))
     assert not leaked, f"{name}.{key}: English words {leaked} in the Vietnamese text {vi!r}"
-    leaked = VIETNAMESE.findall(_without(en, WHITELIST_EN))
+    leaked = VIETNAMESE.findall(without(en, WHITELIST_EN))
     assert not leaked, f"{name}.{key}: Vietnamese letters {leaked} in the English text {en!r}"
 
 
 def test_the_leak_checks_catch_a_leak() -> None:
-    assert ENGLISH.search(_without("hãy viết một số, for example 7", WHITELIST_VI))
-    assert VIETNAMESE.search(_without("write a number, ví dụ 7", WHITELIST_EN))
-    assert not ENGLISH.search(_without("tệp JSON hoặc TOML", WHITELIST_VI))
+    assert ENGLISH.search(without("hãy viết một số, for example 7", WHITELIST_VI))
+    assert VIETNAMESE.search(without("write a number, ví dụ 7", WHITELIST_EN))
+    assert not ENGLISH.search(without("tệp JSON hoặc TOML", WHITELIST_VI))
 
 
 def test_every_help_text_of_the_command_has_its_vietnamese() -> None:
@@ -156,8 +118,8 @@ def test_check_of_an_invalid_application_speaks_one_language(tmp_path: Path) -> 
     vi_words = re.sub(drop, " ", vi.stderr)
     en_words = re.sub(drop, " ", en.stderr)
     assert "hồ sơ không hợp lệ" in vi.stderr and "invalid application" in en.stderr
-    assert not ENGLISH.findall(_without(vi_words, WHITELIST_VI)), vi.stderr
-    assert not VIETNAMESE.findall(_without(en_words, WHITELIST_EN)), en.stderr
+    assert not ENGLISH.findall(without(vi_words, WHITELIST_VI)), vi.stderr
+    assert not VIETNAMESE.findall(without(en_words, WHITELIST_EN)), en.stderr
 
 
 def test_help_follows_the_language_and_the_locale() -> None:

@@ -187,7 +187,7 @@ class Interview:
         if default is not _NONE:
             shown = ("c" if lang == "vi" else "y") if default is True else \
                 ("k" if lang == "vi" else "n") if default is False else \
-                (t("today", lang) + f" {default}" if path == "application_date" else str(default))
+                (t("today", lang) + f" {_day(self.today, lang)}" if path == "application_date" else str(default))
             hints.append(t("default", lang, value=shown))
         elif self.optional(path):
             hints.append(t("skip", lang))
@@ -308,10 +308,10 @@ def _loose_match(reply: str, options: list[tuple[str, str]]) -> str | None:
 
 
 def _day(day: dt.date, lang: str) -> str:
-    """A date as the interview shows it: dd/mm/yyyy in Vietnamese, ISO in English."""
+    """A date as the interview shows it: vi 10/05/2017, en 10 May 2017."""
     from kcrules.text import i18n
 
-    return i18n.date(day, lang) if lang == "vi" else day.isoformat()
+    return i18n.date(day, lang)
 
 
 def _model_default(path: str) -> Any:

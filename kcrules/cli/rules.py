@@ -206,17 +206,15 @@ def run_show(args: argparse.Namespace) -> int:
     starting = [a for a in d.activities if a.startswith(args.activity)] if act_id is None else []
     if len(starting) == 1:
         act_id = starting[0]
-    elif len(starting) > 1:
-        from kcrules.cli.words import say
+    from kcrules.cli.words import say
 
+    if len(starting) > 1:
         print(say("error", lang, message=_S("ambiguous", lang, given=repr(args.activity), n=len(starting),
                                             rulebook=rb.id, starting=", ".join(starting))), file=sys.stderr)
         return EXIT_USAGE
     if act_id is None:
         known = list(d.activities)
         hint = suggest(args.activity, known + [a.label["vi"] for a in d.activities.values()])
-        from kcrules.cli.words import say
-
         message = _S("no_activity", lang, given=repr(args.activity), rulebook=rb.id,
                      hint=_S("hint", lang, hint=repr(hint)) if hint else "",
                      known=", ".join(known) or _s("abstract", lang))
@@ -263,7 +261,7 @@ def run_show(args: argparse.Namespace) -> int:
     for p in s["parameters"]:
         print(f"  {_s('role.' + p['role'], lang)}: {p['label']}" + (f" ({p['id']}, {p['unit']})" if verbose else ""))
         for v in p["values"]:
-            span = f"{_s('since', lang)} {v['from']}" + (f" {_s('until', lang)} {v['until']}" if v["until"] else "")
+            span = _span(v["from"], v["until"], lang)
             print(f"    {v['value']:<18} {span}; {_s('prov.' + v['provenance'], lang)}; {v['citation']}")
             if v["note"]:
                 print(f"      {v['note']}")
@@ -429,7 +427,7 @@ _PROVENANCE_KEYS = ("program", "law", "guidance", "assumption")
 
 
 def _span(start: str, until: str | None, lang: str) -> str:
-    """A value's validity, in the reader's date style: from START, until UNTIL (excluded)."""
+    """A value's validity, in the reader's date style: from START [until UNTIL (excluded)]."""
     import datetime as dt
 
     from kcrules.text import i18n
@@ -437,7 +435,7 @@ def _span(start: str, until: str | None, lang: str) -> str:
     def day(text: str) -> str:
         return i18n.date(dt.date.fromisoformat(text), lang)
 
-    return f"{day(start)}–{day(until)}" if until else f"{_s('since', lang)} {day(start)}"
+    return f"{_s('since', lang)} {day(start)}" + (f" {_s('until', lang)} {day(until)}" if until else "")
 
 
 # ---------------------------------------------------------------- schema

@@ -14,6 +14,7 @@ from typing import Any
 
 from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.loader import Activity, Criterion, Definition
+from kcrules.text.i18n import date
 from kcrules.text.reasons import PLACEHOLDER
 
 
@@ -38,8 +39,8 @@ def generated_criteria(d: Definition) -> list[Criterion]:
         until = p.until - dt.timedelta(days=1)
         out.append(_criterion(
             "program.period", expr, p.cite, d.id,
-            {"vi": f"Hồ sơ nộp trong thời gian chương trình ({p.start:%d/%m/%Y}–{until:%d/%m/%Y})",
-             "en": f"Application within the program period ({p.start.isoformat()} to {until.isoformat()})"},
+            {"vi": f"Hồ sơ nộp trong thời gian chương trình ({date(p.start, 'vi')}–{date(until, 'vi')})",
+             "en": f"Application within the program period ({date(p.start, 'en')} to {date(until, 'en')})"},
             f"application_date >= {p.start.isoformat()} and application_date < {p.until.isoformat()}"))
     kinds = d.codes["applicant_kind"]
     for act in d.activities.values():

@@ -31,14 +31,20 @@ class Cite:
     section: str | None = None
     #: The texts that detail this one, cited after it (a decree, then its circular).
     also: tuple[Cite, ...] = ()
+    #: The section in English, when it is words rather than the document's numbering.
+    section_en: str | None = None
 
     def text(self, lang: str = "vi") -> str:
         return "; ".join([self._own(lang)] + [c._own(lang) for c in self.also])
 
     def _own(self, lang: str) -> str:
         parts = [self.document]
-        if self.section:
-            parts.append(f"§{self.section}")
+        section = self.section_en if lang == "en" and self.section_en else self.section
+        if section:
+            parts.append(f"§{section}")
+        if lang == "en" and self.article:  # Article 6(2)(c), as English writes a Vietnamese reference
+            parts.append(f"Article {self.article}" + "".join(f"({v})" for v in (self.clause, self.point) if v))
+            return " ".join(parts)
         words = {"vi": ("Điều", "khoản", "điểm"), "en": ("Article", "clause", "point")}[lang]
         for word, value in zip(words, (self.article, self.clause, self.point)):
             if value:

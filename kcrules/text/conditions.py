@@ -135,7 +135,12 @@ def _compare(voice: Voice, e: cond.Cmp) -> str:
         yes = bool(right.value) == (op == "==")
         return f"{term(voice, left)}: {voice.w('yes' if yes else 'no')}"
     key = f"date{op}" if left.type == "date" and op not in ("==", "!=") else op
-    return voice.w(key, x=term(voice, left, right), y=term(voice, right, left))
+    x, y = term(voice, left, right), term(voice, right, left)
+    words = CONDITION_WORDS[key][voice.i]
+    if "ngày {y}" in words and y.casefold().startswith("ngày "):
+        # a date named "Ngày …" (a parameter's label) is not written "ngày Ngày …"
+        words, y = words.replace("ngày {y}", "{y}"), y[0].lower() + y[1:]
+    return words.format(x=x, y=y)
 
 
 def term(voice: Voice, e: cond.Expr, other: cond.Expr | None = None) -> str:
@@ -217,8 +222,8 @@ def plain_name(d: Definition, path: str, lang: str, param: Callable[[str], str] 
 
 
 def day(value: dt.date, lang: str) -> str:
-    """A date as reports write it: day/month/year in Vietnamese, ISO in English (never month/day/year)."""
-    return i18n.date(value, lang) if lang == "vi" else value.isoformat()
+    """A date as reports write it: vi 10/05/2017, en 10 May 2017 (never month/day/year)."""
+    return i18n.date(value, lang)
 
 
 def _unit(d: Definition, ref: cond.Ref) -> str | None:

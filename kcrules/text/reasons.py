@@ -199,7 +199,8 @@ def bare_reason(c: Criterion, outcome: str, lang: str) -> Reason:
 
 @functools.lru_cache(maxsize=512)
 def citation(cite: Any, lang: str) -> Citation:
-    return Citation(document=cite.document, article=cite.article or cite.section, clause=cite.clause,
+    section = cite.section_en if lang == "en" and cite.section_en else cite.section
+    return Citation(document=cite.document, article=cite.article or section, clause=cite.clause,
                     point=cite.point, text=cite.text(lang))
 
 

@@ -57,6 +57,13 @@ def cite(ctx: Context, value: Any, f: RuleFile, section: str, rule: str, key: st
                   ", ".join(sorted(sources)), suggest(str(src), sources))
         return fallback
     parts = {k: (str(value[k]) if k in value else None) for k in _CITE_KEYS[1:]}
+    # A section is the document's own numbering ("II.3.1"), or words in both languages where the
+    # text is not at hand ({ vi = "mức hỗ trợ", en = "levels" }).
+    words = ctx.label(value["section"], f, section, rule, f"{key}.section") \
+        if isinstance(value.get("section"), dict) else None
+    if words is not None:
+        parts["section"] = words["vi"]
     if not any(parts.values()):
         ctx.p.add(ctx.where(f, section, rule, key), "a citation names an article or a section")
-    return Cite(src, sources[src].short, parts["article"], parts["clause"], parts["point"], parts["section"])
+    return Cite(src, sources[src].short, parts["article"], parts["clause"], parts["point"], parts["section"],
+                section_en=words["en"] if words else None)
