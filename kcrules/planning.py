@@ -74,7 +74,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kcrules.errors import ApplicationError, EvaluationError, InputError, Problem
-from kcrules.models import Application, RulebookInfo
+from kcrules.models import Application, RulebookInfo, assemble
 from kcrules.rulebook import Rulebook, load_rulebook
 from kcrules.rulefiles.loader import Definition, Param
 from kcrules.rulefiles.plantable import (
@@ -673,7 +673,8 @@ def _ranked_entry(d: Definition, call: _Call, rows: list[_Row], alloc: _Allocati
         counts[0] += c.units
         counts[1] += o.allocated
     assumptions = row.warnings + tuple(a[lang] for a in (queue.assumption,) if a)
-    return PlanEntry(
+    return assemble(
+        PlanEntry,
         application_id=c.app_id, activity=c.activity, establishment=where.name, eligible=True, queue=queue.id,
         rank=pos + 1, rank_key=c.key, support_vnd=c.amount, allocated_vnd=o.allocated, units=c.units,
         status=status, placed_by=where.placed_by, stopped_by=stop, why=why,  # type: ignore[arg-type]
@@ -689,27 +690,27 @@ def _verdict(d: Definition, call: _Call, alloc: _Allocation, pos: int, common: d
         return "funded", _m("funded", lang, amount=i18n.money(o.allocated, lang), **common), None
     if o.status == "partial":
         why = _m("partial", lang, amount=i18n.money(o.allocated, lang), need=i18n.money(c.amount, lang), **common)
-        return "partial", why, PlanStop(kind="budget", text=why)
+        return "partial", why, _stop(kind="budget", text=why)
     if o.status == "budget":
         why = _m("budget_skip" if call.policy == "skip" else "budget_stop", lang, need=i18n.money(c.amount, lang),
                  left=i18n.money(o.left, lang), policy=pw, **common)
-        return "not_funded", why, PlanStop(kind="budget", text=why)
+        return "not_funded", why, _stop(kind="budget", text=why)
     if o.status == "stopped":
         by = alloc.ranked[o.ref]
         why = _m("stopped", lang, by=by.app_id, by_rank=o.ref + 1, policy=pw, **common)
-        return "not_funded", why, PlanStop(kind="stopped", ref=by.app_id, text=why)
+        return "not_funded", why, _stop(kind="stopped", ref=by.app_id, text=why)
     if o.status == "target":
         act = d.activities[c.activity]
         assert act.target is not None
         cite = act.target.cite.text(lang)
         why = _m("target", lang, activity=act.label[lang], open=alloc.open_units[c.activity],
                  unit=act.target.unit[lang], planned=o.used, units=c.units, cite=cite, **common)
-        return "not_funded", why, PlanStop(kind="target", ref=c.activity, citation=cite, text=why)
+        return "not_funded", why, _stop(kind="target", ref=c.activity, citation=cite, text=why)
     lim = call.spec.limits[o.ref]  # status "limit"
     cite = lim.cite.text(lang)
     mx = next(m for li, m, _b in c.limits if li == o.ref)
     why = _m("limit", lang, label=lim.label[lang], used=o.used, max=mx, cite=cite, **common)
-    return "not_funded", why, PlanStop(kind="limit", ref=lim.id, citation=cite, text=why)
+    return "not_funded", why, _stop(kind="limit", ref=lim.id, citation=cite, text=why)
 
 
 def _refused_entries(rb: Rulebook, rows: list[_Row], placed: dict[int, _Placed], lang: str) -> list[PlanEntry]:
@@ -723,12 +724,18 @@ def _refused_entries(rb: Rulebook, rows: list[_Row], placed: dict[int, _Placed],
         if stop is None:
             labels = "; ".join(_label(rb, row.activity, f, lang) for f in row.failed) or "—"
             why = _m("ineligible", lang, failed=labels)
-            stop = refusals[(row.activity, row.failed)] = PlanStop(kind="ineligible", ref=None, text=why)
-        out.append(PlanEntry(
+            stop = refusals[(row.activity, row.failed)] = _stop(kind="ineligible", ref=None, text=why)
+        out.append(assemble(
+            PlanEntry,
             application_id=row.app_id, activity=row.activity, establishment=placed[i].name,
             eligible=False, queue=None, rank=None, rank_key=(), support_vnd=0, allocated_vnd=0, units=0,
             status="ineligible", placed_by=(), stopped_by=stop, why=stop.text, assumptions=row.warnings))
     return out
+
+
+def _stop(*, kind: str, text: str, ref: str | None = None, citation: str | None = None) -> PlanStop:
+    """What stopped an application, built from checked values (one per application not funded)."""
+    return assemble(PlanStop, kind=kind, ref=ref, citation=citation, text=text)
 
 
 def _criterion(d: Definition, cid: str, tier: str, lang: str) -> PlanCriterion:

@@ -569,3 +569,16 @@ def test_applications_that_are_not_mappings_are_decided_row_by_row(rb: kcrules.R
         rb, rb._plan_spec, apps, budget=1, year=2017, policy=None, achieved=None, targets=None,
         effectiveness=None)) is None
     assert kcrules.plan(apps, budget=10_000_000_000, year=2017, rulebook=rb).applications == 30
+
+
+def test_entries_built_without_validation_equal_validated_ones(rb: kcrules.Rulebook) -> None:
+    # The plan assembles its entries and stops from checked values (no second validation):
+    # each must be exactly what pydantic would make of its own JSON.
+    apps = [dict(a, id=f"v{i}", application_date="2017-06-01")
+            for i, a in enumerate(kcrules.testing.generate(rb, 300, seed=11))]
+    result = kcrules.plan(apps, budget=5_000_000_000, year=2017, rulebook=rb, policy="partial")
+    assert {e.status for e in result.entries} >= {"funded", "not_funded", "ineligible"}
+    for entry in result.entries:
+        again = planning.PlanEntry.model_validate_json(entry.model_dump_json())
+        assert again == entry and type(again.rank_key) is type(entry.rank_key)
+    assert planning.Plan.model_validate_json(result.model_dump_json()) == result
