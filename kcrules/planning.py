@@ -236,7 +236,7 @@ _MSG = Catalogue("planning", {
                       "en": "Effectiveness and urgency rank {rank} (set by the program's managing body)"},
     "no_effectiveness": {"vi": "Chưa có thứ tự hiệu quả, cấp thiết: xếp sau các hồ sơ đã có",
                          "en": "No effectiveness and urgency rank given: ranked after those that have one"},
-    "key_tiers": {"vi": "theo các bậc ưu tiên của sách luật ({tiers})",
+    "key_tiers": {"vi": "theo các bậc ưu tiên của bộ quy tắc ({tiers})",
                   "en": "by the rulebook's priority tiers ({tiers})"},
     "key_tier": {"vi": "theo bậc ưu tiên {tier}", "en": "by the priority tier {tier}"},
     "key_effectiveness_rank": {"vi": "theo thứ tự hiệu quả, cấp thiết do cơ quan quản lý chương trình xác định "

@@ -17,7 +17,7 @@ from kcrules.cli import EXIT_OK, check_xlsx_output
 from kcrules.text.i18n import Catalogue
 
 _T = Catalogue("cli.template", {
-    "unknown_activity": {"vi": "không có nội dung {given} trong sách luật; có: {allowed}.{hint}",
+    "unknown_activity": {"vi": "không có nội dung {given} trong bộ quy tắc; có: {allowed}.{hint}",
                          "en": "no activity {given} in the rulebook; allowed: {allowed}.{hint}"},
 })
 
