@@ -123,7 +123,7 @@ def test_template_unknown_activity_suggests(capsys: pytest.CaptureFixture[str], 
     assert "no activity '3.3-machinary' in the rulebook" in (err := capsys.readouterr().err)
     assert "Did you mean '3.3-machinery'" in err
     assert main(["template", "-o", str(tmp_path / "t.csv"), "--activity", "3.3-machinary", "--lang", "vi"]) == 2
-    assert "không có nội dung '3.3-machinary' trong sách luật" in (err := capsys.readouterr().err)
+    assert "không có nội dung '3.3-machinary' trong bộ quy tắc" in (err := capsys.readouterr().err)
     assert "Có phải ý bạn là '3.3-machinery'" in err
     assert main(["template", "-o", "-", "--format", "xlsx", "--lang", "vi"]) == 2
     assert "xlsx là tệp nhị phân: hãy ghi ra tệp với -o FILE.xlsx" in capsys.readouterr().err
