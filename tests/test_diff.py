@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import machinery_app
@@ -250,7 +251,17 @@ def test_the_columnar_path_and_the_row_path_give_the_same_report(tmp_path: Path,
     apps = list(generate([old, HANOI], 900, seed=4))
     apps[5] = dict(apps[5], activity="3.9-nothing")  # refused on both sides, by the row path's words
     monkeypatch.setattr(diff_module, "CHUNK", 250)  # several chunks, the last one short
+    taken: list[bool] = []
+    chunked = diff_module._columnar
+
+    def spy(*args: Any) -> Any:
+        found = chunked(*args)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(diff_module, "_columnar", spy)
     columnar = diff(old, HANOI, apps)
+    assert taken == [True] * 4  # every chunk was decided on the columnar path, none fell back
     monkeypatch.setattr(diff_module, "_columnar", lambda *args: None)
     rows = diff(old, HANOI, apps)
     assert columnar.to_dict() == rows.to_dict()

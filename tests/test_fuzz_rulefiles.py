@@ -206,16 +206,20 @@ def test_hostile_templates(vi: str, en: str) -> None:
 @example("ok\n", "criterion")
 def test_hostile_ids(value: str, where: str) -> None:
     rulebook, rules = MINI_RULEBOOK, MINI_RULES
-    if where == "rulebook":
-        rulebook = rulebook.replace('id = "mini"', f"id = {toml_str(value)}")
-    elif where == "criterion":
-        rules = rules.replace('"mini.class_size"', toml_str(value))
-    elif where == "parameter":
-        rules = rules.replace("parameters.max_learners", f"parameters.{toml_str(value)}")
-    elif where == "activity":
-        rules = rules.replace("activities.training", f"activities.{toml_str(value)}")
+    target, replacement = {
+        "rulebook": ('id = "mini"', f"id = {toml_str(value)}"),
+        "criterion": ('"mini.class_size"', toml_str(value)),
+        "parameter": ("parameters.max_learners", f"parameters.{toml_str(value)}"),
+        "activity": ("activities.training", f"activities.{toml_str(value)}"),
+        "code": ("other = {", f"{toml_str(value)} = {{"),
+    }[where]
+    # Each case must find its target, or it would quietly load the unchanged rulebook.
+    if where in ("rulebook", "code"):
+        assert target in rulebook
+        rulebook = rulebook.replace(target, replacement)
     else:
-        rulebook = rulebook.replace("north = {", f"{toml_str(value)} = {{")
+        assert target in rules
+        rules = rules.replace(target, replacement)
     load(mini(rulebook=rulebook, rules=rules))
 
 

@@ -119,7 +119,9 @@ def test_check_takes_the_file_after_what_if_changes(tmp_path: Path, capsys: pyte
                      "project.machinery_new=false", str(path)])
     out = capsys.readouterr()
     assert code == 1, out.err  # a machine that is not new is not supported
-    assert "machinery_new" in out.out or "new" in out.out
+    # Both changes were read, and applied to the file given after them.
+    assert "What if: Average number of workers = 40" in out.out
+    assert "What if: The machinery is new = no" in out.out
 
 
 # ---------------------------------------------------------------- 9: kcrules plan, every problem by line
@@ -224,8 +226,8 @@ def test_the_memos_of_a_long_running_process_stay_small() -> None:
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    for decision in rb.evaluate_many(apps):
-        assert decision.eligible in (True, False)
+    for _ in rb.evaluate_many(apps):
+        pass
     gc.collect()
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()

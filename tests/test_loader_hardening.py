@@ -67,7 +67,7 @@ def test_attribute_access_in_a_template_is_refused(mini: Path) -> None:
     ("{project.learners", "'{' is not closed"),
     ("learners}", "'}' closes no placeholder"),
     ("{{project.learners}}", "a placeholder holds a name only"),
-    ("{project.region.nope}", "unknown name 'project.region.nope'"),
+    ("{project.province.nope}", "unknown name 'project.province.nope'"),
     ("{params.machinery_uplift}", "unknown name 'params.machinery_uplift'"),
 ])
 def test_anything_but_a_known_name_in_braces_is_refused(mini: Path, template: str, message: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 import kcrules
 from kcrules.rulefiles import parsecache
+from kcrules.rulefiles.builders import chain
 
 TEXT = """
 [a]
@@ -68,12 +69,17 @@ def test_off_or_unwritable_cache_is_no_error(tmp_path: Path, monkeypatch: pytest
     assert parsecache.cached(TEXT) is None
 
 
-def test_a_rulebook_loaded_from_the_cache_is_the_same_rulebook(cache: Path) -> None:
+def test_a_rulebook_loaded_from_the_cache_is_the_same_rulebook(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = kcrules.load_rulebook("hanoi-2016-2020")
     assert len(list(cache.glob("*.json"))) >= 2  # its files were parsed and kept
+
+    def no_parsing(text: str) -> None:
+        raise AssertionError("a rule file was parsed again instead of read from the cache")
+
+    monkeypatch.setattr(chain.tomllib, "loads", no_parsing)
     again = kcrules.load_rulebook("hanoi-2016-2020")
     assert again.version == first.version
-    app = Path("examples/machinery-gia-lam.json").read_text(encoding="utf-8")
+    app = (Path(__file__).resolve().parent.parent / "examples" / "machinery-gia-lam.json").read_text(encoding="utf-8")
     assert again.evaluate(app).model_dump() == first.evaluate(app).model_dump()
 
 

@@ -25,9 +25,8 @@ def _with(app: dict[str, Any], part: str, **values: Any) -> dict[str, Any]:
 
 
 def test_the_module_names_its_public_parts_sorted() -> None:
-    assert kcrules.whatif.__all__ == sorted(kcrules.whatif.__all__)
-    for name in kcrules.whatif.__all__:
-        assert getattr(kcrules.whatif, name) is not None, name
+    for name in kcrules.whatif.__all__:  # sorted: tests/test_layers.py checks every __all__
+        assert hasattr(kcrules.whatif, name), name
     assert {"Change", "Difference", "Suggestion", "WhatIf", "parse_changes", "smallest_changes",
             "what_if"} <= set(kcrules.__all__)
 
