@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import MINI_RULEBOOK, MINI_RULES, machinery_app, write_rulebook
@@ -21,83 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kcrules
-from kcrules import ApplicationError, EvaluationError, RuleFileError, cli
-from kcrules.testing import applications
+from kcrules import ApplicationError, EvaluationError, RuleFileError
 
 RB = kcrules.load_rulebook(engine="native")
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DOCUMENTED = (ApplicationError, EvaluationError)
-
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False),
-                    st.text(max_size=30), st.sampled_from(["2017-05-10", "Gia Lâm", "3.3-machinery", "", "HTX"]),
-                    st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)).map(dt.date.isoformat))
-json_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=5)), max_leaves=20)
-
-
-def decide(data: Any) -> None:
-    try:
-        d = RB.evaluate(data)
-    except DOCUMENTED:
-        return
-    assert isinstance(d, kcrules.Decision)
-
-
-@FUZZ
-@given(json_values)
-def test_arbitrary_json_gives_a_decision_or_a_documented_error(data: Any) -> None:
-    decide(data)
-    decide(json.dumps(data))
-
-
-@st.composite
-def mutated(draw: Any) -> dict[str, Any]:
-    app = draw(applications(RB))
-    part = draw(st.sampled_from(["project", "establishment", "applicant", None]))
-    target = app.get(part) if part else app
-    if not isinstance(target, dict) or not target:
-        target = app
-    key = draw(st.sampled_from(sorted(target)))
-    action = draw(st.sampled_from(["replace", "delete", "add"]))
-    if action == "replace":
-        target[key] = draw(json_values)
-    elif action == "delete":
-        del target[key]
-    else:
-        target[draw(st.text(min_size=1, max_size=10))] = draw(json_values)
-    return app
-
-
-@FUZZ
-@given(mutated())
-def test_mutated_applications_give_a_decision_or_a_documented_error(app: dict[str, Any]) -> None:
-    decide(app)
-
-
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(data=json_values)
-def test_cli_check_never_prints_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: Any) -> None:
-    path = tmp_path / "app.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    code = cli.main(["check", str(path), "--no-suggest"])
-    err = capsys.readouterr().err
-    assert code in (0, 1, 2)
-    assert "Traceback" not in err and "internal error" not in err, err
-
-
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(st.one_of(json_values.map(json.dumps), st.text(max_size=40)), max_size=6),
-       fail=st.booleans())
-def test_cli_diff_never_prints_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[str],
-                                           fail: bool) -> None:
-    corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("\n".join(line.replace("\n", " ") for line in lines), encoding="utf-8")
-    args = ["diff", "hanoi-2016-2020", "hanoi-2016-2020", "--corpus", str(corpus), "--generate", "3"]
-    code = cli.main(args + (["--fail-on-change"] if fail else []))
-    out = capsys.readouterr()
-    assert code == 0, out.err  # the same rulebook twice never changes a decision
-    assert "Traceback" not in out.err and "internal error" not in out.err
-
 
 # ---------------------------------------------------------------- rule files
 

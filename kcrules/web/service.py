@@ -117,6 +117,9 @@ def parse_json(body: bytes, depth: int) -> Any:
                                         f"column {err.colno}") from None
     except RecursionError:
         raise ApiError(400, "too_deep", f"the request body nests deeper than {depth} levels") from None
+    except ValueError:  # valid JSON that Python will not read: a number of more than 4,300 digits
+        raise ApiError(400, "bad_json", "the request body holds a number of more than 4,300 digits; "
+                                        "no field of an application holds one") from None
     check_depth(data, depth)
     return data
 
