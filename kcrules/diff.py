@@ -251,10 +251,6 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, Any]]:
 class _BadLine:
     said: Said
 
-    @property
-    def message(self) -> str:
-        return self.said.text()
-
 
 # ---------------------------------------------------------------- the diff
 

@@ -139,8 +139,6 @@ HELP = Catalogue("cli.help", {
               "and provenance.",
         "vi": "Ai được đề nghị, các điều kiện được xét, các mức hỗ trợ với giá trị, đơn vị, thời hạn hiệu lực, "
               "căn cứ và nguồn gốc."},
-    "rules.show.activity": {"en": "activity id (see `kcrules rules list`), or its name",
-                            "vi": "mã nội dung hỗ trợ (xem `kcrules rules list`), hoặc tên của nó"},
     "rules.audit": {"en": "every parameter with its provenance; exit 1 if a number lacks a citation",
                     "vi": "mọi tham số cùng nguồn gốc; thoát với mã 1 nếu một con số thiếu căn cứ"},
     "rules.audit.description": {
@@ -156,8 +154,6 @@ HELP = Catalogue("cli.help", {
     "rules.rulebook": {"en": "bundled rulebook id or folder (default hanoi-2016-2020)",
                        "vi": "mã bộ quy tắc có sẵn hoặc thư mục (mặc định hanoi-2016-2020)"},
     "schema": {"en": "the JSON Schema of an application", "vi": "JSON Schema của một hồ sơ"},
-    "schema.description": {"en": "Print the JSON Schema of an application, with the rulebook's codes.",
-                           "vi": "In JSON Schema của một hồ sơ, cùng các mã của bộ quy tắc."},
     # diff
     "diff": {"en": "compare the decisions of two rulebooks on one population of applications",
              "vi": "so sánh kết quả xét của hai bộ quy tắc trên cùng một tập hồ sơ"},
@@ -196,8 +192,6 @@ HELP = Catalogue("cli.help", {
         "vi": "Xét mọi hồ sơ của một tệp JSON Lines (mỗi dòng một hồ sơ) và ghi mỗi dòng một kết quả. Dòng lỗi "
               "được báo cùng số dòng rồi bỏ qua. Mã thoát: 0 đã xét mọi dòng, 2 có dòng không xét được hoặc "
               "cách dùng sai."},
-    "batch.input": {"en": "applications, one JSON object a line ('-' reads stdin)",
-                    "vi": "các hồ sơ, mỗi dòng một đối tượng JSON ('-' đọc từ stdin)"},
     "batch.output": {"en": "where to write decisions, one JSON object a line (default: stdout)",
                      "vi": "nơi ghi kết quả, mỗi dòng một đối tượng JSON (mặc định: stdout)"},
     "batch.on": {"en": "evaluate under the law in force on DATE (YYYY-MM-DD) instead of each application's date",
@@ -211,8 +205,6 @@ HELP = Catalogue("cli.help", {
         "en": "leave out the sentences (reason texts, computation texts, summary): same outcomes, amounts and "
               "citations, much faster",
         "vi": "bỏ các câu giải thích (lý do, cách tính, tóm tắt): cùng kết quả, số tiền và căn cứ, nhanh hơn nhiều"},
-    "batch.no_progress": {"en": "no progress line, even at a terminal",
-                          "vi": "không hiện dòng tiến độ, kể cả ở terminal"},
     # plan
     "plan": {"en": "rank applications by the legal priority order and allocate a budget, with reasons",
              "vi": "xếp hạng hồ sơ theo thứ tự ưu tiên của pháp luật và phân bổ ngân sách, có lý do"},
@@ -225,8 +217,6 @@ HELP = Catalogue("cli.help", {
               "Điều 6 khoản 3) và phân bổ ngân sách theo thứ hạng, trong phạm vi mục tiêu Chương trình còn lại và "
               "giới hạn cho mỗi cơ sở. Mỗi hồ sơ có thứ hạng, số được bố trí và lý do. Mã thoát: 0 đã lập kế "
               "hoạch, 2 dữ liệu vào hoặc cách dùng sai."},
-    "plan.file": {"en": "applications, JSON Lines (one per line) or a JSON array; '-' reads stdin",
-                  "vi": "các hồ sơ, JSON Lines (mỗi dòng một hồ sơ) hoặc một mảng JSON; '-' đọc từ stdin"},
     "plan.budget": {"en": "the budget of the plan in whole đồng, e.g. 32000000000 or 32.000.000.000",
                     "vi": "ngân sách của kế hoạch, số đồng chẵn, ví dụ 32000000000 hoặc 32.000.000.000"},
     "plan.year": {"en": "the plan year, e.g. 2017", "vi": "năm kế hoạch, ví dụ 2017"},
@@ -250,8 +240,6 @@ HELP = Catalogue("cli.help", {
               '(JSON or TOML): {"application-id": 1, ...}; 1 first',
         "vi": "thứ hạng hiệu quả và mức cấp thiết do cán bộ chấm cho các hồ sơ sản xuất sạch hơn "
               '(JSON hoặc TOML): {"application-id": 1, ...}; 1 là đầu tiên'},
-    "plan.format": {"en": "text: a readable report (default); json: the plan as the library serialises it",
-                    "vi": "text: báo cáo để đọc (mặc định); json: kế hoạch dạng thư viện ghi ra"},
     "plan.top": {"en": "text report: show only the first N applications (all by default)",
                  "vi": "báo cáo text: chỉ hiện N hồ sơ đầu (mặc định hiện tất cả)"},
     "plan.engine": {"en": "how criteria are matched; both give identical decisions, native is faster",

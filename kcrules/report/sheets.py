@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
+from kcrules.decide.support import bound_label
 from kcrules.errors import KcrulesError
 from kcrules.models import Application, Decision
 from kcrules.rulebook import Rulebook
@@ -58,9 +59,6 @@ _W = Catalogue("report.sheets", {
     "failed": {"vi": "Tiêu chí không đạt", "en": "Criteria not met"},
     "warnings": {"vi": "Lưu ý", "en": "Warnings"},
     "error": {"vi": "Lỗi", "en": "Error"},
-    "bound_share": {"vi": "Tỷ lệ hỗ trợ trên chi phí", "en": "Share of the cost"},
-    "bound_eligible_cost": {"vi": "Chi phí được duyệt", "en": "Approved cost"},
-    "bound_requested": {"vi": "Số tiền đề nghị", "en": "Amount requested"},
     # the plan
     "plan": {"vi": "Kế hoạch {year}", "en": "Plan {year}"},
     "plan_title": {"vi": "KẾ HOẠCH KHUYẾN CÔNG NĂM {year}", "en": "KHUYẾN CÔNG PLAN {year}"},
@@ -298,12 +296,12 @@ def decision_table(results: Iterable[tuple[int, str | None, Application | None, 
         if not isinstance(result, Decision):
             table.rows.append(((number, app_id, who.name if who else None, district,
                                 app.activity if app else None, None, None, None, None, None, None, None,
-                                str(result)), ""))
+                                result.text(lang)), ""))
             continue
         table.rows.append(((
             number, result.application_id, who.name if who else None, district, result.activity,
             code_label(d, "activity", result.activity, lang), _W("yes" if result.eligible else "no", lang),
-            result.support.amount_vnd, _bound_label(rulebook, result.support.bound, lang) if result.eligible else None,
+            result.support.amount_vnd, bound_label(d, result.support.bound, lang) if result.eligible else None,
             ranks.get(id(result)), "; ".join(_criterion_label(rulebook, result.activity, r.criterion, lang)
                                              for r in result.failed),
             "\n".join(w.text or w.parameter for w in result.warnings), None), ""))
@@ -322,15 +320,6 @@ def _ranks(decisions: list[Decision]) -> dict[int, int]:
             same = k and group[k - 1].priority.rank_key == dec.priority.rank_key
             out[id(dec)] = out[id(group[k - 1])] if same else k + 1
     return out
-
-
-def _bound_label(rulebook: Rulebook, bound: str, lang: str) -> str:
-    """What decided the amount, in words: a ceiling's name, the share, the approved cost or the request."""
-    param = rulebook.definition.params.get(bound)
-    if param is not None:
-        return param.label[lang]
-    key = f"bound_{bound}"
-    return _W(key, lang) if key in _W else bound
 
 
 def _criterion_label(rulebook: Rulebook, activity: str, cid: str, lang: str) -> str:

@@ -17,15 +17,16 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import Response
 
 from kcrules import plan as make_plan
+from kcrules.decide.writer import DecisionWriter
 from kcrules.errors import ApplicationError, KcrulesError, Problem
 from kcrules.report.activity import describe_activity
 from kcrules.rulebook import Rulebook
 from kcrules.util.words import suggest
-from kcrules.whatif import DEFAULT_FIXED, smallest_changes, what_if
 from kcrules.web.service import (
     ApiError, Service, cached, error_body, error_response, etag_of, json_bytes, lines_response, parse_json,
     parse_lang, parse_on, read_body,
 )
+from kcrules.whatif import DEFAULT_FIXED, smallest_changes, what_if
 
 _LANG = Query("vi", description="Language of the texts: vi (default) or en.")
 _ON = Query(None, description="Evaluate under the law in force on this date (YYYY-MM-DD); default: the "
@@ -44,10 +45,6 @@ def _info(rb: Rulebook, lang: str, default: bool) -> dict[str, Any]:
     return {**rb.info(lang).model_dump(mode="json"), "default": default,
             "activities": [{"id": a.id, "label": a.label[lang], "citation": a.cite.text(lang)}
                            for a in d.activities.values()]}
-
-
-def _decision_json(decision: Any) -> bytes:
-    return decision.model_dump_json().encode()
 
 
 def add_api_routes(app: FastAPI, service: Service) -> None:
@@ -119,7 +116,7 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
         if hit is not None:
             return hit
         data = parse_json(body, limits.depth)
-        out = await service.run(lambda: _decision_json(rb.evaluate(data, lang=lang, on=day)))
+        out = await service.run(lambda: rb.evaluate(data, lang=lang, on=day).model_dump_json().encode())
         return Response(out, media_type="application/json",
                         headers={"ETag": etag, "Cache-Control": "private, max-age=3600",
                                  "Kcrules-Rulebook-Version": rb.version})
@@ -144,8 +141,10 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
         deadline = time.monotonic() + limits.batch_seconds
 
         def lines() -> Iterator[bytes]:
-            # Chunks of lines, so the server thread hops once per chunk, not per decision.
+            # Chunks of lines, so the server thread hops once per chunk, not per decision; the batch
+            # writer gives pydantic's JSON text from the parts decisions share (as kcrules batch does).
             chunk: list[bytes] = []
+            to_json = DecisionWriter().write
             for i, item in enumerate(items):
                 if time.monotonic() > deadline:
                     chunk.append(json_bytes({"index": i, **error_body(
@@ -155,7 +154,7 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
                 try:
                     if isinstance(item, ApiError):
                         raise item
-                    chunk.append(_decision_json(rb.evaluate(item, lang=lang, on=day, explain=explain)) + b"\n")
+                    chunk.append(to_json(rb.evaluate(item, lang=lang, on=day, explain=explain)).encode() + b"\n")
                 except (ApiError, KcrulesError) as err:
                     body = json.loads(error_response(err).body)
                     chunk.append(json_bytes({"index": i, **body}) + b"\n")
