@@ -63,11 +63,6 @@ T = Catalogue("web.pages", {
     "errors": {"vi": "Hồ sơ chưa hợp lệ: hãy sửa các câu được đánh dấu.",
                "en": "The application is not valid yet: please correct the marked answers."},
     "err_required": {"vi": "Câu này cần một câu trả lời.", "en": "This question needs an answer."},
-    "err_int": {"vi": "Hãy viết một số nguyên không âm, ví dụ 700000000 hoặc 700.000.000.",
-                "en": "Write a whole number, e.g. 700000000 or 700.000.000."},
-    "err_date": {"vi": "Hãy viết ngày dạng DD/MM/YYYY hoặc YYYY-MM-DD, ví dụ 10/05/2017.",
-                 "en": "Write a date as YYYY-MM-DD or DD/MM/YYYY, e.g. 2017-05-10."},
-    "err_bool": {"vi": "Hãy chọn Có hoặc Không.", "en": "Choose Yes or No."},
     "err_code": {"vi": "Không có trong danh sách: hãy chọn một mục.", "en": "Not in the list: choose one."},
     "err_invalid": {"vi": "Giá trị không hợp lệ", "en": "Not valid"},
     "err_allowed": {"vi": "cho phép", "en": "allowed"},
@@ -189,10 +184,16 @@ def read_answers(rb: Rulebook, qs: list[Question], form: dict[str, str], lang: s
         try:
             answers[q.path] = parse_value(rb, q.path, q.value)
         except InputError as err:
-            # parse_value explains in English; the Vietnamese page says it by the kind of question.
-            q.error = t(f"err_{q.kind}", lang) if lang == "vi" and q.kind in ("int", "date", "bool", "code") \
-                else str(err)
+            q.error = refusal(err, q.kind, lang)
     return answers
+
+
+def refusal(err: InputError, kind: str, lang: str) -> str:
+    """Why an answer was refused, in the page's language; a code is chosen from the form's own list."""
+    if kind == "code":
+        return t("err_code", lang)
+    text = err.text(lang)  # worded to follow "error:" at a terminal; on the page it is a sentence of its own
+    return f"{text[:1].upper()}{text[1:]}."
 
 
 def problem_text(p: Any, lang: str) -> str:
@@ -333,10 +334,7 @@ def add_page_routes(app: FastAPI, service: Service) -> None:
             try:
                 changes[path] = parse_value(rb, path, text)
             except InputError as err:
-                kind = APPLICATION_FIELDS[path][0]
-                reason = t(f"err_{kind}", lang) if lang == "vi" and kind in ("int", "date", "bool", "code") \
-                    else str(err)
-                problems.append(f"{label_of(path, lang)}: {reason}")
+                problems.append(f"{label_of(path, lang)}: {refusal(err, APPLICATION_FIELDS[path][0], lang)}")
         result = None
         if not problems and changes:
             try:
