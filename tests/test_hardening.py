@@ -256,7 +256,7 @@ def test_diff_counts_a_line_with_a_huge_number_as_refused(tmp_path: Path) -> Non
     corpus = tmp_path / "c.jsonl"
     corpus.write_text('{"id": ' + "9" * 5000 + "}\n", encoding="utf-8")
     [(where, bad)] = list(read_corpus(corpus))
-    assert where == "c.jsonl:1" and "not readable JSON" in bad.message
+    assert where == "c.jsonl:1" and "not readable JSON" in bad.said.text()
 
 
 def test_a_lone_surrogate_is_shown_as_its_escape() -> None:
