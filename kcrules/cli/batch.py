@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import os
 import sys
 from collections import deque
@@ -155,12 +154,16 @@ def _error_record(number: int, app_id: Any, err: KcrulesError, where: str = "lin
 #: of the output reads one record per line. In JSON text they stand only inside strings, where
 #: the escape means the same character.
 _LINE_ENDS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_LINE_END = re.compile("[\x85\u2028\u2029]")
 
 
 def _one_line(text: str) -> str:
     """A JSON record that every line splitter reads as one line."""
-    return _LINE_END.sub(lambda m: _LINE_ENDS[m.group()], text) if _LINE_END.search(text) else text
+    # Three substring tests, not a regular expression: a decision's text is about 20,000
+    # characters, which `in` scans about 60 times faster than re's character class.
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+        for char, escape in _LINE_ENDS.items():
+            text = text.replace(char, escape)
+    return text
 
 
 def _id_of(raw: bytes | None) -> str | None:
