@@ -14,8 +14,10 @@ every figure with its ratio to the baseline:
 - pydantic validation alone: ``Application.model_validate`` (dict) and
   ``model_validate_json`` (a JSON line);
 - each engine (native: the compiled functions; durable: durable-rules),
-  explained (the default, every reason's text then read) and ``explain=False``,
-  on validated Application objects, and explained on dict input;
+  explained (the default) with every text then read, explained with only what a
+  screening caller reads (eligibility, amount, rank: the sentences, written when
+  first read, are then never written) and ``explain=False``, on validated
+  Application objects, and explained on dict and JSON input;
 - the JSON text of explained decisions (``DecisionWriter``, as ``kcrules batch``);
 - ``kcrules batch`` end to end on a JSON Lines file (a fresh process, wall time);
 - the annual plan of 100,000 applications (``kcrules.plan``, evaluation included);
@@ -25,8 +27,9 @@ every figure with its ratio to the baseline:
   ``kcrules check examples/machinery-gia-lam.json`` from a cold process;
 - equality: the native and durable engines' decision JSON compared on a
   seeded sample, and the batch writer's text against pydantic's (mismatches must be 0);
-- with ``--rss N``: resident memory while N varied applications are decided
-  (explained), generated and decided in chunks so the input is never held.
+- with ``--rss N`` (``--durable-rss N``: by durable-rules): resident memory while N varied
+  applications are decided (explained), generated and decided in chunks so the input is
+  never held.
 
 Inputs are distinct applications from ``kcrules.testing.generate`` (seeded), so
 the decision memos see realistic variety rather than one record repeated.
@@ -168,15 +171,22 @@ def machinery_by_hand(rb: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 def evaluate_all(rb: Any, apps: Iterable[Any], read_text: bool = False, **options: Any) -> Callable[[], int]:
-    """Decide every application; with ``read_text`` also read every reason's and line's text."""
+    """Decide every application and read what a screening caller reads (eligibility, amount, rank
+    key); with ``read_text`` also every reason's, computation line's and the summary's text.
+
+    A decision writes its reasons and summary when they are first read, so a rate without
+    reading them would time less than a caller gets: something is always read.
+    """
     def run() -> int:
         n = 0
         for decision in rb.evaluate_many(apps, **options):
+            decision.eligible, decision.support.amount_vnd, decision.priority.rank_key  # noqa: B018
             if read_text:
                 for reason in decision.reasons:
                     reason.text  # noqa: B018 (read, as a reader of the decision would)
                 for line in decision.support.lines:
                     line.text  # noqa: B018
+                decision.summary  # noqa: B018
             n += 1
         return n
 
@@ -269,8 +279,8 @@ def plan_of(n: int) -> float:
     return time.perf_counter() - start
 
 
-def rss_over(n: int, seed: int) -> list[tuple[int, float]]:
-    """Resident memory (MB) every tenth of n varied applications decided, explained, natively."""
+def rss_over(n: int, seed: int, engine: str = "native") -> list[tuple[int, float]]:
+    """Resident memory (MB) every tenth of n varied applications decided, explained, by ``engine``."""
     import kcrules
     from kcrules.errors import KcrulesError
     from kcrules.testing import generate
@@ -279,13 +289,13 @@ def rss_over(n: int, seed: int) -> list[tuple[int, float]]:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
-    rb = kcrules.load_rulebook(engine="native")
+    rb = kcrules.load_rulebook(engine=engine)
     points, done, chunk = [(0, now_mb())], 0, 10_000
     step = max(n // 10, chunk)
     while done < n:
         for app in generate(rb, min(chunk, n - done), seed=seed + 1000 + done // chunk):
             try:
-                rb.evaluate(app)
+                rb.evaluate(app).reasons  # noqa: B018 (the sentences written, and memoised, as a reader's are)
             except KcrulesError:
                 pass
             done += 1
@@ -309,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
     parser.add_argument("--plan", type=int, default=None, help="applications in the plan (default 100,000; "
                                                                 "--quick 5,000)")
     parser.add_argument("--rss", type=int, default=0, metavar="N", help="also measure memory over N applications")
+    parser.add_argument("--durable-rss", type=int, default=0, metavar="N",
+                        help="also measure memory over N applications decided by durable-rules")
     parser.add_argument("--seed", type=int, default=2016)
     parser.add_argument("--profile", action="store_true", help="profile explained native decisions")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
@@ -369,17 +381,22 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
             evaluate_all(fresh("durable"), sample_parsed, read_text=True), rows)
     measure("kcrules durable, explain=False (validated input)",
             evaluate_all(fresh("durable"), sample_parsed, explain=False), rows)
-    measure("kcrules durable, explained (dict input)", evaluate_all(fresh("durable"), sample), rows)
+    measure("kcrules durable, explained, text read (dict input)",
+            evaluate_all(fresh("durable"), sample, read_text=True), rows)
     measure("kcrules native, explained, text read (validated input)",
             evaluate_all(fresh("native"), parsed, read_text=True), rows)
+    measure("kcrules native, explained, text not read (validated input)", evaluate_all(fresh("native"), parsed), rows)
     measure("kcrules native, explain=False (validated input)",
             evaluate_all(fresh("native"), parsed, explain=False), rows)
-    measure("kcrules native, explained (dict input)", evaluate_all(fresh("native"), apps), rows)
+    measure("kcrules native, explained, text read (dict input)",
+            evaluate_all(fresh("native"), apps, read_text=True), rows)
     measure("kcrules native, explain=False (dict input)", evaluate_all(fresh("native"), apps, explain=False), rows)
-    measure("kcrules native, explained (JSON line input)", evaluate_all(fresh("native"), lines), rows)
+    measure("kcrules native, explained, text read (JSON line input)",
+            evaluate_all(fresh("native"), lines, read_text=True), rows)
     again = fresh("native")
-    evaluate_all(again, parsed)()
-    measure("kcrules native, explained, second pass (memos warm on these records)", evaluate_all(again, parsed), rows)
+    evaluate_all(again, parsed, read_text=True)()
+    measure("kcrules native, explained, text read, second pass (memos warm on these records)",
+            evaluate_all(again, parsed, read_text=True), rows)
     json_rb, writer = fresh("native"), DecisionWriter()
     measure("kcrules native, explained + JSON text (validated input)",
             lambda: sum(1 for d in json_rb.evaluate_many(parsed) if writer.write(d)), rows)
@@ -425,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
         load_times.append((time.perf_counter() - start) * 1000)
 
     rss = rss_over(args.rss, args.seed) if args.rss else []
+    durable_rss = rss_over(args.durable_rss, args.seed, "durable") if args.durable_rss else []
 
     base = rows[0][2]
     print()
@@ -460,12 +478,13 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
           f"text vs pydantic's), {bad} mismatches" + (f" e.g. {', '.join(examples)}" if bad else ""))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this run: {peak:,.0f} MB (includes the {len(apps):,} generated applications held)")
-    if rss:
-        growth = rss[-1][1] - min(mb for _, mb in rss[1:2] or rss)
-        print(f"resident memory over {rss[-1][0]:,} varied applications (explained, native): "
-              + ", ".join(f"{k:,}: {mb:,.0f} MB" for k, mb in rss)
-              + f"; growth after the first tenth {growth:,.0f} MB (target: flat within 150 MB "
-              + ("✓)" if growth <= 150 else "✗)"))
+    for engine, points in (("native", rss), ("durable", durable_rss)):
+        if points:
+            growth = points[-1][1] - min(mb for _, mb in points[1:2] or points)
+            print(f"resident memory over {points[-1][0]:,} varied applications (explained, {engine}): "
+                  + ", ".join(f"{k:,}: {mb:,.0f} MB" for k, mb in points)
+                  + f"; growth after the first tenth {growth:,.0f} MB (target: flat within 150 MB "
+                  + ("✓)" if growth <= 150 else "✗)"))
 
     if args.profile:
         import cProfile
@@ -475,8 +494,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
         rb = kcrules.load_rulebook(engine="native")
         profile = cProfile.Profile()
         profile.enable()
-        for _ in rb.evaluate_many(parsed[: min(len(parsed), 20_000)]):
-            pass
+        for decision in rb.evaluate_many(parsed[: min(len(parsed), 20_000)]):
+            decision.reasons  # noqa: B018 (written when first read)
         profile.disable()
         pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(15)
 
@@ -488,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
                             "to_baseline": r[2] / base} for r in rows],
             "end_to_end": [{"name": e[0], "records": e[1], "seconds": e[2]} for e in ends],
             "startup_ms": startup, "load_ms_median": statistics.median(load_times),
-            "rss_mb": rss, "equality": {"compared": compared, "mismatches": bad},
+            "rss_mb": rss, "durable_rss_mb": durable_rss, "equality": {"compared": compared, "mismatches": bad},
         }, indent=2), encoding="utf-8")
     return 1 if bad else 0
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +24,9 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    SerializerFunctionWrapHandler,
     StrictStr,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -351,10 +353,78 @@ class Decision(_Output):
     def support_vnd(self) -> int:
         return self.support.amount_vnd
 
+    # ------------------------------------------------------------ parts written when first read
+    #
+    # A rulebook may return a decision whose reasons and summary are not written yet
+    # (kcrules.decide.decider): sentences are most of an explained decision's cost, and a
+    # screening caller reads only eligibility, amount and rank. Such a decision keeps the
+    # one object that writes them in the __pydantic_private__ slot (this model has no
+    # private attributes of its own) and has them written, once, into its fields the first
+    # time any of them is read, or when the decision is compared, copied, pickled, printed
+    # or serialised (also inside another model: the serializer below). To its reader it is
+    # the same frozen Decision with the same values and the same JSON.
+
+    def __getattr__(self, name: str) -> Any:
+        later = object.__getattribute__(self, "__pydantic_private__")
+        if later is not None and name in later.names:
+            return self._whole().__dict__[name]
+        return super().__getattr__(name)  # type: ignore[misc]
+
+    def _whole(self) -> Decision:
+        """This decision with every part written (parts written when first read are written now)."""
+        later = self.__pydantic_private__
+        if later is not None:
+            built, now = later.build(), self.__dict__
+            # One new dict in the fields' order, swapped in whole: the JSON's key order is the
+            # fields' order, and a reader in another thread sees the old dict or the new one.
+            object.__setattr__(self, "__dict__", {k: now[k] if k in now else built[k] for k in _DECISION_FIELDS})
+            object.__setattr__(self, "__pydantic_private__", None)
+        return self
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return handler(self._whole())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Decision):
+            other._whole()
+        return super(Decision, self._whole()).__eq__(other)
+
+    def __hash__(self) -> int:  # as a frozen model's: its field values (a reason's dict makes it unhashable)
+        return hash(tuple(self._whole().__dict__.values()))
+
+    def __iter__(self) -> Any:
+        return super(Decision, self._whole()).__iter__()
+
+    def __repr_args__(self) -> Any:
+        return super(Decision, self._whole()).__repr_args__()
+
+    def __copy__(self) -> Decision:
+        return super(Decision, self._whole()).__copy__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Decision:
+        return super(Decision, self._whole()).__deepcopy__(memo)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        return super(Decision, self._whole()).__getstate__()
+
     @property
     def failed(self) -> tuple[Reason, ...]:
         """The eligibility criteria that were not met."""
         return tuple(r for r in self.reasons if r.kind == "eligibility" and r.outcome == "not_met")
+
+
+_DECISION_FIELDS = tuple(Decision.model_fields)
+
+
+class Later(Protocol):
+    """What writes a decision's parts when they are first read (see ``Decision._whole``)."""
+
+    names: frozenset[str]
+
+    def build(self) -> dict[str, Any]:
+        """The parts named in ``names``, by field name."""
+        ...
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -373,4 +443,12 @@ def assemble(cls: type[M], **values: Any) -> M:
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def assemble_later(later: Later, **values: Any) -> Decision:
+    """A decision from the values kcrules built (see :func:`assemble`), ``later`` writing the others when read."""
+    obj = assemble(Decision, **values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(_DECISION_FIELDS))
+    object.__setattr__(obj, "__pydantic_private__", later)
     return obj

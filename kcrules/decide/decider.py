@@ -5,10 +5,11 @@ criterion (from an engine), the facts read (when explaining) and the law date;
 gives the immutable :class:`~kcrules.models.Decision`. In order:
 
 1. ``outcomes.Skeleton.outline`` — failures, priorities met, parameters used, assumptions, reason order;
-2. reasons — one per criterion, written by ``kcrules.text.reasons`` (or bare, unexplained);
-3. ``priority.priority`` — rank key, score, and whether a tier allows the higher ceiling;
-4. ``support.support`` — the amount in whole đồng and its computation;
-5. ``warnings.warnings`` — every guidance level and assumption used.
+2. ``priority.priority`` — rank key, score, and whether a tier allows the higher ceiling;
+3. ``support.support`` — the amount in whole đồng and its computation;
+4. ``warnings.warnings`` — every guidance level and assumption used;
+5. reasons — one per criterion, written by ``kcrules.text.reasons`` (or bare, unexplained),
+   and the summary: written when the decision's reader first reads them (``_Sentences``).
 
 Every part that depends on few inputs is memoised per rulebook (see memo.py):
 a reason on its criterion, outcome, language and the fact values it reads, a
@@ -38,7 +39,7 @@ from kcrules.models import (
     Priority,
     Reason,
     RulebookInfo,
-    assemble,
+    assemble_later,
 )
 from kcrules.rulefiles.loader import Activity, Criterion, Definition
 from kcrules.text import i18n
@@ -80,24 +81,19 @@ class Decider:
         """The decision on one outcome code per criterion; ``values`` (the facts read) when explaining."""
         skeleton = self._skeleton(act)
         shape = skeleton.outline(codes)
-        if explain:
-            assert values is not None
-            reasons = self._explained(skeleton.steps, shape, values, lang)
-        else:
-            bare = self._bare_table(act, lang)
-            reasons = tuple([bare[i][codes[i]] for i in shape.order])
         eligible = not shape.failed
         prio, uplift = self._priority(act, shape.met, lang, explain)
         params = self._law.values(law_date)
         used = dict.fromkeys(shape.used)
+        # The support is computed now: it may refuse the application (an approved level above the maximum).
         amount = support(self._d, app, act, eligible, uplift, params, lang, used, explain)
         warned = self._warned(act, eligible, used, shape.assumed, params, lang)
-        # Every part was built and checked by this module: the whole is assembled without validating it again.
-        return assemble(
-            Decision,
+        # Every part was built and checked by this module: the whole is assembled without validating it
+        # again, and the reasons and the summary are written when first read (see models.Decision._whole).
+        return assemble_later(
+            _Sentences(self, act, skeleton, shape, codes, values if explain else None, lang, amount.amount_vnd),
             application_id=app.id, activity=act.id, eligible=eligible, support=amount, priority=prio,
-            reasons=reasons, warnings=warned, rulebook=self.info(lang), law_date=law_date,
-            lang=lang, summary=self._summary(act, eligible, shape.failed, amount.amount_vnd, lang) if explain else "",
+            warnings=warned, rulebook=self.info(lang), law_date=law_date, lang=lang,
         )
 
     def codes(self, act: Activity, outcomes: Outcomes, fact: dict[str, Any]) -> tuple[int, ...]:
@@ -174,3 +170,30 @@ class Decider:
         labels = {c.id: c.label[lang] for c in self.criteria_of(act) if c.id in failed}
         return i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang),
                         failed="; ".join(labels[f] for f in failed), activity=act.label[lang])
+
+
+class _Sentences:
+    """A decision's reasons and summary, written when the decision's reader first reads them.
+
+    Holds only what writing them needs; without ``values`` (``explain=False``) the reasons
+    are the bare ones and the summary is empty. Writing twice (two threads at once) gives
+    equal parts, so no lock is needed.
+    """
+
+    names = frozenset({"reasons", "summary"})
+    __slots__ = ("_decider", "_act", "_skeleton", "_shape", "_codes", "_values", "_lang", "_amount")
+
+    def __init__(self, decider: Decider, act: Activity, skeleton: Skeleton, shape: Outline, codes: tuple[int, ...],
+                 values: Mapping[str, Any] | None, lang: str, amount: int) -> None:
+        self._decider, self._act, self._skeleton, self._shape = decider, act, skeleton, shape
+        self._codes, self._values, self._lang, self._amount = codes, values, lang, amount
+
+    def build(self) -> dict[str, Any]:
+        d, act, shape, lang = self._decider, self._act, self._shape, self._lang
+        if self._values is None:
+            bare = d._bare_table(act, lang)
+            codes = self._codes
+            return {"reasons": tuple([bare[i][codes[i]] for i in shape.order]), "summary": ""}
+        return {"reasons": d._explained(self._skeleton.steps, shape, self._values, lang),
+                "summary": d._summary(act, not shape.failed, shape.failed, self._amount, lang)}
+

@@ -23,8 +23,10 @@ durable-rules traps, and what this module does about each:
   actions only append to a list, and the state is checked after each fact;
 - only plain JSON goes in: facts hold ints, bools and strings (dates as day
   ordinals, no Decimal or date objects);
-- sessions keep facts: each evaluation uses its own session id (sid), retracts
-  its fact and deletes the session state;
+- sessions keep facts: each evaluation uses its own session id (sid) and
+  deletes that session's state afterwards, which frees the fact with it (a
+  retraction would run the engine once more: about a sixth of a match; memory
+  stays flat without it, `benchmarks/run.py --durable-rss`);
 - no locking: one lock per matcher serialises the engine calls, so concurrent
   evaluations from threads stay correct and independent;
 - every rule that fires round-trips the session state and the fact through
@@ -222,11 +224,7 @@ class DurableMatcher:
                 found = list(self._sink)
             finally:
                 self._sink.clear()
-                try:
-                    self._host.retract_fact(self.ruleset, fact)
-                except self._not_handled:
-                    pass
-                self._host.delete_state(self.ruleset, sid)
+                self._host.delete_state(self.ruleset, sid)  # the session's fact with it
         # A rule whose condition is an 'or' fires once per true branch: keep
         # each outcome once. Two different outcomes would be a contradiction.
         out: Outcomes = {cid: [] for cid in self.ids}

@@ -1,0 +1,151 @@
+"""A decision's reasons and summary are written when first read, and the decision is the same to its reader.
+
+``Rulebook.evaluate`` returns the Decision with its reasons and summary still to
+write (see ``models.Decision._whole``). Each test takes a fresh decision, does one
+thing a reader may do first, and compares with the decision read back from its
+JSON (pydantic-validated, nothing left to write): a part missing, out of order or
+written wrong breaks it.
+"""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+import kcrules
+from kcrules.models import Decision
+from kcrules.text.reasons import Explainer
+from tests.conftest import machinery_app
+
+APPS = {
+    "eligible": machinery_app(),
+    "refused": machinery_app(**{"project.machinery_new": False, "establishment.district": "hoan_kiem"}),
+}
+
+
+def fresh(rb: kcrules.Rulebook, which: str, **options: Any) -> Decision:
+    return rb.evaluate(APPS[which], **options)
+
+
+def read_back(d: Decision) -> Decision:
+    return Decision.model_validate_json(d.model_dump_json())
+
+
+class Holder(BaseModel):
+    decisions: list[Decision]
+
+
+FIRST_READS: dict[str, Callable[[Decision], Any]] = {
+    "reasons": lambda d: d.reasons,
+    "summary": lambda d: d.summary,
+    "failed": lambda d: d.failed,
+    "model_dump": lambda d: d.model_dump(),
+    "dict": lambda d: dict(d),
+    "repr": repr,
+    "copy": copy.copy,
+    "deepcopy": copy.deepcopy,
+    "pickle": lambda d: pickle.loads(pickle.dumps(d)),
+    "model_copy": lambda d: d.model_copy(),
+    "inside another model": lambda d: Holder(decisions=[d]).model_dump_json(),
+}
+
+
+@pytest.mark.parametrize("which", sorted(APPS))
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("first", sorted(FIRST_READS))
+def test_whatever_is_read_first_the_decision_equals_its_json_read_back(hanoi: kcrules.Rulebook, which: str,
+                                                                         lang: str, first: str) -> None:
+    expected = read_back(hanoi.evaluate(APPS[which], lang=lang))
+    d = hanoi.evaluate(APPS[which], lang=lang)
+    got = FIRST_READS[first](d)
+    assert d == expected
+    assert d.model_dump_json() == expected.model_dump_json()
+    if isinstance(got, Decision):  # a copy (or pickled copy) is whole and equal
+        assert got == expected and got.reasons == expected.reasons and got.summary == expected.summary
+    if first == "inside another model":
+        assert got == f'{{"decisions":[{expected.model_dump_json()}]}}'
+    if first == "repr":
+        assert "reasons=(" in got and "summary=" in got
+
+
+def test_equality_needs_no_read_first_on_either_side(hanoi: kcrules.Rulebook) -> None:
+    assert fresh(hanoi, "eligible") == fresh(hanoi, "eligible")
+    assert fresh(hanoi, "eligible") != fresh(hanoi, "refused")
+    assert fresh(hanoi, "eligible") != fresh(hanoi, "eligible", lang="en")
+
+
+def test_the_json_keeps_the_fields_order(hanoi: kcrules.Rulebook) -> None:
+    d = fresh(hanoi, "refused")
+    d.eligible  # noqa: B018 (a field that is there from the start, read first)
+    assert list(d.model_dump()) == list(Decision.model_fields)
+    assert list(fresh(hanoi, "refused").model_dump()) == list(Decision.model_fields)
+
+
+def test_sentences_are_written_only_when_read(hanoi: kcrules.Rulebook, monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[str] = []
+    real = Explainer.reason
+
+    def counting(self: Explainer, c: Any, *args: Any) -> Any:
+        written.append(c.id)
+        return real(self, c, *args)
+
+    monkeypatch.setattr(Explainer, "reason", counting)
+    # A day and a cost no other test decides: no reason of it is already written (and memoised).
+    app = machinery_app(**{"project.eligible_cost_vnd": 287_654_321, "application_date": "2017-02-27"})
+    d = hanoi.evaluate(app)
+    assert d.eligible and d.support_vnd == 143_827_160  # half the cost, rounded down
+    assert d.priority.rank_key and d.warnings and d.support.lines[-1].text
+    assert written == []  # eligibility, amount, rank and warnings need no sentence
+    reasons = d.reasons
+    assert written and d.reasons is reasons  # written once, then kept
+    assert len(written) == len(set(written))
+
+
+def test_unexplained_decisions_are_written_bare(hanoi: kcrules.Rulebook) -> None:
+    d = fresh(hanoi, "refused", explain=False)
+    assert d.summary == "" and d.reasons and all(r.text == "" and r.actual == {} for r in d.reasons)
+    assert [r.outcome for r in d.reasons] == [r.outcome for r in fresh(hanoi, "refused").reasons]
+
+
+def test_a_decision_stays_frozen_before_and_after_its_parts_are_written(hanoi: kcrules.Rulebook) -> None:
+    d = fresh(hanoi, "eligible")
+    with pytest.raises(Exception, match="frozen"):
+        d.summary = "x"  # type: ignore[misc]
+    d.reasons  # noqa: B018
+    with pytest.raises(Exception, match="frozen"):
+        d.reasons = ()  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        d.no_such_field  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_threads_reading_one_new_decision_all_read_the_same_parts(hanoi: kcrules.Rulebook) -> None:
+    expected = read_back(fresh(hanoi, "refused"))
+    for _ in range(20):
+        d = fresh(hanoi, "refused")
+        seen: list[Any] = []
+        start = threading.Barrier(6)
+
+        def read(d: Decision = d) -> None:
+            start.wait()
+            seen.append((d.reasons, d.summary, d.model_dump_json()))
+
+        threads = [threading.Thread(target=read) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert seen == [(expected.reasons, expected.summary, expected.model_dump_json())] * 6
+
+
+def test_a_decision_is_unhashable_as_before(hanoi: kcrules.Rulebook) -> None:
+    # Its reasons hold a dict of the facts read: a frozen model of them cannot be hashed.
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(fresh(hanoi, "eligible"))
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(read_back(fresh(hanoi, "eligible")))
