@@ -196,3 +196,57 @@ def test_every_output_record_is_one_line_for_every_line_splitter(tmp_path: Path)
     assert len(lines) == 2
     assert [json.loads(line)["line"] for line in lines] == [1, 2]
     assert json.loads(lines[1])["application_id"] == "a\u2028b"
+
+
+# ---------------------------------------------------------------- --jobs
+
+
+def _batch(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kcrules.cli", "batch", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+
+
+@pytest.mark.parametrize("engine", ["native", "durable"])
+def test_batch_in_several_processes_writes_what_one_process_writes(tmp_path: Path, engine: str) -> None:
+    from kcrules.cli.batch import CHUNK
+
+    # More lines than two chunks, with every kind of bad line among them: each worker's chunk
+    # comes back in place, line numbers and the first 50 errors on stderr included.
+    apps: list[Any] = generate(None, 2 * CHUNK + 40, seed=11)
+    bad = json.loads(json.dumps(apps[3]))
+    bad["activity"] = "3.3-machinry"
+    for at, row in ((5, "{not json"), (CHUNK, ""), (CHUNK + 1, bad), (2 * CHUNK + 7, "[1]")):
+        apps.insert(at, row)
+    apps += ["{}"] * 60  # more bad lines than stderr describes
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, apps)
+    one = _batch(str(src), "-o", str(tmp_path / "one.jsonl"), "--engine", engine, "--lang", "en")
+    two = _batch(str(src), "-o", str(tmp_path / "two.jsonl"), "--engine", engine, "--lang", "en", "--jobs", "2")
+    assert (one.returncode, two.returncode) == (2, 2)
+    assert two.stderr == one.stderr and "more than 50 bad lines" in one.stderr
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    assert len((tmp_path / "one.jsonl").read_bytes().splitlines()) == len(apps) - 1  # the blank line gives none
+
+
+def test_batch_in_several_processes_reads_stdin(tmp_path: Path) -> None:
+    text = "".join(json.dumps(a) + "\n" for a in APPS)
+    assert _batch("-", "--engine", "native", "--jobs", "3", stdin=text).stdout == \
+        _batch("-", "--engine", "native", stdin=text).stdout
+
+
+@pytest.mark.parametrize(("jobs", "lang", "said"), [
+    ("0", "en", "argument --jobs: '0' is not a whole number of 1 or more, e.g. 2"),
+    ("two", "vi", "tham số --jobs: 'two' không phải một số nguyên từ 1 trở lên, ví dụ 2"),
+])
+def test_a_bad_jobs_count_is_refused_in_the_users_language(tmp_path: Path, jobs: str, lang: str, said: str) -> None:
+    result = _batch(str(tmp_path / "in.jsonl"), "--jobs", jobs, "--lang", lang)
+    assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr
+
+
+def test_jobs_with_a_spreadsheet_says_it_streams_json_lines_only(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, APPS[:2])
+    result = _batch(str(src), "-o", str(tmp_path / "out.csv"), "--jobs", "2", "--lang", "en")
+    assert result.returncode == 2
+    assert "--jobs works only with JSON Lines in and out" in result.stderr
+    assert not (tmp_path / "out.csv").exists()

@@ -98,6 +98,15 @@ def date_arg(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(say("not_a_date", _LANG[0], text=repr(text))) from None
 
 
+def count_arg(text: str) -> int:
+    """An argparse type for a count of 1 or more (``--jobs``)."""
+    if text.strip().isdigit() and int(text) >= 1:
+        return int(text)
+    from kcrules.cli.words import say
+
+    raise argparse.ArgumentTypeError(say("not_a_count", _LANG[0], text=repr(text)))
+
+
 class _Version(argparse.Action):
     """``--version``: printed when read, like argparse's own, but computed only then."""
 

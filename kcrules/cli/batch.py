@@ -26,13 +26,13 @@ import json
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from typing import IO, Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, check_xlsx_output, date_arg
+from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, check_xlsx_output, count_arg, date_arg
 from kcrules.cli.progress import Progress, add_progress_option, progress_for
-from kcrules.errors import ApplicationError, KcrulesError, Problem, shown
+from kcrules.errors import ApplicationError, InputError, KcrulesError, Problem, shown
 from kcrules.text import i18n
 from kcrules.text.i18n import Catalogue
 
@@ -66,6 +66,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-explain", action="store_false", dest="explain",
                    help="leave out the sentences (reason texts, computation texts, summary): "
                         "same outcomes, amounts and citations, much faster")
+    p.add_argument("--jobs", metavar="N", type=count_arg, default=1,
+                   help="decide in N processes (JSON Lines in and out; default 1): the same output, in order")
     add_progress_option(p)
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(run=run)
@@ -92,6 +94,8 @@ WORDS = Catalogue("cli.batch", {
     "eligible": {"vi": "Đủ ĐK", "en": "Eligible"},
     "total_support": {"vi": "Tổng hỗ trợ", "en": "Total support"},
     "total": {"vi": "Tổng", "en": "Total"},
+    "jobs_sheets": {"vi": "--jobs chỉ dùng được khi đọc và ghi JSON Lines; với bảng tính hãy bỏ --jobs",
+                    "en": "--jobs works only with JSON Lines in and out; leave it out for a spreadsheet"},
     "line_too_long": {"vi": "dòng dài hơn {mib} MiB: lớn hơn mọi hồ sơ có thể có (có thiếu dấu xuống dòng?)",
                       "en": "line longer than {mib} MiB: more than an application can be (is a newline missing?)"},
 })
@@ -108,14 +112,15 @@ class Summary:
         self.errors = 0
         self.by_activity: dict[str, list[int]] = {}
 
-    def add(self, decision: Any) -> None:
+    def add(self, activity: str, eligible: bool, amount_vnd: int) -> None:
+        """Count one decision."""
         self.decided += 1
-        row = self.by_activity.setdefault(decision.activity, [0, 0, 0])
+        row = self.by_activity.setdefault(activity, [0, 0, 0])
         row[0] += 1
-        if decision.eligible:
+        if eligible:
             self.eligible += 1
             row[1] += 1
-            row[2] += decision.support.amount_vnd
+            row[2] += amount_vnd
 
     def render(self, lang: str) -> str:
         def n(value: int) -> str:
@@ -175,12 +180,11 @@ def _id_of(raw: bytes | None) -> str | None:
     return shown(app.get("id")) if isinstance(app, dict) else None
 
 
-def _applications(source: IO[bytes], pending: deque[tuple[int, Any, KcrulesError | None]],
-                  read: list[int]) -> Iterator[Any]:
-    """Each non-blank line, as bytes (the library reads it, or says exactly what is wrong).
+def _lines(source: IO[bytes], read: list[int]) -> Iterator[tuple[int, bytes | None]]:
+    """Each non-blank line: (its number, its bytes, or None for a line too long to be an application).
 
-    Records the line number, the application and, for a line too long to be one, its error in
-    ``pending``, and the bytes read in ``read[0]``.
+    Counts the bytes read in ``read[0]``. The library reads each line straight into the model, or
+    says exactly what is wrong.
     """
     number = 0
     while raw := source.readline(MAX_APPLICATION_BYTES + 1):
@@ -190,14 +194,76 @@ def _applications(source: IO[bytes], pending: deque[tuple[int, Any, KcrulesError
             while (rest := source.readline(1 << 16)) and not rest.endswith(b"\n"):  # skip to the next line
                 read[0] += len(rest)
             read[0] += len(rest)
-            pending.append((number, None, ApplicationError([Problem.of(
-                "(document)", "cli.batch:line_too_long", mib=MAX_APPLICATION_BYTES >> 20)])))
-            yield None  # decided as nothing; its own error is reported in its place
-            continue
-        if not raw.strip():
-            continue
-        pending.append((number, raw, None))
-        yield raw  # the raw line: the library reads it straight into the model, or says what is wrong
+            yield number, None
+        elif raw.strip():
+            yield number, raw
+
+
+def _too_long() -> ApplicationError:
+    return ApplicationError([Problem.of("(document)", "cli.batch:line_too_long", mib=MAX_APPLICATION_BYTES >> 20)])
+
+
+#: What deciding one line gives: its number, its output line, its error in the batch's language
+#: (None when decided) and, when decided, (activity, eligible, amount) for the summary. Plain
+#: values, so that a worker process can send them back.
+Outcome = tuple[int, str, str | None, tuple[str, bool, int] | None]
+
+
+def _outcomes(rulebook: Any, lines: Iterable[tuple[int, bytes | None]], options: dict[str, Any]) -> Iterator[Outcome]:
+    """Decide each line, in order (``evaluate_many`` reading one line at a time)."""
+    from kcrules.decide.writer import DecisionWriter
+
+    lang = options["lang"]
+    to_json = DecisionWriter().write
+    pending: deque[tuple[int, bytes | None]] = deque()
+
+    def raws() -> Iterator[bytes | None]:
+        for line in lines:
+            pending.append(line)
+            yield line[1]
+
+    for result in rulebook.evaluate_many(raws(), errors="yield", **options):
+        number, raw = pending.popleft()
+        if raw is None:
+            result = _too_long()
+        if isinstance(result, KcrulesError):
+            yield number, _error_record(number, _id_of(raw), result), result.text(lang), None
+        else:
+            yield (number, _one_line(to_json(result)) + "\n", None,
+                   (result.activity, result.eligible, result.support.amount_vnd))
+
+
+#: Lines a worker process decides at a time, and chunks in flight per worker: enough to keep
+#: every worker busy while the first process writes, few enough to keep memory small.
+CHUNK, AHEAD = 256, 3
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(rulebook: str | None, engine: str, options: dict[str, Any]) -> None:
+    import kcrules
+
+    _WORKER.update(rulebook=kcrules.load_rulebook(rulebook, engine=engine), options=options)
+
+
+def _decide_chunk(chunk: list[tuple[int, bytes | None]]) -> list[Outcome]:
+    return list(_outcomes(_WORKER["rulebook"], chunk, _WORKER["options"]))
+
+
+def _outcomes_in_parallel(args: argparse.Namespace, lines: Iterator[tuple[int, bytes | None]],
+                          options: dict[str, Any]) -> Iterator[Outcome]:
+    """As :func:`_outcomes`, in ``args.jobs`` worker processes, each with its own rulebook; in order."""
+    import itertools
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    with ProcessPoolExecutor(args.jobs, initializer=_start_worker,
+                             initargs=(args.rulebook, args.engine, options)) as pool:
+        window: deque[Future[list[Outcome]]] = deque()
+        while chunk := list(itertools.islice(lines, CHUNK)):
+            window.append(pool.submit(_decide_chunk, chunk))
+            if len(window) >= AHEAD * args.jobs:
+                yield from window.popleft().result()
+        while window:
+            yield from window.popleft().result()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -205,6 +271,8 @@ def run(args: argparse.Namespace) -> int:
 
     fmt = _output_format(args)
     if fmt != "jsonl" or _is_sheet(args.input):
+        if args.jobs > 1:  # a sheet is read whole, then decided; its rows are not streamed to workers
+            raise InputError.of("cli.batch:jobs_sheets")
         return _decide_to_table(args, fmt)
     rulebook = kcrules.load_rulebook(args.rulebook, engine=args.engine)
     if args.input == "-":
@@ -224,8 +292,12 @@ def run(args: argparse.Namespace) -> int:
         raise
     summary = Summary()
     try:
-        _decide_all(rulebook, source, out, summary, progress_for(args, total),
-                    {"lang": args.lang, "on": args.on, "explain": args.explain})
+        read = [0]
+        options = {"lang": args.lang, "on": args.on, "explain": args.explain}
+        lines = _lines(source, read)
+        outcomes = _outcomes_in_parallel(args, lines, options) if args.jobs > 1 else \
+            _outcomes(rulebook, lines, options)
+        _report(outcomes, out, summary, progress_for(args, total), read, args.lang)
     finally:
         if source is not sys.stdin.buffer:
             source.close()
@@ -237,35 +309,26 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_USAGE if summary.errors else EXIT_OK
 
 
-def _decide_all(rulebook: Any, source: IO[bytes], out: IO[str], summary: Summary, progress: Progress,
-                options: dict[str, Any]) -> None:
+def _report(outcomes: Iterable[Outcome], out: IO[str], summary: Summary, progress: Progress, read: list[int],
+            lang: str) -> None:
     """Write one line per application: its decision, or its error record (also reported on stderr)."""
-    from kcrules.decide.writer import DecisionWriter
-
     err_stream = sys.stderr
-    lang = options["lang"]
-    pending: deque[tuple[int, Any, KcrulesError | None]] = deque()
-    read = [0]
-    count = 0
     write = out.write
-    to_json = DecisionWriter().write
-    for result in rulebook.evaluate_many(_applications(source, pending, read), errors="yield", **options):
-        number, app, refused = pending.popleft()
-        result = refused or result
+    count = 0
+    for number, text, error, decided in outcomes:
         count += 1
-        if isinstance(result, KcrulesError):
-            summary.errors += 1
-            write(_error_record(number, _id_of(app), result))
-            if summary.errors <= MAX_REPORTED:
-                progress.clear()
-                err_stream.write(WORDS("line", lang, number=number, error=result.text(lang)) + "\n")
-            elif summary.errors == MAX_REPORTED + 1:
-                err_stream.write(WORDS("too_many", lang, n=MAX_REPORTED) + "\n")
+        write(text)
+        if error is None:
+            assert decided is not None
+            summary.add(*decided)
+            progress.update(count, read[0])
             continue
-        summary.add(result)
-        write(_one_line(to_json(result)))
-        write("\n")
-        progress.update(count, read[0])
+        summary.errors += 1
+        if summary.errors <= MAX_REPORTED:
+            progress.clear()
+            err_stream.write(WORDS("line", lang, number=number, error=error) + "\n")
+        elif summary.errors == MAX_REPORTED + 1:
+            err_stream.write(WORDS("too_many", lang, n=MAX_REPORTED) + "\n")
     progress.finish(count, read[0])
 
 
@@ -319,7 +382,7 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
                 if out is not None:
                     out.write(_error_record(number, app_id, result, where))
             else:
-                summary.add(result)
+                summary.add(result.activity, result.eligible, result.support.amount_vnd)
                 if out is not None:
                     out.write(_one_line(to_json(result)) + "\n")
             if out is None:
@@ -377,12 +440,10 @@ def _read_items(rulebook: Any, path: str, where: str,
 
 def _numbered_lines(path: str) -> Iterator[tuple[int, bytes | KcrulesError]]:
     """Each non-blank line of a JSON Lines file (or stdin) and its number; a line too long is its error."""
-    inner: deque[tuple[int, Any, KcrulesError | None]] = deque()
     source: IO[bytes] = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
     try:
-        for _raw in _applications(source, inner, [0]):
-            number, raw, err = inner.popleft()
-            yield number, err or raw
+        for number, raw in _lines(source, [0]):
+            yield number, _too_long() if raw is None else raw
     finally:
         if source is not sys.stdin.buffer:
             source.close()

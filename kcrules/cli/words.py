@@ -201,6 +201,8 @@ HELP = Catalogue("cli.help", {
               "faster (see docs/performance.md)",
         "vi": "durable: durable-rules (mặc định); native: mã Python sinh ra, cùng kết quả, nhanh hơn vài lần "
               "(xem docs/performance.md)"},
+    "batch.jobs": {"en": "decide in N processes (JSON Lines in and out; default 1): the same output, in order",
+                   "vi": "xét bằng N tiến trình (JSON Lines vào và ra; mặc định 1): cùng kết quả, cùng thứ tự"},
     "batch.no_explain": {
         "en": "leave out the sentences (reason texts, computation texts, summary): same outcomes, amounts and "
               "citations, much faster",
@@ -410,6 +412,8 @@ CLI = Catalogue("cli", {
                     "en": "xlsx is a binary file: write it to a file with -o FILE.xlsx"},
     "not_a_date": {"vi": "{text} không phải ngày: hãy viết YYYY-MM-DD, ví dụ 2017-05-10",
                    "en": "{text} is not a date: write YYYY-MM-DD, e.g. 2017-05-10"},
+    "not_a_count": {"vi": "{text} không phải một số nguyên từ 1 trở lên, ví dụ 2",
+                    "en": "{text} is not a whole number of 1 or more, e.g. 2"},
 })
 
 
