@@ -26,7 +26,8 @@ every figure with its ratio to the baseline:
 - start-up: ``import kcrules``, loading the bundled rulebook, and
   ``kcrules check examples/machinery-gia-lam.json`` from a cold process;
 - equality: the native and durable engines' decision JSON compared on a
-  seeded sample, and the batch writer's text against pydantic's (mismatches must be 0);
+  seeded sample, the batch writer's text against pydantic's, and the columnar path's
+  table against the compiled row path on every application (mismatches must be 0);
 - with ``--rss N`` (``--durable-rss N``: by durable-rules): resident memory while N varied
   applications are decided (explained), generated and decided in chunks so the input is
   never held.
@@ -232,6 +233,28 @@ def mismatches(native: Any, durable: Any, apps: list[dict[str, Any]]) -> tuple[i
     return compared, len(bad), bad[:10]
 
 
+def columnar_mismatches(native: Any, apps: list[dict[str, Any]]) -> tuple[int, int, list[str]]:
+    """Compare the columnar path's table with the compiled row path on every application (eligibility,
+    amount, bound, score, rank key, failed criteria, warnings, every criterion's outcome); return
+    (compared, bad, examples). (0, 0, []) without the columnar extra."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return 0, 0, []
+    table = native.evaluate_table(pa.Table.from_struct_array(pa.array(apps))).to_pylist()
+    bad: list[str] = []
+    for app, row in zip(apps, table):
+        d = native.evaluate(app, explain=False)
+        expected = (d.eligible, d.support.amount_vnd, d.support.bound, d.priority.score, list(d.priority.rank_key),
+                    [r.criterion for r in d.failed], [w.parameter for w in d.warnings],
+                    {r.criterion: r.outcome for r in d.reasons})
+        got = (row["eligible"], row["amount_vnd"], row["bound"], row["score"], row["rank_key"], row["failed"],
+               row["warnings"], {k[8:]: v for k, v in row.items() if k.startswith("outcome/") and v is not None})
+        if row["error"] is not None or got != expected:
+            bad.append(str(app.get("id")))
+    return len(table), len(bad), bad[:10]
+
+
 def baseline(apps: list[dict[str, Any]], decide: Callable[[dict[str, Any]], Any]) -> tuple[int, float, float]:
     """The hand-written decision over the records, cycled to at least 300,000 calls: median of 3 runs."""
     rounds = max(1, -(-BASELINE_CALLS // len(apps)))
@@ -248,7 +271,7 @@ def baseline(apps: list[dict[str, Any]], decide: Callable[[dict[str, Any]], Any]
     return rounds * len(apps), statistics.median(rates), statistics.median(walls)
 
 
-def batch_end_to_end(apps: list[dict[str, Any]], engine: str, explain: bool) -> tuple[int, float]:
+def batch_end_to_end(apps: list[dict[str, Any]], engine: str, explain: bool, jobs: int = 1) -> tuple[int, float]:
     """``kcrules batch`` in a fresh process on a JSON Lines file: (lines, wall seconds incl. start-up)."""
     import tempfile
 
@@ -258,7 +281,7 @@ def batch_end_to_end(apps: list[dict[str, Any]], engine: str, explain: bool) -> 
             for app in apps:
                 f.write(json.dumps(app, ensure_ascii=False) + "\n")
         command = [sys.executable, "-m", "kcrules.cli", "batch", str(source), "-o", str(Path(tmp) / "out.jsonl"),
-                   "--engine", engine, "--no-progress", *([] if explain else ["--no-explain"])]
+                   "--engine", engine, "--no-progress", "--jobs", str(jobs), *([] if explain else ["--no-explain"])]
         start = time.perf_counter()
         subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         return len(apps), time.perf_counter() - start
@@ -412,9 +435,12 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
 
     print("end to end…", file=sys.stderr)
     ends: list[tuple[str, int, float]] = []
-    for engine, explain, count in (("native", True, n), ("native", False, n), ("durable", True, nd)):
-        lines_done, seconds = batch_end_to_end(apps[:count], engine, explain)
-        name = f"kcrules batch, {engine}, {'explained' if explain else '--no-explain'} (fresh process)"
+    jobs = os.cpu_count() or 1
+    for engine, explain, count, j in (("native", True, n, 1), ("native", True, n, jobs), ("native", False, n, 1),
+                                      ("durable", True, nd, 1), ("durable", True, nd, jobs)):
+        lines_done, seconds = batch_end_to_end(apps[:count], engine, explain, j)
+        name = (f"kcrules batch, {engine}, {'explained' if explain else '--no-explain'}"
+                f"{f', --jobs {j}' if j > 1 else ''} (fresh process)")
         ends.append((name, lines_done, seconds))
         print(f"  {name}: {lines_done:,} lines in {seconds:.2f} s", file=sys.stderr)
     plan_seconds = plan_of(n_plan)
@@ -423,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
 
     print("equality of the engines…", file=sys.stderr)
     compared, bad, examples = mismatches(native, durable, sample)
+    columnar_compared, columnar_bad, columnar_examples = columnar_mismatches(native, apps)
+    bad += columnar_bad
 
     print("start-up…", file=sys.stderr)
     python = sys.executable
@@ -475,7 +503,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
           f"{statistics.median(load_times) / 1000 * base:,.0f} | |")
     print()
     print(f"engine equality: {compared:,} decisions compared (native vs durable JSON, and the batch writer's "
-          f"text vs pydantic's), {bad} mismatches" + (f" e.g. {', '.join(examples)}" if bad else ""))
+          f"text vs pydantic's), {bad - columnar_bad} mismatches" + (f" e.g. {', '.join(examples)}" if examples else ""))
+    print(f"columnar equality: {columnar_compared:,} applications compared (evaluate_table's row against the "
+          f"compiled path's decision: eligibility, amount, bound, score, rank key, failed criteria, warnings, every "
+          f"outcome), {columnar_bad} mismatches" + (f" e.g. {', '.join(columnar_examples)}" if columnar_bad else ""))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this run: {peak:,.0f} MB (includes the {len(apps):,} generated applications held)")
     for engine, points in (("native", rss), ("durable", durable_rss)):
@@ -507,7 +538,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
                             "to_baseline": r[2] / base} for r in rows],
             "end_to_end": [{"name": e[0], "records": e[1], "seconds": e[2]} for e in ends],
             "startup_ms": startup, "load_ms_median": statistics.median(load_times),
-            "rss_mb": rss, "durable_rss_mb": durable_rss, "equality": {"compared": compared, "mismatches": bad},
+            "rss_mb": rss, "durable_rss_mb": durable_rss,
+            "equality": {"compared": compared, "mismatches": bad - columnar_bad,
+                         "columnar_compared": columnar_compared, "columnar_mismatches": columnar_bad},
         }, indent=2), encoding="utf-8")
     return 1 if bad else 0
 
