@@ -203,10 +203,10 @@ def _too_long() -> ApplicationError:
     return ApplicationError([Problem.of("(document)", "cli.batch:line_too_long", mib=MAX_APPLICATION_BYTES >> 20)])
 
 
-#: What deciding one line gives: its number, its output line, its error in the batch's language
+#: What deciding one line gives: its number, its output line (UTF-8), its error in the batch's language
 #: (None when decided) and, when decided, (activity, eligible, amount) for the summary. Plain
 #: values, so that a worker process can send them back.
-Outcome = tuple[int, str, str | None, tuple[str, bool, int] | None]
+Outcome = tuple[int, bytes, str | None, tuple[str, bool, int] | None]
 
 
 def _outcomes(rulebook: Any, lines: Iterable[tuple[int, bytes | None]], options: dict[str, Any]) -> Iterator[Outcome]:
@@ -227,9 +227,9 @@ def _outcomes(rulebook: Any, lines: Iterable[tuple[int, bytes | None]], options:
         if raw is None:
             result = _too_long()
         if isinstance(result, KcrulesError):
-            yield number, _error_record(number, _id_of(raw), result), result.text(lang), None
+            yield number, _error_record(number, _id_of(raw), result).encode("utf-8"), result.text(lang), None
         else:
-            yield (number, _one_line(to_json(result)) + "\n", None,
+            yield (number, (_one_line(to_json(result)) + "\n").encode("utf-8"), None,
                    (result.activity, result.eligible, result.support.amount_vnd))
 
 
@@ -285,7 +285,8 @@ def run(args: argparse.Namespace) -> int:
         except OSError:
             total = None
     try:
-        out: IO[str] = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+        # Lines are written as UTF-8 bytes, encoded where they are decided (in the workers, with --jobs).
+        out: IO[bytes] = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")  # noqa: SIM115
     except OSError:
         if source is not sys.stdin.buffer:
             source.close()
@@ -301,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if source is not sys.stdin.buffer:
             source.close()
-        if out is not sys.stdout:
+        if out is not sys.stdout.buffer:
             out.close()
         else:
             out.flush()
@@ -309,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_USAGE if summary.errors else EXIT_OK
 
 
-def _report(outcomes: Iterable[Outcome], out: IO[str], summary: Summary, progress: Progress, read: list[int],
+def _report(outcomes: Iterable[Outcome], out: IO[bytes], summary: Summary, progress: Progress, read: list[int],
             lang: str) -> None:
     """Write one line per application: its decision, or its error record (also reported on stderr)."""
     err_stream = sys.stderr
