@@ -250,3 +250,18 @@ def test_jobs_with_a_spreadsheet_says_it_streams_json_lines_only(tmp_path: Path)
     assert result.returncode == 2
     assert "--jobs works only with JSON Lines in and out" in result.stderr
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_batch_writes_to_a_standard_output_without_a_byte_buffer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  native: kcrules.Rulebook) -> None:
+    import io
+
+    # A notebook's or an embedding program's stdout may be text only: the decisions still reach it, whole.
+    apps = decidable(native, APPS)[:3]
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, apps)
+    text = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", text)
+    assert main(["batch", str(src), "--engine", "native", "--no-explain"]) == 0
+    lines = text.getvalue().splitlines()
+    assert [json.loads(line)["application_id"] for line in lines] == [a.get("id") for a in apps]

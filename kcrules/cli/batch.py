@@ -286,7 +286,7 @@ def run(args: argparse.Namespace) -> int:
             total = None
     try:
         # Lines are written as UTF-8 bytes, encoded where they are decided (in the workers, with --jobs).
-        out: IO[bytes] = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")  # noqa: SIM115
+        out: Any = _stdout_bytes() if args.output == "-" else open(args.output, "wb")  # noqa: SIM115
     except OSError:
         if source is not sys.stdin.buffer:
             source.close()
@@ -302,12 +302,30 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if source is not sys.stdin.buffer:
             source.close()
-        if out is not sys.stdout.buffer:
+        if args.output != "-":
             out.close()
         else:
             out.flush()
     sys.stderr.write(summary.render(args.lang) + "\n")
     return EXIT_USAGE if summary.errors else EXIT_OK
+
+
+def _stdout_bytes() -> Any:
+    """Standard output as a binary stream; a text one without a buffer (a notebook's) takes the decoded text."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        return buffer
+
+    class Text:
+        @staticmethod
+        def write(data: bytes) -> None:
+            sys.stdout.write(data.decode("utf-8"))
+
+        @staticmethod
+        def flush() -> None:
+            sys.stdout.flush()
+
+    return Text()
 
 
 def _report(outcomes: Iterable[Outcome], out: IO[bytes], summary: Summary, progress: Progress, read: list[int],
