@@ -16,12 +16,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 import kcrules
+from kcrules.errors import KcrulesError
 from kcrules.models import Decision
+from kcrules.testing import applications
 from kcrules.text.reasons import Explainer
 from tests.conftest import machinery_app
+
+NATIVE = kcrules.load_rulebook(engine="native")
 
 APPS = {
     "eligible": machinery_app(),
@@ -149,3 +155,30 @@ def test_a_decision_is_unhashable_as_before(hanoi: kcrules.Rulebook) -> None:
         hash(fresh(hanoi, "eligible"))
     with pytest.raises(TypeError, match="unhashable"):
         hash(read_back(fresh(hanoi, "eligible")))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(app=applications(NATIVE), lang=st.sampled_from(["vi", "en"]), explain=st.booleans())
+def test_any_application_screened_writes_no_sentence_and_reads_back_equal(app: dict[str, Any], lang: str,
+                                                                           explain: bool) -> None:
+    # Invariants of every decision: what a screening caller reads needs no sentence, and the
+    # decision written later is the one its JSON describes.
+    written: list[str] = []
+    real = Explainer.reason
+
+    def counting(self: Explainer, c: Any, *args: Any) -> Any:
+        written.append(c.id)
+        return real(self, c, *args)
+
+    try:
+        Explainer.reason = counting  # type: ignore[method-assign]
+        try:
+            d = NATIVE.evaluate(app, lang=lang, explain=explain)
+        except KcrulesError:
+            return  # a generated application the rulebook refuses: nothing to write
+        d.eligible, d.support.amount_vnd, d.support.bound, d.priority.rank_key, d.warnings  # noqa: B018
+        assert written == []
+        assert d == read_back(d)
+        assert sorted(r.criterion for r in d.reasons) == sorted(c.id for c in NATIVE.criteria_of(d.activity))
+    finally:
+        Explainer.reason = real  # type: ignore[method-assign]
