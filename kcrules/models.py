@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -364,15 +364,17 @@ class Decision(_Output):
     # or serialised (also inside another model: the serializer below). To its reader it is
     # the same frozen Decision with the same values and the same JSON.
 
-    def __getattr__(self, name: str) -> Any:
-        later = object.__getattribute__(self, "__pydantic_private__")
-        if later is not None and name in later.names:
-            return self._whole().__dict__[name]
-        return super().__getattr__(name)  # type: ignore[misc]
+    if not TYPE_CHECKING:  # as pydantic's own: a type checker must not take every name for an attribute
+
+        def __getattr__(self, name: str) -> Any:
+            later = object.__getattribute__(self, "__pydantic_private__")
+            if later is not None and name in later.names:
+                return self._whole().__dict__[name]
+            return super().__getattr__(name)
 
     def _whole(self) -> Decision:
         """This decision with every part written (parts written when first read are written now)."""
-        later = self.__pydantic_private__
+        later: Later | None = self.__pydantic_private__  # type: ignore[assignment] (this model's own use of it)
         if later is not None:
             built, now = later.build(), self.__dict__
             # One new dict in the fields' order, swapped in whole: the JSON's key order is the

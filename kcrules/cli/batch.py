@@ -239,7 +239,7 @@ CHUNK, AHEAD = 256, 3
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(rulebook: str | None, engine: str, options: dict[str, Any]) -> None:
+def _start_worker(rulebook: str | None, engine: Any, options: dict[str, Any]) -> None:
     import kcrules
 
     _WORKER.update(rulebook=kcrules.load_rulebook(rulebook, engine=engine), options=options)
