@@ -374,7 +374,8 @@ class Decision(_Output):
 
     def _whole(self) -> Decision:
         """This decision with every part written (parts written when first read are written now)."""
-        later: Later | None = self.__pydantic_private__  # type: ignore[assignment] (this model's own use of it)
+        # This model has no private attributes: the slot holds the writer of its later parts.
+        later: Later | None = self.__pydantic_private__  # type: ignore[assignment]
         if later is not None:
             built, now = later.build(), self.__dict__
             # One new dict in the fields' order, swapped in whole: the JSON's key order is the
