@@ -112,6 +112,8 @@ class Reader:
         self._code_memo: dict[str, dict[str, str | None]] = {}
         self._exact: Callable[[Application], bool] | None = None
         self._exact_dict: Callable[[Mapping[str, Any]], bool] | None = None
+        # Per activity: whether it has a beneficiary, and the getters of the fields it requires.
+        self._needs: dict[str, tuple[bool, tuple[Callable[[Any], Any], ...]]] = {}
 
     def parse(self, data: Application | Mapping[str, Any] | str | bytes) -> Application:
         """See Rulebook.parse_application."""
@@ -230,6 +232,8 @@ class Reader:
 
     def _activity_problems(self, app: Application | _RawView) -> list[Problem]:
         """What the application's activity needs beyond the model: an establishment, an applicant, facts."""
+        if isinstance(app, Application) and self._meets_needs(app):
+            return []  # the common case, checked without writing anything
         problems: list[Problem] = []
         act = self._d.activities.get(app.activity) if isinstance(app.activity, str) else None
         if act is None:
@@ -246,6 +250,20 @@ class Reader:
                 problems.append(Problem.of(path, _P + "required_for", allowed_key=_field_help(path), activity=act.id,
                                            label=dict(act.label)))
         return problems
+
+
+    def _meets_needs(self, app: Application) -> bool:
+        """Whether a valid application has all its activity needs (False also for an unknown activity)."""
+        needs = self._needs.get(app.activity)
+        if needs is None:
+            act = self._d.activities.get(app.activity)
+            if act is None:
+                return False
+            needs = self._needs[act.id] = (act.beneficiary, tuple(_GETTERS[path] for path in act.requires))
+        beneficiary, getters = needs
+        if app.establishment is None and (beneficiary or app.applicant is None):
+            return False
+        return all(get(app) is not None for get in getters)
 
 
 #: Each code field: (path, code table, the objects above it, its own key).
