@@ -112,21 +112,21 @@ class Decider:
             found = self._skeletons[act.id] = Skeleton(crit.steps(self._d, self.criteria_of(act)))
         return found
 
-    def _explained(self, steps: tuple[crit.Step, ...], shape: Outline, fact: Mapping[str, Any],
+    def _explained(self, skeleton: Skeleton, codes: tuple[int, ...], shape: Outline, fact: Mapping[str, Any],
                    lang: str) -> tuple[Reason, ...]:
         # A reason is a pure function of its criterion, outcome, language and
         # the fact values it reads, which is the memo's key. Formatting (babel)
         # is the dominant cost of an explained decision; see docs/performance.md.
         memo = self._reasons
         reasons: list[Reason] = []
-        for step, outcome in zip(steps, shape.outcomes):
+        for step, outcome in zip(skeleton.steps, skeleton.outcomes(codes)):
             c = step.criterion
             key: tuple[Any, ...] = (c.id, outcome, lang, *map(fact.get, step.keys))
             reason = memo.get(key)
             if reason is None:
                 reason = remember(memo, key, self._explainer.reason(c, outcome, fact, lang))
             reasons.append(reason)
-        return tuple([reasons[i] for i in shape.order])
+        return tuple([reasons[i] for i in skeleton.order(codes, shape)])
 
     def _bare_table(self, act: Activity, lang: str) -> tuple[tuple[Reason, ...], ...]:
         """Per step, its reason without sentences for each outcome code."""
@@ -189,11 +189,10 @@ class _Sentences:
         self._codes, self._values, self._lang, self._amount = codes, values, lang, amount
 
     def build(self) -> dict[str, Any]:
-        d, act, shape, lang = self._decider, self._act, self._shape, self._lang
+        d, act, shape, lang, codes = self._decider, self._act, self._shape, self._lang, self._codes
         if self._values is None:
             bare = d._bare_table(act, lang)
-            codes = self._codes
-            return {"reasons": tuple([bare[i][codes[i]] for i in shape.order]), "summary": ""}
-        return {"reasons": d._explained(self._skeleton.steps, shape, self._values, lang),
+            return {"reasons": tuple([bare[i][codes[i]] for i in self._skeleton.order(codes, shape)]), "summary": ""}
+        return {"reasons": d._explained(self._skeleton, codes, shape, self._values, lang),
                 "summary": d._summary(act, not shape.failed, shape.failed, self._amount, lang)}
 

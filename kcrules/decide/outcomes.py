@@ -24,12 +24,14 @@ from kcrules.rulefiles.loader import Criterion
 
 
 class Outline(NamedTuple):
-    outcomes: tuple[str, ...]       # per step, in the activity's order
+    """What eligibility, priority, support and warnings need of the codes; the reasons' outcomes
+    and order are worked out only when the reasons are written (:meth:`Skeleton.outcomes`, :meth:`Skeleton.order`)."""
+
     failed: tuple[str, ...]         # eligibility criteria not met
     met: tuple[str, ...]            # priority criteria met
     used: tuple[str, ...]           # parameters the decision used
     assumed: tuple[Criterion, ...]  # criteria applied whose rule is an assumption
-    order: tuple[int, ...]          # step indexes in the order reasons are shown
+    failed_at: tuple[int, ...]      # the steps of the failures
 
 
 class Skeleton:
@@ -45,21 +47,27 @@ class Skeleton:
         self.params = tuple((i, dict.fromkeys(s.applied), dict.fromkeys(s.not_applied))
                             for i, s in enumerate(steps) if s.applied or s.not_applied)
         self.assumptions = tuple((i, s.criterion) for i, s in enumerate(steps) if s.criterion.assumption)
-        self._ids = tuple(s.criterion.id for s in steps)
 
     def outline(self, codes: tuple[int, ...]) -> Outline:
         """The outline of one decision (every code met, not met or not applicable)."""
-        failed = [i for i, _ in self.eligibility if codes[i] == CODE_NOT_MET]
+        failed = [(i, cid) for i, cid in self.eligibility if codes[i] == CODE_NOT_MET]
         used: dict[str, None] = {}
         for i, applied, not_applied in self.params:
             used.update(not_applied if codes[i] == CODE_NA else applied)
+        return Outline(tuple([cid for _, cid in failed]),
+                       tuple([cid for i, cid in self.priority if codes[i] == CODE_MET]), tuple(used),
+                       tuple([c for i, c in self.assumptions if codes[i] != CODE_NA]), tuple([i for i, _ in failed]))
+
+    @staticmethod
+    def outcomes(codes: tuple[int, ...]) -> tuple[str, ...]:
+        """Each step's outcome, in the activity's order."""
+        return tuple([OUTCOMES[o] for o in codes])
+
+    def order(self, codes: tuple[int, ...], shape: Outline) -> tuple[int, ...]:
+        """The steps in the order reasons are shown."""
         # Failures first: that is what a reader looks for (a stable sort by failed
         # eligibility, other eligibility, priority).
-        order = (*failed, *[i for i, _ in self.eligibility if codes[i] != CODE_NOT_MET], *self.rest)
-        ids = self._ids
-        return Outline(tuple([OUTCOMES[o] for o in codes]), tuple([ids[i] for i in failed]),
-                       tuple([cid for i, cid in self.priority if codes[i] == CODE_MET]), tuple(used),
-                       tuple([c for i, c in self.assumptions if codes[i] != CODE_NA]), order)
+        return (*shape.failed_at, *[i for i, _ in self.eligibility if codes[i] != CODE_NOT_MET], *self.rest)
 
 
 def codes_of(steps: tuple[Step, ...], outcomes: Outcomes, fact: dict[str, Any]) -> tuple[int, ...]:
