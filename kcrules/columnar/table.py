@@ -54,8 +54,9 @@ class Parts:
 class _Out:
     """The result columns, filled group by group; lists shared by many rows are stored once and indexed."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, outcomes: bool) -> None:
         self.n = n
+        self.keep_outcomes = outcomes  # False: each criterion's outcome is not kept (nor returned)
         self.eligible = np.zeros(n, dtype=bool)
         self.amount = np.zeros(n, dtype=np.int64)
         self.score = np.zeros(n, dtype=np.int64)
@@ -80,11 +81,12 @@ class _Out:
             self.names.append(text)
         return self.names.index(text)
 
-    def outcome_column(self, cid: str) -> np.ndarray:
-        return self.outcomes.setdefault(cid, np.full(self.n, -1, dtype=np.int8))
+    def set_outcome(self, cid: str, rows: Any, codes: Any) -> None:
+        if self.keep_outcomes:
+            self.outcomes.setdefault(cid, np.full(self.n, -1, dtype=np.int8))[rows] = codes
 
 
-def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None) -> pa.Table:
+def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None, outcomes: bool = True) -> pa.Table:
     """Decisions for every row of ``data`` (see Rulebook.evaluate_table)."""
     table = as_table(data)
     d = parts.definition
@@ -93,11 +95,11 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None) -> pa.
     read = frozenset(cond.fact_key(r) for e in exprs for r in cond.refs_of(e))
     frame = read_frame(table, d, parts.find_code, read)
     n = frame.n
-    out = _Out(n)
+    out = _Out(n, outcomes)
     out.rank = np.zeros((n, len(d.tiers)), dtype=np.int64)
     for act in d.activities.values():  # the same columns whatever rows a table (or partition) holds
         for c in parts.criteria_of(act):
-            out.outcome_column(c.id)
+            out.set_outcome(c.id, slice(0, 0), -1)
     versions, params = _law_columns(frame, parts.law, on)
     _applicant_default(frame)
     _code_attributes(frame, d)
@@ -218,7 +220,7 @@ def _decide_group(parts: Parts, frame: Frame, ev: Evaluator, act: Activity, rows
             rows[keep], codes[keep], eligible[keep], failed_id[keep], rank[keep], score[keep], uplift[keep])
         amount, bound_index, row_versions = amount[keep], bound_index[keep], row_versions[keep]
     for j, c in enumerate(criteria):
-        out.outcome_column(c.id)[rows] = codes[:, j]
+        out.set_outcome(c.id, rows, codes[:, j])
     out.warned[rows] = _warnings(d, act, act_steps, codes, eligible, uplift, row_versions, params, support_used, out)
     name_ids = np.array([out.name(b) for b in bound_names], dtype=np.int64)
     out.eligible[rows] = eligible
@@ -450,7 +452,7 @@ def _one_by_one(parts: Parts, table: pa.Table, i: int, on: dt.date | None, out: 
                                            if r.kind == "eligibility" and r.outcome == NOT_MET])
     out.warned[i] = out.add(out.warnings, [w.parameter for w in decision.warnings])
     for r in decision.reasons:
-        out.outcome_column(r.criterion)[i] = OUTCOMES.index(r.outcome)
+        out.set_outcome(r.criterion, i, OUTCOMES.index(r.outcome))
 
 
 def _without_nulls(value: Any) -> Any:
@@ -477,13 +479,14 @@ def _result(table: pa.Table, out: _Out) -> pa.Table:
         "bound": _indexed(out.bound, pa.array(out.names, pa.string())),
         "score": pa.array(out.score, mask=failed),
         "rank_key": _rank_keys(out.rank, failed),
-        "failed": _listed(out.failed, out.failures, pa.string()),
-        "warnings": _listed(out.warned, out.warnings, pa.string()),
+        "failed": _listed(out.failed, out.failures),
+        "warnings": _listed(out.warned, out.warnings),
         "error_kind": pa.array([e[0] for e in errors] if errors else pa.nulls(n), pa.string()),
         "error": pa.array([e[1] for e in errors] if errors else pa.nulls(n), pa.string()),
     }
+    names = pa.array(OUTCOMES, pa.string())
     for cid, codes in out.outcomes.items():
-        columns[f"outcome/{cid}"] = _indexed(codes, pa.array(OUTCOMES, pa.string()))
+        columns[f"outcome/{cid}"] = _indexed(codes, names)
     return pa.table(columns)
 
 
@@ -495,14 +498,39 @@ def _rank_keys(rank: np.ndarray, missing: np.ndarray) -> pa.Array:
     return pa.array(lists.to_pylist(), pa.list_(pa.int64()), mask=missing) if missing.any() else lists
 
 
+def _validity(present: np.ndarray) -> tuple[pa.Buffer | None, int]:
+    """An Arrow validity bitmap and null count (no bitmap where nothing is null)."""
+    nulls = len(present) - int(np.count_nonzero(present))
+    return (pa.py_buffer(np.packbits(present, bitorder="little")) if nulls else None), nulls
+
+
 def _indexed(index: np.ndarray, dictionary: pa.Array) -> pa.DictionaryArray:
-    """A dictionary-encoded column; -1 is null."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.maximum(index, 0).astype(np.int32), mask=index < 0),
-                                          dictionary)
+    """A dictionary-encoded column; -1 is null. Built from its buffers: the indices are known to be
+    in range, so Arrow need not check them again."""
+    bitmap, nulls = _validity(index >= 0)
+    indices = pa.Array.from_buffers(pa.int32(), len(index), [bitmap, pa.py_buffer(np.maximum(index, 0, dtype=np.int32))],
+                                    null_count=nulls)
+    return pa.DictionaryArray.from_arrays(indices, dictionary, safe=False)
 
 
-def _listed(index: np.ndarray, items: list[list[Any]], kind: pa.DataType) -> pa.Array:
-    """Per row, the list stored once at its index (null where -1)."""
-    if not items:
-        return pa.nulls(len(index), pa.list_(kind))
-    return pa.array(items, pa.list_(kind)).take(pa.array(np.maximum(index, 0), mask=index < 0))
+def _listed(index: np.ndarray, items: list[list[str]]) -> pa.Array:
+    """Per row, the list of texts stored once at its index (null where -1).
+
+    The texts are dictionary-encoded: each row's list holds indices into the distinct texts,
+    so a million rows of warnings are a million short lists of integers, not of strings.
+    """
+    texts = sorted({t for item in items for t in item})
+    position = {t: i for i, t in enumerate(texts)}
+    sizes = np.array([len(item) for item in items] + [0], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    pool = np.array([position[t] for item in items for t in item], dtype=np.int32)
+    row_sizes = sizes[index]  # -1 takes the empty list appended last
+    offsets = np.zeros(len(index) + 1, dtype=np.int64)
+    np.cumsum(row_sizes, out=offsets[1:])
+    # Row r's texts are pool[starts[index[r]] : + sizes[index[r]]], laid end to end.
+    at = np.repeat(starts[index] - offsets[:-1], row_sizes) + np.arange(offsets[-1])
+    child = pa.DictionaryArray.from_arrays(pa.array(pool[at], pa.int32()), pa.array(texts, pa.string()), safe=False)
+    bitmap, nulls = _validity(index >= 0)
+    narrow = pa.array(offsets, pa.int32())  # refuses, rather than wraps, past 2**31 texts
+    return pa.Array.from_buffers(pa.list_(child.type), len(index), [bitmap, narrow.buffers()[1]],
+                                 null_count=nulls, children=[child])
