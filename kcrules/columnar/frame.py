@@ -40,10 +40,23 @@ _ARROW_KIND = {"int": pa.types.is_integer, "bool": pa.types.is_boolean, "date": 
                "code": pa.types.is_string, "str": pa.types.is_string}
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """A column given as a small table indexed by another: a code's attributes by the code, the
+    law's parameters by each row's set of parameter values. It is looked up only for the rows
+    that read it, never for the whole table."""
+
+    source: str | None     # the fact key whose values index the table (None: the row's set of parameters)
+    values: np.ndarray     # per index, the value; the last entry is for index -1 (no code)
+    has: np.ndarray        # per index, whether there is a value
+    vocab: tuple[str, ...] | None = None
+
+
 @dataclass
 class Frame:
     n: int
     columns: dict[str, Col] = field(default_factory=dict)   # fact key -> column
+    lookups: dict[str, Lookup] = field(default_factory=dict)  # fact key -> column given by a table
     parents: dict[str, np.ndarray] = field(default_factory=dict)  # "establishment" -> row has one
     clean: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     read: frozenset[str] = frozenset()  # fact keys some condition of the rulebook reads
@@ -125,12 +138,14 @@ def _read_field(frame: Frame, path: str, kind: str, col: pa.ChunkedArray | None,
     if info.is_required():
         frame.clean &= ~parent | valid
     vocab = vocabulary(definition, CODE_FIELDS[path]) if kind == "code" else None
-    if default is not None and not valid.all():
-        values = np.where(valid, values, default if vocab is None else vocab.index(str(default)))
     if default is not None:
+        # An absent number or boolean reads as 0 or False already: only another default is written in.
+        if not valid.all() and not (kind in ("int", "bool") and default == 0):
+            values = np.where(valid, values, default if vocab is None else vocab.index(str(default)))
         valid = np.ones(n, dtype=bool)
-    frame.clean &= _within_limits(path, kind, values, valid & parent)
-    frame.columns[key] = Col(values, valid & parent, vocab)
+    present = valid & parent
+    frame.clean &= _within_limits(path, kind, values, present)
+    frame.columns[key] = Col(values, present, vocab)
 
 
 def empty(kind: str, n: int) -> np.ndarray:
@@ -186,7 +201,7 @@ def numbers(arr: pa.Array, valid: np.ndarray) -> np.ndarray:
     width = np.dtype(arr.type.to_pandas_dtype())
     values = np.frombuffer(arr.buffers()[1], dtype=width, count=len(arr), offset=arr.offset * width.itemsize)
     # What lies under a null is unspecified: 0 there, as pyarrow's fill_null would give.
-    return values if arr.null_count == 0 else np.where(valid, values, 0).astype(width)
+    return values if arr.null_count == 0 else np.where(valid, values, 0).astype(width, copy=False)
 
 
 def _booleans(arr: pa.Array, valid: np.ndarray) -> np.ndarray:

@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from kcrules.columnar.frame import Frame, as_table, read_frame
+from kcrules.columnar.frame import Frame, Lookup, as_table, read_frame
 from kcrules.columnar.vector import Col, Evaluator
 from kcrules.decide.criteria import Step, steps
 from kcrules.decide.params import LawOnDate
-from kcrules.decide.warnings import warnings
+from kcrules.decide.warnings import warned
 from kcrules.engines import MET, NA, NOT_MET
 from kcrules.errors import KcrulesError
 from kcrules.models import Decision
@@ -103,18 +103,19 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None, outcom
     versions, params = _law_columns(frame, parts.law, on)
     _applicant_default(frame)
     _code_attributes(frame, d)
-    ev = Evaluator(frame.columns, n)
-    for derived in d.derived.values():
-        frame.columns["derived__" + derived.id] = ev.value(derived.expr)
     activity = frame.columns["activity"]
     out.activities = activity.vocab or ()
     out.activity = np.where(activity.present, activity.values, -1)
-    for code in np.unique(activity.values[frame.clean & activity.present]).tolist():
-        act = d.activities.get(activity.vocab[code]) if activity.vocab is not None else None
-        if act is None:
-            continue
-        rows = np.flatnonzero(frame.clean & activity.present & (activity.values == code))
-        _decide_group(parts, frame, ev, act, rows, versions, params, out)
+    # Rows grouped by activity with one stable sort of small integers (each group in table order).
+    small = np.int16 if len(out.activities) < 2**15 else np.int32  # numpy sorts 16-bit integers by radix
+    group = np.where(frame.clean & activity.present, activity.values, -1).astype(small)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(out.activities) + 1))
+    for code, name in enumerate(out.activities):
+        act = d.activities.get(name)
+        rows = order[bounds[code]:bounds[code + 1]]
+        if act is not None and len(rows):
+            _decide_group(parts, frame, act, rows, versions, params, out)
     for i in np.flatnonzero(~frame.clean):
         _one_by_one(parts, table, int(i), on, out)
     return _result(table, out)
@@ -123,20 +124,20 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None, outcom
 # ---------------------------------------------------------------- facts over columns
 
 def _law_columns(frame: Frame, law: LawOnDate, on: dt.date | None) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """Each row's set of parameter values (an index into the list returned) and their fact columns."""
+    """Each row's set of parameter values (an index into the list returned); their facts are lookups."""
     n = frame.n
     if on is not None:
         days = np.full(n, on.toordinal(), dtype=np.int64)
     else:
         app_date = frame.columns["application_date"]
         days = np.where(app_date.present, app_date.values, dt.date(2000, 1, 1).toordinal())
-    unique_days, inverse = np.unique(days, return_inverse=True)
+    unique_days, inverse = _distinct_numbers(days)
     version_of: dict[tuple[int, ...], int] = {}
     day_version = np.zeros(len(unique_days), dtype=np.int64)
     params: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
-    for i, day in enumerate(unique_days):
-        date = dt.date.fromordinal(int(day))
+    for i, day in enumerate(unique_days.tolist()):
+        date = dt.date.fromordinal(day)
         values = law.values(date)
         key = tuple(sorted((pid, id(pv)) for pid, pv in values.items()))
         if key not in version_of:
@@ -144,12 +145,26 @@ def _law_columns(frame: Frame, law: LawOnDate, on: dt.date | None) -> tuple[np.n
             params.append(values)
             items.append(law.fact_items(date))
         day_version[i] = version_of[key]
-    versions = day_version[inverse]
-    for fact_key in sorted({k for it in items for k in it}):
+    for fact_key in sorted({k for it in items for k in it} & frame.read):
         per_version = np.array([it.get(fact_key, 0) for it in items], dtype=np.int64)
         has = np.array([fact_key in it for it in items], dtype=bool)
-        frame.columns[fact_key] = Col(per_version[versions], has[versions])
-    return versions, params
+        frame.lookups[fact_key] = Lookup(None, per_version, has)
+    return day_version[inverse], params
+
+
+def _distinct_numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values, sorted, and each row's index among them (as np.unique gives), without
+    sorting the rows where the values span a short range (days of a few years)."""
+    if not len(values):
+        return values, np.zeros(0, dtype=np.int64)
+    low, high = int(values.min()), int(values.max())
+    if high - low >= len(values):
+        unique, inverse = np.unique(values, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    seen = np.zeros(high - low + 1, dtype=bool)
+    seen[values - low] = True
+    rank = np.cumsum(seen) - 1
+    return np.flatnonzero(seen) + low, rank[values - low]
 
 
 def _applicant_default(frame: Frame) -> None:
@@ -168,13 +183,13 @@ def _applicant_default(frame: Frame) -> None:
 
 
 def _code_attributes(frame: Frame, d: Definition) -> None:
-    """Per code field, each attribute of its code as a column (``establishment__district__area``)."""
+    """Per code field, each attribute of its code as a lookup (``establishment__district__area``)."""
     for path, table in CODE_FIELDS.items():
         tbl = d.codes.get(table)
-        col = frame.columns.get(cond.fact_key(path))
+        key = cond.fact_key(path)
+        col = frame.columns.get(key)
         if tbl is None or col is None or col.vocab is None:
             continue
-        index = np.asarray(col.values)
         for attr in sorted({a for v in tbl.values.values() for a in v.attrs}):
             got = [tbl.values[code].attrs.get(attr) if code in tbl.values else None for code in col.vocab]
             has = np.array([g is not None for g in got] + [False], dtype=bool)  # the last: no code (-1)
@@ -182,25 +197,23 @@ def _code_attributes(frame: Frame, d: Definition) -> None:
             if isinstance(sample, str):  # texts as indices into the attribute's own vocabulary
                 vocab = tuple(sorted({g for g in got if isinstance(g, str)}))
                 values = np.array([vocab.index(g) if isinstance(g, str) else -1 for g in got] + [-1])
-                frame.columns[f"{cond.fact_key(path)}__{attr}"] = Col(values[index], has[index] & col.present, vocab)
+                frame.lookups[f"{key}__{attr}"] = Lookup(key, values, has, vocab)
                 continue
             fill = False if isinstance(sample, bool) else 0
             values = np.array([fill if g is None else g for g in got] + [fill])
-            frame.columns[f"{cond.fact_key(path)}__{attr}"] = Col(values[index], has[index] & col.present)
+            frame.lookups[f"{key}__{attr}"] = Lookup(key, values, has)
 
 
 # ---------------------------------------------------------------- one activity's rows
 
-def _decide_group(parts: Parts, frame: Frame, ev: Evaluator, act: Activity, rows: np.ndarray,
+def _decide_group(parts: Parts, frame: Frame, act: Activity, rows: np.ndarray,
                   versions: np.ndarray, params: list[dict[str, Any]], out: _Out) -> None:
     d = parts.definition
     rows = rows[_activity_needs(frame, act, rows)]
     criteria = parts.criteria_of(act)
-    sub = Evaluator({k: Col(_take(frame.columns[k].values, rows), frame.columns[k].present[rows],
-                             frame.columns[k].vocab)
-                     for k in _reads(act, criteria) if k in frame.columns}, len(rows))
+    sub = _group_columns(frame, d, _reads(act, criteria), rows, versions)
     codes, decided = _outcomes(sub, criteria)
-    ok = decided & ~sub.overflow & ~ev.overflow[rows]
+    ok = decided & ~sub.overflow
     frame.clean[rows[~ok]] = False  # decided row by row: the error (or decision) is the row path's
     rows, codes, sub_rows = rows[ok], codes[ok], np.flatnonzero(ok)
     if not len(rows):
@@ -221,7 +234,7 @@ def _decide_group(parts: Parts, frame: Frame, ev: Evaluator, act: Activity, rows
         amount, bound_index, row_versions = amount[keep], bound_index[keep], row_versions[keep]
     for j, c in enumerate(criteria):
         out.set_outcome(c.id, rows, codes[:, j])
-    out.warned[rows] = _warnings(d, act, act_steps, codes, eligible, uplift, row_versions, params, support_used, out)
+    out.warned[rows] = _warnings(act, act_steps, codes, eligible, uplift, row_versions, params, support_used, out)
     name_ids = np.array([out.name(b) for b in bound_names], dtype=np.int64)
     out.eligible[rows] = eligible
     out.amount[rows] = amount
@@ -231,20 +244,26 @@ def _decide_group(parts: Parts, frame: Frame, ev: Evaluator, act: Activity, rows
     out.bound[rows] = np.where(eligible, name_ids[bound_index], out.name("ineligible"))
 
 
-def _packed(bits: np.ndarray, extra: np.ndarray | None = None, extra_size: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of a 2-D array of 0/1 (with an extra small integer per row), and each row's index among them."""
+def _packed(bits: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
+    """Each row's index among the distinct rows of a 2-D array of 0/1 (and an extra integer per row).
+
+    Rows are packed into bytes and hashed by Arrow (dictionary_encode), which is several times
+    quicker than sorting them.
+    """
     n, width = bits.shape
-    if width <= 56:  # as one int64 per row: sorting integers is far quicker than sorting bytes
-        keys = bits.astype(np.int64) @ (np.int64(1) << np.arange(width, dtype=np.int64)) if width else np.zeros(n, np.int64)
-        if extra is not None:
-            keys = keys * extra_size + extra
-        unique, inverse = np.unique(keys, return_inverse=True)
-        return unique, inverse.reshape(-1)
-    if extra is not None:
-        bits = np.column_stack([bits, extra])
-    view = np.ascontiguousarray(bits.astype(np.int64)).view(np.dtype((np.void, 8 * bits.shape[1])))[:, 0]
-    unique, inverse = np.unique(view, return_inverse=True)
-    return unique, inverse.reshape(-1)
+    size = max(8, -(-width // 64) * 8)  # bytes per row, whole 8-byte words
+    packed = np.zeros((n, size), dtype=np.uint8)
+    packed[:, :-(-width // 8)] = np.packbits(bits, axis=1, bitorder="little")
+    if size == 8:
+        keys = pa.array(packed.view(np.int64)[:, 0])
+    else:
+        keys = pa.FixedSizeBinaryArray.from_buffers(pa.binary(size), n, [None, pa.py_buffer(packed)])
+    inverse = keys.dictionary_encode().indices.to_numpy()
+    if extra is None:
+        return inverse
+    # Then each (row kind, extra) pair: the extra is small, so the pair is one int64.
+    pairs = inverse.astype(np.int64) * (int(extra.max(initial=0)) + 1) + extra
+    return pa.array(pairs).dictionary_encode().indices.to_numpy()
 
 
 def _first_rows(inverse: np.ndarray) -> list[int]:
@@ -258,7 +277,7 @@ def _failures(criteria: tuple[Criterion, ...], codes: np.ndarray, out: _Out) -> 
     """Each row's failed eligibility criteria (an index into out.failures) and whether it is eligible."""
     elig = [j for j, c in enumerate(criteria) if c.kind == "eligibility"]
     failed = codes[:, elig] == 1
-    _, inverse = _packed(failed)
+    inverse = _packed(failed)
     ids = np.array([out.add(out.failures, [criteria[elig[j]].id for j in np.flatnonzero(failed[r])])
                     for r in _first_rows(inverse)], dtype=np.int64)
     return ids[inverse], ~failed.any(axis=1)
@@ -289,13 +308,13 @@ def _priority(d: Definition, criteria: tuple[Criterion, ...],
     return rank, score, uplift
 
 
-def _warnings(d: Definition, act: Activity, act_steps: tuple[Step, ...], codes: np.ndarray, eligible: np.ndarray,
+def _warnings(act: Activity, act_steps: tuple[Step, ...], codes: np.ndarray, eligible: np.ndarray,
               uplift: np.ndarray, versions: np.ndarray, params: list[dict[str, Any]],
               support_used: dict[bool, tuple[str, ...]], out: _Out) -> np.ndarray:
     """Each row's warnings (an index into out.warnings), from the row path's function, once per distinct input."""
     relevant = [j for j, s in enumerate(act_steps) if s.applied or s.not_applied or s.criterion.assumption]
     signature = np.column_stack([codes[:, relevant] != 2, eligible, uplift & eligible])
-    _, inverse = _packed(signature, versions.astype(np.int64), len(params))
+    inverse = _packed(signature, versions)
     ids = []
     for r in _first_rows(inverse):
         used: dict[str, None] = {}
@@ -309,15 +328,45 @@ def _warnings(d: Definition, act: Activity, act_steps: tuple[Step, ...], codes: 
                 used.update(dict.fromkeys(step.not_applied))
         if eligible[r]:
             used.update(dict.fromkeys(support_used[bool(uplift[r])]))
-        found = warnings(d, act, bool(eligible[r]), used, tuple(assumed), params[int(versions[r])], "en")
-        ids.append(out.add(out.warnings, [w.parameter for w in found]))
+        found = warned(act, bool(eligible[r]), used, tuple(assumed), params[int(versions[r])])
+        ids.append(out.add(out.warnings, found))
     return np.array(ids, dtype=np.int64)[inverse]
 
 
 def _reads(act: Activity, criteria: tuple[Criterion, ...]) -> set[str]:
-    """The fact keys an activity's decision reads (derived facts are columns already)."""
+    """The fact keys an activity's decision reads."""
     refs = [r for c in criteria for e in (c.condition, c.applies_when) if e is not None for r in cond.refs_of(e)]
     return {cond.fact_key(r) for r in refs} | {cond.fact_key(act.support.base), "project__amount_requested_vnd"}
+
+
+def _group_columns(frame: Frame, d: Definition, reads: set[str], rows: np.ndarray, versions: np.ndarray) -> Evaluator:
+    """The columns one activity's rows read: fields taken for those rows, lookups looked up for
+    them, and the derived facts it reads (with those they read) computed for them alone."""
+    needed = set(reads)
+    for derived in reversed(d.derived.values()):  # a derived fact reads facts and earlier derived facts
+        if "derived__" + derived.id in needed:
+            needed |= {cond.fact_key(r) for r in cond.refs_of(derived.expr)}
+    columns: dict[str, Col] = {}
+    for key in sorted(needed):
+        if key in frame.columns:
+            col = frame.columns[key]
+            columns[key] = Col(_take(col.values, rows), col.present[rows], col.vocab)
+    for key in sorted(needed):
+        lookup = frame.lookups.get(key)
+        if lookup is None:
+            continue
+        if lookup.source is None:
+            index, present = versions[rows], True
+        else:
+            source = columns.get(lookup.source) or Col(_take(frame.columns[lookup.source].values, rows),
+                                                        frame.columns[lookup.source].present[rows])
+            index, present = source.values, source.present
+        columns[key] = Col(lookup.values[index], lookup.has[index] & present, lookup.vocab)
+    ev = Evaluator(columns, len(rows))
+    for derived in d.derived.values():
+        if "derived__" + derived.id in needed:
+            columns["derived__" + derived.id] = ev.value(derived.expr)
+    return ev
 
 
 def _take(values: Any, rows: np.ndarray) -> Any:
@@ -508,8 +557,8 @@ def _indexed(index: np.ndarray, dictionary: pa.Array) -> pa.DictionaryArray:
     """A dictionary-encoded column; -1 is null. Built from its buffers: the indices are known to be
     in range, so Arrow need not check them again."""
     bitmap, nulls = _validity(index >= 0)
-    indices = pa.Array.from_buffers(pa.int32(), len(index), [bitmap, pa.py_buffer(np.maximum(index, 0, dtype=np.int32))],
-                                    null_count=nulls)
+    values = pa.py_buffer(np.maximum(index, 0, dtype=np.int32))
+    indices = pa.Array.from_buffers(pa.int32(), len(index), [bitmap, values], null_count=nulls)
     return pa.DictionaryArray.from_arrays(indices, dictionary, safe=False)
 
 
