@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import typing
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,34 +107,47 @@ def read_frame(table: pa.Table, definition: Definition, find_code: Any, read: fr
         if head in struct_parents:
             frame.parents[head] = struct_parents[head]
         else:  # dotted columns: a row has the part where it has any of its fields
-            given = [validity(one_array(cols[p])) for p in cols if p.startswith(head + ".")]
+            given = [_valid_rows(_one_array(cols[p])) for p in cols if p.startswith(head + ".")]
             frame.parents[head] = np.logical_or.reduce(given) if given else np.zeros(n, dtype=bool)
         if field_info(head).is_required():
             frame.clean &= frame.parents[head]
+    arrays = _arrays(cols)
     for path, (kind, _) in APPLICATION_FIELDS.items():
-        col = cols.get(path)
         parent = frame.parents.get(path.partition(".")[0]) if "." in path else np.ones(n, dtype=bool)
-        _read_field(frame, path, kind, col, parent, definition, find_code)
+        _read_field(frame, path, kind, arrays.get(path), parent, definition, find_code)
     _check_dates_in_order(frame)
     return frame
 
 
-def _read_field(frame: Frame, path: str, kind: str, col: pa.ChunkedArray | None, parent: np.ndarray,
+def _arrays(cols: dict[str, pa.ChunkedArray]) -> dict[str, pa.Array]:
+    """Each column as one array, the texts read once per distinct value (codes, ISO dates)
+    dictionary-encoded first. Hashing them is the reader's largest cost, and Arrow hashes
+    without holding the GIL: the columns are encoded side by side on the cores Arrow may use
+    (``pyarrow.cpu_count()``, set by ``pyarrow.set_cpu_count``)."""
+    arrays = {path: _one_array(col) for path, col in cols.items()}
+    hashed = [path for path, arr in arrays.items()
+              if APPLICATION_FIELDS[path][0] in ("code", "date") and pa.types.is_string(arr.type)]
+    with ThreadPoolExecutor(max_workers=max(1, min(pa.cpu_count(), len(hashed)))) as pool:
+        for path, encoded in zip(hashed, pool.map(lambda p: arrays[p].dictionary_encode(), hashed)):
+            arrays[path] = encoded
+    return arrays
+
+
+def _read_field(frame: Frame, path: str, kind: str, arr: pa.Array | None, parent: np.ndarray,
                 definition: Definition, find_code: Any) -> None:
     n = frame.n
     info = field_info(path)
     default = None if info.default is None or info.is_required() else info.default
     key = cond.fact_key(path)
-    if col is None or pa.types.is_null(col.type):
+    if arr is None or pa.types.is_null(arr.type):
         valid = np.zeros(n, dtype=bool)
         values: Any = empty(kind, n)
-    elif not _accepted(kind, col.type):
+    elif not _accepted(kind, arr.type):
         frame.clean[:] = False  # the row-by-row reader says, per row, what the value should be
         frame.columns[key] = Col(empty(kind, n), np.zeros(n, dtype=bool))
         return
     else:
-        arr = one_array(col)
-        valid = validity(arr)
+        valid = _valid_rows(arr)
         values = _values(arr, kind, path, definition, find_code, frame, valid)
     if info.is_required():
         frame.clean &= ~parent | valid
@@ -153,7 +167,7 @@ def empty(kind: str, n: int) -> np.ndarray:
     if kind == "str":
         return np.full(n, "", dtype=str)
     if kind == "code":
-        return np.full(n, -1, dtype=np.int64)
+        return np.full(n, -1, dtype=np.int32)
     return np.zeros(n, dtype=bool if kind == "bool" else np.int64)
 
 
@@ -163,10 +177,11 @@ def vocabulary(definition: Definition, table: str) -> tuple[str, ...]:
 
 
 def _accepted(kind: str, t: pa.DataType) -> bool:
-    """Arrow types read as the field's kind: its own, text for codes (also dictionary-encoded), ISO text for dates."""
+    """Arrow types read as the field's kind: its own, text for codes, ISO text for dates (text also
+    dictionary-encoded)."""
     if _ARROW_KIND[kind](t):
         return True
-    if kind in ("code", "str") and pa.types.is_dictionary(t):
+    if kind in ("code", "str", "date") and pa.types.is_dictionary(t):
         return pa.types.is_string(t.value_type)
     return kind == "date" and pa.types.is_string(t)
 
@@ -177,12 +192,12 @@ def _accepted(kind: str, t: pa.DataType) -> bool:
 # them as numpy arrays costs nothing for numbers and one unpacking for bits, where
 # pyarrow.compute's fill_null and to_numpy copy the column once or twice.
 
-def one_array(col: pa.ChunkedArray) -> pa.Array:
+def _one_array(col: pa.ChunkedArray) -> pa.Array:
     """The column as one array (a column of several chunks is joined once)."""
     return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
-def validity(arr: pa.Array) -> np.ndarray:
+def _valid_rows(arr: pa.Array) -> np.ndarray:
     """Per row, whether the value is not null."""
     if arr.null_count == 0:
         return np.ones(len(arr), dtype=bool)
@@ -196,7 +211,7 @@ def _bits(buf: pa.Buffer, offset: int, n: int) -> np.ndarray:
     return np.unpackbits(packed, count=offset + n, bitorder="little")[offset:].view(bool)
 
 
-def numbers(arr: pa.Array, valid: np.ndarray) -> np.ndarray:
+def _numbers(arr: pa.Array, valid: np.ndarray) -> np.ndarray:
     """A column of fixed-width numbers as numpy, without a copy when no value is null; 0 where null."""
     width = np.dtype(arr.type.to_pandas_dtype())
     values = np.frombuffer(arr.buffers()[1], dtype=width, count=len(arr), offset=arr.offset * width.itemsize)
@@ -212,7 +227,7 @@ def _booleans(arr: pa.Array, valid: np.ndarray) -> np.ndarray:
 def _values(arr: pa.Array, kind: str, path: str, definition: Definition, find_code: Any, frame: Frame,
             valid: np.ndarray) -> Any:
     if kind == "int":
-        values = numbers(arr, valid)
+        values = _numbers(arr, valid)
         if values.dtype == np.uint64:  # whole numbers past int64 are the row path's (it says what is allowed)
             frame.clean &= ~valid | (values <= np.iinfo(np.int64).max)
             values = np.where(values <= np.iinfo(np.int64).max, values, 0).astype(np.int64)
@@ -220,9 +235,9 @@ def _values(arr: pa.Array, kind: str, path: str, definition: Definition, find_co
     if kind == "bool":
         return _booleans(arr, valid)
     if kind == "date":
-        if pa.types.is_string(arr.type):
-            return _iso_days(arr, frame, valid)
-        return np.add(numbers(arr.view(pa.int32()), valid), EPOCH_ORDINAL, dtype=np.int64)
+        if pa.types.is_date32(arr.type):
+            return np.add(_numbers(arr.view(pa.int32()), valid), EPOCH_ORDINAL, dtype=np.int64)
+        return _iso_days(arr, frame, valid)
     if kind == "code":
         return _codes(arr, CODE_FIELDS[path], vocabulary(definition, CODE_FIELDS[path]), find_code, frame, valid)
     if path not in _PLAIN_TEXT:
@@ -246,7 +261,7 @@ def _distinct(arr: pa.Array, valid: np.ndarray) -> tuple[list[Any], np.ndarray]:
     among them; a null row gets the index one past the last."""
     enc = arr if pa.types.is_dictionary(arr.type) else arr.dictionary_encode()
     given = enc.dictionary.to_pylist()
-    index = numbers(enc.indices, valid)
+    index = _numbers(enc.indices, valid)
     return given, (index if enc.null_count == 0 else np.where(valid, index, len(given)))
 
 
@@ -279,7 +294,8 @@ def _codes(arr: pa.Array, table: str, vocab: tuple[str, ...], find_code: Any, fr
     makes its row unclean."""
     given, index = _distinct(arr, valid)
     position = {code: i for i, code in enumerate(vocab)}
-    found = np.array([position.get(find_code(table, g), -1) for g in given] + [-1], dtype=np.int64)
+    # int32: a code table is small, and the indices are taken for every activity's rows.
+    found = np.array([position.get(find_code(table, g), -1) for g in given] + [-1], dtype=np.int32)
     codes = found[index]
     frame.clean &= (codes >= 0) | ~valid
     return codes

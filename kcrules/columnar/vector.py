@@ -57,6 +57,8 @@ class Evaluator:
         self.overflow = np.zeros(n, dtype=bool)
         self._all = np.ones(n, dtype=bool)
         self._none = np.zeros(n, dtype=bool)
+        # Criteria share comparisons (and a condition's negation repeats some): each is made once.
+        self._compared: dict[cond.Cmp, np.ndarray] = {}
 
     # ------------------------------------------------------------ values
 
@@ -103,7 +105,9 @@ class Evaluator:
         if isinstance(expr, cond.Lit):
             return self._all.copy() if expr.value else self._none.copy()
         if isinstance(expr, cond.Cmp):
-            return self._compare(expr)
+            if expr not in self._compared:
+                self._compared[expr] = self._compare(expr)
+            return self._compared[expr]
         raise TypeError(f"not a condition: {expr!r}")
 
     def _compare(self, c: cond.Cmp) -> np.ndarray:
