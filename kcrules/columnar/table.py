@@ -70,7 +70,8 @@ class _Out:
         self.failures: list[list[str]] = []
         self.warnings: list[list[str]] = []
         self.error: dict[int, tuple[str, str]] = {}
-        self.outcomes: dict[str, np.ndarray] = {}  # criterion -> index into OUTCOMES per row (-1: none)
+        #: criterion -> per row its outcome's index in OUTCOMES (int32, as the result holds it) and whether it has one
+        self.outcomes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def add(self, items: list[Any], value: Any) -> int:
         items.append(value)
@@ -82,8 +83,13 @@ class _Out:
         return self.names.index(text)
 
     def set_outcome(self, cid: str, rows: Any, codes: Any) -> None:
-        if self.keep_outcomes:
-            self.outcomes.setdefault(cid, np.full(self.n, -1, dtype=np.int8))[rows] = codes
+        if not self.keep_outcomes:
+            return
+        if cid not in self.outcomes:
+            self.outcomes[cid] = (np.zeros(self.n, dtype=np.int32), np.zeros(self.n, dtype=bool))
+        index, given = self.outcomes[cid]
+        index[rows] = codes
+        given[rows] = True
 
 
 def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None, outcomes: bool = True) -> pa.Table:
@@ -392,17 +398,18 @@ def _activity_needs(frame: Frame, act: Activity, rows: np.ndarray) -> np.ndarray
 def _outcomes(ev: Evaluator, criteria: tuple[Criterion, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Per row and criterion the outcome's index in OUTCOMES, and the rows where every criterion got one."""
     n = ev.n
-    codes = np.zeros((n, len(criteria)), dtype=np.int8)
-    counts = np.zeros((n, len(criteria)), dtype=np.int8)
+    # Criterion by criterion: each criterion's column of outcomes is contiguous (Fortran order).
+    codes = np.empty((n, len(criteria)), dtype=np.int8, order="F")
+    counts = np.empty((n, len(criteria)), dtype=np.int8, order="F")
     for j, c in enumerate(criteria):
-        holds, fails = ev.predicate(c.condition), ev.predicate(cond.negate(c.condition))
-        if c.applies_when is None:
-            applies, not_applies = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
-        else:
+        met, not_met = ev.predicate(c.condition), ev.predicate(cond.negate(c.condition))
+        counts[:, j] = met.view(np.int8) + not_met.view(np.int8)
+        if c.applies_when is not None:
             applies, not_applies = ev.predicate(c.applies_when), ev.predicate(cond.negate(c.applies_when))
-        met, not_met = applies & holds, applies & fails
-        codes[:, j] = np.where(met, 0, np.where(not_met, 1, 2))
-        counts[:, j] = met.astype(np.int8) + not_met + not_applies
+            met, not_met = applies & met, applies & not_met
+            counts[:, j] = met.view(np.int8) + not_met.view(np.int8) + not_applies.view(np.int8)
+        # A condition and its negation never both hold: 0 met, 1 not met, 2 neither.
+        codes[:, j] = 2 - 2 * met.view(np.int8) - not_met.view(np.int8)
     period = [j for j, c in enumerate(criteria) if c.id == "program.period"]
     if period:
         # Outside the program its own parameters have no value: undecided criteria do not apply.
@@ -534,8 +541,8 @@ def _result(table: pa.Table, out: _Out) -> pa.Table:
         "error": pa.array([e[1] for e in errors] if errors else pa.nulls(n), pa.string()),
     }
     names = pa.array(OUTCOMES, pa.string())
-    for cid, codes in out.outcomes.items():
-        columns[f"outcome/{cid}"] = _indexed(codes, names)
+    for cid, (index, given) in out.outcomes.items():
+        columns[f"outcome/{cid}"] = _indexed(index, names, given)
     return pa.table(columns)
 
 
@@ -553,11 +560,13 @@ def _validity(present: np.ndarray) -> tuple[pa.Buffer | None, int]:
     return (pa.py_buffer(np.packbits(present, bitorder="little")) if nulls else None), nulls
 
 
-def _indexed(index: np.ndarray, dictionary: pa.Array) -> pa.DictionaryArray:
-    """A dictionary-encoded column; -1 is null. Built from its buffers: the indices are known to be
-    in range, so Arrow need not check them again."""
-    bitmap, nulls = _validity(index >= 0)
-    values = pa.py_buffer(np.maximum(index, 0, dtype=np.int32))
+def _indexed(index: np.ndarray, dictionary: pa.Array, given: np.ndarray | None = None) -> pa.DictionaryArray:
+    """A dictionary-encoded column; null where not ``given`` (by default: where the index is -1).
+    Built from its buffers: the indices are known to be in range, so Arrow need not check them again."""
+    if given is None:
+        given, index = index >= 0, np.maximum(index, 0, dtype=np.int32)
+    bitmap, nulls = _validity(given)
+    values = pa.py_buffer(index.astype(np.int32, copy=False))
     indices = pa.Array.from_buffers(pa.int32(), len(index), [bitmap, values], null_count=nulls)
     return pa.DictionaryArray.from_arrays(indices, dictionary, safe=False)
 
