@@ -102,7 +102,7 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None, outcom
     frame = read_frame(table, d, parts.find_code, read)
     n = frame.n
     out = _Out(n, outcomes)
-    out.rank = np.zeros((n, len(d.tiers)), dtype=np.int64)
+    out.rank = np.zeros((n, len(d.tiers)), dtype=np.int64, order="F")
     for act in d.activities.values():  # the same columns whatever rows a table (or partition) holds
         for c in parts.criteria_of(act):
             out.set_outcome(c.id, slice(0, 0), -1)
@@ -220,8 +220,10 @@ def _decide_group(parts: Parts, frame: Frame, act: Activity, rows: np.ndarray,
     sub = _group_columns(frame, d, _reads(act, criteria), rows, versions)
     codes, decided = _outcomes(sub, criteria)
     ok = decided & ~sub.overflow
-    frame.clean[rows[~ok]] = False  # decided row by row: the error (or decision) is the row path's
-    rows, codes, sub_rows = rows[ok], codes[ok], np.flatnonzero(ok)
+    sub_rows: np.ndarray | slice = slice(None)  # the group's rows among those of ``sub``: all of them, mostly
+    if not ok.all():
+        frame.clean[rows[~ok]] = False  # decided row by row: the error (or decision) is the row path's
+        rows, codes, sub_rows = rows[ok], codes[ok], np.flatnonzero(ok)
     if not len(rows):
         return
     act_steps = steps(d, criteria)
@@ -245,25 +247,27 @@ def _decide_group(parts: Parts, frame: Frame, act: Activity, rows: np.ndarray,
     out.eligible[rows] = eligible
     out.amount[rows] = amount
     out.score[rows] = score
-    out.rank[rows] = rank
+    for t in range(rank.shape[1]):  # tier by tier: out.rank is held column by column
+        out.rank[rows, t] = rank[:, t]
     out.failed[rows] = failed_id
     out.bound[rows] = np.where(eligible, name_ids[bound_index], out.name("ineligible"))
 
 
-def _packed(bits: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
-    """Each row's index among the distinct rows of a 2-D array of 0/1 (and an extra integer per row).
+def _packed(bits: list[np.ndarray], n: int, extra: np.ndarray | None = None) -> np.ndarray:
+    """Each row's index among the distinct rows of some columns of booleans (and an extra integer).
 
-    Rows are packed into bytes and hashed by Arrow (dictionary_encode), which is several times
-    quicker than sorting them.
+    The columns are packed eight to a byte, a row's bytes read as one key, and the keys hashed by
+    Arrow (dictionary_encode), several times quicker than sorting the rows.
     """
-    n, width = bits.shape
-    size = max(8, -(-width // 64) * 8)  # bytes per row, whole 8-byte words
-    packed = np.zeros((n, size), dtype=np.uint8)
-    packed[:, :-(-width // 8)] = np.packbits(bits, axis=1, bitorder="little")
+    size = max(8, -(-len(bits) // 64) * 8)  # bytes per row, whole 8-byte words
+    packed = np.zeros((size, n), dtype=np.uint8)  # byte by byte, each byte's column contiguous
+    for j, column in enumerate(bits):
+        packed[j // 8] |= column.view(np.uint8) << (j % 8)
+    rows = packed.T.copy()
     if size == 8:
-        keys = pa.array(packed.view(np.int64)[:, 0])
+        keys = pa.array(rows.view(np.int64)[:, 0])
     else:
-        keys = pa.FixedSizeBinaryArray.from_buffers(pa.binary(size), n, [None, pa.py_buffer(packed)])
+        keys = pa.FixedSizeBinaryArray.from_buffers(pa.binary(size), n, [None, pa.py_buffer(rows)])
     inverse = keys.dictionary_encode().indices.to_numpy()
     if extra is None:
         return inverse
@@ -282,18 +286,21 @@ def _first_rows(inverse: np.ndarray) -> list[int]:
 def _failures(criteria: tuple[Criterion, ...], codes: np.ndarray, out: _Out) -> tuple[np.ndarray, np.ndarray]:
     """Each row's failed eligibility criteria (an index into out.failures) and whether it is eligible."""
     elig = [j for j, c in enumerate(criteria) if c.kind == "eligibility"]
-    failed = codes[:, elig] == 1
-    inverse = _packed(failed)
-    ids = np.array([out.add(out.failures, [criteria[elig[j]].id for j in np.flatnonzero(failed[r])])
+    failed = [codes[:, j] == 1 for j in elig]
+    inverse = _packed(failed, len(codes))
+    ids = np.array([out.add(out.failures, [criteria[j].id for j in elig if codes[r, j] == 1])
                     for r in _first_rows(inverse)], dtype=np.int64)
-    return ids[inverse], ~failed.any(axis=1)
+    eligible = np.ones(len(codes), dtype=bool)
+    for column in failed:
+        eligible &= ~column
+    return ids[inverse], eligible
 
 
 def _priority(d: Definition, criteria: tuple[Criterion, ...],
               codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rank key, score and higher-ceiling flag per row, as kcrules.decide.priority computes them."""
     n = len(codes)
-    rank = np.zeros((n, len(d.tiers)), dtype=np.int64)
+    rank = np.zeros((n, len(d.tiers)), dtype=np.int64, order="F")
     score = np.zeros(n, dtype=np.int64)
     uplift = np.zeros(n, dtype=bool)
     for t, tier in enumerate(d.tiers):
@@ -319,8 +326,8 @@ def _warnings(act: Activity, act_steps: tuple[Step, ...], codes: np.ndarray, eli
               support_used: dict[bool, tuple[str, ...]], out: _Out) -> np.ndarray:
     """Each row's warnings (an index into out.warnings), from the row path's function, once per distinct input."""
     relevant = [j for j, s in enumerate(act_steps) if s.applied or s.not_applied or s.criterion.assumption]
-    signature = np.column_stack([codes[:, relevant] != 2, eligible, uplift & eligible])
-    inverse = _packed(signature, versions)
+    signature = [codes[:, j] != 2 for j in relevant] + [eligible, uplift & eligible]
+    inverse = _packed(signature, len(codes), versions)
     ids = []
     for r in _first_rows(inverse):
         used: dict[str, None] = {}
@@ -357,12 +364,19 @@ def _group_columns(frame: Frame, d: Definition, reads: set[str], rows: np.ndarra
         if key in frame.columns:
             col = frame.columns[key]
             columns[key] = Col(_take(col.values, rows), col.present[rows], col.vocab)
+    row_versions = versions[rows]
+    in_force = np.flatnonzero(np.bincount(row_versions, minlength=1))  # the sets of parameters these rows use
+    everywhere = np.ones(len(rows), dtype=bool)
     for key in sorted(needed):
         lookup = frame.lookups.get(key)
         if lookup is None:
             continue
         if lookup.source is None:
-            index, present = versions[rows], True
+            values, has = lookup.values[in_force], lookup.has[in_force]
+            if has.all() and (values == values[0]).all():  # the same value for every row: held once
+                columns[key] = Col(values[0], everywhere, lookup.vocab)
+                continue
+            index, present = row_versions, everywhere
         else:
             source = columns.get(lookup.source) or Col(_take(frame.columns[lookup.source].values, rows),
                                                         frame.columns[lookup.source].present[rows])
@@ -375,7 +389,7 @@ def _group_columns(frame: Frame, d: Definition, reads: set[str], rows: np.ndarra
     return ev
 
 
-def _take(values: Any, rows: np.ndarray) -> Any:
+def _take(values: Any, rows: np.ndarray | slice) -> Any:
     return values[rows] if isinstance(values, np.ndarray) and values.ndim else values
 
 
@@ -420,7 +434,7 @@ def _outcomes(ev: Evaluator, criteria: tuple[Criterion, ...]) -> tuple[np.ndarra
     return codes, (counts == 1).all(axis=1)
 
 
-def _support(ev: Evaluator, sub_rows: np.ndarray, act: Activity, d: Definition, uplift: np.ndarray,
+def _support(ev: Evaluator, sub_rows: np.ndarray | slice, act: Activity, d: Definition, uplift: np.ndarray,
              versions: np.ndarray, params: list[dict[str, Any]]
              ) -> tuple[np.ndarray, np.ndarray, list[str], dict[bool, tuple[str, ...]], np.ndarray]:
     """Amounts as kcrules.decide.support computes them (same bounds, same order, floor to the đồng).
@@ -430,7 +444,7 @@ def _support(ev: Evaluator, sub_rows: np.ndarray, act: Activity, d: Definition, 
     products well inside int64.
     """
     s = act.support
-    n = len(sub_rows)
+    n = len(uplift)
     base_col = ev.columns.get(cond.fact_key(s.base), Col(0, np.zeros(ev.n, dtype=bool)))
     base = np.broadcast_to(_take(base_col.values, sub_rows), (n,)).astype(np.int64)
     computable = base_col.present[sub_rows].copy()
@@ -550,7 +564,7 @@ def _rank_keys(rank: np.ndarray, missing: np.ndarray) -> pa.Array:
     """One list per row from the rows × tiers array (null where the row has no decision)."""
     n, tiers = rank.shape
     offsets = pa.array(np.arange(0, (n + 1) * tiers, tiers, dtype=np.int32) if tiers else np.zeros(n + 1, np.int32))
-    lists = pa.ListArray.from_arrays(offsets, pa.array(rank.reshape(-1)))
+    lists = pa.ListArray.from_arrays(offsets, pa.array(np.ascontiguousarray(rank).reshape(-1)))
     return pa.array(lists.to_pylist(), pa.list_(pa.int64()), mask=missing) if missing.any() else lists
 
 

@@ -75,6 +75,9 @@ class Evaluator:
         if isinstance(expr, cond.Func):
             args = [self.value(a) for a in expr.args]
             present = np.logical_and.reduce([a.present for a in args]) if args else self._all
+            if all(np.ndim(a.values) == 0 for a in args):  # one value for every row (a law's dates): computed once
+                values, ok = FUNCTIONS[expr.name](*[np.reshape(a.values, (1,)) for a in args])
+                return Col(values[0], present & ok[0])
             values, ok = FUNCTIONS[expr.name](*[np.broadcast_to(a.values, (self.n,)) for a in args])
             return Col(values, present & ok)
         return Col(self.predicate(expr), self._all)
