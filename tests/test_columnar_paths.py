@@ -69,3 +69,102 @@ def test_a_long_column_spanning_the_whole_calendar_is_computed_directly() -> Non
     assert _column_values("add_years", (days, [1] * 2000))[:2] == [dt.date(2, 1, 1).toordinal(), None]
     assert _column_values("end_of_previous_year", (days,))[:2] == [None, dt.date(9998, 12, 31).toordinal()]
     assert _column_values("year", (days,)) == _row_values("year", (days,))
+
+
+# ---------------------------------------------------------------- the same table, read another way
+
+APPS = [a for a in generate(HANOI, 400, seed=21)]
+
+
+def _retyped(table: Any, name: str, typ: Any) -> Any:
+    flat = table.flatten()
+    return flat.set_column(flat.column_names.index(name), name, flat.column(name).cast(typ))
+
+
+def test_columns_without_nulls_sliced_and_in_chunks_read_as_one_whole_column() -> None:
+    # Buffers are read directly: a slice starts at an offset into them, a chunked column is joined,
+    # and a column with no nulls has no validity bitmap at all.
+    table = table_of(APPS)
+    whole = HANOI.evaluate_table(table)
+    chunked = pa.concat_tables([table.slice(0, 150), table.slice(150)])
+    assert chunked.column("project").num_chunks == 2
+    assert HANOI.evaluate_table(chunked).drop_columns(["row"]).equals(whole.drop_columns(["row"]))
+    sliced = table_of(APPS).slice(37, 200)
+    assert_same(HANOI, APPS[37:237], table=sliced)
+    complete = [a for a in APPS if "establishment" in a and "employees" in a["establishment"]]
+    table = table_of(complete)
+    assert table.column("establishment").null_count == 0
+    assert_same(HANOI, complete, table=table)
+
+
+@pytest.mark.parametrize(("name", "typ"), [("establishment.employees", "int32"),
+                                         ("establishment.employees", "uint16"),
+                                         ("project.eligible_cost_vnd", "uint64"),
+                                         ("project.learners", "int8")])
+def test_narrow_and_unsigned_integers_decide_as_int64_does(name: str, typ: str) -> None:
+    table = _retyped(table_of(APPS), name, getattr(pa, typ)())  # every value fits (the cast checks it)
+    assert table.schema.field(name).type == getattr(pa, typ)()
+    assert_same(HANOI, APPS, table=table)
+
+
+def test_an_unsigned_integer_past_int64_gets_the_row_paths_error() -> None:
+    apps = APPS[:5]
+    table = table_of(apps).flatten()
+    name = "project.eligible_cost_vnd"
+    costs = pa.array([2**64 - 1] + table.column(name).to_pylist()[1:], pa.uint64())
+    result = HANOI.evaluate_table(table.set_column(table.column_names.index(name), name, costs))
+    assert result.column("error_kind").to_pylist()[0] == "ApplicationError"
+    assert "eligible_cost_vnd" in result.column("error").to_pylist()[0]
+    assert result.column("error").null_count == 4
+
+
+def test_dates_as_text_as_date32_and_dictionary_encoded_text_decide_the_same() -> None:
+    apps = [dict(a) for a in APPS]
+    apps[3] = dict(apps[3], application_date="2017-02-30")  # no such day: the row path's error
+    apps[4] = dict(apps[4], application_date="2017-5-1")    # not YYYY-MM-DD: the row path's answer
+    text = table_of(apps)
+    expected = assert_same(HANOI, apps, table=text)
+    flat = text.flatten()
+    encoded = flat.set_column(flat.column_names.index("application_date"), "application_date",
+                              flat.column("application_date").dictionary_encode())
+    assert HANOI.evaluate_table(encoded).equals(expected)
+    good = [a for i, a in enumerate(apps) if i not in (3, 4)]
+    typed = table_of(good).flatten()
+    for name in ("application_date", "project.start_date", "project.end_date"):
+        days = pa.array([None if v is None else dt.date.fromisoformat(v) for v in typed.column(name).to_pylist()],
+                        pa.date32())
+        typed = typed.set_column(typed.column_names.index(name), name, days)
+    assert HANOI.evaluate_table(typed).equals(HANOI.evaluate_table(table_of(good)))
+
+
+def test_names_are_checked_by_characters_and_ids_may_be_dictionary_encoded() -> None:
+    apps = [dict(a, id=f"HS-{i}") for i, a in enumerate(APPS[:30])]
+    long_name = "Hợp tác xã Hà Nội " * 16  # 288 characters, more than 300 bytes: within the limit
+    apps[1] = dict(apps[1], applicant=dict(apps[1].get("applicant", {"kind": "establishment"}), name=long_name))
+    apps[2] = dict(apps[2], applicant=dict(apps[2].get("applicant", {"kind": "establishment"}), name="ồ" * 301))
+    apps[3] = dict(apps[3], id="x" * 121)
+    table = table_of(apps)
+    result = assert_same(HANOI, apps, table=table)
+    errors = result.column("error").to_pylist()
+    assert errors[1] is None and errors[2] is not None and errors[3] is not None
+    flat = table.flatten()
+    encoded = flat.set_column(flat.column_names.index("id"), "id", flat.column("id").dictionary_encode())
+    assert HANOI.evaluate_table(encoded).drop_columns(["id"]).equals(result.drop_columns(["id"]))
+
+
+def test_outcomes_left_out_change_no_other_column() -> None:
+    apps = APPS + [dict(APPS[0], activity="3.9-teleport")]
+    full = HANOI.evaluate_table(table_of(apps))
+    lean = HANOI.evaluate_table(table_of(apps), outcomes=False)
+    kept = [c for c in full.column_names if not c.startswith("outcome/")]
+    assert lean.column_names == kept and len(kept) < len(full.column_names)
+    assert lean.equals(full.select(kept))
+    assert lean.column("error").null_count == len(apps) - 1
+
+
+def test_warnings_and_failures_are_lists_of_texts() -> None:
+    result = assert_same(HANOI, APPS)
+    for name in ("failed", "warnings"):
+        assert pa.types.is_string(result.schema.field(name).type.value_type.value_type)
+        assert all(isinstance(t, str) for row in result.column(name).to_pylist() for t in row)
+    assert sum(len(w) for w in result.column("warnings").to_pylist()) > len(APPS)

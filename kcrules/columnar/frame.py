@@ -272,9 +272,12 @@ def _iso_days(arr: pa.Array, frame: Frame, valid: np.ndarray) -> np.ndarray:
     """ISO text dates (as in JSON: only YYYY-MM-DD is read here) as day ordinals, each distinct text
     parsed once; a text that is no such date makes its row unclean."""
     given, index = _distinct(arr, valid)
-    days = [dt.date.fromisoformat(g).toordinal() if _is_iso_day(g) else -1 for g in given]
+    days = [dt.date.fromisoformat(g).toordinal() if _is_iso_day(g) else 0 for g in given]
     ordinals = np.array(days + [EPOCH_ORDINAL], dtype=np.int64)[index]
-    frame.clean &= ~valid | (ordinals >= 0)
+    bad = ordinals == 0  # no day has ordinal 0
+    if bad.any():
+        frame.clean &= ~(valid & bad)
+        ordinals[bad] = EPOCH_ORDINAL
     return ordinals
 
 

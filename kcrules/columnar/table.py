@@ -15,7 +15,9 @@ that of ``Rulebook.evaluate``.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -57,6 +59,7 @@ class _Out:
     def __init__(self, n: int, outcomes: bool) -> None:
         self.n = n
         self.keep_outcomes = outcomes  # False: each criterion's outcome is not kept (nor returned)
+        self._lock = threading.Lock()
         self.eligible = np.zeros(n, dtype=bool)
         self.amount = np.zeros(n, dtype=np.int64)
         self.score = np.zeros(n, dtype=np.int64)
@@ -74,13 +77,15 @@ class _Out:
         self.outcomes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def add(self, items: list[Any], value: Any) -> int:
-        items.append(value)
-        return len(items) - 1
+        with self._lock:  # activities are decided side by side
+            items.append(value)
+            return len(items) - 1
 
     def name(self, text: str) -> int:
-        if text not in self.names:
-            self.names.append(text)
-        return self.names.index(text)
+        with self._lock:
+            if text not in self.names:
+                self.names.append(text)
+            return self.names.index(text)
 
     def set_outcome(self, cid: str, rows: Any, codes: Any) -> None:
         if not self.keep_outcomes:
@@ -117,11 +122,13 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None, outcom
     group = np.where(frame.clean & activity.present, activity.values, -1).astype(small)
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(len(out.activities) + 1))
-    for code, name in enumerate(out.activities):
-        act = d.activities.get(name)
-        rows = order[bounds[code]:bounds[code + 1]]
-        if act is not None and len(rows):
-            _decide_group(parts, frame, act, rows, versions, params, out)
+    groups = [(d.activities[name], order[bounds[code]:bounds[code + 1]]) for code, name in enumerate(out.activities)
+              if name in d.activities and bounds[code + 1] > bounds[code]]
+    # Activities are decided side by side, the largest first: numpy works on whole columns without
+    # holding the GIL, and each activity writes only its own rows of the result.
+    groups.sort(key=lambda g: -len(g[1]))
+    with ThreadPoolExecutor(max_workers=max(1, min(pa.cpu_count(), len(groups)))) as pool:
+        list(pool.map(lambda g: _decide_group(parts, frame, g[0], g[1], versions, params, out), groups))
     for i in np.flatnonzero(~frame.clean):
         _one_by_one(parts, table, int(i), on, out)
     return _result(table, out)
@@ -546,7 +553,7 @@ def _result(table: pa.Table, out: _Out) -> pa.Table:
         "activity": _indexed(np.where(failed, -1, out.activity), pa.array(out.activities, pa.string())),
         "eligible": pa.array(out.eligible, mask=failed),
         "amount_vnd": pa.array(out.amount, mask=failed),
-        "bound": _indexed(out.bound, pa.array(out.names, pa.string())),
+        "bound": _sorted_names(out.bound, out.names),
         "score": pa.array(out.score, mask=failed),
         "rank_key": _rank_keys(out.rank, failed),
         "failed": _listed(out.failed, out.failures),
@@ -558,6 +565,16 @@ def _result(table: pa.Table, out: _Out) -> pa.Table:
     for cid, (index, given) in out.outcomes.items():
         columns[f"outcome/{cid}"] = _indexed(index, names, given)
     return pa.table(columns)
+
+
+def _sorted_names(index: np.ndarray, names: list[str]) -> pa.DictionaryArray:
+    """A dictionary column of names whose dictionary is sorted: activities decided side by side
+    add names in whichever order they finish, and the same table must give the same result."""
+    order = sorted(range(len(names)), key=names.__getitem__)
+    position = np.empty(len(names) + 1, dtype=np.int64)
+    position[order] = np.arange(len(names))
+    position[-1] = -1  # index -1 (no name) stays null
+    return _indexed(position[index], pa.array([names[i] for i in order], pa.string()))
 
 
 def _rank_keys(rank: np.ndarray, missing: np.ndarray) -> pa.Array:

@@ -128,7 +128,8 @@ class Evaluator:
         right = self.value(c.right)
         op: Callable[[Any, Any], Any] = _OPS[c.op]
         a, b = _comparable(left, right, c)
-        return left.present & right.present & np.broadcast_to(op(a, b), (self.n,))
+        present = left.present if right.present is self._all else left.present & right.present  # a literal: always
+        return present & np.broadcast_to(op(a, b), (self.n,))
 
 
 def _comparable(left: Col, right: Col, c: cond.Cmp) -> tuple[Any, Any]:
