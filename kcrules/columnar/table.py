@@ -152,7 +152,7 @@ def _law_columns(frame: Frame, law: LawOnDate, on: dt.date | None) -> tuple[np.n
     for i, day in enumerate(unique_days.tolist()):
         date = dt.date.fromordinal(day)
         values = law.values(date)
-        key = tuple(sorted((pid, id(pv)) for pid, pv in values.items()))
+        key = (tuple(values), tuple(map(id, values.values())))  # the same values in force: one set
         if key not in version_of:
             version_of[key] = len(params)
             params.append(values)
