@@ -5,8 +5,9 @@ fields — nested (struct columns ``establishment``, ``project``, as
 ``Table.from_pylist`` makes them) or flat with dotted names
 (``establishment.district``) — and gives a :class:`Frame`: per field its fact
 key's :class:`~kcrules.columnar.vector.Col` (ints, bools and day ordinals as
-numpy arrays; codes normalised once per distinct value with the rulebook's
-reader and kept as numpy strings), each parent's presence, and ``clean``: the
+numpy arrays read from the Arrow buffers; codes normalised once per distinct
+value with the rulebook's reader and kept as indices into the code table),
+each parent's presence, and ``clean``: the
 rows every check of the application model passes on (types, ranges, codes,
 required fields, dates in order). A row that is not clean is decided row by
 row by the caller, so its error (or decision) is exactly the one
