@@ -266,7 +266,7 @@ class Rulebook:
                 decision = err
             yield decision
 
-    def evaluate_table(self, table: Any, *, on: dt.date | str | None = None) -> Any:
+    def evaluate_table(self, table: Any, *, on: dt.date | str | None = None, outcomes: bool = True) -> Any:
         """Decide every row of an Arrow table of applications at once (``pip install kcrules[columnar]``).
 
         ``table``: a ``pyarrow.Table`` or ``RecordBatch`` (or a polars or
@@ -276,7 +276,9 @@ class Rulebook:
         ``amount_vnd``, ``bound``, ``score``, ``rank_key``, ``failed``,
         ``warnings`` (parameter ids), ``error_kind``/``error`` (a row that
         cannot be decided, with the message ``evaluate`` gives) and one
-        ``outcome/CRITERION`` column per criterion. Every value equals what
+        ``outcome/CRITERION`` column per criterion (``outcomes=False`` leaves
+        these out: most callers read only the verdict, amount and rank, and
+        the outcome columns are a third of the work). Every value equals what
         ``evaluate`` decides for that row (tests/test_columnar.py); rows the
         vectorised checks do not pass are decided by ``evaluate`` itself.
         Record batches are independent, so it runs per partition on a
@@ -292,7 +294,7 @@ class Rulebook:
             self._law.check_in_force(day)
         parts = Parts(self._d, self._decider.criteria_of, self._law, self._reader.find_code,
                       lambda row: self.evaluate(row, on=day, explain=False))
-        return evaluate_table(parts, table, on=day)
+        return evaluate_table(parts, table, on=day, outcomes=outcomes)
 
     # ------------------------------------------------------------ the stages
 

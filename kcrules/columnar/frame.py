@@ -5,8 +5,9 @@ fields — nested (struct columns ``establishment``, ``project``, as
 ``Table.from_pylist`` makes them) or flat with dotted names
 (``establishment.district``) — and gives a :class:`Frame`: per field its fact
 key's :class:`~kcrules.columnar.vector.Col` (ints, bools and day ordinals as
-numpy arrays; codes normalised once per distinct value with the rulebook's
-reader and kept as numpy strings), each parent's presence, and ``clean``: the
+numpy arrays read from the Arrow buffers; codes normalised once per distinct
+value with the rulebook's reader and kept as indices into the code table),
+each parent's presence, and ``clean``: the
 rows every check of the application model passes on (types, ranges, codes,
 required fields, dates in order). A row that is not clean is decided row by
 row by the caller, so its error (or decision) is exactly the one
@@ -17,7 +18,9 @@ less.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import typing
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,10 +42,23 @@ _ARROW_KIND = {"int": pa.types.is_integer, "bool": pa.types.is_boolean, "date": 
                "code": pa.types.is_string, "str": pa.types.is_string}
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """A column given as a small table indexed by another: a code's attributes by the code, the
+    law's parameters by each row's set of parameter values. It is looked up only for the rows
+    that read it, never for the whole table."""
+
+    source: str | None     # the fact key whose values index the table (None: the row's set of parameters)
+    values: np.ndarray     # per index, the value; the last entry is for index -1 (no code)
+    has: np.ndarray        # per index, whether there is a value
+    vocab: tuple[str, ...] | None = None
+
+
 @dataclass
 class Frame:
     n: int
     columns: dict[str, Col] = field(default_factory=dict)   # fact key -> column
+    lookups: dict[str, Lookup] = field(default_factory=dict)  # fact key -> column given by a table
     parents: dict[str, np.ndarray] = field(default_factory=dict)  # "establishment" -> row has one
     clean: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     read: frozenset[str] = frozenset()  # fact keys some condition of the rulebook reads
@@ -89,44 +105,62 @@ def read_frame(table: pa.Table, definition: Definition, find_code: Any, read: fr
     cols, struct_parents = flat_columns(table)
     frame = Frame(n=n, clean=np.ones(n, dtype=bool), read=read)
     for head in ("applicant", "establishment", "project"):
-        given = [cols[p] for p in cols if p.startswith(head + ".")]
-        any_set = np.logical_or.reduce([c.is_valid().to_numpy(zero_copy_only=False) for c in given]) \
-            if given else np.zeros(n, dtype=bool)
-        frame.parents[head] = struct_parents[head] if head in struct_parents else any_set
+        if head in struct_parents:
+            frame.parents[head] = struct_parents[head]
+        else:  # dotted columns: a row has the part where it has any of its fields
+            given = [_valid_rows(_one_array(cols[p])) for p in cols if p.startswith(head + ".")]
+            frame.parents[head] = np.logical_or.reduce(given) if given else np.zeros(n, dtype=bool)
         if field_info(head).is_required():
             frame.clean &= frame.parents[head]
+    arrays = _arrays(cols)
     for path, (kind, _) in APPLICATION_FIELDS.items():
-        col = cols.get(path)
         parent = frame.parents.get(path.partition(".")[0]) if "." in path else np.ones(n, dtype=bool)
-        _read_field(frame, path, kind, col, parent, definition, find_code)
+        _read_field(frame, path, kind, arrays.get(path), parent, definition, find_code)
     _check_dates_in_order(frame)
     return frame
 
 
-def _read_field(frame: Frame, path: str, kind: str, col: pa.ChunkedArray | None, parent: np.ndarray,
+def _arrays(cols: dict[str, pa.ChunkedArray]) -> dict[str, pa.Array]:
+    """Each column as one array, the texts read once per distinct value (codes, ISO dates)
+    dictionary-encoded first. Hashing them is the reader's largest cost, and Arrow hashes
+    without holding the GIL: the columns are encoded side by side on the cores Arrow may use
+    (``pyarrow.cpu_count()``, set by ``pyarrow.set_cpu_count``)."""
+    arrays = {path: _one_array(col) for path, col in cols.items()}
+    hashed = [path for path, arr in arrays.items()
+              if APPLICATION_FIELDS[path][0] in ("code", "date") and pa.types.is_string(arr.type)]
+    with ThreadPoolExecutor(max_workers=max(1, min(pa.cpu_count(), len(hashed)))) as pool:
+        for path, encoded in zip(hashed, pool.map(lambda p: arrays[p].dictionary_encode(), hashed)):
+            arrays[path] = encoded
+    return arrays
+
+
+def _read_field(frame: Frame, path: str, kind: str, arr: pa.Array | None, parent: np.ndarray,
                 definition: Definition, find_code: Any) -> None:
     n = frame.n
     info = field_info(path)
     default = None if info.default is None or info.is_required() else info.default
     key = cond.fact_key(path)
-    if col is None or pa.types.is_null(col.type):
+    if arr is None or pa.types.is_null(arr.type):
         valid = np.zeros(n, dtype=bool)
         values: Any = empty(kind, n)
-    elif not _accepted(kind, col.type):
+    elif not _accepted(kind, arr.type):
         frame.clean[:] = False  # the row-by-row reader says, per row, what the value should be
         frame.columns[key] = Col(empty(kind, n), np.zeros(n, dtype=bool))
         return
     else:
-        valid = col.is_valid().to_numpy(zero_copy_only=False)
-        values = _values(col, kind, path, definition, find_code, frame, valid)
+        valid = _valid_rows(arr)
+        values = _values(arr, kind, path, definition, find_code, frame, valid)
     if info.is_required():
         frame.clean &= ~parent | valid
     vocab = vocabulary(definition, CODE_FIELDS[path]) if kind == "code" else None
     if default is not None:
-        values = np.where(valid, values, default if vocab is None else vocab.index(str(default)))
+        # An absent number or boolean reads as 0 or False already: only another default is written in.
+        if not valid.all() and not (kind in ("int", "bool") and default == 0):
+            values = np.where(valid, values, default if vocab is None else vocab.index(str(default)))
         valid = np.ones(n, dtype=bool)
-    frame.clean &= _within_limits(path, kind, values, valid & parent)
-    frame.columns[key] = Col(values, valid & parent, vocab)
+    present = valid & parent
+    frame.clean &= _within_limits(path, kind, values, present)
+    frame.columns[key] = Col(values, present, vocab)
 
 
 def empty(kind: str, n: int) -> np.ndarray:
@@ -134,7 +168,7 @@ def empty(kind: str, n: int) -> np.ndarray:
     if kind == "str":
         return np.full(n, "", dtype=str)
     if kind == "code":
-        return np.full(n, -1, dtype=np.int64)
+        return np.full(n, -1, dtype=np.int32)
     return np.zeros(n, dtype=bool if kind == "bool" else np.int64)
 
 
@@ -144,67 +178,162 @@ def vocabulary(definition: Definition, table: str) -> tuple[str, ...]:
 
 
 def _accepted(kind: str, t: pa.DataType) -> bool:
-    """Arrow types read as the field's kind: its own, text for codes (also dictionary-encoded), ISO text for dates."""
+    """Arrow types read as the field's kind: its own, text for codes, ISO text for dates (text also
+    dictionary-encoded)."""
     if _ARROW_KIND[kind](t):
         return True
-    if kind in ("code", "str") and pa.types.is_dictionary(t):
+    if kind in ("code", "str", "date") and pa.types.is_dictionary(t):
         return pa.types.is_string(t.value_type)
     return kind == "date" and pa.types.is_string(t)
 
 
-def _values(col: pa.ChunkedArray, kind: str, path: str, definition: Definition, find_code: Any, frame: Frame,
+# ---------------------------------------------------------------- Arrow buffers as numpy arrays
+# Arrow keeps a column as buffers: a validity bitmap (absent when nothing is null), then the
+# values — fixed-width numbers, packed bits for booleans, offsets and bytes for text. Reading
+# them as numpy arrays costs nothing for numbers and one unpacking for bits, where
+# pyarrow.compute's fill_null and to_numpy copy the column once or twice.
+
+def _one_array(col: pa.ChunkedArray) -> pa.Array:
+    """The column as one array (a column of several chunks is joined once)."""
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
+def _valid_rows(arr: pa.Array) -> np.ndarray:
+    """Per row, whether the value is not null."""
+    if arr.null_count == 0:
+        return np.ones(len(arr), dtype=bool)
+    if arr.buffers()[0] is None:  # a column of the null type
+        return np.zeros(len(arr), dtype=bool)
+    return _bits(arr.buffers()[0], arr.offset, len(arr))
+
+
+def _bits(buf: pa.Buffer, offset: int, n: int) -> np.ndarray:
+    packed = np.frombuffer(buf, dtype=np.uint8)
+    return np.unpackbits(packed, count=offset + n, bitorder="little")[offset:].view(bool)
+
+
+def _numbers(arr: pa.Array, valid: np.ndarray) -> np.ndarray:
+    """A column of fixed-width numbers as numpy, without a copy when no value is null; 0 where null."""
+    width = np.dtype(arr.type.to_pandas_dtype())
+    values = np.frombuffer(arr.buffers()[1], dtype=width, count=len(arr), offset=arr.offset * width.itemsize)
+    # What lies under a null is unspecified: 0 there, as pyarrow's fill_null would give.
+    return values if arr.null_count == 0 else np.where(valid, values, 0).astype(width, copy=False)
+
+
+def _booleans(arr: pa.Array, valid: np.ndarray) -> np.ndarray:
+    values = _bits(arr.buffers()[1], arr.offset, len(arr))
+    return values if arr.null_count == 0 else values & valid
+
+
+def _values(arr: pa.Array, kind: str, path: str, definition: Definition, find_code: Any, frame: Frame,
             valid: np.ndarray) -> Any:
     if kind == "int":
-        return pc.fill_null(col, 0).to_numpy().astype(np.int64)
+        values = _numbers(arr, valid)
+        if values.dtype == np.uint64:  # whole numbers past int64 are the row path's (it says what is allowed)
+            frame.clean &= ~valid | (values <= np.iinfo(np.int64).max)
+            values = np.where(values <= np.iinfo(np.int64).max, values, 0).astype(np.int64)
+        return values  # narrow integers stay narrow: comparisons promote, arithmetic is done in int64
     if kind == "bool":
-        return pc.fill_null(col, False).to_numpy(zero_copy_only=False)
+        return _booleans(arr, valid)
     if kind == "date":
-        if pa.types.is_string(col.type):  # ISO text, as in JSON: only YYYY-MM-DD is read here
-            iso = pc.match_substring_regex(col, r"^\d{4}-\d{2}-\d{2}$")
-            parsed = pc.strptime(pc.if_else(iso, col, None), format="%Y-%m-%d", unit="s", error_is_null=True)
-            frame.clean &= ~valid | parsed.is_valid().to_numpy(zero_copy_only=False)
-            col = parsed.cast(pa.date32())
-        return pc.fill_null(col, 0).cast(pa.int32()).to_numpy().astype(np.int64) + EPOCH_ORDINAL
+        if pa.types.is_date32(arr.type):
+            return np.add(_numbers(arr.view(pa.int32()), valid), EPOCH_ORDINAL, dtype=np.int64)
+        return _iso_days(arr, frame, valid)
     if kind == "code":
-        return _codes(col, CODE_FIELDS[path], vocabulary(definition, CODE_FIELDS[path]), find_code, frame, valid)
-    text = pc.fill_null(col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col, "")
+        return _codes(arr, CODE_FIELDS[path], vocabulary(definition, CODE_FIELDS[path]), find_code, frame, valid)
     if path not in _PLAIN_TEXT:
         frame.clean &= ~valid  # a text the rules might read: the row-by-row reader checks it
-        return text.to_numpy(zero_copy_only=False).astype(str)
-    frame.clean &= _plain_text_ok(path, text, valid)
+        return _texts(arr)
+    frame.clean &= _plain_text_ok(path, arr, valid)
     if cond.fact_key(path) in frame.read:
-        return text.to_numpy(zero_copy_only=False).astype(str)
+        return _texts(arr)
     # A name or reference no rule reads is only echoed (the result's id column is the input's):
     # copying it into numpy would cost more than everything else on the row.
     return np.full(len(valid), "", dtype=str)
 
 
-def _codes(col: pa.ChunkedArray, table: str, vocab: tuple[str, ...], find_code: Any, frame: Frame,
+def _texts(arr: pa.Array) -> np.ndarray:
+    text = pc.fill_null(arr.cast(pa.string()) if pa.types.is_dictionary(arr.type) else arr, "")
+    return text.to_numpy(zero_copy_only=False).astype(str)
+
+
+def _distinct(arr: pa.Array, valid: np.ndarray) -> tuple[list[Any], np.ndarray]:
+    """The distinct values of a column (a dictionary column's own dictionary) and each row's index
+    among them; a null row gets the index one past the last."""
+    enc = arr if pa.types.is_dictionary(arr.type) else arr.dictionary_encode()
+    given = enc.dictionary.to_pylist()
+    index = _numbers(enc.indices, valid)
+    return given, (index if enc.null_count == 0 else np.where(valid, index, len(given)))
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_days(arr: pa.Array, frame: Frame, valid: np.ndarray) -> np.ndarray:
+    """ISO text dates (as in JSON: only YYYY-MM-DD is read here) as day ordinals, each distinct text
+    parsed once; a text that is no such date makes its row unclean."""
+    given, index = _distinct(arr, valid)
+    days = [dt.date.fromisoformat(g).toordinal() if _is_iso_day(g) else 0 for g in given]
+    ordinals = np.array(days + [EPOCH_ORDINAL], dtype=np.int64)[index]
+    bad = ordinals == 0  # no day has ordinal 0
+    if bad.any():
+        frame.clean &= ~(valid & bad)
+        ordinals[bad] = EPOCH_ORDINAL
+    return ordinals
+
+
+def _is_iso_day(text: str) -> bool:
+    if not _ISO_DAY.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _codes(arr: pa.Array, table: str, vocab: tuple[str, ...], find_code: Any, frame: Frame,
            valid: np.ndarray) -> np.ndarray:
     """Each distinct value normalised once, as its index in the code table; a value no code matches
     makes its row unclean."""
-    enc = col.dictionary_encode() if not pa.types.is_dictionary(col.type) else col
-    combined = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
-    given = combined.dictionary.to_pylist()
+    given, index = _distinct(arr, valid)
     position = {code: i for i, code in enumerate(vocab)}
-    found = [position.get(find_code(table, g), -1) for g in given]
-    index = np.array(found + [-1], dtype=np.int64)
-    idx = pc.fill_null(combined.indices, len(given)).to_numpy(zero_copy_only=False).astype(np.int64)
-    frame.clean &= (index[idx] >= 0) | ~valid
-    return index[idx]
+    # int32: a code table is small, and the indices are taken for every activity's rows.
+    found = np.array([position.get(find_code(table, g), -1) for g in given] + [-1], dtype=np.int32)
+    codes = found[index]
+    frame.clean &= (codes >= 0) | ~valid
+    return codes
 
 
-def _plain_text_ok(path: str, text: pa.ChunkedArray, valid: np.ndarray) -> np.ndarray:
+def _plain_text_ok(path: str, arr: pa.Array, valid: np.ndarray) -> np.ndarray:
+    """Rows whose text keeps the field's length and pattern.
+
+    The model strips surrounding white space first; stripping only shortens a text and the
+    patterns admit no white space, so a text that passes here passes there too (and no rule
+    reads these texts: the decision is the same).
+    """
+    if pa.types.is_dictionary(arr.type):  # checked once per distinct text
+        ok = _plain_text_ok(path, arr.dictionary, np.ones(len(arr.dictionary), dtype=bool))
+        _, index = _distinct(arr, valid)
+        return np.append(ok, True)[index]
     ok = np.ones(len(valid), dtype=bool)
     for meta in _metadata(path):
-        if hasattr(meta, "max_length") and meta.max_length is not None:
-            ok &= pc.less_equal(pc.utf8_length(text), meta.max_length).to_numpy(zero_copy_only=False)
+        if getattr(meta, "max_length", None) is not None:
+            # A text of no more bytes than the limit has no more characters; the others are counted.
+            offsets = _offsets(arr)
+            long = np.flatnonzero(valid & (np.diff(offsets) > meta.max_length))
+            if len(long):
+                chars = pc.utf8_length(arr.take(pa.array(long))).to_numpy(zero_copy_only=False)
+                ok[long] &= chars <= meta.max_length
         pattern = getattr(meta, "pattern", None)
-        if pattern:
-            ok &= pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
-    # The model strips surrounding white space; such values go row by row so the echo is the same.
-    ok &= ~pc.match_substring_regex(text, r"^\s|\s$").to_numpy(zero_copy_only=False)
+        if pattern and arr.null_count < len(arr):
+            ok &= pc.fill_null(pc.match_substring_regex(arr, pattern), True).to_numpy(zero_copy_only=False)
     return ok | ~valid
+
+
+def _offsets(arr: pa.Array) -> np.ndarray:
+    """A text column's offsets: row i's bytes are data[offsets[i]:offsets[i + 1]]."""
+    return np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
 
 
 def _metadata(path: str) -> list[Any]:

@@ -15,7 +15,9 @@ that of ``Rulebook.evaluate``.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -23,11 +25,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from kcrules.columnar.frame import Frame, as_table, read_frame
+from kcrules.columnar.frame import Frame, Lookup, as_table, read_frame
 from kcrules.columnar.vector import Col, Evaluator
 from kcrules.decide.criteria import Step, steps
 from kcrules.decide.params import LawOnDate
-from kcrules.decide.warnings import warnings
+from kcrules.decide.warnings import warned
 from kcrules.engines import MET, NA, NOT_MET
 from kcrules.errors import KcrulesError
 from kcrules.models import Decision
@@ -54,8 +56,10 @@ class Parts:
 class _Out:
     """The result columns, filled group by group; lists shared by many rows are stored once and indexed."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, outcomes: bool) -> None:
         self.n = n
+        self.keep_outcomes = outcomes  # False: each criterion's outcome is not kept (nor returned)
+        self._lock = threading.Lock()
         self.eligible = np.zeros(n, dtype=bool)
         self.amount = np.zeros(n, dtype=np.int64)
         self.score = np.zeros(n, dtype=np.int64)
@@ -69,22 +73,31 @@ class _Out:
         self.failures: list[list[str]] = []
         self.warnings: list[list[str]] = []
         self.error: dict[int, tuple[str, str]] = {}
-        self.outcomes: dict[str, np.ndarray] = {}  # criterion -> index into OUTCOMES per row (-1: none)
+        #: criterion -> per row its outcome's index in OUTCOMES (int32, as the result holds it) and whether it has one
+        self.outcomes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def add(self, items: list[Any], value: Any) -> int:
-        items.append(value)
-        return len(items) - 1
+        with self._lock:  # activities are decided side by side
+            items.append(value)
+            return len(items) - 1
 
     def name(self, text: str) -> int:
-        if text not in self.names:
-            self.names.append(text)
-        return self.names.index(text)
+        with self._lock:
+            if text not in self.names:
+                self.names.append(text)
+            return self.names.index(text)
 
-    def outcome_column(self, cid: str) -> np.ndarray:
-        return self.outcomes.setdefault(cid, np.full(self.n, -1, dtype=np.int8))
+    def set_outcome(self, cid: str, rows: Any, codes: Any) -> None:
+        if not self.keep_outcomes:
+            return
+        if cid not in self.outcomes:
+            self.outcomes[cid] = (np.zeros(self.n, dtype=np.int32), np.zeros(self.n, dtype=bool))
+        index, given = self.outcomes[cid]
+        index[rows] = codes
+        given[rows] = True
 
 
-def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None) -> pa.Table:
+def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None, outcomes: bool = True) -> pa.Table:
     """Decisions for every row of ``data`` (see Rulebook.evaluate_table)."""
     table = as_table(data)
     d = parts.definition
@@ -93,26 +106,29 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None) -> pa.
     read = frozenset(cond.fact_key(r) for e in exprs for r in cond.refs_of(e))
     frame = read_frame(table, d, parts.find_code, read)
     n = frame.n
-    out = _Out(n)
-    out.rank = np.zeros((n, len(d.tiers)), dtype=np.int64)
+    out = _Out(n, outcomes)
+    out.rank = np.zeros((n, len(d.tiers)), dtype=np.int64, order="F")
     for act in d.activities.values():  # the same columns whatever rows a table (or partition) holds
         for c in parts.criteria_of(act):
-            out.outcome_column(c.id)
+            out.set_outcome(c.id, slice(0, 0), -1)
     versions, params = _law_columns(frame, parts.law, on)
     _applicant_default(frame)
     _code_attributes(frame, d)
-    ev = Evaluator(frame.columns, n)
-    for derived in d.derived.values():
-        frame.columns["derived__" + derived.id] = ev.value(derived.expr)
     activity = frame.columns["activity"]
     out.activities = activity.vocab or ()
     out.activity = np.where(activity.present, activity.values, -1)
-    for code in np.unique(activity.values[frame.clean & activity.present]).tolist():
-        act = d.activities.get(activity.vocab[code]) if activity.vocab is not None else None
-        if act is None:
-            continue
-        rows = np.flatnonzero(frame.clean & activity.present & (activity.values == code))
-        _decide_group(parts, frame, ev, act, rows, versions, params, out)
+    # Rows grouped by activity with one stable sort of small integers (each group in table order).
+    small = np.int16 if len(out.activities) < 2**15 else np.int32  # numpy sorts 16-bit integers by radix
+    group = np.where(frame.clean & activity.present, activity.values, -1).astype(small)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(out.activities) + 1))
+    groups = [(d.activities[name], order[bounds[code]:bounds[code + 1]]) for code, name in enumerate(out.activities)
+              if name in d.activities and bounds[code + 1] > bounds[code]]
+    # Activities are decided side by side, the largest first: numpy works on whole columns without
+    # holding the GIL, and each activity writes only its own rows of the result.
+    groups.sort(key=lambda g: -len(g[1]))
+    with ThreadPoolExecutor(max_workers=max(1, min(pa.cpu_count(), len(groups)))) as pool:
+        list(pool.map(lambda g: _decide_group(parts, frame, g[0], g[1], versions, params, out), groups))
     for i in np.flatnonzero(~frame.clean):
         _one_by_one(parts, table, int(i), on, out)
     return _result(table, out)
@@ -121,33 +137,47 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None) -> pa.
 # ---------------------------------------------------------------- facts over columns
 
 def _law_columns(frame: Frame, law: LawOnDate, on: dt.date | None) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """Each row's set of parameter values (an index into the list returned) and their fact columns."""
+    """Each row's set of parameter values (an index into the list returned); their facts are lookups."""
     n = frame.n
     if on is not None:
         days = np.full(n, on.toordinal(), dtype=np.int64)
     else:
         app_date = frame.columns["application_date"]
         days = np.where(app_date.present, app_date.values, dt.date(2000, 1, 1).toordinal())
-    unique_days, inverse = np.unique(days, return_inverse=True)
+    unique_days, inverse = _distinct_numbers(days)
     version_of: dict[tuple[int, ...], int] = {}
     day_version = np.zeros(len(unique_days), dtype=np.int64)
     params: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
-    for i, day in enumerate(unique_days):
-        date = dt.date.fromordinal(int(day))
+    for i, day in enumerate(unique_days.tolist()):
+        date = dt.date.fromordinal(day)
         values = law.values(date)
-        key = tuple(sorted((pid, id(pv)) for pid, pv in values.items()))
+        key = (tuple(values), tuple(map(id, values.values())))  # the same values in force: one set
         if key not in version_of:
             version_of[key] = len(params)
             params.append(values)
             items.append(law.fact_items(date))
         day_version[i] = version_of[key]
-    versions = day_version[inverse]
-    for fact_key in sorted({k for it in items for k in it}):
+    for fact_key in sorted({k for it in items for k in it} & frame.read):
         per_version = np.array([it.get(fact_key, 0) for it in items], dtype=np.int64)
         has = np.array([fact_key in it for it in items], dtype=bool)
-        frame.columns[fact_key] = Col(per_version[versions], has[versions])
-    return versions, params
+        frame.lookups[fact_key] = Lookup(None, per_version, has)
+    return day_version[inverse], params
+
+
+def _distinct_numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values, sorted, and each row's index among them (as np.unique gives), without
+    sorting the rows where the values span a short range (days of a few years)."""
+    if not len(values):
+        return values, np.zeros(0, dtype=np.int64)
+    low, high = int(values.min()), int(values.max())
+    if high - low >= len(values):
+        unique, inverse = np.unique(values, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    seen = np.zeros(high - low + 1, dtype=bool)
+    seen[values - low] = True
+    rank = np.cumsum(seen) - 1
+    return np.flatnonzero(seen) + low, rank[values - low]
 
 
 def _applicant_default(frame: Frame) -> None:
@@ -166,13 +196,13 @@ def _applicant_default(frame: Frame) -> None:
 
 
 def _code_attributes(frame: Frame, d: Definition) -> None:
-    """Per code field, each attribute of its code as a column (``establishment__district__area``)."""
+    """Per code field, each attribute of its code as a lookup (``establishment__district__area``)."""
     for path, table in CODE_FIELDS.items():
         tbl = d.codes.get(table)
-        col = frame.columns.get(cond.fact_key(path))
+        key = cond.fact_key(path)
+        col = frame.columns.get(key)
         if tbl is None or col is None or col.vocab is None:
             continue
-        index = np.asarray(col.values)
         for attr in sorted({a for v in tbl.values.values() for a in v.attrs}):
             got = [tbl.values[code].attrs.get(attr) if code in tbl.values else None for code in col.vocab]
             has = np.array([g is not None for g in got] + [False], dtype=bool)  # the last: no code (-1)
@@ -180,27 +210,27 @@ def _code_attributes(frame: Frame, d: Definition) -> None:
             if isinstance(sample, str):  # texts as indices into the attribute's own vocabulary
                 vocab = tuple(sorted({g for g in got if isinstance(g, str)}))
                 values = np.array([vocab.index(g) if isinstance(g, str) else -1 for g in got] + [-1])
-                frame.columns[f"{cond.fact_key(path)}__{attr}"] = Col(values[index], has[index] & col.present, vocab)
+                frame.lookups[f"{key}__{attr}"] = Lookup(key, values, has, vocab)
                 continue
             fill = False if isinstance(sample, bool) else 0
             values = np.array([fill if g is None else g for g in got] + [fill])
-            frame.columns[f"{cond.fact_key(path)}__{attr}"] = Col(values[index], has[index] & col.present)
+            frame.lookups[f"{key}__{attr}"] = Lookup(key, values, has)
 
 
 # ---------------------------------------------------------------- one activity's rows
 
-def _decide_group(parts: Parts, frame: Frame, ev: Evaluator, act: Activity, rows: np.ndarray,
+def _decide_group(parts: Parts, frame: Frame, act: Activity, rows: np.ndarray,
                   versions: np.ndarray, params: list[dict[str, Any]], out: _Out) -> None:
     d = parts.definition
     rows = rows[_activity_needs(frame, act, rows)]
     criteria = parts.criteria_of(act)
-    sub = Evaluator({k: Col(_take(frame.columns[k].values, rows), frame.columns[k].present[rows],
-                             frame.columns[k].vocab)
-                     for k in _reads(act, criteria) if k in frame.columns}, len(rows))
+    sub = _group_columns(frame, d, _reads(act, criteria), rows, versions)
     codes, decided = _outcomes(sub, criteria)
-    ok = decided & ~sub.overflow & ~ev.overflow[rows]
-    frame.clean[rows[~ok]] = False  # decided row by row: the error (or decision) is the row path's
-    rows, codes, sub_rows = rows[ok], codes[ok], np.flatnonzero(ok)
+    ok = decided & ~sub.overflow
+    sub_rows: np.ndarray | slice = slice(None)  # the group's rows among those of ``sub``: all of them, mostly
+    if not ok.all():
+        frame.clean[rows[~ok]] = False  # decided row by row: the error (or decision) is the row path's
+        rows, codes, sub_rows = rows[ok], codes[ok], np.flatnonzero(ok)
     if not len(rows):
         return
     act_steps = steps(d, criteria)
@@ -218,31 +248,39 @@ def _decide_group(parts: Parts, frame: Frame, ev: Evaluator, act: Activity, rows
             rows[keep], codes[keep], eligible[keep], failed_id[keep], rank[keep], score[keep], uplift[keep])
         amount, bound_index, row_versions = amount[keep], bound_index[keep], row_versions[keep]
     for j, c in enumerate(criteria):
-        out.outcome_column(c.id)[rows] = codes[:, j]
-    out.warned[rows] = _warnings(d, act, act_steps, codes, eligible, uplift, row_versions, params, support_used, out)
+        out.set_outcome(c.id, rows, codes[:, j])
+    out.warned[rows] = _warnings(act, act_steps, codes, eligible, uplift, row_versions, params, support_used, out)
     name_ids = np.array([out.name(b) for b in bound_names], dtype=np.int64)
     out.eligible[rows] = eligible
     out.amount[rows] = amount
     out.score[rows] = score
-    out.rank[rows] = rank
+    for t in range(rank.shape[1]):  # tier by tier: out.rank is held column by column
+        out.rank[rows, t] = rank[:, t]
     out.failed[rows] = failed_id
     out.bound[rows] = np.where(eligible, name_ids[bound_index], out.name("ineligible"))
 
 
-def _packed(bits: np.ndarray, extra: np.ndarray | None = None, extra_size: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of a 2-D array of 0/1 (with an extra small integer per row), and each row's index among them."""
-    n, width = bits.shape
-    if width <= 56:  # as one int64 per row: sorting integers is far quicker than sorting bytes
-        keys = bits.astype(np.int64) @ (np.int64(1) << np.arange(width, dtype=np.int64)) if width else np.zeros(n, np.int64)
-        if extra is not None:
-            keys = keys * extra_size + extra
-        unique, inverse = np.unique(keys, return_inverse=True)
-        return unique, inverse.reshape(-1)
-    if extra is not None:
-        bits = np.column_stack([bits, extra])
-    view = np.ascontiguousarray(bits.astype(np.int64)).view(np.dtype((np.void, 8 * bits.shape[1])))[:, 0]
-    unique, inverse = np.unique(view, return_inverse=True)
-    return unique, inverse.reshape(-1)
+def _packed(bits: list[np.ndarray], n: int, extra: np.ndarray | None = None) -> np.ndarray:
+    """Each row's index among the distinct rows of some columns of booleans (and an extra integer).
+
+    The columns are packed eight to a byte, a row's bytes read as one key, and the keys hashed by
+    Arrow (dictionary_encode), several times quicker than sorting the rows.
+    """
+    size = max(8, -(-len(bits) // 64) * 8)  # bytes per row, whole 8-byte words
+    packed = np.zeros((size, n), dtype=np.uint8)  # byte by byte, each byte's column contiguous
+    for j, column in enumerate(bits):
+        packed[j // 8] |= column.view(np.uint8) << (j % 8)
+    rows = packed.T.copy()
+    if size == 8:
+        keys = pa.array(rows.view(np.int64)[:, 0])
+    else:
+        keys = pa.FixedSizeBinaryArray.from_buffers(pa.binary(size), n, [None, pa.py_buffer(rows)])
+    inverse = keys.dictionary_encode().indices.to_numpy()
+    if extra is None:
+        return inverse
+    # Then each (row kind, extra) pair: the extra is small, so the pair is one int64.
+    pairs = inverse.astype(np.int64) * (int(extra.max(initial=0)) + 1) + extra
+    return pa.array(pairs).dictionary_encode().indices.to_numpy()
 
 
 def _first_rows(inverse: np.ndarray) -> list[int]:
@@ -255,18 +293,21 @@ def _first_rows(inverse: np.ndarray) -> list[int]:
 def _failures(criteria: tuple[Criterion, ...], codes: np.ndarray, out: _Out) -> tuple[np.ndarray, np.ndarray]:
     """Each row's failed eligibility criteria (an index into out.failures) and whether it is eligible."""
     elig = [j for j, c in enumerate(criteria) if c.kind == "eligibility"]
-    failed = codes[:, elig] == 1
-    _, inverse = _packed(failed)
-    ids = np.array([out.add(out.failures, [criteria[elig[j]].id for j in np.flatnonzero(failed[r])])
+    failed = [codes[:, j] == 1 for j in elig]
+    inverse = _packed(failed, len(codes))
+    ids = np.array([out.add(out.failures, [criteria[j].id for j in elig if codes[r, j] == 1])
                     for r in _first_rows(inverse)], dtype=np.int64)
-    return ids[inverse], ~failed.any(axis=1)
+    eligible = np.ones(len(codes), dtype=bool)
+    for column in failed:
+        eligible &= ~column
+    return ids[inverse], eligible
 
 
 def _priority(d: Definition, criteria: tuple[Criterion, ...],
               codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rank key, score and higher-ceiling flag per row, as kcrules.decide.priority computes them."""
     n = len(codes)
-    rank = np.zeros((n, len(d.tiers)), dtype=np.int64)
+    rank = np.zeros((n, len(d.tiers)), dtype=np.int64, order="F")
     score = np.zeros(n, dtype=np.int64)
     uplift = np.zeros(n, dtype=bool)
     for t, tier in enumerate(d.tiers):
@@ -287,13 +328,13 @@ def _priority(d: Definition, criteria: tuple[Criterion, ...],
     return rank, score, uplift
 
 
-def _warnings(d: Definition, act: Activity, act_steps: tuple[Step, ...], codes: np.ndarray, eligible: np.ndarray,
+def _warnings(act: Activity, act_steps: tuple[Step, ...], codes: np.ndarray, eligible: np.ndarray,
               uplift: np.ndarray, versions: np.ndarray, params: list[dict[str, Any]],
               support_used: dict[bool, tuple[str, ...]], out: _Out) -> np.ndarray:
     """Each row's warnings (an index into out.warnings), from the row path's function, once per distinct input."""
     relevant = [j for j, s in enumerate(act_steps) if s.applied or s.not_applied or s.criterion.assumption]
-    signature = np.column_stack([codes[:, relevant] != 2, eligible, uplift & eligible])
-    _, inverse = _packed(signature, versions.astype(np.int64), len(params))
+    signature = [codes[:, j] != 2 for j in relevant] + [eligible, uplift & eligible]
+    inverse = _packed(signature, len(codes), versions)
     ids = []
     for r in _first_rows(inverse):
         used: dict[str, None] = {}
@@ -307,18 +348,55 @@ def _warnings(d: Definition, act: Activity, act_steps: tuple[Step, ...], codes: 
                 used.update(dict.fromkeys(step.not_applied))
         if eligible[r]:
             used.update(dict.fromkeys(support_used[bool(uplift[r])]))
-        found = warnings(d, act, bool(eligible[r]), used, tuple(assumed), params[int(versions[r])], "en")
-        ids.append(out.add(out.warnings, [w.parameter for w in found]))
+        found = warned(act, bool(eligible[r]), used, tuple(assumed), params[int(versions[r])])
+        ids.append(out.add(out.warnings, found))
     return np.array(ids, dtype=np.int64)[inverse]
 
 
 def _reads(act: Activity, criteria: tuple[Criterion, ...]) -> set[str]:
-    """The fact keys an activity's decision reads (derived facts are columns already)."""
+    """The fact keys an activity's decision reads."""
     refs = [r for c in criteria for e in (c.condition, c.applies_when) if e is not None for r in cond.refs_of(e)]
     return {cond.fact_key(r) for r in refs} | {cond.fact_key(act.support.base), "project__amount_requested_vnd"}
 
 
-def _take(values: Any, rows: np.ndarray) -> Any:
+def _group_columns(frame: Frame, d: Definition, reads: set[str], rows: np.ndarray, versions: np.ndarray) -> Evaluator:
+    """The columns one activity's rows read: fields taken for those rows, lookups looked up for
+    them, and the derived facts it reads (with those they read) computed for them alone."""
+    needed = set(reads)
+    for derived in reversed(d.derived.values()):  # a derived fact reads facts and earlier derived facts
+        if "derived__" + derived.id in needed:
+            needed |= {cond.fact_key(r) for r in cond.refs_of(derived.expr)}
+    columns: dict[str, Col] = {}
+    for key in sorted(needed):
+        if key in frame.columns:
+            col = frame.columns[key]
+            columns[key] = Col(_take(col.values, rows), col.present[rows], col.vocab)
+    row_versions = versions[rows]
+    in_force = np.flatnonzero(np.bincount(row_versions, minlength=1))  # the sets of parameters these rows use
+    everywhere = np.ones(len(rows), dtype=bool)
+    for key in sorted(needed):
+        lookup = frame.lookups.get(key)
+        if lookup is None:
+            continue
+        if lookup.source is None:
+            values, has = lookup.values[in_force], lookup.has[in_force]
+            if has.all() and (values == values[0]).all():  # the same value for every row: held once
+                columns[key] = Col(values[0], everywhere, lookup.vocab)
+                continue
+            index, present = row_versions, everywhere
+        else:
+            source = columns.get(lookup.source) or Col(_take(frame.columns[lookup.source].values, rows),
+                                                        frame.columns[lookup.source].present[rows])
+            index, present = source.values, source.present
+        columns[key] = Col(lookup.values[index], lookup.has[index] & present, lookup.vocab)
+    ev = Evaluator(columns, len(rows))
+    for derived in d.derived.values():
+        if "derived__" + derived.id in needed:
+            columns["derived__" + derived.id] = ev.value(derived.expr)
+    return ev
+
+
+def _take(values: Any, rows: np.ndarray | slice) -> Any:
     return values[rows] if isinstance(values, np.ndarray) and values.ndim else values
 
 
@@ -341,17 +419,18 @@ def _activity_needs(frame: Frame, act: Activity, rows: np.ndarray) -> np.ndarray
 def _outcomes(ev: Evaluator, criteria: tuple[Criterion, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Per row and criterion the outcome's index in OUTCOMES, and the rows where every criterion got one."""
     n = ev.n
-    codes = np.zeros((n, len(criteria)), dtype=np.int8)
-    counts = np.zeros((n, len(criteria)), dtype=np.int8)
+    # Criterion by criterion: each criterion's column of outcomes is contiguous (Fortran order).
+    codes = np.empty((n, len(criteria)), dtype=np.int8, order="F")
+    counts = np.empty((n, len(criteria)), dtype=np.int8, order="F")
     for j, c in enumerate(criteria):
-        holds, fails = ev.predicate(c.condition), ev.predicate(cond.negate(c.condition))
-        if c.applies_when is None:
-            applies, not_applies = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
-        else:
+        met, not_met = ev.predicate(c.condition), ev.predicate(cond.negate(c.condition))
+        counts[:, j] = met.view(np.int8) + not_met.view(np.int8)
+        if c.applies_when is not None:
             applies, not_applies = ev.predicate(c.applies_when), ev.predicate(cond.negate(c.applies_when))
-        met, not_met = applies & holds, applies & fails
-        codes[:, j] = np.where(met, 0, np.where(not_met, 1, 2))
-        counts[:, j] = met.astype(np.int8) + not_met + not_applies
+            met, not_met = applies & met, applies & not_met
+            counts[:, j] = met.view(np.int8) + not_met.view(np.int8) + not_applies.view(np.int8)
+        # A condition and its negation never both hold: 0 met, 1 not met, 2 neither.
+        codes[:, j] = 2 - 2 * met.view(np.int8) - not_met.view(np.int8)
     period = [j for j, c in enumerate(criteria) if c.id == "program.period"]
     if period:
         # Outside the program its own parameters have no value: undecided criteria do not apply.
@@ -362,7 +441,7 @@ def _outcomes(ev: Evaluator, criteria: tuple[Criterion, ...]) -> tuple[np.ndarra
     return codes, (counts == 1).all(axis=1)
 
 
-def _support(ev: Evaluator, sub_rows: np.ndarray, act: Activity, d: Definition, uplift: np.ndarray,
+def _support(ev: Evaluator, sub_rows: np.ndarray | slice, act: Activity, d: Definition, uplift: np.ndarray,
              versions: np.ndarray, params: list[dict[str, Any]]
              ) -> tuple[np.ndarray, np.ndarray, list[str], dict[bool, tuple[str, ...]], np.ndarray]:
     """Amounts as kcrules.decide.support computes them (same bounds, same order, floor to the đồng).
@@ -372,7 +451,7 @@ def _support(ev: Evaluator, sub_rows: np.ndarray, act: Activity, d: Definition, 
     products well inside int64.
     """
     s = act.support
-    n = len(sub_rows)
+    n = len(uplift)
     base_col = ev.columns.get(cond.fact_key(s.base), Col(0, np.zeros(ev.n, dtype=bool)))
     base = np.broadcast_to(_take(base_col.values, sub_rows), (n,)).astype(np.int64)
     computable = base_col.present[sub_rows].copy()
@@ -450,7 +529,7 @@ def _one_by_one(parts: Parts, table: pa.Table, i: int, on: dt.date | None, out: 
                                            if r.kind == "eligibility" and r.outcome == NOT_MET])
     out.warned[i] = out.add(out.warnings, [w.parameter for w in decision.warnings])
     for r in decision.reasons:
-        out.outcome_column(r.criterion)[i] = OUTCOMES.index(r.outcome)
+        out.set_outcome(r.criterion, i, OUTCOMES.index(r.outcome))
 
 
 def _without_nulls(value: Any) -> Any:
@@ -474,35 +553,73 @@ def _result(table: pa.Table, out: _Out) -> pa.Table:
         "activity": _indexed(np.where(failed, -1, out.activity), pa.array(out.activities, pa.string())),
         "eligible": pa.array(out.eligible, mask=failed),
         "amount_vnd": pa.array(out.amount, mask=failed),
-        "bound": _indexed(out.bound, pa.array(out.names, pa.string())),
+        "bound": _sorted_names(out.bound, out.names),
         "score": pa.array(out.score, mask=failed),
         "rank_key": _rank_keys(out.rank, failed),
-        "failed": _listed(out.failed, out.failures, pa.string()),
-        "warnings": _listed(out.warned, out.warnings, pa.string()),
+        "failed": _listed(out.failed, out.failures),
+        "warnings": _listed(out.warned, out.warnings),
         "error_kind": pa.array([e[0] for e in errors] if errors else pa.nulls(n), pa.string()),
         "error": pa.array([e[1] for e in errors] if errors else pa.nulls(n), pa.string()),
     }
-    for cid, codes in out.outcomes.items():
-        columns[f"outcome/{cid}"] = _indexed(codes, pa.array(OUTCOMES, pa.string()))
+    names = pa.array(OUTCOMES, pa.string())
+    for cid, (index, given) in out.outcomes.items():
+        columns[f"outcome/{cid}"] = _indexed(index, names, given)
     return pa.table(columns)
+
+
+def _sorted_names(index: np.ndarray, names: list[str]) -> pa.DictionaryArray:
+    """A dictionary column of names whose dictionary is sorted: activities decided side by side
+    add names in whichever order they finish, and the same table must give the same result."""
+    order = sorted(range(len(names)), key=names.__getitem__)
+    position = np.empty(len(names) + 1, dtype=np.int64)
+    position[order] = np.arange(len(names))
+    position[-1] = -1  # index -1 (no name) stays null
+    return _indexed(position[index], pa.array([names[i] for i in order], pa.string()))
 
 
 def _rank_keys(rank: np.ndarray, missing: np.ndarray) -> pa.Array:
     """One list per row from the rows × tiers array (null where the row has no decision)."""
     n, tiers = rank.shape
     offsets = pa.array(np.arange(0, (n + 1) * tiers, tiers, dtype=np.int32) if tiers else np.zeros(n + 1, np.int32))
-    lists = pa.ListArray.from_arrays(offsets, pa.array(rank.reshape(-1)))
+    lists = pa.ListArray.from_arrays(offsets, pa.array(np.ascontiguousarray(rank).reshape(-1)))
     return pa.array(lists.to_pylist(), pa.list_(pa.int64()), mask=missing) if missing.any() else lists
 
 
-def _indexed(index: np.ndarray, dictionary: pa.Array) -> pa.DictionaryArray:
-    """A dictionary-encoded column; -1 is null."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.maximum(index, 0).astype(np.int32), mask=index < 0),
-                                          dictionary)
+def _validity(present: np.ndarray) -> tuple[pa.Buffer | None, int]:
+    """An Arrow validity bitmap and null count (no bitmap where nothing is null)."""
+    nulls = len(present) - int(np.count_nonzero(present))
+    return (pa.py_buffer(np.packbits(present, bitorder="little")) if nulls else None), nulls
 
 
-def _listed(index: np.ndarray, items: list[list[Any]], kind: pa.DataType) -> pa.Array:
-    """Per row, the list stored once at its index (null where -1)."""
-    if not items:
-        return pa.nulls(len(index), pa.list_(kind))
-    return pa.array(items, pa.list_(kind)).take(pa.array(np.maximum(index, 0), mask=index < 0))
+def _indexed(index: np.ndarray, dictionary: pa.Array, given: np.ndarray | None = None) -> pa.DictionaryArray:
+    """A dictionary-encoded column; null where not ``given`` (by default: where the index is -1).
+    Built from its buffers: the indices are known to be in range, so Arrow need not check them again."""
+    if given is None:
+        given, index = index >= 0, np.maximum(index, 0, dtype=np.int32)
+    bitmap, nulls = _validity(given)
+    values = pa.py_buffer(index.astype(np.int32, copy=False))
+    indices = pa.Array.from_buffers(pa.int32(), len(index), [bitmap, values], null_count=nulls)
+    return pa.DictionaryArray.from_arrays(indices, dictionary, safe=False)
+
+
+def _listed(index: np.ndarray, items: list[list[str]]) -> pa.Array:
+    """Per row, the list of texts stored once at its index (null where -1).
+
+    The texts are dictionary-encoded: each row's list holds indices into the distinct texts,
+    so a million rows of warnings are a million short lists of integers, not of strings.
+    """
+    texts = sorted({t for item in items for t in item})
+    position = {t: i for i, t in enumerate(texts)}
+    sizes = np.array([len(item) for item in items] + [0], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    pool = np.array([position[t] for item in items for t in item], dtype=np.int32)
+    row_sizes = sizes[index]  # -1 takes the empty list appended last
+    offsets = np.zeros(len(index) + 1, dtype=np.int64)
+    np.cumsum(row_sizes, out=offsets[1:])
+    # Row r's texts are pool[starts[index[r]] : + sizes[index[r]]], laid end to end.
+    at = np.repeat(starts[index] - offsets[:-1], row_sizes) + np.arange(offsets[-1])
+    child = pa.DictionaryArray.from_arrays(pa.array(pool[at], pa.int32()), pa.array(texts, pa.string()), safe=False)
+    bitmap, nulls = _validity(index >= 0)
+    narrow = pa.array(offsets, pa.int32())  # refuses, rather than wraps, past 2**31 texts
+    return pa.Array.from_buffers(pa.list_(child.type), len(index), [bitmap, narrow.buffers()[1]],
+                                 null_count=nulls, children=[child])

@@ -57,6 +57,8 @@ class Evaluator:
         self.overflow = np.zeros(n, dtype=bool)
         self._all = np.ones(n, dtype=bool)
         self._none = np.zeros(n, dtype=bool)
+        # Criteria share comparisons (and a condition's negation repeats some): each is made once.
+        self._compared: dict[cond.Cmp, np.ndarray] = {}
 
     # ------------------------------------------------------------ values
 
@@ -73,6 +75,9 @@ class Evaluator:
         if isinstance(expr, cond.Func):
             args = [self.value(a) for a in expr.args]
             present = np.logical_and.reduce([a.present for a in args]) if args else self._all
+            if all(np.ndim(a.values) == 0 for a in args):  # one value for every row (a law's dates): computed once
+                values, ok = FUNCTIONS[expr.name](*[np.reshape(a.values, (1,)) for a in args])
+                return Col(values[0], present & ok[0])
             values, ok = FUNCTIONS[expr.name](*[np.broadcast_to(a.values, (self.n,)) for a in args])
             return Col(values, present & ok)
         return Col(self.predicate(expr), self._all)
@@ -103,7 +108,9 @@ class Evaluator:
         if isinstance(expr, cond.Lit):
             return self._all.copy() if expr.value else self._none.copy()
         if isinstance(expr, cond.Cmp):
-            return self._compare(expr)
+            if expr not in self._compared:
+                self._compared[expr] = self._compare(expr)
+            return self._compared[expr]
         raise TypeError(f"not a condition: {expr!r}")
 
     def _compare(self, c: cond.Cmp) -> np.ndarray:
@@ -121,7 +128,8 @@ class Evaluator:
         right = self.value(c.right)
         op: Callable[[Any, Any], Any] = _OPS[c.op]
         a, b = _comparable(left, right, c)
-        return left.present & right.present & np.broadcast_to(op(a, b), (self.n,))
+        present = left.present if right.present is self._all else left.present & right.present  # a literal: always
+        return present & np.broadcast_to(op(a, b), (self.n,))
 
 
 def _comparable(left: Col, right: Col, c: cond.Cmp) -> tuple[Any, Any]:
@@ -145,17 +153,35 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 
 # ---------------------------------------------------------------- functions over day ordinals
 
+def _per_day(fn: Callable[[np.ndarray], Any]) -> Callable[[np.ndarray], Any]:
+    """``fn`` (elementwise over whole numbers) computed once per number of the span the column
+    covers, then looked up, when the span is shorter than the column: a million applications
+    fall on a few thousand days, and calendar arithmetic costs far more than a lookup."""
+    def per_day(values: np.ndarray) -> Any:
+        values = np.asarray(values, dtype=np.int64)
+        if len(values) >= 1024:
+            low, high = int(values.min()), int(values.max())
+            if high - low < len(values) // 4:
+                got = fn(np.arange(low, high + 1, dtype=np.int64))
+                at = values - low
+                return tuple(g[at] for g in got) if isinstance(got, tuple) else got[at]
+        return fn(values)
+    return per_day
+
+
+@_per_day
 def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    d64 = (days.astype(np.int64) - EPOCH_ORDINAL).astype("datetime64[D]")
+    d64 = (days - EPOCH_ORDINAL).astype("datetime64[D]")
     years = d64.astype("datetime64[Y]").astype(np.int64) + 1970
     months = d64.astype("datetime64[M]").astype(np.int64) % 12 + 1
     day = (d64 - d64.astype("datetime64[M]")).astype(np.int64) + 1
     return years, months, day
 
 
-def _ordinal(years: np.ndarray, months: np.ndarray, days: np.ndarray) -> np.ndarray:
-    first = ((years - 1970) * 12 + (months - 1)).astype("datetime64[M]").astype("datetime64[D]")
-    return first.astype(np.int64) + (days - 1) + EPOCH_ORDINAL
+@_per_day
+def _month_start(months: np.ndarray) -> np.ndarray:
+    """Day ordinal of the first day of each month, counted as year * 12 + month - 1."""
+    return (months - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + EPOCH_ORDINAL
 
 
 def _in_calendar(years: np.ndarray) -> np.ndarray:
@@ -171,9 +197,7 @@ def _full_years_between(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray,
 
 def _end_of_previous_year(day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     years, _, _ = _ymd(day)
-    ok = _in_calendar(years - 1)
-    first = ((years - 1970) * 12).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    return first - 1 + EPOCH_ORDINAL, ok
+    return _month_start(years * 12) - 1, _in_calendar(years - 1)
 
 
 def _year(day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -185,14 +209,12 @@ def _add_months(day: np.ndarray, months: np.ndarray) -> tuple[np.ndarray, np.nda
     y, m, d = _ymd(day)
     big = np.abs(months.astype(np.int64)) > 12 * 10_000
     index = y * 12 + m - 1 + np.where(big, 0, months.astype(np.int64))
-    year, month0 = np.divmod(index, 12)
-    ok = _in_calendar(year) & ~big
-    year = np.where(ok, year, 2000)
-    month = month0 + 1
-    nxt = ((year - 1970) * 12 + month).astype("datetime64[M]").astype("datetime64[D]")
-    this = ((year - 1970) * 12 + month0).astype("datetime64[M]").astype("datetime64[D]")
-    last = (nxt - this).astype(np.int64)
-    return _ordinal(year, month, np.minimum(d, last)), ok
+    # As the row path computes it, December 9999 has no value either (its month end is past the calendar).
+    ok = _in_calendar(index // 12) & (index < 9999 * 12 + 11) & ~big
+    index = np.where(ok, index, 2000 * 12)
+    first = _month_start(index)
+    last = _month_start(index + 1) - first  # the month's length: the day is kept within it
+    return first + np.minimum(d, last) - 1, ok
 
 
 def _add_years(day: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

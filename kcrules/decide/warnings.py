@@ -23,10 +23,8 @@ from kcrules.text.reasons import param_value
 def warnings(d: Definition, act: Activity, eligible: bool, used: dict[str, None] | tuple[str, ...],
              assumed: tuple[Criterion, ...], params: dict[str, Any], lang: str) -> tuple[DecisionWarning, ...]:
     out: list[DecisionWarning] = []
-    for pid in used:
-        pv = params.get(pid)
-        if pv is None or pv.provenance not in ("guidance", "assumption"):
-            continue
+    for pid in _levels_warned(used, params):
+        pv = params[pid]
         p = d.params[pid]
         value = param_value(p, pv.value, lang)
         text = i18n.msg(f"warning_{pv.provenance}", lang, label=p.label[lang], value=value, note=_in(pv.note, lang))
@@ -36,11 +34,29 @@ def warnings(d: Definition, act: Activity, eligible: bool, used: dict[str, None]
         text = i18n.msg("warning_rule_assumption", lang, label=c.label[lang], note=_in(c.assumption, lang))
         out.append(DecisionWarning(parameter=c.id, provenance="assumption", value="", note=_in(c.assumption, lang),
                                    text=text))
-    if eligible and act.support.method == "full":
+    if _no_level(act, eligible):
         note = act.support.note.get(lang, "") if act.support.note else ""
         out.append(DecisionWarning(parameter=f"{act.id}.support", provenance="assumption", value="",
                                    note=note, text=i18n.msg("warning_no_level", lang, note=note)))
     return tuple(out)
+
+
+def warned(act: Activity, eligible: bool, used: dict[str, None] | tuple[str, ...], assumed: tuple[Criterion, ...],
+           params: dict[str, Any]) -> list[str]:
+    """The parameter (or rule) of each warning ``warnings`` gives, in its order, without writing
+    the warnings: what a whole population's decisions keep."""
+    ids = _levels_warned(used, params) + [c.id for c in assumed]
+    return ids + [f"{act.id}.support"] if _no_level(act, eligible) else ids
+
+
+def _levels_warned(used: dict[str, None] | tuple[str, ...], params: dict[str, Any]) -> list[str]:
+    """The parameters used whose level is national guidance or an assumption."""
+    return [pid for pid in used if (pv := params.get(pid)) is not None and pv.provenance in ("guidance", "assumption")]
+
+
+def _no_level(act: Activity, eligible: bool) -> bool:
+    """An eligible activity supported at its approved cost: no level was found to cap it."""
+    return eligible and act.support.method == "full"
 
 
 def raw_value(unit: str, value: Any) -> int | str:
