@@ -203,3 +203,11 @@ def test_pandas_and_dask_partitions_give_the_whole_tables_result() -> None:
     for column in ("eligible", "amount_vnd", "bound", "score", "error"):
         assert parts[column].astype(str).tolist() == whole[column].astype(str).tolist(), column
     assert isinstance(parts, pd.DataFrame)
+
+
+def test_an_activity_whose_every_row_lacks_a_needed_fact_is_left_to_the_row_path() -> None:
+    # Table.from_pylist takes the first row's keys only: a later row loses facts its activity
+    # needs, so none of that activity's rows is decided column-wise, and the row path says why.
+    table = pa.Table.from_pylist(generate(None, 3, seed=1))
+    result = assert_same(HANOI, table.to_pylist(), table)
+    assert any(error is not None for error in result.column("error").to_pylist())

@@ -223,6 +223,8 @@ def _decide_group(parts: Parts, frame: Frame, act: Activity, rows: np.ndarray,
                   versions: np.ndarray, params: list[dict[str, Any]], out: _Out) -> None:
     d = parts.definition
     rows = rows[_activity_needs(frame, act, rows)]
+    if not len(rows):  # every row lacks something the activity needs: the row path says what
+        return
     criteria = parts.criteria_of(act)
     sub = _group_columns(frame, d, _reads(act, criteria), rows, versions)
     codes, decided = _outcomes(sub, criteria)
