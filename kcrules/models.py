@@ -449,19 +449,18 @@ def assemble(cls: type[M], **values: Any) -> M:
     the whole decision. The result is the same frozen model as a validated
     one; ``tests/test_engines_equal.py`` compares both.
     """
-    obj = object.__new__(cls)
-    _SET_DICT(obj, "__dict__", values)
-    _SET_FIELDS_SET(obj, set(values))
-    _SET_EXTRA(obj, None)
-    _SET_PRIVATE(obj, None)
-    return obj
+    return _made(cls, values, set(values), None)
 
 
 def assemble_later(later: Later, **values: Any) -> Decision:
     """A decision from the values kcrules built (see :func:`assemble`), ``later`` writing the others when read."""
-    obj = object.__new__(Decision)
+    return _made(Decision, values, set(_DECISION_FIELDS), later)
+
+
+def _made(cls: type[M], values: dict[str, Any], fields_set: set[str], private: Any) -> M:
+    obj = object.__new__(cls)
     _SET_DICT(obj, "__dict__", values)
-    _SET_FIELDS_SET(obj, set(_DECISION_FIELDS))
+    _SET_FIELDS_SET(obj, fields_set)
     _SET_EXTRA(obj, None)
-    _SET_PRIVATE(obj, later)
+    _SET_PRIVATE(obj, private)
     return obj

@@ -4,7 +4,7 @@
 criterion (from an engine), the facts read (when explaining) and the law date;
 gives the immutable :class:`~kcrules.models.Decision`. In order:
 
-1. ``outcomes.Skeleton.outline`` — failures, priorities met, parameters used, assumptions, reason order;
+1. ``outcomes.Skeleton.outline`` — failures, priorities met, parameters used, assumptions;
 2. ``priority.priority`` — rank key, score, and whether a tier allows the higher ceiling;
 3. ``support.support`` — the amount in whole đồng and its computation;
 4. ``warnings.warnings`` — every guidance level and assumption used;

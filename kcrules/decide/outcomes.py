@@ -2,9 +2,10 @@
 
 Takes an activity's steps and one outcome code per criterion (met 0, not met 1,
 not applicable 2, see ``kcrules.engines.compiled``); gives an :class:`Outline`:
-each step's outcome, the eligibility criteria failed, the priority criteria
-met, the parameters used, the criteria whose reading is an assumption, and the
-order reasons are shown in (failures first). What does not depend on the codes
+the eligibility criteria failed, the priority criteria met, the parameters used
+and the criteria whose reading is an assumption; each step's outcome and the
+order reasons are shown in (failures first) are worked out when the reasons are
+written. What does not depend on the codes
 is worked out once per activity (:class:`Skeleton`), so each decision only
 walks the few steps that matter to each part: no memo keyed on the whole
 outcome vector. ``codes_of`` reads an engine's outcome lists into codes, or
