@@ -68,16 +68,23 @@ import gc
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from itertools import compress
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import compress
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kcrules.errors import ApplicationError, EvaluationError, InputError, Problem
-from kcrules.models import Applicant, Application, Establishment, Project, RulebookInfo, assemble
+from kcrules.models import (
+    Applicant,
+    Application,
+    Establishment,
+    Project,
+    RulebookInfo,
+    assemble,
+)
 from kcrules.rulebook import Rulebook, load_rulebook
 from kcrules.rulefiles.fields import APPLICATION_FIELDS
 from kcrules.rulefiles.loader import Definition, Param
@@ -572,49 +579,49 @@ class _Ranker:
         for li, lim in enumerate(self.spec.limits):
             for a in lim.activities:
                 self.limits_of.setdefault(a, []).append(li)
-        # The queue depends only on the activity and cleaner production, and what placed an application
-        # only on its queue, the criteria it met and the official's rank: each is built once per
-        # combination and shared (the parts are immutable).
-        self.queues: dict[tuple[str, bool], tuple[PlanQueue, bool]] = {}
-        self.placements: dict[tuple[str, tuple[str, ...], int | None],
-                              tuple[tuple[Any, ...], tuple[PlanCriterion, ...], str]] = {}
+        # Where an application stands depends only on its activity, cleaner production, the criteria
+        # it met and the official's rank: built once per combination and shared (the parts are immutable).
+        self.placements: dict[tuple[str, bool, tuple[str, ...], int | None], _Placement] = {}
 
     def rank(self, rows: _Rows) -> tuple[list[_Candidate], list[str | None]]:
         """The eligible applications sorted by their key, and every application's establishment name."""
         candidates: list[_Candidate] = []
         names: list[str | None] = []
+        ids, activities, met, days, amounts = rows.app_id, rows.activity, rows.met, rows.day, rows.amount
         for index, (item, eligible) in enumerate(zip(rows.items, rows.eligible)):
             name, tax_code, cleaner = _establishment(item)
             names.append(name)
-            if eligible:
-                candidates.append(self.candidate(index, item, rows, _identity(tax_code, name, rows.app_id[index]),
-                                                 bool(cleaner)))
+            if not eligible:
+                continue
+            app_id, activity, day, amount = ids[index], activities[index], days[index], amounts[index]
+            cleaner = bool(cleaner)
+            ranked = self.effectiveness and self.by_official(activity, cleaner)
+            rank = self.effectiveness.get(app_id) if ranked else None
+            where = (activity, cleaner, met[index], rank)
+            p = self.placements.get(where) or self.place(*where)
+            candidates.append(_Candidate(
+                index, app_id, activity, _identity(tax_code, name, app_id), amount, self.units(activity, item),
+                self.limits(activity, item, day), _key(p.segments, day, amount, app_id), p.queue, p.placed_by, p.text))
         candidates.sort(key=_key_of)
         return candidates, names
 
-    def candidate(self, index: int, item: Any, rows: _Rows, establishment: str, cleaner: bool) -> _Candidate:
-        """One eligible application as the allocation sees it, with what placed it."""
-        activity, app_id = rows.activity[index], rows.app_id[index]
-        found = self.queues.get((activity, cleaner))
-        if found is None:
-            act = self.d.activities[activity]
-            queue = queue_for(self.spec.queues, act.id, act.beneficiary, cleaner)
-            assert queue is not None  # coverage is checked with the [plan] table
-            found = self.queues[(activity, cleaner)] = (queue, "effectiveness_rank" in queue.order)
-        queue, by_official = found
-        rank = self.effectiveness.get(app_id) if by_official else None
-        pkey = (queue.id, rows.met[index], rank)
-        placement = self.placements.get(pkey)
-        if placement is None:
-            parts, placed_by, text = _placement(self.d, self.spec, queue, self.scale, rows.met[index], rank,
-                                                self.lang)
-            placement = self.placements[pkey] = (_segments(self.spec.queues.index(queue), queue, parts),
-                                                 placed_by, text)
-        segments, placed_by, text = placement
-        day, amount = rows.day[index], rows.amount[index]
-        return _Candidate(index, app_id, activity, establishment, amount, self.units(activity, item),
-                          self.limits(activity, item, day), _key(segments, day, amount, app_id), queue, placed_by,
-                          text)
+    def queue(self, activity: str, cleaner: bool) -> PlanQueue:
+        act = self.d.activities[activity]
+        queue = queue_for(self.spec.queues, act.id, act.beneficiary, cleaner)
+        assert queue is not None  # coverage is checked with the [plan] table
+        return queue
+
+    def by_official(self, activity: str, cleaner: bool) -> bool:
+        """Whether such an application's queue is ordered by the official's rank."""
+        return "effectiveness_rank" in self.queue(activity, cleaner).order
+
+    def place(self, activity: str, cleaner: bool, met: tuple[str, ...], rank: int | None) -> _Placement:
+        """The queue of such an application, the shared part of its sort key, and what placed it."""
+        queue = self.queue(activity, cleaner)
+        parts, placed_by, text = _placement(self.d, self.spec, queue, self.scale, met, rank, self.lang)
+        placement = _Placement(queue, _segments(self.spec.queues.index(queue), queue, parts), placed_by, text)
+        self.placements[(activity, cleaner, met, rank)] = placement
+        return placement
 
     def units(self, activity: str, item: Any) -> int:
         """What the application counts towards its activity's target (1 unless the [plan] table says)."""
@@ -635,6 +642,14 @@ class _Ranker:
             before = _get(item, lim.used) if lim.used else 0
             out.append((li, int(pv.value), before if isinstance(before, int) else 0))
         return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Placement:
+    queue: PlanQueue
+    segments: tuple[Any, ...]  # see _segments
+    placed_by: tuple[PlanCriterion, ...]
+    text: str
 
 
 def _segments(queue_index: int, queue: PlanQueue, parts: list[Any]) -> tuple[Any, ...]:
@@ -703,25 +718,12 @@ class _Allocation:
     open_units: dict[str, int]
 
 
-class _Money(dict[int, str]):
-    """Amounts written in one language, each once: a plan writes the same few amounts again and again."""
-
-    def __init__(self, lang: str) -> None:
-        super().__init__()
-        self.lang = lang
-
-    def __missing__(self, amount: int) -> str:
-        text = self[amount] = i18n.money(amount, self.lang)
-        return text
-
-
 def _report(rb: Rulebook, call: _Call, rows: _Rows, alloc: _Allocation, names: list[str | None],
             lang: str) -> Plan:
     """The plan: every entry explained, the progress against the targets and the budget, the summary."""
     d = rb.definition
-    planned: dict[str, list[int]] = {}
-    money = _Money(lang)
-    entries = [_ranked_entry(d, call, rows, alloc, pos, names, planned, money) for pos in range(len(alloc.ranked))]
+    writer = _Writer(d, call, alloc, lang)
+    entries = [writer.entry(pos, rows, names) for pos in range(len(alloc.ranked))]
     refused = _refused_entries(rb, rows, names, lang)
     allocated = sum(o.allocated for o in alloc.outcomes)
     funded = sum(1 for o in alloc.outcomes if o.status in ("funded", "partial"))
@@ -735,62 +737,92 @@ def _report(rb: Rulebook, call: _Call, rows: _Rows, alloc: _Allocation, names: l
         rulebook=rb.info(lang), year=year, lang=lang, policy=call.policy, budget_vnd=budget,  # type: ignore[arg-type]
         allocated_vnd=allocated, remaining_vnd=budget - allocated, applications=len(call.raws),
         eligible=len(alloc.ranked), funded=funded, ranking=_ranking_text(d, spec, call.policy, lang),
-        entries=(*entries, *refused), targets=_progress(d, spec, call.achieved, planned, alloc.open_units, year, lang),
+        entries=(*entries, *refused),
+        targets=_progress(d, spec, call.achieved, writer.planned, alloc.open_units, year, lang),
         program=_program_progress(d, call.achieved, allocated, year, lang), assumptions=assumptions, summary=summary)
 
 
-def _ranked_entry(d: Definition, call: _Call, rows: _Rows, alloc: _Allocation, pos: int,
-                  names: list[str | None], planned: dict[str, list[int]], money: _Money) -> PlanEntry:
-    """The entry of the application ranked at ``pos``; adds what it was allocated to ``planned``."""
-    c, o = alloc.ranked[pos], alloc.outcomes[pos]
-    queue, lang = c.queue, money.lang
-    assert queue is not None
-    common = {"rank": pos + 1, "queue": queue.label[lang], "placed": c.placed_text}
-    status, why, stop = _verdict(d, call, alloc, pos, common, money)
-    if o.allocated or status == "funded":
-        counts = planned.setdefault(c.activity, [0, 0])
-        counts[0] += c.units
-        counts[1] += o.allocated
-    assumptions = rows.warnings[c.index] + ((queue.assumption[lang],) if queue.assumption else ())
-    return assemble(
-        PlanEntry,
-        application_id=c.app_id, activity=c.activity, establishment=names[c.index], eligible=True, queue=queue.id,
-        rank=pos + 1, rank_key=c.key, support_vnd=c.amount, allocated_vnd=o.allocated, units=c.units,
-        status=status, placed_by=c.placed_by, stopped_by=stop, why=why,  # type: ignore[arg-type]
-        assumptions=assumptions)
+#: Stands for the rank in a sentence written once for many applications (see _Writer.why).
+_RANK = "\x00rank\x00"
+#: The values of the sentences that are amounts of money (whole đồng, written in the plan's language).
+_AMOUNTS = frozenset({"amount", "need", "left"})
 
 
-def _verdict(d: Definition, call: _Call, alloc: _Allocation, pos: int, common: dict[str, Any],
-             money: _Money) -> tuple[str, str, PlanStop | None]:
-    """What the allocation did with the application ranked at ``pos``: status, why, and what stopped it."""
-    c, o = alloc.ranked[pos], alloc.outcomes[pos]
-    lang = money.lang
-    pw = _POLICY_WORD[lang][call.policy]
-    if o.status == "funded":
-        return "funded", _m("funded", lang, amount=money[o.allocated], **common), None
-    if o.status == "partial":
-        why = _m("partial", lang, amount=money[o.allocated], need=money[c.amount], **common)
-        return "partial", why, _stop(kind="budget", text=why)
-    if o.status == "budget":
-        why = _m("budget_skip" if call.policy == "skip" else "budget_stop", lang, need=money[c.amount],
-                 left=money[o.left], policy=pw, **common)
-        return "not_funded", why, _stop(kind="budget", text=why)
-    if o.status == "stopped":
-        by = alloc.ranked[o.ref]
-        why = _m("stopped", lang, by=by.app_id, by_rank=o.ref + 1, policy=pw, **common)
-        return "not_funded", why, _stop(kind="stopped", ref=by.app_id, text=why)
-    if o.status == "target":
-        act = d.activities[c.activity]
-        assert act.target is not None
-        cite = act.target.cite.text(lang)
-        why = _m("target", lang, activity=act.label[lang], open=alloc.open_units[c.activity],
-                 unit=act.target.unit[lang], planned=o.used, units=c.units, cite=cite, **common)
-        return "not_funded", why, _stop(kind="target", ref=c.activity, citation=cite, text=why)
-    lim = call.spec.limits[o.ref]  # status "limit"
-    cite = lim.cite.text(lang)
-    mx = next(m for li, m, _b in c.limits if li == o.ref)
-    why = _m("limit", lang, label=lim.label[lang], used=o.used, max=mx, cite=cite, **common)
-    return "not_funded", why, _stop(kind="limit", ref=lim.id, citation=cite, text=why)
+class _Writer:
+    """Writes the entry of each ranked application: its status, why, and what stopped it."""
+
+    def __init__(self, d: Definition, call: _Call, alloc: _Allocation, lang: str) -> None:
+        self.d = d
+        self.call = call
+        self.alloc = alloc
+        self.lang = lang
+        self.planned: dict[str, list[int]] = {}  # activity -> [units, đồng] this plan allocates
+        self.sentences: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def entry(self, pos: int, rows: _Rows, names: list[str | None]) -> PlanEntry:
+        """The entry of the application ranked at ``pos``; adds what it was allocated to ``planned``."""
+        c, o = self.alloc.ranked[pos], self.alloc.outcomes[pos]
+        queue = c.queue
+        assert queue is not None
+        status, why, stop = self.verdict(pos, c, o)
+        if o.allocated or status == "funded":
+            counts = self.planned.setdefault(c.activity, [0, 0])
+            counts[0] += c.units
+            counts[1] += o.allocated
+        assumptions = rows.warnings[c.index] + ((queue.assumption[self.lang],) if queue.assumption else ())
+        return assemble(
+            PlanEntry,
+            application_id=c.app_id, activity=c.activity, establishment=names[c.index], eligible=True,
+            queue=queue.id, rank=pos + 1, rank_key=c.key, support_vnd=c.amount, allocated_vnd=o.allocated,
+            units=c.units, status=status, placed_by=c.placed_by, stopped_by=stop, why=why,  # type: ignore[arg-type]
+            assumptions=assumptions)
+
+    def verdict(self, pos: int, c: _Candidate, o: _Outcome) -> tuple[str, str, PlanStop | None]:
+        """What the allocation did with the application ranked at ``pos``: status, why, and what stopped it."""
+        lang, policy = self.lang, self.call.policy
+        if o.status == "funded":
+            return "funded", self.why("funded", pos, c, amount=o.allocated), None
+        if o.status == "partial":
+            why = self.why("partial", pos, c, amount=o.allocated, need=c.amount)
+            return "partial", why, _stop(kind="budget", text=why)
+        if o.status == "budget":
+            why = self.why("budget_skip" if policy == "skip" else "budget_stop", pos, c, need=c.amount,
+                           left=o.left, policy=_POLICY_WORD[lang][policy])
+            return "not_funded", why, _stop(kind="budget", text=why)
+        if o.status == "stopped":
+            by = self.alloc.ranked[o.ref]
+            why = self.why("stopped", pos, c, by=by.app_id, by_rank=o.ref + 1, policy=_POLICY_WORD[lang][policy])
+            return "not_funded", why, _stop(kind="stopped", ref=by.app_id, text=why)
+        if o.status == "target":
+            act = self.d.activities[c.activity]
+            assert act.target is not None
+            cite = act.target.cite.text(lang)
+            why = self.why("target", pos, c, activity=act.label[lang], open=self.alloc.open_units[c.activity],
+                           unit=act.target.unit[lang], planned=o.used, units=c.units, cite=cite)
+            return "not_funded", why, _stop(kind="target", ref=c.activity, citation=cite, text=why)
+        lim = self.call.spec.limits[o.ref]  # status "limit"
+        cite = lim.cite.text(lang)
+        mx = next(m for li, m, _b in c.limits if li == o.ref)
+        why = self.why("limit", pos, c, label=lim.label[lang], used=o.used, max=mx, cite=cite)
+        return "not_funded", why, _stop(kind="limit", ref=lim.id, citation=cite, text=why)
+
+    def why(self, key: str, pos: int, c: _Candidate, **values: Any) -> str:
+        """The sentence ``key`` about the application ranked at ``pos`` (amounts given in đồng).
+
+        It begins with the rank, and the rest is the same for every application of the same
+        placement told alike (most applications of a large call: "not enough budget: needs …,
+        … left"), so it is written once and the rank put in.
+        """
+        memo = (key, c.queue.id if c.queue else None, c.placed_text, *values.items())
+        parts = self.sentences.get(memo)
+        if parts is None:
+            assert c.queue is not None
+            lang = self.lang
+            written = {k: i18n.money(v, lang) if k in _AMOUNTS else v for k, v in values.items()}
+            text = _m(key, lang, rank=_RANK, queue=c.queue.label[lang], placed=c.placed_text, **written)
+            head, _, tail = text.partition(_RANK)  # the rank comes before every other value
+            parts = self.sentences[memo] = (head, tail)
+        return f"{parts[0]}{pos + 1}{parts[1]}"
 
 
 def _refused_entries(rb: Rulebook, rows: _Rows, names: list[str | None], lang: str) -> list[PlanEntry]:

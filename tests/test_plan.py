@@ -6,6 +6,7 @@ cases, fast) and through ``kcrules.plan`` on real applications (fewer cases).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 from pathlib import Path
@@ -209,6 +210,17 @@ def test_a_tax_code_identifies_an_establishment_whatever_its_name(rb: kcrules.Ru
 
 
 # ---------------------------------------------------------------- progress, as the program's review tables write it
+
+
+@pytest.mark.parametrize("key", ["funded", "partial", "budget_skip", "budget_stop", "stopped", "target", "limit"])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_ranked_sentence_begins_with_the_rank(key: str, lang: str) -> None:
+    # The rest of such a sentence is written once for every application told alike and the
+    # rank put in where the sentence splits (planning._Writer.why): no value may come before it.
+    import string
+
+    fields = [name for _text, name, _spec, _conv in string.Formatter().parse(planning._MSG[key][lang]) if name]
+    assert fields[0] == "rank" and fields.count("rank") == 1
 
 
 def test_percent_is_written_like_the_program_review_tables() -> None:
@@ -582,75 +594,64 @@ def test_a_large_call_decided_on_the_columnar_path_gives_the_same_plan(rb: kcrul
     assert on_columns[0] >= 390, "the columnar path did not decide the call"
     assert got == outcome(rb, apps, lang=lang, engine="native")  # an engine asked for: row by row
     assert got["funded"] > 0 and got["eligible"] < len(apps)  # both outcomes were compared
-    assert by_id(kcrules.plan(apps, budget=1, year=2017, rulebook=rb))[apps[7]["id"]].establishment == "Cơ sở Đông Anh"
+    entry = by_id(kcrules.plan(apps, budget=1, year=2017, rulebook=rb))[apps[7]["id"]]
+    assert entry.establishment == "Cơ sở Đông Anh"  # as the model strips it
 
 
 class Count(int):
     pass
 
 
-def _spoil(app: dict, how: str) -> None:
-    """Make one application of a call wrong, or right in a way Arrow cannot hold as it is."""
-    import datetime as dt
-
+def _numpy_int(value: int) -> Any:
     import numpy as np
 
-    est, project = app["establishment"], app["project"]
-    changes: dict[str, Any] = {
-        "null_flag": ("establishment", "in_poor_district", None),  # None is not false
-        "null_optional": ("establishment", "registered_district", None),  # None is absent
-        "empty_applicant": ("", "applicant", {}),
-        "applicant_of_nulls": ("", "applicant", {"name": None, "district": None}),
-        "no_applicant": ("", "applicant", None),
-        "numpy_int": ("establishment", "employees", np.int64(20)),
-        "int_subclass": ("establishment", "employees", Count(20)),
-        "float": ("establishment", "employees", 20.0),
-        "bool_for_int": ("establishment", "employees", True),
-        "text_for_int": ("establishment", "employees", "20"),
-        "most_employees": ("establishment", "employees", 10_000_000),
-        "too_many_employees": ("establishment", "employees", 10_000_001),
-        "huge_int": ("project", "eligible_cost_vnd", 2**70),
-        "nan": ("project", "eligible_cost_vnd", float("nan")),
-        "negative_cost": ("project", "eligible_cost_vnd", -1),
-        "bytes_name": ("establishment", "name", b"Co so"),
-        "spaced_name": ("establishment", "name", "  Cơ sở A "),
-        "name_300": ("establishment", "name", "x" * 300),
-        "name_301": ("establishment", "name", "x" * 301),
-        "spaced_tax_code": ("establishment", "tax_code", " 0101234567"),
-        "bad_tax_code": ("establishment", "tax_code", "12AB"),
-        "spaced_id": ("", "id", f" {app['id']} "),
-        "id_ends_in_unit_separator": ("", "id", app["id"] + "\x1f"),  # Python strips it, the model does not
-        "unknown_field": ("project", "machinery_color", "red"),
-        "unknown_object": ("", "extra", {"a": 1}),
-        "approved_level_alone": ("project", "approved_level_percent", 150),
-        "unknown_district": ("establishment", "district", "Paris"),
-        "district_by_name": ("establishment", "district", "Chuong My"),
-        "out_of_year": ("", "application_date", "2018-01-05"),
-        "first_day": ("", "application_date", "1990-01-01"),
-        "before_first_day": ("", "application_date", "1989-12-31"),
-        "not_a_day": ("", "application_date", "2017-02-30"),
-        "not_a_start_day": ("project", "start_date", "2017-02-30"),
-        "slashed_day": ("", "application_date", "05/03/2017"),
-        "date_time": ("", "application_date", dt.datetime(2017, 5, 3, 10, 30)),
-        "date": ("", "application_date", dt.date(2017, 5, 3)),
-        "list": ("project", "classes", [1]),
-    }
-    if how == "no_project":
-        del app["project"]
-    elif how == "dates_reversed":
-        project["start_date"], project["end_date"] = "2017-06-01", "2017-05-01"
-    else:
-        head, key, value = changes[how]
-        ({"": app, "establishment": est, "project": project}[head])[key] = value
+    return np.int64(value)
 
 
-SPOILS = ["null_flag", "null_optional", "empty_applicant", "applicant_of_nulls", "no_applicant", "numpy_int",
-          "int_subclass", "float", "bool_for_int", "text_for_int", "most_employees", "too_many_employees",
-          "huge_int", "nan", "negative_cost", "bytes_name", "spaced_name", "name_300", "name_301",
-          "spaced_tax_code", "bad_tax_code", "spaced_id", "id_ends_in_unit_separator", "unknown_field",
-          "unknown_object", "approved_level_alone", "unknown_district", "district_by_name", "out_of_year",
-          "first_day", "before_first_day", "not_a_day", "not_a_start_day", "slashed_day", "date_time", "date", "list", "no_project",
-          "dates_reversed"]
+#: Ways to make one application of a call wrong, or right in a way Arrow cannot hold as it is given:
+#: (object, field, the new value or a function of the old one); DELETE removes the field.
+DELETE = object()
+SPOILS: dict[str, tuple[str, str, Any]] = {
+    "null_flag": ("establishment", "in_poor_district", None),  # None is not false
+    "null_optional": ("establishment", "registered_district", None),  # None is absent
+    "empty_applicant": ("", "applicant", {}),
+    "applicant_of_nulls": ("", "applicant", {"name": None, "district": None}),
+    "no_applicant": ("", "applicant", None),
+    "numpy_int": ("establishment", "employees", _numpy_int),
+    "int_subclass": ("establishment", "employees", Count),
+    "float": ("establishment", "employees", float),
+    "bool_for_int": ("establishment", "employees", True),
+    "text_for_int": ("establishment", "employees", str),
+    "most_employees": ("establishment", "employees", 10_000_000),
+    "too_many_employees": ("establishment", "employees", 10_000_001),
+    "huge_int": ("project", "eligible_cost_vnd", 2**70),
+    "nan": ("project", "eligible_cost_vnd", float("nan")),
+    "negative_cost": ("project", "eligible_cost_vnd", -1),
+    "bytes_name": ("establishment", "name", b"Co so"),
+    "spaced_name": ("establishment", "name", "  Cơ sở A "),
+    "name_300": ("establishment", "name", "x" * 300),
+    "name_301": ("establishment", "name", "x" * 301),
+    "spaced_tax_code": ("establishment", "tax_code", " 0101234567"),
+    "bad_tax_code": ("establishment", "tax_code", "12AB"),
+    "spaced_id": ("", "id", lambda old: f" {old} "),
+    "id_ends_in_unit_separator": ("", "id", lambda old: old + "\x1f"),  # Python strips it, the model does not
+    "unknown_field": ("project", "machinery_color", "red"),
+    "unknown_object": ("", "extra", {"a": 1}),
+    "approved_level_alone": ("project", "approved_level_percent", 150),
+    "unknown_district": ("establishment", "district", "Paris"),
+    "district_by_name": ("establishment", "district", "Chuong My"),
+    "out_of_year": ("", "application_date", "2018-01-05"),
+    "first_day": ("", "application_date", "1990-01-01"),
+    "before_first_day": ("", "application_date", "1989-12-31"),
+    "not_a_day": ("", "application_date", "2017-02-30"),
+    "not_a_start_day": ("project", "start_date", "2017-02-30"),
+    "reversed_dates": ("project", "end_date", "2016-12-31"),
+    "slashed_day": ("", "application_date", "05/03/2017"),
+    "date_time": ("", "application_date", dt.datetime(2017, 5, 3, 10, 30)),
+    "date": ("", "application_date", dt.date(2017, 5, 3)),
+    "list": ("project", "classes", [1]),
+    "no_project": ("", "project", DELETE),
+}
 
 
 @pytest.mark.parametrize("how", SPOILS)
@@ -659,8 +660,13 @@ def test_the_columnar_path_names_every_problem_as_the_row_path_does(rb: kcrules.
     # Each way an application can be wrong, or right in a way Arrow cannot hold as it is given,
     # in a call of valid ones: the plan, or every problem, must be the row path's.
     apps = [a for a in call_of(rb, 300, 3) if a.get("establishment")][:120]
+    head, key, value = SPOILS[how]
     for i in (5, 70):
-        _spoil(apps[i], how)
+        part = apps[i][head] if head else apps[i]
+        if value is DELETE:
+            del part[key]
+        else:
+            part[key] = value(part[key]) if callable(value) else value
     got = outcome(rb, apps)
     assert on_columns, "the columnar path was not tried"
     assert got == outcome(rb, apps, engine="native")
