@@ -358,7 +358,7 @@ class _Candidate:
     index: int
     app_id: str
     activity: str
-    establishment: str  # folded identity
+    establishment: str  # folded identity, for the limits ("" when its activity has none)
     amount: int
     units: int
     limits: tuple[tuple[int, int, int], ...]  # (limit index, max, used before this plan)
@@ -599,9 +599,11 @@ class _Ranker:
             rank = self.effectiveness.get(app_id) if ranked else None
             where = (activity, cleaner, met[index], rank)
             p = self.placements.get(where) or self.place(*where)
+            # Who the establishment is matters only to the per-establishment limits.
+            who = _identity(tax_code, name, app_id) if activity in self.limits_of else ""
             candidates.append(_Candidate(
-                index, app_id, activity, _identity(tax_code, name, app_id), amount, self.units(activity, item),
-                self.limits(activity, item, day), _key(p.segments, day, amount, app_id), p.queue, p.placed_by, p.text))
+                index, app_id, activity, who, amount, self.units(activity, item), self.limits(activity, item, day),
+                _key(p.segments, day, amount, app_id), p.queue, p.placed_by, p.text))
         candidates.sort(key=_key_of)
         return candidates, names
 
@@ -722,8 +724,8 @@ def _report(rb: Rulebook, call: _Call, rows: _Rows, alloc: _Allocation, names: l
             lang: str) -> Plan:
     """The plan: every entry explained, the progress against the targets and the budget, the summary."""
     d = rb.definition
-    writer = _Writer(d, call, alloc, lang)
-    entries = [writer.entry(pos, rows, names) for pos in range(len(alloc.ranked))]
+    writer = _Writer(d, call, alloc, rows, names, lang)
+    entries = [writer.entry(pos, c, o) for pos, (c, o) in enumerate(zip(alloc.ranked, alloc.outcomes))]
     refused = _refused_entries(rb, rows, names, lang)
     allocated = sum(o.allocated for o in alloc.outcomes)
     funded = sum(1 for o in alloc.outcomes if o.status in ("funded", "partial"))
@@ -751,17 +753,19 @@ _AMOUNTS = frozenset({"amount", "need", "left"})
 class _Writer:
     """Writes the entry of each ranked application: its status, why, and what stopped it."""
 
-    def __init__(self, d: Definition, call: _Call, alloc: _Allocation, lang: str) -> None:
+    def __init__(self, d: Definition, call: _Call, alloc: _Allocation, rows: _Rows, names: list[str | None],
+                 lang: str) -> None:
         self.d = d
         self.call = call
         self.alloc = alloc
+        self.warnings = rows.warnings
+        self.names = names
         self.lang = lang
         self.planned: dict[str, list[int]] = {}  # activity -> [units, đồng] this plan allocates
         self.sentences: dict[tuple[Any, ...], tuple[str, str]] = {}
 
-    def entry(self, pos: int, rows: _Rows, names: list[str | None]) -> PlanEntry:
+    def entry(self, pos: int, c: _Candidate, o: _Outcome) -> PlanEntry:
         """The entry of the application ranked at ``pos``; adds what it was allocated to ``planned``."""
-        c, o = self.alloc.ranked[pos], self.alloc.outcomes[pos]
         queue = c.queue
         assert queue is not None
         status, why, stop = self.verdict(pos, c, o)
@@ -769,10 +773,10 @@ class _Writer:
             counts = self.planned.setdefault(c.activity, [0, 0])
             counts[0] += c.units
             counts[1] += o.allocated
-        assumptions = rows.warnings[c.index] + ((queue.assumption[self.lang],) if queue.assumption else ())
+        assumptions = self.warnings[c.index] + ((queue.assumption[self.lang],) if queue.assumption else ())
         return assemble(
             PlanEntry,
-            application_id=c.app_id, activity=c.activity, establishment=names[c.index], eligible=True,
+            application_id=c.app_id, activity=c.activity, establishment=self.names[c.index], eligible=True,
             queue=queue.id, rank=pos + 1, rank_key=c.key, support_vnd=c.amount, allocated_vnd=o.allocated,
             units=c.units, status=status, placed_by=c.placed_by, stopped_by=stop, why=why,  # type: ignore[arg-type]
             assumptions=assumptions)
@@ -1028,13 +1032,13 @@ def _decide_columns(rb: Rulebook, call: _Call, rows: _Rows) -> int:
         out = rb.evaluate_table(pa.Table.from_struct_array(array))
     except (pa.ArrowException, TypeError, ValueError, OverflowError):  # e.g. a date as text in one, a date in another
         return 0  # (or a number beyond int64): the row path reads each and names every problem
-    decided = out.column("activity").is_valid()  # the others go to the row path, which names their problems
-    out = out.filter(decided)
-    at = list(compress(plain, decided.to_pylist()))
+    # A row with no activity was not decided: the row path reads it and names its problems.
+    decided = out.column("activity").is_valid().to_pylist()
+    at = list(compress(plain, decided))
     raws = [call.raws[i] for i in at]
-    activities = out.column("activity").to_pylist()
+    activities = _texts(out.column("activity"))
     # The priority criteria each row met, sorted (as Priority.criteria_met): one bit per criterion.
-    prio = sorted({c.id for a in set(activities) for c in rb.criteria_of(a) if c.kind != "eligibility"})
+    prio = sorted({c.id for a in set(activities) if a for c in rb.criteria_of(a) if c.kind != "eligibility"})
     mask = np.zeros(len(out), dtype=np.int64)
     for k, cid in enumerate(prio):
         met_k = pc.fill_null(pc.equal(out.column(f"outcome/{cid}").cast(pa.string()), "met"), False)
@@ -1042,10 +1046,12 @@ def _decide_columns(rb: Rulebook, call: _Call, rows: _Rows) -> int:
     masks, which = np.unique(mask, return_inverse=True)
     met = [tuple(cid for k, cid in enumerate(prio) if bits >> k & 1) for bits in masks.tolist()]
     given = [raw["application_date"] for raw in raws]
-    rows.fill(at, items=raws, app_id=[raw["id"] for raw in raws], activity=activities,
-              eligible=out.column("eligible").to_pylist(), amount=out.column("amount_vnd").to_pylist(),
-              met=[met[k] for k in which.tolist()], day=[d if type(d) is dt.date else days[d] for d in given],
-              warnings=_tuples(out.column("warnings")), failed=_tuples(out.column("failed")))
+    columns = {"activity": activities, "eligible": out.column("eligible").to_pylist(),
+               "amount": out.column("amount_vnd").to_pylist(), "met": [met[k] for k in which.tolist()],
+               "warnings": _tuples(out.column("warnings")), "failed": _tuples(out.column("failed"))}
+    rows.fill(at, items=raws, app_id=[raw["id"] for raw in raws],
+              day=[d if type(d) is dt.date else days[d] for d in given],
+              **{name: list(compress(values, decided)) for name, values in columns.items()})
     return len(at)
 
 
@@ -1067,6 +1073,15 @@ def _arrow_type(pa: Any) -> Any:
         else:
             objects[head].append((name, kinds[kind]))
     return pa.struct([(name, pa.struct(t) if isinstance(t, list) else t) for name, t in top])
+
+
+def _texts(column: Any) -> list[str | None]:
+    """A dictionary-encoded column of texts as a list (reading each value through its index)."""
+    import pyarrow.compute as pc
+
+    column = column.combine_chunks()
+    texts = [*column.dictionary.to_pylist(), None]
+    return [texts[k] for k in pc.fill_null(column.indices, len(texts) - 1).to_numpy().tolist()]
 
 
 def _tuples(column: Any) -> list[tuple[str, ...]]:
