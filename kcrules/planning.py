@@ -70,6 +70,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from itertools import compress
 from pathlib import Path
 from typing import Any, Literal
@@ -817,7 +818,7 @@ class _Writer:
         placement told alike (most applications of a large call: "not enough budget: needs …,
         … left"), so it is written once and the rank put in.
         """
-        memo = (key, c.queue.id if c.queue else None, c.placed_text, *values.items())
+        memo = (key, c.queue.id if c.queue else None, c.placed_text, *values.values())  # one order per key
         parts = self.sentences.get(memo)
         if parts is None:
             assert c.queue is not None
@@ -1026,7 +1027,7 @@ def _decide_columns(rb: Rulebook, call: _Call, rows: _Rows) -> int:
     raws = [call.raws[i] for i in plain]
     try:
         try:  # typed: nothing to infer (days as text)
-            array = pa.array(raws, _ARROW_TYPE.get(pa) or _ARROW_TYPE.setdefault(pa, _arrow_type(pa)))
+            array = pa.array(raws, _arrow_type())
         except (pa.ArrowException, TypeError):  # e.g. days given as dates: inferred
             array = pa.array(raws)
         out = rb.evaluate_table(pa.Table.from_struct_array(array))
@@ -1055,11 +1056,11 @@ def _decide_columns(rb: Rulebook, call: _Call, rows: _Rows) -> int:
     return len(at)
 
 
-#: The Arrow type of an application :func:`_plain` lets through, days as text (one per pyarrow module).
-_ARROW_TYPE: dict[Any, Any] = {}
+@cache
+def _arrow_type() -> Any:
+    """The Arrow type of an application :func:`_plain` lets through, with days as text."""
+    import pyarrow as pa
 
-
-def _arrow_type(pa: Any) -> Any:
     kinds = {"int": pa.int64(), "bool": pa.bool_(), "date": pa.string(), "code": pa.string(), "str": pa.string()}
     top: list[Any] = []
     objects: dict[str, list[Any]] = {}
