@@ -64,18 +64,30 @@ establishment (identified by the application id).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from itertools import compress
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kcrules.errors import ApplicationError, EvaluationError, InputError, Problem
-from kcrules.models import Application, RulebookInfo, assemble
+from kcrules.models import (
+    Applicant,
+    Application,
+    Establishment,
+    Project,
+    RulebookInfo,
+    assemble,
+)
 from kcrules.rulebook import Rulebook, load_rulebook
+from kcrules.rulefiles.fields import APPLICATION_FIELDS
 from kcrules.rulefiles.loader import Definition, Param
 from kcrules.rulefiles.plantable import (
     POLICIES,
@@ -342,14 +354,19 @@ def _percent_text(value: Decimal | None, lang: str) -> str:
 
 @dataclass(slots=True)
 class _Candidate:
+    """An eligible application as the allocation sees it, and what placed it in its queue."""
+
     index: int
     app_id: str
     activity: str
-    establishment: str  # folded identity
+    establishment: str  # folded identity, for the limits ("" when its activity has none)
     amount: int
     units: int
     limits: tuple[tuple[int, int, int], ...]  # (limit index, max, used before this plan)
     key: tuple[Any, ...]
+    queue: PlanQueue | None = None
+    placed_by: tuple[PlanCriterion, ...] = ()
+    placed_text: str = ""
 
 
 @dataclass(slots=True)
@@ -454,21 +471,41 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     Raises ApplicationError listing every bad application or argument, RuleFileError when the
     rulebook's ``[plan]`` table is malformed.
 
-    The stages: read the call (:func:`_read_call`), decide every application
-    (:func:`_evaluate`), rank the eligible ones (:class:`_Ranker`), allocate
-    down the ranking (:func:`_allocate`), and report (:func:`_report`).
+    The stages: read the call (:func:`_read_call`), check and decide every
+    application (:func:`_decide`), rank the eligible ones (:class:`_Ranker`),
+    allocate down the ranking (:func:`_allocate`), and report (:func:`_report`).
     """
     rb = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
     spec = rb._plan_spec or check_plan_table(rb.definition)  # checked at load; check_plan_table says why if none
     if lang not in ("vi", "en"):
         raise InputError.of("planning.input:lang", given=repr(lang))
-    call = _read_call(rb, spec, applications, budget=budget, year=year, policy=policy,
-                      achieved=achieved, targets=targets, effectiveness=effectiveness)
-    rows = _evaluate(rb, call, lang, engine, on_progress)
-    ranked, placed = _Ranker(rb.definition, call, lang).rank(rows)
-    open_units = _open_units(rb.definition, spec, call.achieved, call.targets)
-    outcomes = _allocate(ranked, call.budget, call.policy, open_units)
-    return _report(rb, call, rows, _Allocation(ranked, outcomes, open_units), placed, lang)
+    with _no_cycle_collection():
+        call = _read_call(rb, spec, applications, budget=budget, year=year, policy=policy,
+                          achieved=achieved, targets=targets, effectiveness=effectiveness)
+        rows = _decide(rb, call, lang, engine, on_progress)
+        ranked, names = _Ranker(rb.definition, call, lang).rank(rows)
+        open_units = _open_units(rb.definition, spec, call.achieved, call.targets)
+        outcomes = _allocate(ranked, call.budget, call.policy, open_units)
+        return _report(rb, call, rows, _Allocation(ranked, outcomes, open_units), names, lang)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a plan is made, then as it was.
+
+    A plan makes some ten objects for each application (its entry, its stop, its sort key…)
+    and keeps them; every few thousand of them the collector walks every object alive, the
+    caller's applications included: for a call of 100,000 it took a third of the plan's time
+    and found nothing, as a plan makes no reference cycles. Objects freed meanwhile are freed
+    at once as ever; only cycles, made by other threads meanwhile, wait for the next collection.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 # ---------------------------------------------------------------- reading the call
@@ -476,7 +513,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
 
 @dataclass(slots=True)
 class _Call:
-    """The checked arguments of a plan."""
+    """The checked arguments of a plan (the applications themselves are checked as they are decided)."""
 
     spec: PlanSpec
     policy: str
@@ -485,13 +522,18 @@ class _Call:
     achieved: dict[str, tuple[int, int]]  # activity -> (count, amount) achieved before this plan
     targets: dict[str, int]  # activity -> units this plan may fund, given by the caller
     effectiveness: dict[str, int]  # application id -> the official's rank
-    items: list[Any]  # the applications, checked (Application objects)
-    raws: list[Any]  # the same as given (a mapping, or the mapping a JSON text holds)
+    raws: list[Any]  # the applications as given (a mapping, the mapping a JSON text holds, an Application)
+    ids: list[str]  # their ids, stripped
 
 
 def _read_call(rb: Rulebook, spec: PlanSpec, applications: Iterable[Any], *, budget: Any, year: Any,
                policy: Any, achieved: Any, targets: Any, effectiveness: Any) -> _Call:
-    """Check every argument of a plan; raises ApplicationError listing every problem at once."""
+    """Check every argument of a plan; raises ApplicationError listing every problem at once.
+
+    The applications' JSON and ids are checked here. When anything is wrong, every application
+    is also read in full (:func:`_checked`), so the error lists every problem of the call;
+    otherwise :func:`_decide` checks them as it decides them.
+    """
     d = rb.definition
     problems: list[Problem] = []
     policy = policy if policy is not None else spec.policy
@@ -509,24 +551,19 @@ def _read_call(rb: Rulebook, spec: PlanSpec, applications: Iterable[Any], *, bud
         problems.append(Problem.of("year", "planning.input:year", year, f"{first}–{last}"))
     achieved_n = _check_achieved(d, achieved, problems)
     override = _check_counts(d, targets, "targets", problems)
-    items, ids, raws = _read_applications(rb, applications, year, problems)
-    eff = _check_effectiveness(effectiveness, ids, problems)
-    if problems:
-        raise ApplicationError(problems, headline_key=INPUT_HEADLINE)
-    return _Call(spec, policy, budget, year, achieved_n, override, eff, items, raws)
+    raws, ids, found = _read_applications(applications)
+    ranks: list[Problem] = []
+    eff = _check_effectiveness(effectiveness, ids, ranks)
+    if problems or found or ranks:
+        for i, raw in enumerate(raws):
+            problems += found.get(i, ())
+            if raw is not _UNREADABLE:
+                problems += _checked(rb, raw, i, year)[1]
+        raise ApplicationError(problems + ranks, headline_key=INPUT_HEADLINE)
+    return _Call(spec, policy, budget, year, achieved_n, override, eff, raws, ids)
 
 
 # ---------------------------------------------------------------- ranking
-
-
-@dataclass(slots=True)
-class _Placed:
-    """Where an application stands before allocation: its queue (None if not eligible) and what placed it."""
-
-    queue: PlanQueue | None
-    placed_by: tuple[PlanCriterion, ...]
-    text: str
-    name: str | None  # the establishment's name
 
 
 class _Ranker:
@@ -535,7 +572,6 @@ class _Ranker:
     def __init__(self, d: Definition, call: _Call, lang: str) -> None:
         self.d = d
         self.spec = call.spec
-        self.items = call.items
         self.effectiveness = call.effectiveness
         self.lang = lang
         self.scale = _tier_scale(d)
@@ -544,56 +580,51 @@ class _Ranker:
         for li, lim in enumerate(self.spec.limits):
             for a in lim.activities:
                 self.limits_of.setdefault(a, []).append(li)
-        # What placed an application depends only on its queue, the criteria it met and the official's
-        # rank: built once per combination and shared (the parts are immutable).
-        self.placements: dict[tuple[str, tuple[str, ...], int | None],
-                              tuple[list[Any], tuple[PlanCriterion, ...], str]] = {}
+        # Where an application stands depends only on its activity, cleaner production, the criteria
+        # it met and the official's rank: built once per combination and shared (the parts are immutable).
+        self.placements: dict[tuple[str, bool, tuple[str, ...], int | None], _Placement] = {}
 
-    def rank(self, rows: list[_Row]) -> tuple[list[_Candidate], dict[int, _Placed]]:
-        """The eligible applications sorted by their key, and where every application stands (by index)."""
+    def rank(self, rows: _Rows) -> tuple[list[_Candidate], list[str | None]]:
+        """The eligible applications sorted by their key, and every application's establishment name."""
         candidates: list[_Candidate] = []
-        placed: dict[int, _Placed] = {}
-        for index, (item, row) in enumerate(zip(self.items, rows)):
-            name = _get(item, "establishment.name")
-            if not row.eligible:
-                placed[index] = _Placed(None, (), "", name)
+        names: list[str | None] = []
+        ids, activities, met, days, amounts = rows.app_id, rows.activity, rows.met, rows.day, rows.amount
+        for index, (item, eligible) in enumerate(zip(rows.items, rows.eligible)):
+            name, tax_code, cleaner = _establishment(item)
+            names.append(name)
+            if not eligible:
                 continue
-            candidate, placed[index] = self.candidate(index, item, row, name)
-            candidates.append(candidate)
-        candidates.sort(key=lambda c: c.key)
-        return candidates, placed
+            app_id, activity, day, amount = ids[index], activities[index], days[index], amounts[index]
+            cleaner = bool(cleaner)
+            ranked = self.effectiveness and self.by_official(activity, cleaner)
+            rank = self.effectiveness.get(app_id) if ranked else None
+            where = (activity, cleaner, met[index], rank)
+            p = self.placements.get(where) or self.place(*where)
+            # Who the establishment is matters only to the per-establishment limits.
+            who = _identity(tax_code, name, app_id) if activity in self.limits_of else ""
+            candidates.append(_Candidate(
+                index, app_id, activity, who, amount, self.units(activity, item), self.limits(activity, item, day),
+                _key(p.segments, day, amount, app_id), p.queue, p.placed_by, p.text))
+        candidates.sort(key=_key_of)
+        return candidates, names
 
-    def candidate(self, index: int, item: Any, row: _Row, name: str | None) -> tuple[_Candidate, _Placed]:
-        """One eligible application as the allocation sees it, and what placed it."""
-        act = self.d.activities[row.activity]
-        cleaner = bool(_get(item, "establishment.applies_cleaner_production"))
+    def queue(self, activity: str, cleaner: bool) -> PlanQueue:
+        act = self.d.activities[activity]
         queue = queue_for(self.spec.queues, act.id, act.beneficiary, cleaner)
         assert queue is not None  # coverage is checked with the [plan] table
-        rank = self.effectiveness.get(row.app_id) if "effectiveness_rank" in queue.order else None
-        pkey = (queue.id, row.met, rank)
-        placement = self.placements.get(pkey)
-        if placement is None:
-            placement = self.placements[pkey] = _placement(self.d, self.spec, queue, self.scale, row.met, rank,
-                                                           self.lang)
-        parts, placed_by, placed_text = placement
-        candidate = _Candidate(index, row.app_id, act.id, _identity(item, name, row.app_id), row.amount,
-                               self.units(act.id, item), self.limits(act.id, item, row.law_date),
-                               self.key(queue, parts, row))
-        return candidate, _Placed(queue, placed_by, placed_text, name)
+        return queue
 
-    def key(self, queue: PlanQueue, parts: list[Any], row: _Row) -> tuple[Any, ...]:
-        """The sort key, lower first: the queue, then each key of its order."""
-        key: list[Any] = [self.spec.queues.index(queue)]
-        for k, part in zip(queue.order, parts):
-            if part is not None:
-                key += part
-            elif k.lstrip("-") == "application_date":
-                key.append(row.law_date.toordinal() * (-1 if k.startswith("-") else 1))
-            elif k.lstrip("-") == "support_vnd":
-                key.append(row.amount * (-1 if k.startswith("-") else 1))
-            else:  # "id", last
-                key.append(row.app_id)
-        return tuple(key)
+    def by_official(self, activity: str, cleaner: bool) -> bool:
+        """Whether such an application's queue is ordered by the official's rank."""
+        return "effectiveness_rank" in self.queue(activity, cleaner).order
+
+    def place(self, activity: str, cleaner: bool, met: tuple[str, ...], rank: int | None) -> _Placement:
+        """The queue of such an application, the shared part of its sort key, and what placed it."""
+        queue = self.queue(activity, cleaner)
+        parts, placed_by, text = _placement(self.d, self.spec, queue, self.scale, met, rank, self.lang)
+        placement = _Placement(queue, _segments(self.spec.queues.index(queue), queue, parts), placed_by, text)
+        self.placements[(activity, cleaner, met, rank)] = placement
+        return placement
 
     def units(self, activity: str, item: Any) -> int:
         """What the application counts towards its activity's target (1 unless the [plan] table says)."""
@@ -616,9 +647,63 @@ class _Ranker:
         return tuple(out)
 
 
-def _identity(item: Any, name: str | None, app_id: str) -> str:
+@dataclass(frozen=True, slots=True)
+class _Placement:
+    queue: PlanQueue
+    segments: tuple[Any, ...]  # see _segments
+    placed_by: tuple[PlanCriterion, ...]
+    text: str
+
+
+def _segments(queue_index: int, queue: PlanQueue, parts: list[Any]) -> tuple[Any, ...]:
+    """The sort key of a placement as segments: tuples of values every application placed so shares,
+    and the names of the keys each application fills in with its own value."""
+    segments: list[Any] = []
+    shared: list[Any] = [queue_index]
+    for k, part in zip(queue.order, parts):
+        if part is not None:
+            shared += part
+            continue
+        if shared:
+            segments.append(tuple(shared))
+            shared = []
+        segments.append(k)
+    if shared:
+        segments.append(tuple(shared))
+    return tuple(segments)
+
+
+def _key(segments: tuple[Any, ...], day: dt.date, amount: int, app_id: str) -> tuple[Any, ...]:
+    """The sort key, lower first: the queue, then each key of its order (``-`` sorts descending)."""
+    key: list[Any] = []
+    for seg in segments:
+        if type(seg) is tuple:
+            key += seg
+        elif seg == "id":  # last
+            key.append(app_id)
+        else:
+            value = day.toordinal() if seg.endswith("application_date") else amount
+            key.append(-value if seg[0] == "-" else value)
+    return tuple(key)
+
+
+def _key_of(c: _Candidate) -> tuple[Any, ...]:
+    return c.key
+
+
+def _establishment(item: Any) -> tuple[str | None, str | None, bool | None]:
+    """The establishment's name, tax code and cleaner production, of an Application or of an
+    application the columnar path checked (a dict)."""
+    est = item.get("establishment") if type(item) is dict else item.establishment
+    if est is None:
+        return None, None, False
+    if type(est) is dict:
+        return est.get("name"), est.get("tax_code"), est.get("applies_cleaner_production")
+    return est.name, est.tax_code, est.applies_cleaner_production
+
+
+def _identity(tax_code: str | None, name: str | None, app_id: str) -> str:
     """Who an establishment is, for the limits: its tax code, else its name folded, else the application."""
-    tax_code = _get(item, "establishment.tax_code")
     if tax_code:
         return f"#tax:{tax_code}"
     return fold(name) if isinstance(name, str) and name.strip() else f"#application:{app_id}"
@@ -636,13 +721,13 @@ class _Allocation:
     open_units: dict[str, int]
 
 
-def _report(rb: Rulebook, call: _Call, rows: list[_Row], alloc: _Allocation, placed: dict[int, _Placed],
+def _report(rb: Rulebook, call: _Call, rows: _Rows, alloc: _Allocation, names: list[str | None],
             lang: str) -> Plan:
     """The plan: every entry explained, the progress against the targets and the budget, the summary."""
     d = rb.definition
-    planned: dict[str, list[int]] = {}
-    entries = [_ranked_entry(d, call, rows, alloc, pos, placed, planned, lang) for pos in range(len(alloc.ranked))]
-    refused = _refused_entries(rb, rows, placed, lang)
+    writer = _Writer(d, call, alloc, rows, names, lang)
+    entries = [writer.entry(pos, c, o) for pos, (c, o) in enumerate(zip(alloc.ranked, alloc.outcomes))]
+    refused = _refused_entries(rb, rows, names, lang)
     allocated = sum(o.allocated for o in alloc.outcomes)
     funded = sum(1 for o in alloc.outcomes if o.status in ("funded", "partial"))
     spec, budget, year = call.spec, call.budget, call.year
@@ -653,83 +738,116 @@ def _report(rb: Rulebook, call: _Call, rows: list[_Row], alloc: _Allocation, pla
                  left=i18n.money(budget - allocated, lang), ineligible=len(refused))
     return Plan(
         rulebook=rb.info(lang), year=year, lang=lang, policy=call.policy, budget_vnd=budget,  # type: ignore[arg-type]
-        allocated_vnd=allocated, remaining_vnd=budget - allocated, applications=len(call.items),
+        allocated_vnd=allocated, remaining_vnd=budget - allocated, applications=len(call.raws),
         eligible=len(alloc.ranked), funded=funded, ranking=_ranking_text(d, spec, call.policy, lang),
-        entries=(*entries, *refused), targets=_progress(d, spec, call.achieved, planned, alloc.open_units, year, lang),
+        entries=(*entries, *refused),
+        targets=_progress(d, spec, call.achieved, writer.planned, alloc.open_units, year, lang),
         program=_program_progress(d, call.achieved, allocated, year, lang), assumptions=assumptions, summary=summary)
 
 
-def _ranked_entry(d: Definition, call: _Call, rows: list[_Row], alloc: _Allocation, pos: int,
-                  placed: dict[int, _Placed], planned: dict[str, list[int]], lang: str) -> PlanEntry:
-    """The entry of the application ranked at ``pos``; adds what it was allocated to ``planned``."""
-    c, o = alloc.ranked[pos], alloc.outcomes[pos]
-    row, where = rows[c.index], placed[c.index]
-    queue = where.queue
-    assert queue is not None
-    common = {"rank": pos + 1, "queue": queue.label[lang], "placed": where.text}
-    status, why, stop = _verdict(d, call, alloc, pos, common, lang)
-    if o.allocated or status == "funded":
-        counts = planned.setdefault(c.activity, [0, 0])
-        counts[0] += c.units
-        counts[1] += o.allocated
-    assumptions = row.warnings + tuple(a[lang] for a in (queue.assumption,) if a)
-    return assemble(
-        PlanEntry,
-        application_id=c.app_id, activity=c.activity, establishment=where.name, eligible=True, queue=queue.id,
-        rank=pos + 1, rank_key=c.key, support_vnd=c.amount, allocated_vnd=o.allocated, units=c.units,
-        status=status, placed_by=where.placed_by, stopped_by=stop, why=why,  # type: ignore[arg-type]
-        assumptions=assumptions)
+#: Stands for the rank in a sentence written once for many applications (see _Writer.why).
+_RANK = "\x00rank\x00"
+#: The values of the sentences that are amounts of money (whole đồng, written in the plan's language).
+_AMOUNTS = frozenset({"amount", "need", "left"})
 
 
-def _verdict(d: Definition, call: _Call, alloc: _Allocation, pos: int, common: dict[str, Any],
-             lang: str) -> tuple[str, str, PlanStop | None]:
-    """What the allocation did with the application ranked at ``pos``: status, why, and what stopped it."""
-    c, o = alloc.ranked[pos], alloc.outcomes[pos]
-    pw = _POLICY_WORD[lang][call.policy]
-    if o.status == "funded":
-        return "funded", _m("funded", lang, amount=i18n.money(o.allocated, lang), **common), None
-    if o.status == "partial":
-        why = _m("partial", lang, amount=i18n.money(o.allocated, lang), need=i18n.money(c.amount, lang), **common)
-        return "partial", why, _stop(kind="budget", text=why)
-    if o.status == "budget":
-        why = _m("budget_skip" if call.policy == "skip" else "budget_stop", lang, need=i18n.money(c.amount, lang),
-                 left=i18n.money(o.left, lang), policy=pw, **common)
-        return "not_funded", why, _stop(kind="budget", text=why)
-    if o.status == "stopped":
-        by = alloc.ranked[o.ref]
-        why = _m("stopped", lang, by=by.app_id, by_rank=o.ref + 1, policy=pw, **common)
-        return "not_funded", why, _stop(kind="stopped", ref=by.app_id, text=why)
-    if o.status == "target":
-        act = d.activities[c.activity]
-        assert act.target is not None
-        cite = act.target.cite.text(lang)
-        why = _m("target", lang, activity=act.label[lang], open=alloc.open_units[c.activity],
-                 unit=act.target.unit[lang], planned=o.used, units=c.units, cite=cite, **common)
-        return "not_funded", why, _stop(kind="target", ref=c.activity, citation=cite, text=why)
-    lim = call.spec.limits[o.ref]  # status "limit"
-    cite = lim.cite.text(lang)
-    mx = next(m for li, m, _b in c.limits if li == o.ref)
-    why = _m("limit", lang, label=lim.label[lang], used=o.used, max=mx, cite=cite, **common)
-    return "not_funded", why, _stop(kind="limit", ref=lim.id, citation=cite, text=why)
+class _Writer:
+    """Writes the entry of each ranked application: its status, why, and what stopped it."""
+
+    def __init__(self, d: Definition, call: _Call, alloc: _Allocation, rows: _Rows, names: list[str | None],
+                 lang: str) -> None:
+        self.d = d
+        self.call = call
+        self.alloc = alloc
+        self.warnings = rows.warnings
+        self.names = names
+        self.lang = lang
+        self.planned: dict[str, list[int]] = {}  # activity -> [units, đồng] this plan allocates
+        self.sentences: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def entry(self, pos: int, c: _Candidate, o: _Outcome) -> PlanEntry:
+        """The entry of the application ranked at ``pos``; adds what it was allocated to ``planned``."""
+        queue = c.queue
+        assert queue is not None
+        status, why, stop = self.verdict(pos, c, o)
+        if o.allocated or status == "funded":
+            counts = self.planned.setdefault(c.activity, [0, 0])
+            counts[0] += c.units
+            counts[1] += o.allocated
+        assumptions = self.warnings[c.index] + ((queue.assumption[self.lang],) if queue.assumption else ())
+        return assemble(
+            PlanEntry,
+            application_id=c.app_id, activity=c.activity, establishment=self.names[c.index], eligible=True,
+            queue=queue.id, rank=pos + 1, rank_key=c.key, support_vnd=c.amount, allocated_vnd=o.allocated,
+            units=c.units, status=status, placed_by=c.placed_by, stopped_by=stop, why=why,  # type: ignore[arg-type]
+            assumptions=assumptions)
+
+    def verdict(self, pos: int, c: _Candidate, o: _Outcome) -> tuple[str, str, PlanStop | None]:
+        """What the allocation did with the application ranked at ``pos``: status, why, and what stopped it."""
+        lang, policy = self.lang, self.call.policy
+        if o.status == "funded":
+            return "funded", self.why("funded", pos, c, amount=o.allocated), None
+        if o.status == "partial":
+            why = self.why("partial", pos, c, amount=o.allocated, need=c.amount)
+            return "partial", why, _stop(kind="budget", text=why)
+        if o.status == "budget":
+            why = self.why("budget_skip" if policy == "skip" else "budget_stop", pos, c, need=c.amount,
+                           left=o.left, policy=_POLICY_WORD[lang][policy])
+            return "not_funded", why, _stop(kind="budget", text=why)
+        if o.status == "stopped":
+            by = self.alloc.ranked[o.ref]
+            why = self.why("stopped", pos, c, by=by.app_id, by_rank=o.ref + 1, policy=_POLICY_WORD[lang][policy])
+            return "not_funded", why, _stop(kind="stopped", ref=by.app_id, text=why)
+        if o.status == "target":
+            act = self.d.activities[c.activity]
+            assert act.target is not None
+            cite = act.target.cite.text(lang)
+            why = self.why("target", pos, c, activity=act.label[lang], open=self.alloc.open_units[c.activity],
+                           unit=act.target.unit[lang], planned=o.used, units=c.units, cite=cite)
+            return "not_funded", why, _stop(kind="target", ref=c.activity, citation=cite, text=why)
+        lim = self.call.spec.limits[o.ref]  # status "limit"
+        cite = lim.cite.text(lang)
+        mx = next(m for li, m, _b in c.limits if li == o.ref)
+        why = self.why("limit", pos, c, label=lim.label[lang], used=o.used, max=mx, cite=cite)
+        return "not_funded", why, _stop(kind="limit", ref=lim.id, citation=cite, text=why)
+
+    def why(self, key: str, pos: int, c: _Candidate, **values: Any) -> str:
+        """The sentence ``key`` about the application ranked at ``pos`` (amounts given in đồng).
+
+        It begins with the rank, and the rest is the same for every application of the same
+        placement told alike (most applications of a large call: "not enough budget: needs …,
+        … left"), so it is written once and the rank put in.
+        """
+        memo = (key, c.queue.id if c.queue else None, c.placed_text, *values.values())  # one order per key
+        parts = self.sentences.get(memo)
+        if parts is None:
+            assert c.queue is not None
+            lang = self.lang
+            written = {k: i18n.money(v, lang) if k in _AMOUNTS else v for k, v in values.items()}
+            text = _m(key, lang, rank=_RANK, queue=c.queue.label[lang], placed=c.placed_text, **written)
+            head, _, tail = text.partition(_RANK)  # the rank comes before every other value
+            parts = self.sentences[memo] = (head, tail)
+        return f"{parts[0]}{pos + 1}{parts[1]}"
 
 
-def _refused_entries(rb: Rulebook, rows: list[_Row], placed: dict[int, _Placed], lang: str) -> list[PlanEntry]:
+def _refused_entries(rb: Rulebook, rows: _Rows, names: list[str | None], lang: str) -> list[PlanEntry]:
     """The applications not eligible, by id, each with the criteria it failed."""
     out = []
     # One sentence per activity and set of failed criteria, shared by every application refused alike.
     refusals: dict[tuple[str, tuple[str, ...]], PlanStop] = {}
-    for i in sorted((i for i, row in enumerate(rows) if not row.eligible), key=lambda i: rows[i].app_id):
-        row = rows[i]
-        stop = refusals.get((row.activity, row.failed))
+    ids = rows.app_id
+    for i in sorted((i for i, eligible in enumerate(rows.eligible) if not eligible), key=ids.__getitem__):
+        activity, failed = rows.activity[i], rows.failed[i]
+        stop = refusals.get((activity, failed))
         if stop is None:
-            labels = "; ".join(_label(rb, row.activity, f, lang) for f in row.failed) or "—"
+            labels = "; ".join(_label(rb, activity, f, lang) for f in failed) or "—"
             why = _m("ineligible", lang, failed=labels)
-            stop = refusals[(row.activity, row.failed)] = _stop(kind="ineligible", ref=None, text=why)
+            stop = refusals[(activity, failed)] = _stop(kind="ineligible", ref=None, text=why)
         out.append(assemble(
             PlanEntry,
-            application_id=row.app_id, activity=row.activity, establishment=placed[i].name,
+            application_id=ids[i], activity=activity, establishment=names[i],
             eligible=False, queue=None, rank=None, rank_key=(), support_vnd=0, allocated_vnd=0, units=0,
-            status="ineligible", placed_by=(), stopped_by=stop, why=stop.text, assumptions=row.warnings))
+            status="ineligible", placed_by=(), stopped_by=stop, why=stop.text, assumptions=rows.warnings[i]))
     return out
 
 
@@ -750,16 +868,19 @@ def _label(rb: Rulebook, activity: str, cid: str, lang: str) -> str:
     return c.label[lang] if c is not None else cid
 
 
-def _read_applications(rb: Rulebook, applications: Iterable[Any], year: int,
-                       problems: list[Problem]) -> tuple[list[Any], list[str], list[Any]]:
-    """Read every application and report every problem at once: JSON, a unique id, validity, the plan year.
+# ---------------------------------------------------------------- reading and deciding the applications
 
-    A plan decides one year's call, so an application dated in another year is refused rather
-    than silently funded from this year's budget.
-    """
-    items: list[Any] = []
-    ids: list[str] = []
+
+#: An application whose JSON could not be read (its problem says why).
+_UNREADABLE = object()
+
+
+def _read_applications(applications: Iterable[Any]) -> tuple[list[Any], list[str], dict[int, list[Problem]]]:
+    """Read every application's JSON and id: the applications (JSON texts read), their ids, and
+    per application what is wrong with its JSON or id. Each is read in full later (:func:`_checked`)."""
     raws: list[Any] = []
+    ids: list[str] = []
+    found: dict[int, list[Problem]] = {}
     first_at: dict[str, int] = {}
     for i, raw in enumerate(applications):
         readable = True
@@ -767,132 +888,282 @@ def _read_applications(rb: Rulebook, applications: Iterable[Any], year: int,
             try:
                 raw = json.loads(raw)
             except (ValueError, RecursionError) as err:
-                problems.append(Problem.of(f"applications[{i}]", "planning.input:json", detail=err.msg)
-                                if isinstance(err, json.JSONDecodeError) else
-                                Problem.of(f"applications[{i}]", "planning.input:json_deep"))
-                raw, readable = {}, False
-        app_id = _get(raw, "id") if isinstance(raw, (Mapping, Application)) else None
-        label = f"applications[{i}]" + (f" ({app_id})" if isinstance(app_id, str) else "")
-        if readable and (not isinstance(app_id, str) or not app_id.strip()):
-            problems.append(Problem.of(f"applications[{i}].id", "planning.input:id_missing", app_id,
-                                       allowed_key="planning.input:unique_text"))
-        app_id = app_id.strip() if isinstance(app_id, str) and app_id.strip() else f"#{i}"
+                found[i] = [Problem.of(f"applications[{i}]", "planning.input:json", detail=err.msg)
+                            if isinstance(err, json.JSONDecodeError) else
+                            Problem.of(f"applications[{i}]", "planning.input:json_deep")]
+                raw, readable = _UNREADABLE, False
+        app_id = raw.get("id") if type(raw) is dict else \
+            _get(raw, "id") if isinstance(raw, (Mapping, Application)) else None
+        given = app_id.strip() if isinstance(app_id, str) else ""
+        if readable and not given:
+            found.setdefault(i, []).append(Problem.of(f"applications[{i}].id", "planning.input:id_missing", app_id,
+                                                      allowed_key="planning.input:unique_text"))
+        app_id = given or f"#{i}"
         if app_id in first_at:
-            problems.append(Problem.of(f"applications[{i}].id", "planning.input:id_duplicate", app_id,
-                                       allowed_key="planning.input:unique_text",
-                                       other=f"applications[{first_at[app_id]}]"))
-        first_at.setdefault(app_id, i)
+            found.setdefault(i, []).append(Problem.of(f"applications[{i}].id", "planning.input:id_duplicate", app_id,
+                                                      allowed_key="planning.input:unique_text",
+                                                      other=f"applications[{first_at[app_id]}]"))
+        else:
+            first_at[app_id] = i
         raws.append(raw)
-        if readable:
-            try:
-                raw = rb.parse_application(raw)
-            except ApplicationError as err:
-                problems += [replace(p, where=f"{label}.{p.where}") for p in err.problems]
-            else:
-                if isinstance(year, int) and not isinstance(year, bool) and raw.application_date.year != year:
-                    problems.append(Problem.of(f"{label}.application_date", "planning.input:not_in_year",
-                                               raw.application_date.isoformat(),
-                                               allowed_key="planning.input:date_in", year=year))
-        items.append(raw)
         ids.append(app_id)
-    return items, ids, raws
+    return raws, ids, found
+
+
+def _checked(rb: Rulebook, raw: Any, i: int, year: Any) -> tuple[Application | None, list[Problem]]:
+    """One application read by the model, or its problems, each named by its place in the call."""
+    app_id = _get(raw, "id") if isinstance(raw, (Mapping, Application)) else None
+    label = f"applications[{i}]" + (f" ({app_id})" if isinstance(app_id, str) else "")
+    try:
+        app = rb.parse_application(raw)
+    except ApplicationError as err:
+        return None, [replace(p, where=f"{label}.{p.where}") for p in err.problems]
+    if isinstance(year, int) and not isinstance(year, bool) and app.application_date.year != year:
+        return app, [_not_in_year(label, app.application_date, year)]
+    return app, []
+
+
+def _not_in_year(label: str, day: dt.date, year: int) -> Problem:
+    """A plan decides one year's call: an application dated in another year is refused rather than
+    silently funded from this year's budget."""
+    return Problem.of(f"{label}.application_date", "planning.input:not_in_year", day.isoformat(),
+                      allowed_key="planning.input:date_in", year=year)
 
 
 @dataclass(slots=True)
-class _Row:
-    """What a plan needs of a decision; the decision itself is not kept (100,000 of them weigh)."""
+class _Rows:
+    """What the plan needs of every application and its decision, one list per field, in input order
+    (the decisions themselves are not kept: 100,000 of them weigh)."""
 
-    app_id: str
-    activity: str
-    eligible: bool
-    amount: int
-    met: tuple[str, ...]
-    law_date: dt.date
-    warnings: tuple[str, ...]
-    failed: tuple[str, ...]
+    items: list[Any]  # the Application, or the dict the columnar path read exactly as the model does
+    app_id: list[str]
+    activity: list[str]
+    eligible: list[bool]
+    amount: list[int]
+    met: list[tuple[str, ...]]  # the priority criteria met, sorted
+    day: list[dt.date]  # the law date
+    warnings: list[tuple[str, ...]]  # parameter ids
+    failed: list[tuple[str, ...]]  # eligibility criteria not met
+
+    def set(self, i: int, *values: Any) -> None:
+        (self.items[i], self.app_id[i], self.activity[i], self.eligible[i], self.amount[i], self.met[i],
+         self.day[i], self.warnings[i], self.failed[i]) = values
+
+    def fill(self, at: list[int], **columns: list[Any]) -> None:
+        """Each column's values at the rows ``at``."""
+        for name, values in columns.items():
+            column = getattr(self, name)
+            for i, value in zip(at, values):
+                column[i] = value
 
 
 #: From this many applications on, a plan decides them on the columnar path when it can.
 COLUMNAR_FROM = 2_000
 
 
-def _evaluate(rb: Rulebook, call: _Call, lang: str, engine: str | None,
-              on_progress: Callable[[int, int], None] | None) -> list[_Row]:
-    """What the plan needs of every decision (the items were checked already).
+def _decide(rb: Rulebook, call: _Call, lang: str, engine: str | None,
+            on_progress: Callable[[int, int], None] | None) -> _Rows:
+    """Check and decide every application; raises ApplicationError naming every invalid one.
 
-    A large call is decided on the columnar path (``Rulebook.evaluate_table``) when the
-    columnar extra is installed, no engine is asked for, and the applications were given
-    as mappings (or JSON texts); it gives the same decisions (tests/test_plan.py compares
-    the plans). Otherwise, or when the applications do not make one Arrow table, row by row.
+    A large call is decided on the columnar path (:func:`_decide_columns`) when the columnar
+    extra is installed and no engine is asked for. The applications it does not decide are read
+    by the model and decided row by row, as every application of a small call is: each problem
+    is named as a call of few applications names it. tests/test_plan.py compares both paths,
+    their plans and their problems.
     """
-    rows = None
-    if engine is None and len(call.items) >= COLUMNAR_FROM:
-        if on_progress is not None:
-            on_progress(0, len(call.items))
-        rows = _evaluate_columns(rb, call)
-        if rows is not None and on_progress is not None:
-            on_progress(len(rows), len(rows))
-    return rows if rows is not None else _evaluate_rows(rb, call.items, lang, engine, on_progress)
-
-
-def _evaluate_rows(rb: Rulebook, items: list[Any], lang: str, engine: str | None,
-                   on_progress: Callable[[int, int], None] | None) -> list[_Row]:
-    """Every decision, without sentences (explain=False) for speed."""
-    rows: list[_Row] = []
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    n = len(call.raws)
+    rows = _Rows(*([None] * n for _ in range(9)))
     if on_progress is not None:
-        on_progress(0, len(items))
-    for dec in rb.evaluate_many(items, lang=lang, engine=engine, explain=False):  # type: ignore[arg-type]
-        if on_progress is not None:
-            on_progress(len(rows) + 1, len(items))
+        on_progress(0, n)
+    done = _decide_columns(rb, call, rows) if engine is None and n >= COLUMNAR_FROM else 0
+    problems: list[Problem] = []
+    pending: list[int] = []
+    for i, (raw, day) in enumerate(zip(call.raws, rows.day)):
+        if day is not None:  # decided on columns
+            if day.year != call.year:
+                problems.append(_not_in_year(f"applications[{i}] ({raw['id']})", day, call.year))
+            continue
+        item, found = _checked(rb, raw, i, call.year)
+        problems += found
+        rows.items[i] = item
+        pending.append(i)
+    if problems:
+        raise ApplicationError(problems, headline_key=INPUT_HEADLINE)
+    if done and on_progress is not None:
+        on_progress(done, n)
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for i, dec in zip(pending, rb.evaluate_many([rows.items[i] for i in pending], lang=lang,  # type: ignore[arg-type]
+                                                engine=engine, explain=False)):
         warnings = tuple(w.parameter for w in dec.warnings)
         failed = () if dec.eligible else tuple(r.criterion for r in dec.reasons
                                                if r.kind == "eligibility" and r.outcome == "not_met")
-        rows.append(_Row(dec.application_id or "", dec.activity, dec.eligible, dec.support.amount_vnd,
-                         dec.priority.criteria_met, dec.law_date, shared.setdefault(warnings, warnings),
-                         shared.setdefault(failed, failed)))
+        rows.set(i, rows.items[i], dec.application_id or "", dec.activity, dec.eligible, dec.support.amount_vnd,
+                 dec.priority.criteria_met, dec.law_date, shared.setdefault(warnings, warnings),
+                 shared.setdefault(failed, failed))
+        done += 1
+        if on_progress is not None:
+            on_progress(done, n)
     return rows
 
 
-def _evaluate_columns(rb: Rulebook, call: _Call) -> list[_Row] | None:
-    """The rows from one columnar evaluation, or None when the path cannot take this call."""
+def _decide_columns(rb: Rulebook, call: _Call, rows: _Rows) -> int:
+    """Decide on the columnar path (``Rulebook.evaluate_table``) every application it reads exactly
+    as the model does (:func:`_plain`); fills their rows and says how many it decided.
+
+    Its checks refuse every application the model refuses (they may refuse more, never less),
+    so an application it decides needs no second reading; one it refuses is left to the row
+    path, which names its problems.
+    """
     try:
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
     except ImportError:
-        return None
-    if not all(isinstance(raw, Mapping) for raw in call.raws):
-        return None
+        return 0
+    days: dict[str, dt.date | None] = {}
+    plain = [i for i, raw in enumerate(call.raws) if _plain(raw, days)]
+    if not plain:
+        return 0
+    raws = [call.raws[i] for i in plain]
     try:
-        table = pa.Table.from_struct_array(pa.array(call.raws))
+        try:  # typed: nothing to infer (days as text)
+            array = pa.array(raws, _arrow_type())
+        except (pa.ArrowException, TypeError):  # e.g. days given as dates: inferred
+            array = pa.array(raws)
+        out = rb.evaluate_table(pa.Table.from_struct_array(array))
     except (pa.ArrowException, TypeError, ValueError, OverflowError):  # e.g. a date as text in one, a date in another
-        return None
-    out = rb.evaluate_table(table)
-    if out.column("error_kind").null_count != len(out):
-        return None  # the row path raises that row's error, as a plan of few applications would
-    activities = out.column("activity").to_pylist()
+        return 0  # (or a number beyond int64): the row path reads each and names every problem
+    # A row with no activity was not decided: the row path reads it and names its problems.
+    decided = out.column("activity").is_valid().to_pylist()
+    at = list(compress(plain, decided))
+    raws = [call.raws[i] for i in at]
+    activities = _texts(out.column("activity"))
     # The priority criteria each row met, sorted (as Priority.criteria_met): one bit per criterion.
-    prio = sorted({c.id for a in set(activities) for c in rb.criteria_of(a) if c.kind != "eligibility"})
+    prio = sorted({c.id for a in set(activities) if a for c in rb.criteria_of(a) if c.kind != "eligibility"})
     mask = np.zeros(len(out), dtype=np.int64)
     for k, cid in enumerate(prio):
         met_k = pc.fill_null(pc.equal(out.column(f"outcome/{cid}").cast(pa.string()), "met"), False)
         mask |= np.asarray(met_k, dtype=np.int64) << k
-    bits = mask.tolist()
-    met_of: dict[int, tuple[str, ...]] = {}
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
-    rows: list[_Row] = []
-    for i, (activity, eligible, amount, warnings, failed) in enumerate(zip(
-            activities, out.column("eligible").to_pylist(), out.column("amount_vnd").to_pylist(),
-            out.column("warnings").to_pylist(), out.column("failed").to_pylist())):
-        met = met_of.get(bits[i])
-        if met is None:
-            met = met_of[bits[i]] = tuple(cid for k, cid in enumerate(prio) if bits[i] >> k & 1)
-        app = call.items[i]
-        warned, refused = tuple(warnings), tuple(failed)
-        rows.append(_Row(app.id or "", activity, eligible, amount, met, app.application_date,
-                         shared.setdefault(warned, warned), shared.setdefault(refused, refused)))
-    return rows
+    masks, which = np.unique(mask, return_inverse=True)
+    met = [tuple(cid for k, cid in enumerate(prio) if bits >> k & 1) for bits in masks.tolist()]
+    given = [raw["application_date"] for raw in raws]
+    columns = {"activity": activities, "eligible": out.column("eligible").to_pylist(),
+               "amount": out.column("amount_vnd").to_pylist(), "met": [met[k] for k in which.tolist()],
+               "warnings": _tuples(out.column("warnings")), "failed": _tuples(out.column("failed"))}
+    rows.fill(at, items=raws, app_id=[raw["id"] for raw in raws],
+              day=[d if type(d) is dt.date else days[d] for d in given],
+              **{name: list(compress(values, decided)) for name, values in columns.items()})
+    return len(at)
+
+
+@cache
+def _arrow_type() -> Any:
+    """The Arrow type of an application :func:`_plain` lets through, with days as text."""
+    import pyarrow as pa
+
+    kinds = {"int": pa.int64(), "bool": pa.bool_(), "date": pa.string(), "code": pa.string(), "str": pa.string()}
+    top: list[Any] = []
+    objects: dict[str, list[Any]] = {}
+    for path, (kind, _optional) in APPLICATION_FIELDS.items():
+        head, _, name = path.rpartition(".")
+        if not head:
+            top.append((name, kinds[kind]))
+        elif head not in objects:
+            objects[head] = [(name, kinds[kind])]
+            top.append((head, objects[head]))
+        else:
+            objects[head].append((name, kinds[kind]))
+    return pa.struct([(name, pa.struct(t) if isinstance(t, list) else t) for name, t in top])
+
+
+def _texts(column: Any) -> list[str | None]:
+    """A dictionary-encoded column of texts as a list (reading each value through its index)."""
+    import pyarrow.compute as pc
+
+    column = column.combine_chunks()
+    texts = [*column.dictionary.to_pylist(), None]
+    return [texts[k] for k in pc.fill_null(column.indices, len(texts) - 1).to_numpy().tolist()]
+
+
+def _tuples(column: Any) -> list[tuple[str, ...]]:
+    """Each row's list of ids as a tuple, one tuple for each distinct list (shared by its rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = column.combine_chunks()
+    if pa.types.is_dictionary(lists.type.value_type):  # the result's texts are dictionary-encoded
+        lists = lists.cast(pa.list_(pa.string()))
+    joined = pc.fill_null(pc.binary_join(lists, "\n"), "").dictionary_encode()
+    tuples = [tuple(text.split("\n")) if text else () for text in joined.dictionary.to_pylist()]
+    return [tuples[k] for k in joined.indices.to_numpy().tolist()]
+
+
+_NONE = type(None)
+#: What the fields of an application's objects may hold for the columnar path to read them as the model does.
+_VALUES = frozenset({str, int, bool, dt.date, _NONE})
+
+
+def _fields(model: type[BaseModel]) -> tuple[frozenset[str], frozenset[str]]:
+    """A model's fields, and those whose default is not None (where None is not absent)."""
+    return frozenset(model.model_fields), frozenset(k for k, f in model.model_fields.items()
+                                                    if not f.is_required() and f.default is not None)
+
+
+_KEYS = frozenset(Application.model_fields)
+_OBJECTS = {"applicant": _fields(Applicant), "establishment": _fields(Establishment), "project": _fields(Project)}
+
+
+def _plain(raw: Any, days: dict[str, dt.date | None]) -> bool:
+    """Whether an Arrow table holds ``raw`` as the model reads it, or refuses it as the model would.
+
+    Arrow takes None for absent (so a field whose default is not None would get its default),
+    a date-time for a date, a numpy integer for an int, an object whose values are all absent
+    for no object, and 30 February for 2 March; the model refuses each of these. So: a dict of
+    the model's fields with an id and an activity as text; each object a dict of its fields
+    with a value, holding only texts, whole numbers, booleans, dates, and None where its
+    default is None or it has none; days given as text that are days of the calendar (``days``
+    keeps each text read: its day, or None); and the texts the plan reads (the id, the
+    establishment's name and tax code) without the white space the model strips.
+    """
+    if type(raw) is not dict or not raw.keys() <= _KEYS:
+        return False
+    app_id = raw.get("id")
+    if type(app_id) is not str or app_id != app_id.strip() or type(raw.get("activity")) is not str:
+        return False
+    for head, (fields, defaulted) in _OBJECTS.items():
+        value = raw.get(head)
+        if value is None:  # absent for the model and for Arrow, or refused by both (a project)
+            continue
+        if type(value) is not dict or not value or not value.keys() <= fields:
+            return False
+        kinds = set(map(type, value.values()))
+        if not kinds <= _VALUES or _NONE in kinds and (
+                len(kinds) == 1 or any(v is None and k in defaulted for k, v in value.items())):
+            return False
+    est = raw.get("establishment")
+    if est:
+        for key in ("name", "tax_code"):
+            text = est.get(key)
+            if type(text) is str and text != text.strip():
+                return False
+    project = raw.get("project") or {}
+    for text in (raw.get("application_date"), project.get("start_date"), project.get("end_date")):
+        if type(text) is str:
+            day = days.get(text, _UNREADABLE)
+            if day is _UNREADABLE:
+                day = days[text] = _day(text)
+            if day is None:
+                return False
+        elif text is not None and type(text) is not dt.date:
+            return False
+    return True
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _placement(d: Definition, spec: PlanSpec, queue: PlanQueue, scale: list[tuple[str, str, dict[str, int], int]],
