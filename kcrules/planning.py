@@ -70,24 +70,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 from itertools import compress
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kcrules.columnar import plain as plain_dicts
 from kcrules.errors import ApplicationError, EvaluationError, InputError, Problem
 from kcrules.models import (
-    Applicant,
     Application,
-    Establishment,
-    Project,
     RulebookInfo,
     assemble,
 )
 from kcrules.rulebook import Rulebook, load_rulebook
-from kcrules.rulefiles.fields import APPLICATION_FIELDS
 from kcrules.rulefiles.loader import Definition, Param
 from kcrules.rulefiles.plantable import (
     POLICIES,
@@ -1008,7 +1004,7 @@ def _decide(rb: Rulebook, call: _Call, lang: str, engine: str | None,
 
 def _decide_columns(rb: Rulebook, call: _Call, rows: _Rows) -> int:
     """Decide on the columnar path (``Rulebook.evaluate_table``) every application it reads exactly
-    as the model does (:func:`_plain`); fills their rows and says how many it decided.
+    as the model does (:func:`kcrules.columnar.plain.plain`); fills their rows and says how many it decided.
 
     Its checks refuse every application the model refuses (they may refuse more, never less),
     so an application it decides needs no second reading; one it refuses is left to the row
@@ -1021,23 +1017,18 @@ def _decide_columns(rb: Rulebook, call: _Call, rows: _Rows) -> int:
     except ImportError:
         return 0
     days: dict[str, dt.date | None] = {}
-    plain = [i for i, raw in enumerate(call.raws) if _plain(raw, days)]
+    plain = [i for i, raw in enumerate(call.raws) if plain_dicts.plain(raw, days)]
     if not plain:
         return 0
     raws = [call.raws[i] for i in plain]
-    try:
-        try:  # typed: nothing to infer (days as text)
-            array = pa.array(raws, _arrow_type())
-        except (pa.ArrowException, TypeError):  # e.g. days given as dates: inferred
-            array = pa.array(raws)
-        out = rb.evaluate_table(pa.Table.from_struct_array(array))
-    except (pa.ArrowException, TypeError, ValueError, OverflowError):  # e.g. a date as text in one, a date in another
-        return 0  # (or a number beyond int64): the row path reads each and names every problem
+    out = plain_dicts.evaluate_plain(rb.evaluate_table, raws)
+    if out is None:
+        return 0
     # A row with no activity was not decided: the row path reads it and names its problems.
     decided = out.column("activity").is_valid().to_pylist()
     at = list(compress(plain, decided))
     raws = [call.raws[i] for i in at]
-    activities = _texts(out.column("activity"))
+    activities = plain_dicts.texts(out.column("activity"))
     # The priority criteria each row met, sorted (as Priority.criteria_met): one bit per criterion.
     prio = sorted({c.id for a in set(activities) if a for c in rb.criteria_of(a) if c.kind != "eligibility"})
     mask = np.zeros(len(out), dtype=np.int64)
@@ -1049,121 +1040,11 @@ def _decide_columns(rb: Rulebook, call: _Call, rows: _Rows) -> int:
     given = [raw["application_date"] for raw in raws]
     columns = {"activity": activities, "eligible": out.column("eligible").to_pylist(),
                "amount": out.column("amount_vnd").to_pylist(), "met": [met[k] for k in which.tolist()],
-               "warnings": _tuples(out.column("warnings")), "failed": _tuples(out.column("failed"))}
+               "warnings": plain_dicts.tuples(out.column("warnings")), "failed": plain_dicts.tuples(out.column("failed"))}
     rows.fill(at, items=raws, app_id=[raw["id"] for raw in raws],
               day=[d if type(d) is dt.date else days[d] for d in given],
               **{name: list(compress(values, decided)) for name, values in columns.items()})
     return len(at)
-
-
-@cache
-def _arrow_type() -> Any:
-    """The Arrow type of an application :func:`_plain` lets through, with days as text."""
-    import pyarrow as pa
-
-    kinds = {"int": pa.int64(), "bool": pa.bool_(), "date": pa.string(), "code": pa.string(), "str": pa.string()}
-    top: list[Any] = []
-    objects: dict[str, list[Any]] = {}
-    for path, (kind, _optional) in APPLICATION_FIELDS.items():
-        head, _, name = path.rpartition(".")
-        if not head:
-            top.append((name, kinds[kind]))
-        elif head not in objects:
-            objects[head] = [(name, kinds[kind])]
-            top.append((head, objects[head]))
-        else:
-            objects[head].append((name, kinds[kind]))
-    return pa.struct([(name, pa.struct(t) if isinstance(t, list) else t) for name, t in top])
-
-
-def _texts(column: Any) -> list[str | None]:
-    """A dictionary-encoded column of texts as a list (reading each value through its index)."""
-    import pyarrow.compute as pc
-
-    column = column.combine_chunks()
-    texts = [*column.dictionary.to_pylist(), None]
-    return [texts[k] for k in pc.fill_null(column.indices, len(texts) - 1).to_numpy().tolist()]
-
-
-def _tuples(column: Any) -> list[tuple[str, ...]]:
-    """Each row's list of ids as a tuple, one tuple for each distinct list (shared by its rows)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    lists = column.combine_chunks()
-    if pa.types.is_dictionary(lists.type.value_type):  # the result's texts are dictionary-encoded
-        lists = lists.cast(pa.list_(pa.string()))
-    joined = pc.fill_null(pc.binary_join(lists, "\n"), "").dictionary_encode()
-    tuples = [tuple(text.split("\n")) if text else () for text in joined.dictionary.to_pylist()]
-    return [tuples[k] for k in joined.indices.to_numpy().tolist()]
-
-
-_NONE = type(None)
-#: What the fields of an application's objects may hold for the columnar path to read them as the model does.
-_VALUES = frozenset({str, int, bool, dt.date, _NONE})
-
-
-def _fields(model: type[BaseModel]) -> tuple[frozenset[str], frozenset[str]]:
-    """A model's fields, and those whose default is not None (where None is not absent)."""
-    return frozenset(model.model_fields), frozenset(k for k, f in model.model_fields.items()
-                                                    if not f.is_required() and f.default is not None)
-
-
-_KEYS = frozenset(Application.model_fields)
-_OBJECTS = {"applicant": _fields(Applicant), "establishment": _fields(Establishment), "project": _fields(Project)}
-
-
-def _plain(raw: Any, days: dict[str, dt.date | None]) -> bool:
-    """Whether an Arrow table holds ``raw`` as the model reads it, or refuses it as the model would.
-
-    Arrow takes None for absent (so a field whose default is not None would get its default),
-    a date-time for a date, a numpy integer for an int, an object whose values are all absent
-    for no object, and 30 February for 2 March; the model refuses each of these. So: a dict of
-    the model's fields with an id and an activity as text; each object a dict of its fields
-    with a value, holding only texts, whole numbers, booleans, dates, and None where its
-    default is None or it has none; days given as text that are days of the calendar (``days``
-    keeps each text read: its day, or None); and the texts the plan reads (the id, the
-    establishment's name and tax code) without the white space the model strips.
-    """
-    if type(raw) is not dict or not raw.keys() <= _KEYS:
-        return False
-    app_id = raw.get("id")
-    if type(app_id) is not str or app_id != app_id.strip() or type(raw.get("activity")) is not str:
-        return False
-    for head, (fields, defaulted) in _OBJECTS.items():
-        value = raw.get(head)
-        if value is None:  # absent for the model and for Arrow, or refused by both (a project)
-            continue
-        if type(value) is not dict or not value or not value.keys() <= fields:
-            return False
-        kinds = set(map(type, value.values()))
-        if not kinds <= _VALUES or _NONE in kinds and (
-                len(kinds) == 1 or any(v is None and k in defaulted for k, v in value.items())):
-            return False
-    est = raw.get("establishment")
-    if est:
-        for key in ("name", "tax_code"):
-            text = est.get(key)
-            if type(text) is str and text != text.strip():
-                return False
-    project = raw.get("project") or {}
-    for text in (raw.get("application_date"), project.get("start_date"), project.get("end_date")):
-        if type(text) is str:
-            day = days.get(text, _UNREADABLE)
-            if day is _UNREADABLE:
-                day = days[text] = _day(text)
-            if day is None:
-                return False
-        elif text is not None and type(text) is not dt.date:
-            return False
-    return True
-
-
-def _day(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _placement(d: Definition, spec: PlanSpec, queue: PlanQueue, scale: list[tuple[str, str, dict[str, int], int]],

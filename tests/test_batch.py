@@ -265,3 +265,91 @@ def test_batch_writes_to_a_standard_output_without_a_byte_buffer(tmp_path: Path,
     assert main(["batch", str(src), "--engine", "native", "--no-explain"]) == 0
     lines = text.getvalue().splitlines()
     assert [json.loads(line)["application_id"] for line in lines] == [a.get("id") for a in apps]
+
+
+# ---------------------------------------------------------------- a large file to a sheet: the columnar path
+
+
+def _sheet_lines() -> list[Any]:
+    """2,400 lines: generated applications (some refused by the model or the rulebook), and lines
+    each path must leave to the row path or report alike: bad JSON, a blank line, an unknown code,
+    a name with white space around it, a day not of the calendar, a null where a default is given,
+    an unknown field, a name typed for a code, a line too deep to read."""
+    apps: list[Any] = [json.loads(json.dumps(a, default=str)) for a in generate(None, 2_400, seed=23)]
+    est = next(k for k, a in enumerate(apps) if a.get("establishment"))
+    odd = json.loads(json.dumps(apps[est]))
+    odd["establishment"]["name"] = "  Cơ sở có khoảng trắng  "
+    odd["id"] = "odd-name"
+    typed = json.loads(json.dumps(apps[est]))
+    typed["establishment"]["district"] = "chuong my"  # a name without accents: the model reads it as a code
+    typed["id"] = "typed-district"
+    null_default = json.loads(json.dumps(apps[est]))
+    null_default["establishment"]["in_poor_district"] = None  # the model refuses it: the default is false
+    null_default["id"] = "null-default"
+    bad_day = dict(apps[3], application_date="2017-02-30", id="bad-day")
+    unknown = dict(apps[4], extra_field=1, id="unknown-field")
+    bad_code = dict(apps[5], activity="3.3-machinry", id="bad-code")
+    apps[10:10] = ["{not json", "", odd, typed, null_default, bad_day, unknown, bad_code, "[" * 100_000]
+    return apps
+
+
+@pytest.mark.parametrize(("lang", "suffix", "on"), [("vi", "csv", None), ("en", "csv", "2018-06-01"),
+                                                    ("vi", "xlsx", None)])
+def test_a_large_file_to_a_sheet_is_decided_on_columns_as_row_by_row(
+        tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch, lang: str, suffix: str, on: str | None) -> None:
+    pytest.importorskip("pyarrow")
+    if suffix == "xlsx":
+        pytest.importorskip("openpyxl")
+    from kcrules.cli import batch
+
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, _sheet_lines())
+    args = ["batch", str(src), "--engine", "native", "--lang", lang, *(["--on", on] if on else [])]
+    used: list[int] = []
+    decide_on_columns = batch._decide_on_columns
+
+    def spy(*a: Any) -> dict[int, Any]:
+        found = decide_on_columns(*a)
+        used.append(len(found))
+        return found
+
+    monkeypatch.setattr(batch, "_decide_on_columns", spy)
+    code = main([*args, "-o", str(tmp_path / f"columns.{suffix}")])
+    columns_err = capsys.readouterr().err
+    monkeypatch.setattr(batch, "COLUMNAR_FROM", 10**9)  # the row path for every line
+    assert main([*args, "-o", str(tmp_path / f"rows.{suffix}")]) == code == 2
+    rows_err = capsys.readouterr().err
+    assert used[0] > 2_000  # most lines were decided on columns (the others by the row path)
+    assert columns_err == rows_err  # the same errors, in line order, and the same summary
+    if suffix == "csv":
+        assert (tmp_path / "columns.csv").read_bytes() == (tmp_path / "rows.csv").read_bytes()
+    else:
+        import openpyxl
+
+        def cells(path: Path) -> list[tuple[Any, ...]]:
+            return list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+
+        assert cells(tmp_path / "columns.xlsx") == cells(tmp_path / "rows.xlsx")
+    assert (tmp_path / f"columns.{suffix}").stat().st_size > 100_000  # a row for every line
+
+
+def test_the_csv_writer_writes_what_the_csv_module_writes(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from kcrules.report.sheets import Column, Table, write_csv
+
+    values = ["", "plain", "a,b", 'say "hi"', "two\nlines", "\r", " lead", 0, 12, -3, True, False, "=1+1",
+              "Chương Mỹ", "'quoted'"]
+    table = Table("t", [Column("a", "text", 5), Column("b", "text", 5), Column("c", "int", 5)])
+    table.rows = [((a, b, c), "") for a, b, c in zip(values, values[3:] + values[:3], values[7:] + values[:7])]
+    table.rows += table.rows  # repeated cells come from the memo
+    ours, theirs = io.StringIO(), io.StringIO()
+    write_csv(table, ours)
+    reference = csv.writer(theirs)
+    reference.writerow(["a", "b", "c"])
+    from kcrules.report.sheets import _csv_value
+
+    for cells, _style in table.rows:
+        reference.writerow([_csv_value(c.kind, v) for c, v in zip(table.columns, cells)])
+    assert ours.getvalue() == theirs.getvalue()

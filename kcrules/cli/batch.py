@@ -22,15 +22,22 @@ usage error).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
-from fractions import Fraction
 from typing import IO, Any
 
-from kcrules.cli import EXIT_OK, EXIT_USAGE, MAX_APPLICATION_BYTES, check_xlsx_output, count_arg, date_arg
+from kcrules.cli import (
+    EXIT_OK,
+    EXIT_USAGE,
+    MAX_APPLICATION_BYTES,
+    check_xlsx_output,
+    count_arg,
+    date_arg,
+)
 from kcrules.cli.progress import Progress, add_progress_option, progress_for
 from kcrules.errors import ApplicationError, InputError, KcrulesError, Problem, shown
 from kcrules.text import i18n
@@ -372,15 +379,28 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
 
     Every application is read first (so a bad row names its row and column), then decided
     with ``evaluate_many(errors="yield")``; each error is reported on stderr with its row (or
-    line) number and the batch goes on.
+    line) number and the batch goes on. A large JSON Lines file written to a sheet with
+    ``--engine native`` is first decided on the columnar path (:func:`_decide_on_columns`),
+    which gives the same rows; the lines it leaves go the same way as the others.
     """
     import kcrules
+    from kcrules.report.sheets import decision_row
 
     check_xlsx_output(fmt, args.output)  # an .xlsx input says so when its first row is read, before any decision
     rulebook = kcrules.load_rulebook(args.rulebook, engine=args.engine)
     where = "row" if _is_sheet(args.input) else "line"
+    if where == "row":
+        from kcrules.tables import read_sheet
+
+        letters, numbered = read_sheet(args.input)
+    else:
+        letters, numbered = {}, _numbered_lines(args.input)
+    on_columns: dict[int, Any] = {}
+    if fmt != "jsonl" and where == "line" and args.engine == "native":
+        numbered = list(numbered)
+        on_columns = _decide_on_columns(rulebook, numbered, args)
     pending: deque[tuple[int, str | None, Any, KcrulesError | None]] = deque()
-    rows: list[tuple[int, str | None, Any, Any]] = []
+    rows: list[Any] = []
     summary = Summary(rows=where == "row")
     out: IO[str] | None = None  # a sheet is written whole at the end
     if fmt == "jsonl":
@@ -389,9 +409,18 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
 
     to_json = DecisionWriter().write
     try:
-        results = rulebook.evaluate_many(_read_items(rulebook, args.input, where, pending), errors="yield",
+        rest = (item for k, item in enumerate(numbered) if k not in on_columns)
+        results = rulebook.evaluate_many(_read_items(rulebook, letters, rest, pending), errors="yield",
                                          lang=args.lang, on=args.on, explain=args.explain)
-        for result in results:
+        for k in range(len(numbered)) if on_columns else itertools.count():
+            row = on_columns.get(k)
+            if row is not None:
+                summary.add(row.activity, row.eligible, row.amount_vnd)
+                rows.append(row)
+                continue
+            result = next(results, None)
+            if result is None:
+                break
             number, app_id, app, refused = pending.popleft()
             result = refused or result
             if isinstance(result, KcrulesError):
@@ -405,7 +434,7 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
                 if out is not None:
                     out.write(_one_line(to_json(result)) + "\n")
             if out is None:
-                rows.append((number, app_id, app, result))
+                rows.append(decision_row(number, app_id, app, result, args.lang))
         if summary.errors > MAX_REPORTED:
             sys.stderr.write(WORDS(f"more_{where}s", args.lang, n=i18n.number(summary.errors - MAX_REPORTED,
                                                                               args.lang)) + "\n")
@@ -418,8 +447,83 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
     return EXIT_USAGE if summary.errors else EXIT_OK
 
 
-def _write_table(rows: list[tuple[int, str | None, Any, Any]], rulebook: Any, args: argparse.Namespace,
-                 fmt: str) -> None:
+#: From this many lines on, a JSON Lines file written to a sheet with ``--engine native`` is decided
+#: on the columnar path where the columnar extra is installed (below it, reading the table costs more).
+COLUMNAR_FROM = 2_000
+
+
+def _decide_on_columns(rulebook: Any, numbered: list[tuple[int, bytes | KcrulesError]],
+                       args: argparse.Namespace) -> dict[int, Any]:
+    """The sheet's rows of the lines the columnar path decides, by position in ``numbered``.
+
+    A line is decided there when its JSON is read as the model reads it
+    (``kcrules.columnar.plain.plain``) and ``evaluate_table`` decides it; every other line is
+    left to the row path, which names its problems. The decided columns give every cell but
+    the warnings' sentences: a warning's sentence depends only on its activity, its parameter
+    (or rule) and the law in force, so each is taken once from a decision on the row path.
+    tests/test_batch.py compares the sheets of both paths.
+    """
+    if len(numbered) < COLUMNAR_FROM:
+        return {}
+    try:
+        import pyarrow  # noqa: F401 (the columnar extra)
+    except ImportError:
+        return {}
+    from kcrules.columnar import plain as plain_dicts
+    from kcrules.report.sheets import DecisionRow
+    from kcrules.rulefiles.codes import find_code
+
+    days: dict[str, Any] = {}
+    at: list[int] = []
+    raws: list[dict[str, Any]] = []
+    for k, (_number, item) in enumerate(numbered):
+        if isinstance(item, bytes):
+            try:
+                raw = json.loads(item)
+            except (ValueError, RecursionError):
+                continue
+            if plain_dicts.plain(raw, days):
+                at.append(k)
+                raws.append(raw)
+    out = plain_dicts.evaluate_plain(lambda table: rulebook.evaluate_table(table, on=args.on, outcomes=False), raws) \
+        if raws else None
+    if out is None:
+        return {}
+    activities = plain_dicts.texts(out.column("activity"))
+    eligible = out.column("eligible").to_pylist()
+    amounts = out.column("amount_vnd").to_pylist()
+    bounds = plain_dicts.texts(out.column("bound"))
+    rank_keys = out.column("rank_key").to_pylist()
+    failed = plain_dicts.tuples(out.column("failed"))
+    warned = plain_dicts.tuples(out.column("warnings"))
+    districts: dict[str, str | None] = {}
+    texts: dict[tuple[Any, ...], str] = {}  # (activity, warning, law in force): the warning's sentence
+    found: dict[int, Any] = {}
+    for j, (k, raw) in enumerate(zip(at, raws)):
+        activity = activities[j]
+        if activity is None:  # not decided: the row path reads it and names its problems
+            continue
+        who = raw.get("establishment") or raw.get("applicant") or {}
+        district = who.get("district")
+        if district is not None and district not in districts:
+            districts[district] = find_code(rulebook.definition, "district", district)
+        law = id(rulebook.params_at(args.on or days[raw["application_date"]]))  # days under one law share it
+        try:
+            sentences = tuple([texts[activity, w, law] for w in warned[j]])
+        except KeyError:
+            decision = rulebook.evaluate(raw, lang=args.lang, on=args.on, explain=False)
+            if (decision.activity, decision.eligible, tuple(w.parameter for w in decision.warnings)) != \
+                    (activity, eligible[j], warned[j]):
+                return {}  # never expected (the paths are proven equal): the row path decides every line
+            sentences = tuple(w.text or w.parameter for w in decision.warnings)
+            texts.update({(activity, w, law): text for w, text in zip(warned[j], sentences)})
+        found[k] = DecisionRow(numbered[k][0], raw["id"], who.get("name"), districts.get(district),
+                               activity, eligible[j], amounts[j], bounds[j], tuple(rank_keys[j]), failed[j],
+                               sentences, None)
+    return found
+
+
+def _write_table(rows: list[Any], rulebook: Any, args: argparse.Namespace, fmt: str) -> None:
     from kcrules.report.sheets import csv_output, decision_table, write_csv, write_xlsx
 
     table = decision_table(rows, rulebook, args.lang)
@@ -430,16 +534,12 @@ def _write_table(rows: list[tuple[int, str | None, Any, Any]], rulebook: Any, ar
         write_csv(table, out)
 
 
-def _read_items(rulebook: Any, path: str, where: str,
+def _read_items(rulebook: Any, letters: dict[str, str], numbered: Iterable[tuple[int, Any]],
                 pending: deque[tuple[int, str | None, Any, KcrulesError | None]]) -> Iterator[Any]:
     """Each application read, for evaluate_many; its number, id, the application and any reading error in
     ``pending``. An application that cannot be read is decided as nothing; its own error is reported in its place."""
-    from kcrules.tables import locate, read_sheet
+    from kcrules.tables import locate
 
-    if where == "row":
-        letters, numbered = read_sheet(path)
-    else:
-        letters, numbered = {}, _numbered_lines(path)
     for number, item in numbered:
         app_id = item.get("id") if isinstance(item, dict) else _id_of(item) if isinstance(item, bytes) else None
         app_id = shown(app_id) if isinstance(app_id, str) else None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 import sys
 import tomllib
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from kcrules.decide.support import bound_label
 from kcrules.errors import KcrulesError
@@ -37,8 +38,8 @@ from kcrules.tables import FORMULA_STARTS, column_letter, flatten, require_openp
 from kcrules.text.i18n import Catalogue
 from kcrules.text.labels import FIELD_LABELS
 
-__all__ = ["Column", "Table", "application_table", "csv_output", "decision_table", "plan_tables", "template_tables",
-           "write_csv", "write_xlsx"]
+__all__ = ["Column", "DecisionRow", "Table", "application_table", "csv_output", "decision_row", "decision_table",
+           "plan_tables", "template_tables", "write_csv", "write_xlsx"]
 
 _W = Catalogue("report.sheets", {
     # decisions
@@ -168,8 +169,36 @@ def write_csv(table: Table, stream: IO[str]) -> None:
     out = csv.writer(stream)
     out.writerow([c.header for c in table.columns])
     out.writerows(table.headers)
+    if len(table.columns) < 2:  # a lone empty field is quoted (""), unlike one among others
+        out.writerows([_csv_value(c.kind, v) for c, v in zip(table.columns, cells)] for cells, _style in table.rows)
+        return
+    # The rows of many applications repeat their cells (labels, warnings): each distinct cell is written
+    # once by the csv module and kept; a line is its fields joined, as csv.writer joins them
+    # (each field is quoted on its own), and the lines are written a thousand at a time.
+    one = io.StringIO()
+    field = csv.writer(one)  # its line end is kept: a field holding one of its characters is quoted
+    written: dict[tuple[type, Any], str] = {(str, ""): ""}
+
+    def cell(value: Any) -> str:
+        key = (type(value), value)
+        found = written.get(key)
+        if found is None:
+            one.seek(0)
+            one.truncate()
+            field.writerow([value])
+            found = one.getvalue()[:-2]  # without the line end, "\r\n"
+            if len(written) < 100_000:
+                written[key] = found
+        return found
+
+    kinds = [c.kind for c in table.columns]
+    lines: list[str] = []
     for cells, _style in table.rows:
-        out.writerow([_csv_value(c.kind, v) for c, v in zip(table.columns, cells)])
+        lines.append(",".join([cell(_csv_value(kind, v)) for kind, v in zip(kinds, cells)]) + "\r\n")
+        if len(lines) == 1000:
+            stream.write("".join(lines))
+            lines.clear()
+    stream.write("".join(lines))
 
 
 def _csv_value(kind: str, value: Any) -> Any:
@@ -268,19 +297,52 @@ def _sheet_name(name: str) -> str:
 # ---------------------------------------------------------------- decisions
 
 
-def decision_table(results: Iterable[tuple[int, str | None, Application | None, Decision | KcrulesError]],
-                   rulebook: Rulebook, lang: str) -> Table:
+class DecisionRow(NamedTuple):
+    """One application's line of the decisions sheet: what :func:`decision_table` shows of it.
+
+    Made from a decision by :func:`decision_row`, or from the columnar path's columns by
+    ``kcrules batch``; ``error`` is set (and the decision's fields are None) when the
+    application could not be decided.
+    """
+
+    number: int
+    app_id: str | None
+    name: str | None
+    district: str | None  # a district code
+    activity: str | None
+    eligible: bool | None
+    amount_vnd: int | None
+    bound: str | None
+    rank_key: tuple[int, ...] | None
+    failed: tuple[str, ...]  # criterion ids
+    warnings: tuple[str, ...]  # each warning's text, or its parameter where it has none
+    error: str | None
+
+
+def decision_row(number: int, app_id: str | None, app: Application | None, result: Decision | KcrulesError,
+                 lang: str) -> DecisionRow:
+    """The sheet's line for an application (None if it could not be read) and its decision or error."""
+    who = (app.establishment or app.applicant) if app is not None else None
+    name, district = (who.name, who.district) if who is not None else (None, None)
+    if not isinstance(result, Decision):
+        return DecisionRow(number, app_id, name, district, app.activity if app else None, None, None, None, None,
+                           (), (), result.text(lang))
+    return DecisionRow(number, result.application_id, name, district, result.activity, result.eligible,
+                       result.support.amount_vnd, result.support.bound, tuple(result.priority.rank_key),
+                       tuple(r.criterion for r in result.failed),
+                       tuple(w.text or w.parameter for w in result.warnings), None)
+
+
+def decision_table(rows: Iterable[DecisionRow], rulebook: Rulebook, lang: str) -> Table:
     """One row per application in input order: its decision, or the error that kept it from one.
 
-    ``results`` are (row or line number, the application's id, the application read or None, its
-    decision or the error that kept it from one). The
-    priority rank is the application's place among the eligible applications of the same
+    The priority rank is the application's place among the eligible applications of the same
     activity in this file by ``Decision.priority.rank_key`` (the priority tiers of TT 46/2012
     Điều 6 khoản 3), 1 first; equal keys share a rank. ``kcrules plan`` ranks a call with the
-    dates and the budget too.
+    dates and the budget too. Labels are looked up once per distinct code.
     """
-    results = list(results)
-    ranks = _ranks([r for _n, _i, _a, r in results if isinstance(r, Decision) and r.eligible])
+    rows = list(rows)
+    ranks = _ranks(rows)
     d = rulebook.definition
     columns = [Column(_W("row", lang), "int", 7), Column(_W("id", lang), "text", 32),
                Column(_W("beneficiary", lang), "text", 30), Column(_W("district", lang), "text", 16),
@@ -290,35 +352,45 @@ def decision_table(results: Iterable[tuple[int, str | None, Application | None, 
                Column(_W("failed", lang), "wrap", 50), Column(_W("warnings", lang), "wrap", 70),
                Column(_W("error", lang), "wrap", 70)]
     table = Table(_W("decisions", lang), columns)
-    for number, app_id, app, result in results:
-        who = (app.establishment or app.applicant) if app is not None else None
-        district = code_label(d, "district", who.district, lang) if who is not None and who.district else None
-        if not isinstance(result, Decision):
-            table.rows.append(((number, app_id, who.name if who else None, district,
-                                app.activity if app else None, None, None, None, None, None, None, None,
-                                result.text(lang)), ""))
+    labels: dict[tuple[str, ...], str] = {}
+
+    def label(*key: str) -> str:
+        found = labels.get(key)
+        if found is None:
+            kind, code = key[0], key[-1]
+            found = labels[key] = (bound_label(d, code, lang) if kind == "bound" else
+                                   _criterion_label(rulebook, key[1], code, lang) if kind == "criterion" else
+                                   code_label(d, kind, code, lang))
+        return found
+
+    yes, no = _W("yes", lang), _W("no", lang)
+    for k, r in enumerate(rows):
+        district = label("district", r.district) if r.district else None
+        if r.error is not None:
+            table.rows.append(((r.number, r.app_id, r.name, district, r.activity, None, None, None, None, None,
+                                None, None, r.error), ""))
             continue
+        assert r.activity is not None  # a decided row names its activity
         table.rows.append(((
-            number, result.application_id, who.name if who else None, district, result.activity,
-            code_label(d, "activity", result.activity, lang), _W("yes" if result.eligible else "no", lang),
-            result.support.amount_vnd, bound_label(d, result.support.bound, lang) if result.eligible else None,
-            ranks.get(id(result)), "; ".join(_criterion_label(rulebook, result.activity, r.criterion, lang)
-                                             for r in result.failed),
-            "\n".join(w.text or w.parameter for w in result.warnings), None), ""))
+            r.number, r.app_id, r.name, district, r.activity, label("activity", r.activity),
+            yes if r.eligible else no, r.amount_vnd, label("bound", str(r.bound)) if r.eligible else None,
+            ranks.get(k), "; ".join(label("criterion", r.activity, f) for f in r.failed),
+            "\n".join(r.warnings), None), ""))
     return table
 
 
-def _ranks(decisions: list[Decision]) -> dict[int, int]:
-    """Competition ranks (1, 2, 2, 4) by rank key within each activity, keyed by the decision's id()."""
+def _ranks(rows: list[DecisionRow]) -> dict[int, int]:
+    """Competition ranks (1, 2, 2, 4) by rank key within each activity of the eligible rows, by position."""
     out: dict[int, int] = {}
-    by_activity: dict[str, list[Decision]] = {}
-    for dec in decisions:
-        by_activity.setdefault(dec.activity, []).append(dec)
+    by_activity: dict[str, list[int]] = {}
+    for k, r in enumerate(rows):
+        if r.eligible and r.error is None and r.activity is not None:
+            by_activity.setdefault(r.activity, []).append(k)
     for group in by_activity.values():
-        group.sort(key=lambda dec: dec.priority.rank_key)
-        for k, dec in enumerate(group):
-            same = k and group[k - 1].priority.rank_key == dec.priority.rank_key
-            out[id(dec)] = out[id(group[k - 1])] if same else k + 1
+        group.sort(key=lambda k: rows[k].rank_key or ())
+        for j, k in enumerate(group):
+            same = j and rows[group[j - 1]].rank_key == rows[k].rank_key
+            out[k] = out[group[j - 1]] if same else j + 1
     return out
 
 
