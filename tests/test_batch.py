@@ -340,7 +340,7 @@ def test_the_csv_writer_writes_what_the_csv_module_writes(tmp_path: Path) -> Non
     from kcrules.report.sheets import Column, Table, write_csv
 
     values = ["", "plain", "a,b", 'say "hi"', "two\nlines", "\r", " lead", 0, 12, -3, True, False, "=1+1",
-              "Chương Mỹ", "'quoted'"]
+              "Chương Mỹ", "'quoted'", None, "\t", "\x00", "\u2028", "a;b", 1.5, "x\x0by", "-7"]
     table = Table("t", [Column("a", "text", 5), Column("b", "text", 5), Column("c", "int", 5)])
     table.rows = [((a, b, c), "") for a, b, c in zip(values, values[3:] + values[:3], values[7:] + values[:7])]
     table.rows += table.rows  # repeated cells come from the memo

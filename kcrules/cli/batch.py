@@ -498,6 +498,7 @@ def _decide_on_columns(rulebook: Any, numbered: list[tuple[int, bytes | KcrulesE
     warned = plain_dicts.tuples(out.column("warnings"))
     districts: dict[str, str | None] = {}
     texts: dict[tuple[Any, ...], str] = {}  # (activity, warning, law in force): the warning's sentence
+    laws: dict[str, int] = {}
     found: dict[int, Any] = {}
     for j, (k, raw) in enumerate(zip(at, raws)):
         activity = activities[j]
@@ -507,7 +508,10 @@ def _decide_on_columns(rulebook: Any, numbered: list[tuple[int, bytes | KcrulesE
         district = who.get("district")
         if district is not None and district not in districts:
             districts[district] = find_code(rulebook.definition, "district", district)
-        law = id(rulebook.params_at(args.on or days[raw["application_date"]]))  # days under one law share it
+        given = raw["application_date"]
+        law = laws.get(given)
+        if law is None:  # days under one law share its parameters' dict: its id names the law in force
+            law = laws[given] = id(rulebook.params_at(args.on or days[given]))
         try:
             sentences = tuple([texts[activity, w, law] for w in warned[j]])
         except KeyError:

@@ -173,32 +173,43 @@ def write_csv(table: Table, stream: IO[str]) -> None:
         out.writerows([_csv_value(c.kind, v) for c, v in zip(table.columns, cells)] for cells, _style in table.rows)
         return
     # The rows of many applications repeat their cells (labels, warnings): each distinct cell is written
-    # once by the csv module and kept; a line is its fields joined, as csv.writer joins them
-    # (each field is quoted on its own), and the lines are written a thousand at a time.
+    # once by the csv module and kept; a line is its fields joined, as csv.writer joins them (each field
+    # is quoted on its own), and the lines are written a thousand at a time.
     one = io.StringIO()
     field = csv.writer(one)  # its line end is kept: a field holding one of its characters is quoted
-    written: dict[tuple[type, Any], str] = {(str, ""): ""}
+    written: dict[tuple[type, Any], str] = {}
 
-    def cell(value: Any) -> str:
-        key = (type(value), value)
-        found = written.get(key)
-        if found is None:
+    def cell(kind: str, value: Any) -> str:
+        text = _csv_value(kind, value)
+        if type(text) is int or type(text) is str and not _QUOTED.search(text):
+            # What the csv module writes for it among other fields, unquoted (ids, names, amounts: mostly
+            # distinct); an empty field too, which it quotes only when it is a row's one field.
+            found = str(text)
+        else:
             one.seek(0)
             one.truncate()
-            field.writerow([value])
+            field.writerow([text])
             found = one.getvalue()[:-2]  # without the line end, "\r\n"
-            if len(written) < 100_000:
-                written[key] = found
+        if len(written) < 100_000:
+            written[type(value), value] = found
         return found
 
     kinds = [c.kind for c in table.columns]
     lines: list[str] = []
     for cells, _style in table.rows:
-        lines.append(",".join([cell(_csv_value(kind, v)) for kind, v in zip(kinds, cells)]) + "\r\n")
+        line = []
+        for kind, value in zip(kinds, cells):
+            text = written.get((type(value), value))
+            line.append(cell(kind, value) if text is None else text)
+        lines.append(",".join(line) + "\r\n")
         if len(lines) == 1000:
             stream.write("".join(lines))
             lines.clear()
     stream.write("".join(lines))
+
+
+#: A character that makes the csv module quote a field (the delimiter, the quote, a line end).
+_QUOTED = re.compile(r'[,"\r\n]')
 
 
 def _csv_value(kind: str, value: Any) -> Any:
