@@ -274,7 +274,8 @@ def _sheet_lines() -> list[Any]:
     """2,400 lines: generated applications (some refused by the model or the rulebook), and lines
     each path must leave to the row path or report alike: bad JSON, a blank line, an unknown code,
     a name with white space around it, a day not of the calendar, a null where a default is given,
-    an unknown field, a name typed for a code, a line too deep to read."""
+    an unknown field, a name typed for a code, a line too deep to read, a number beyond int64, a
+    key given twice, NaN, a lone surrogate."""
     apps: list[Any] = [json.loads(json.dumps(a, default=str)) for a in generate(None, 2_400, seed=23)]
     est = next(k for k, a in enumerate(apps) if a.get("establishment"))
     odd = json.loads(json.dumps(apps[est]))
@@ -289,7 +290,14 @@ def _sheet_lines() -> list[Any]:
     bad_day = dict(apps[3], application_date="2017-02-30", id="bad-day")
     unknown = dict(apps[4], extra_field=1, id="unknown-field")
     bad_code = dict(apps[5], activity="3.3-machinry", id="bad-code")
-    apps[10:10] = ["{not json", "", odd, typed, null_default, bad_day, unknown, bad_code, "[" * 100_000]
+    big = json.loads(json.dumps(apps[est]))
+    big["project"] = dict(big.get("project") or {}, amount_requested_vnd=10**30)  # beyond int64
+    big["id"] = "big-number"
+    twice = json.dumps(dict(apps[6], id="first"), ensure_ascii=False)[:-1] + ', "id": "second"}'  # the last one counts
+    nan = json.dumps(dict(apps[7], id="nan", application_date=float("nan")))
+    surrogate = json.dumps(dict(apps[8], id="lone-surrogate")).replace("lone-surrogate", "\\ud800")
+    apps[10:10] = ["{not json", "", odd, typed, null_default, bad_day, unknown, bad_code, "[" * 100_000, big, twice,
+                   nan, surrogate]
     return apps
 
 

@@ -24,6 +24,7 @@ _NONE = type(None)
 #: What the fields of an application's objects may hold for the columnar path to read them as the model does.
 _VALUES = frozenset({str, int, bool, dt.date, _NONE})
 _UNREAD = object()
+_INT64 = 2**63
 
 
 def _fields(model: type[BaseModel]) -> tuple[frozenset[str], frozenset[str]]:
@@ -45,8 +46,8 @@ def plain(raw: Any, days: dict[str, dt.date | None]) -> bool:
     a date-time for a date, a numpy integer for an int, an object whose values are all absent
     for no object, and 30 February for 2 March; the model refuses each of these. So: a dict of
     the model's fields with an id and an activity as text; each object a dict of its fields
-    with a value, holding only texts, whole numbers, booleans, dates, and None where its
-    default is None or it has none; days given as text that are days of the calendar (``days``
+    with a value, holding only texts, whole numbers an Arrow int64 holds, booleans, dates, and
+    None where its default is None or it has none; days given as text that are days of the calendar (``days``
     keeps each text read: its day, or None); and the texts callers read from the application
     (the id, the names, the tax code) without the white space the model strips.
     """
@@ -65,6 +66,8 @@ def plain(raw: Any, days: dict[str, dt.date | None]) -> bool:
         if not kinds <= _VALUES or _NONE in kinds and (
                 len(kinds) == 1 or any(v is None and k in defaulted for k, v in value.items())):
             return False
+        if int in kinds and any(type(v) is int and not -_INT64 <= v < _INT64 for v in value.values()):
+            return False  # beyond an Arrow int64: left to the row path, not the whole table
     for head, key in _TEXTS:
         text = (raw.get(head) or {}).get(key)
         if type(text) is str and text != text.strip():
