@@ -19,7 +19,8 @@ every figure with its ratio to the baseline:
   first read, are then never written) and ``explain=False``, on validated
   Application objects, and explained on dict and JSON input;
 - the JSON text of explained decisions (``DecisionWriter``, as ``kcrules batch``);
-- ``kcrules batch`` end to end on a JSON Lines file (a fresh process, wall time);
+- ``kcrules batch`` end to end on a JSON Lines file (a fresh process, wall time), to JSON
+  Lines (explained, ``--jobs``, ``--no-explain``) and to a CSV sheet (the columnar path);
 - the annual plan of 100,000 applications (``kcrules.plan``, evaluation included);
 - the columnar path: ``Rulebook.evaluate_table`` over one Arrow table of the same applications
   (with the ``columnar`` extra), reading the table's columns included;
