@@ -168,3 +168,19 @@ def test_warnings_and_failures_are_lists_of_texts() -> None:
         assert pa.types.is_string(result.schema.field(name).type.value_type.value_type)
         assert all(isinstance(t, str) for row in result.column(name).to_pylist() for t in row)
     assert sum(len(w) for w in result.column("warnings").to_pylist()) > len(APPS)
+
+
+def test_outcome_columns_hold_one_byte_indices_null_where_not_checked() -> None:
+    apps = generate(None, 300, seed=41)
+    result = HANOI.evaluate_table(table_of(apps))
+    columns = [name for name in result.column_names if name.startswith("outcome/")]
+    assert columns
+    for name in columns:
+        assert result.schema.field(name).type == pa.dictionary(pa.int8(), pa.string())
+    for app, row in zip(apps, result.to_pylist()):
+        if row["activity"] is None:
+            continue
+        checked = {c.id for c in HANOI.criteria_of(row["activity"])}
+        for name in columns:  # a criterion of another activity was not checked: null, not an outcome
+            assert (row[name] is None) == (name.removeprefix("outcome/") not in checked), (app.get("id"), name)
+            assert row[name] in (None, "met", "not_met", "not_applicable")

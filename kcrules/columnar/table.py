@@ -73,8 +73,9 @@ class _Out:
         self.failures: list[list[str]] = []
         self.warnings: list[list[str]] = []
         self.error: dict[int, tuple[str, str]] = {}
-        #: criterion -> per row its outcome's index in OUTCOMES (int32, as the result holds it) and whether it has one
-        self.outcomes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        #: criterion -> per row its outcome's index in OUTCOMES, -1 where it has none (int8, as the result holds
+        #: it: 70 such columns a row, so a byte each rather than four)
+        self.outcomes: dict[str, np.ndarray] = {}
 
     def add(self, items: list[Any], value: Any) -> int:
         with self._lock:  # activities are decided side by side
@@ -90,11 +91,10 @@ class _Out:
     def set_outcome(self, cid: str, rows: Any, codes: Any) -> None:
         if not self.keep_outcomes:
             return
-        if cid not in self.outcomes:
-            self.outcomes[cid] = (np.zeros(self.n, dtype=np.int32), np.zeros(self.n, dtype=bool))
-        index, given = self.outcomes[cid]
+        index = self.outcomes.get(cid)
+        if index is None:
+            index = self.outcomes[cid] = np.full(self.n, -1, dtype=np.int8)
         index[rows] = codes
-        given[rows] = True
 
 
 def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None, outcomes: bool = True) -> pa.Table:
@@ -564,8 +564,8 @@ def _result(table: pa.Table, out: _Out) -> pa.Table:
         "error": pa.array([e[1] for e in errors] if errors else pa.nulls(n), pa.string()),
     }
     names = pa.array(OUTCOMES, pa.string())
-    for cid, (index, given) in out.outcomes.items():
-        columns[f"outcome/{cid}"] = _indexed(index, names, given)
+    for cid, index in out.outcomes.items():
+        columns[f"outcome/{cid}"] = _indexed(index, names)
     return pa.table(columns)
 
 
@@ -593,14 +593,15 @@ def _validity(present: np.ndarray) -> tuple[pa.Buffer | None, int]:
     return (pa.py_buffer(np.packbits(present, bitorder="little")) if nulls else None), nulls
 
 
-def _indexed(index: np.ndarray, dictionary: pa.Array, given: np.ndarray | None = None) -> pa.DictionaryArray:
-    """A dictionary-encoded column; null where not ``given`` (by default: where the index is -1).
-    Built from its buffers: the indices are known to be in range, so Arrow need not check them again."""
-    if given is None:
-        given, index = index >= 0, np.maximum(index, 0, dtype=np.int32)
+def _indexed(index: np.ndarray, dictionary: pa.Array) -> pa.DictionaryArray:
+    """A dictionary-encoded column, null where the index is -1 (int8 indices for an int8 index: the
+    outcome columns, of three names; int32 otherwise). Built from its buffers: the indices are known
+    to be in range, so Arrow need not check them again."""
+    width = np.int8 if index.dtype == np.int8 else np.int32
+    given = index >= 0
     bitmap, nulls = _validity(given)
-    values = pa.py_buffer(index.astype(np.int32, copy=False))
-    indices = pa.Array.from_buffers(pa.int32(), len(index), [bitmap, values], null_count=nulls)
+    values = pa.py_buffer(np.maximum(index, 0, dtype=width) if nulls else index.astype(width, copy=False))
+    indices = pa.Array.from_buffers(pa.from_numpy_dtype(width), len(index), [bitmap, values], null_count=nulls)
     return pa.DictionaryArray.from_arrays(indices, dictionary, safe=False)
 
 
