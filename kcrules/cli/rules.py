@@ -116,6 +116,7 @@ _S = Catalogue("cli.rules", {
     "applicants": {"vi": "Đơn vị được đề nghị", "en": "Who may apply"},
     "beneficiary": {"vi": "Cơ sở thụ hưởng trực tiếp", "en": "An establishment benefits directly"},
     "requires": {"vi": "Thông tin cần có", "en": "Facts it needs"},
+    "required_when": {"vi": "khi", "en": "when"},
     "criteria": {"vi": "Điều kiện", "en": "Conditions"},
     "priority": {"vi": "Tiêu chí ưu tiên", "en": "Priority criteria"},
     "when": {"vi": "áp dụng khi", "en": "applies when"},
@@ -231,8 +232,11 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"{act.label[lang]} ({act.id})  [{act.cite.text(lang)}]")
     print(f"{_s('applicants', lang)}: {', '.join(info['applicants_labels'])}")
     print(f"{_s('beneficiary', lang)}: {_s('yes' if act.beneficiary else 'no', lang)}")
-    if act.requires:
+    if info["requires"]:
         print(f"{_s('requires', lang)}: {', '.join(info['requires' if verbose else 'requires_labels'])}")
+    for r in info["requires_when"]:
+        when = r["when"] if verbose else r["when_words"]
+        print(f"{_s('requires', lang)} ({_s('required_when', lang)} {when}): {r['field' if verbose else 'label']}")
     for kind, title in (("eligibility", "criteria"), ("priority", "priority")):
         items = [c for c in info["criteria"] if c["kind"] == kind]
         if not items:
