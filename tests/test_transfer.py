@@ -51,7 +51,7 @@ def test_a_transfer_only_project_is_held_to_the_transfer_conditions_only(engine:
     assert outcome["activity.technology_encouraged"] == outcome["activity.technology_transfer_lawful"] == "met"
     # The reading of TT 46/2012 Điều 4.3.a is warned about, quoting the sentence.
     warning = next(w for w in d.warnings if w.parameter == "activity.technology_encouraged")
-    assert "thuộc danh mục công nghệ khuyến khích chuyển giao" in warning.note and "reading" in warning.note
+    assert "thuộc danh mục công nghệ khuyến khích chuyển giao" in warning.note and "reading of this rulebook" in warning.note
 
 
 def test_a_project_of_neither_kind_is_refused_with_its_citation() -> None:

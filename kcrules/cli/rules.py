@@ -234,9 +234,16 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"{_s('beneficiary', lang)}: {_s('yes' if act.beneficiary else 'no', lang)}")
     if info["requires"]:
         print(f"{_s('requires', lang)}: {', '.join(info['requires' if verbose else 'requires_labels'])}")
+    # Facts required under a condition: one line per condition, in words; its code with --verbose.
+    by_when: dict[str, list[dict[str, Any]]] = {}
     for r in info["requires_when"]:
-        when = r["when"] if verbose else r["when_words"]
-        print(f"{_s('requires', lang)} ({_s('required_when', lang)} {when}): {r['field' if verbose else 'label']}")
+        by_when.setdefault(r["when"], []).append(r)
+    for code, reqs in by_when.items():
+        fields = ", ".join(r["field" if verbose else "label"] for r in reqs)
+        print(f"{_s('requires', lang)} {_s('required_when', lang)} {reqs[0]['when_words']}:")
+        print(f"  {fields}")
+        if verbose:
+            print(f"  {_s('code', lang)}: {code}")
     for kind, title in (("eligibility", "criteria"), ("priority", "priority")):
         items = [c for c in info["criteria"] if c["kind"] == kind]
         if not items:
