@@ -168,10 +168,19 @@ class Requirement:
     when: cond.Expr | None = None
     when_text: str | None = None
     _test: Callable[[cond.Fact], bool] | None = field(default=None, init=False, compare=False, repr=False)
+    #: What the condition reads: each field's path, fact key and kind.
+    _reads: tuple[tuple[str, str, str], ...] = field(default=(), init=False, compare=False, repr=False)
+    #: Fields the condition cannot hold without (``x is set and …``): an absent one decides it at once.
+    _present: tuple[str, ...] = field(default=(), init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.when is not None:
             object.__setattr__(self, "_test", cond.compile_python(self.when))
+            object.__setattr__(self, "_reads", tuple((path, cond.fact_key(path), APPLICATION_FIELDS[path][0])
+                                                     for path in cond.refs_of(self.when)))
+            items = self.when.items if isinstance(self.when, cond.And) else (self.when,)
+            object.__setattr__(self, "_present", tuple(
+                i.left.path for i in items if isinstance(i, cond.Cmp) and i.op == "is set"))
 
     def holds(self, value_of: Callable[[str], Any]) -> bool:
         """Whether an application whose field values ``value_of`` gives (None when absent) needs the fact.
@@ -182,12 +191,20 @@ class Requirement:
         """
         if self._test is None:
             return True
+        if any(value_of(path) is None for path in self._present):
+            return False
         fact: dict[str, Any] = {}
-        for path in cond.refs_of(self.when):  # type: ignore[arg-type]
-            value = _fact_value(APPLICATION_FIELDS[path][0], value_of(path))
+        for path, key, kind in self._reads:
+            value = value_of(path)
+            if value is not None and type(value) is not _TYPES.get(kind):
+                value = _fact_value(kind, value)
             if value is not None:
-                fact[cond.fact_key(path)] = value
+                fact[key] = value
         return self._test(fact)
+
+
+#: The Python type of a field's value as a fact holds it, by kind (a date is converted: never this type).
+_TYPES = {"bool": bool, "int": int, "str": str, "code": str}
 
 
 def _fact_value(kind: str, value: Any) -> Any:

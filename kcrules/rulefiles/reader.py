@@ -113,9 +113,9 @@ class Reader:
         self._exact: Callable[[Application], bool] | None = None
         self._exact_dict: Callable[[Mapping[str, Any]], bool] | None = None
         # Per activity: whether it has a beneficiary, the getters of the fields it always requires,
-        # and each field it requires under a condition with that condition.
+        # and per condition of a requirement, the getters of the fields it requires and the condition.
         self._needs: dict[str, tuple[bool, tuple[Callable[[Any], Any], ...],
-                                     tuple[tuple[Callable[[Any], Any], Requirement], ...]]] = {}
+                                     tuple[tuple[tuple[Callable[[Any], Any], ...], Requirement], ...]]] = {}
 
     def parse(self, data: Application | Mapping[str, Any] | str | bytes) -> Application:
         """See Rulebook.parse_application."""
@@ -261,15 +261,26 @@ class Reader:
             act = self._d.activities.get(app.activity)
             if act is None:
                 return False
+            by_when: dict[str | None, list[Requirement]] = {}
+            for r in act.requirements:
+                if r.when is not None:
+                    by_when.setdefault(r.when_text, []).append(r)
             needs = self._needs[act.id] = (
                 act.beneficiary, tuple(_GETTERS[path] for path in act.always_required),
-                tuple((_GETTERS[r.field], r) for r in act.requirements if r.when is not None))
+                tuple((tuple(_GETTERS[r.field] for r in rs), rs[0]) for rs in by_when.values()))
         beneficiary, getters, conditional = needs
         if app.establishment is None and (beneficiary or app.applicant is None):
             return False
         if not all(get(app) is not None for get in getters):
             return False
-        return all(get(app) is not None or not r.holds(lambda path: _GETTERS[path](app)) for get, r in conditional)
+        # A condition is worked out only when a field it requires is missing (and then once).
+        for gets, r in conditional:
+            for get in gets:
+                if get(app) is None:
+                    if r.holds(lambda path: _GETTERS[path](app)):
+                        return False
+                    break
+        return True
 
 
 #: Each code field: (path, code table, the objects above it, its own key).
