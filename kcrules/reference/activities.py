@@ -45,7 +45,7 @@ def activity(page: Page, act: Activity) -> str:
     by_when: dict[str | None, list[Requirement]] = {}
     for r in act.requirements:
         by_when.setdefault(r.when_text, []).append(r)
-    for text, reqs in by_when.items():
+    for reqs in by_when.values():
         fields = ", ".join(f"{page.field(r.field)} (`{r.field}`)" for r in reqs)
         when = reqs[0].when
         head = page.t("requires") if when is None else page.t("requires_when", x=words(page, when))

@@ -144,6 +144,7 @@ class _Context:
     months: set[int] = field(default_factory=set)
     days: set[int] = field(default_factory=set)
     good: dict[str, dict[str, bool]] = field(default_factory=dict)  # activity -> bool field -> meeting value
+    reads: dict[str, set[str]] = field(default_factory=dict)  # activity -> names its criteria and requirements read
     judges: dict[str, list[_Judge]] = field(default_factory=dict)  # activity -> its eligibility test per rulebook
 
     def add(self, rulebook: Rulebook) -> None:
@@ -154,6 +155,9 @@ class _Context:
             crits = list(rulebook.criteria_of(act_id))
             self.criteria.setdefault(act_id, crits)
             good = self.good.setdefault(act_id, {})
+            exprs = [e for c in crits for e in (c.condition, c.applies_when) if e is not None]
+            exprs += [r.when for r in act.requirements if r.when is not None]
+            self.reads.setdefault(act_id, set()).update(r for e in exprs for r in cond.refs_of(e))
             for c in crits:
                 for expr in (c.condition, c.applies_when):
                     if expr is not None and c.kind == "eligibility":
@@ -427,9 +431,10 @@ def _spread(ctx: _Context, draw: _Draw, activity: str, app_id: str | None) -> di
                  "project.craft_small_industry", "project.learners_rural_workers", "project.trainees_managers"):
         if path in requires or draw.chance(15):
             project[path[8:]] = flag(path, default=True)
-    # Whether the project applies machinery (TT 46/2012 Điều 4 khoản 4) is drawn either way
-    # more often than the other facts: it decides which conditions and facts the project needs.
-    if "project.machinery" in requires or draw.chance(30):
+    # Whether the project applies machinery (TT 46/2012 Điều 4 khoản 4), for an activity that reads
+    # it, is drawn either way more often than the other facts: it decides which conditions and
+    # facts the project needs.
+    if "project.machinery" in requires or ("project.machinery" in ctx.reads[activity] and draw.chance(30)):
         project["machinery"] = draw.chance(50)
     if "project.employment_committed" in project and draw.chance(50):
         project["employer_name"] = draw.choice(_NAMES)
