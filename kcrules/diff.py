@@ -471,7 +471,11 @@ def _activity_text(act: Any) -> str:
     support = f"{s.method} of {s.base}" + (f" × {s.share}" if s.share else "") + \
         (f", caps {', '.join(s.caps)}" if s.caps else "") + (f", priority × {s.uplift}" if s.uplift else "")
     return (f"applicants {', '.join(act.applicants)}; criteria {', '.join(act.criteria)}; "
-            f"requires {', '.join(act.requires) or '—'}; support {support}")
+            f"requires {', '.join(_requirement_text(r) for r in act.requirements) or '—'}; support {support}")
+
+
+def _requirement_text(r: Any) -> str:
+    return r.field if r.when is None else f"{r.field} when {r.when_text}"
 
 
 def _code_text(tbl: Any) -> str:

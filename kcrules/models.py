@@ -168,13 +168,20 @@ class Project(_Input):
     trainees_managers: StrictBool | None = Field(
         None, description="The trainees are leaders and managers of establishments (QĐ 4892 §II.3.2)."
     )
+    machinery: StrictBool | None = Field(
+        None, description="The project applies machinery or equipment (ứng dụng máy móc thiết bị; TT 46/2012 "
+        "Điều 4.4; NĐ 45/2012 Điều 4.3; TTLT 26/2014 Điều 6.2.c), with or without a technology transfer "
+        "(technology_transfer). Not given: the project is held to the machinery conditions, as before this "
+        "field existed."
+    )
     machinery_new: StrictBool | None = None
     machinery_one_kind: StrictBool | None = Field(
         None, description="Single machines, a cluster, or a group of machines of one kind, used in production or "
         "pollution treatment (TT 46/2012 Điều 4.4.a)."
     )
     technology_transfer: StrictBool | None = Field(
-        None, description="The project transfers a technology (TT 46/2012 Điều 4.3), not only machinery."
+        None, description="The project transfers a technology or applies a technical advance (chuyển giao công "
+        "nghệ, ứng dụng tiến bộ khoa học kỹ thuật; TT 46/2012 Điều 4.3), with or without machinery (machinery)."
     )
     technology_on_encouraged_list: StrictBool | None = Field(
         None, description="The technology is on the list of technologies encouraged for transfer (TT 46/2012 "

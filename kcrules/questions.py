@@ -5,8 +5,10 @@ and ``applies_when``, through derived facts and code attributes), the fields it
 ``requires``, its support base, and the fields an application must have. A
 field read only by criteria that cannot apply given the answers so far
 (three-valued evaluation of ``applies_when``: unknown until answered) is not
-needed. So a changed rulebook changes the questions; only the wording of a
-field lives here (with the labels of kcrules.text.labels).
+needed, nor is a field required under a condition (``requires`` with ``when``)
+that the answers so far make false. So a changed rulebook changes the
+questions; only the wording of a field lives here (with the labels of
+kcrules.text.labels).
 
 Shared by the terminal interview (``kcrules check --interactive``) and the web
 form (``kcrules serve``), so both ask the same questions in the same words.
@@ -79,13 +81,18 @@ class Plan:
                     users = self.users.setdefault(f, [])
                     if c not in users:
                         users.append(c)
-        self.always: set[str] = set(act.requires) | {act.support.base, "project.amount_requested_vnd"}
+        self.always: set[str] = set(act.always_required) | {act.support.base, "project.amount_requested_vnd"}
+        #: Fields required only under a condition: each with its requirements.
+        self.conditional: dict[str, list[Any]] = {}
+        for r in act.requirements:
+            if r.when is not None:
+                self.conditional.setdefault(r.field, []).append(r)
         for path in APPLICATION_FIELDS:
             head = path.split(".")[0]
             if head == "project" or (head == "establishment" and act.beneficiary):
                 if model_required(path):
                     self.always.add(path)
-        candidates = set(self.users) | self.always
+        candidates = set(self.users) | self.always | set(self.conditional)
         candidates.discard("activity")
         candidates.discard("application_date")
         candidates.discard("applicant.kind")  # asked on its own, from the activity's applicants
@@ -93,6 +100,7 @@ class Plan:
             candidates = {p for p in candidates if not p.startswith("establishment.")}
         gates = {f for c in self.criteria if c.applies_when is not None
                  for r in cond.refs_of(c.applies_when) for f in _fields_of_ref(rulebook, r)}
+        gates |= {f for rs in self.conditional.values() for r in rs for f in cond.refs_of(r.when)}
         self.order = ["activity", "application_date", "applicant.kind"] + sorted(
             candidates, key=lambda p: self._rank(p, gates))
 
@@ -126,10 +134,24 @@ class Plan:
             return True
         fact = partial_fact(self.rb, answers)
         asked = set(answers)
+        for r in self.conditional.get(path, []):
+            if three_valued(r.when, fact, asked, self.rb) is not False:
+                return True
         for c in self.users.get(path, []):
             if c.applies_when is None or three_valued(c.applies_when, fact, asked, self.rb) is not False:
                 return True
         return False
+
+    def required(self, path: str, answers: dict[str, Any]) -> bool:
+        """Whether the activity requires the field, given the answers so far (a condition not yet
+        decided by them does not require it yet)."""
+        if path in self.act.always_required:
+            return True
+        rs = self.conditional.get(path)
+        if not rs:
+            return False
+        fact = partial_fact(self.rb, answers)
+        return any(three_valued(r.when, fact, set(answers), self.rb) is True for r in rs)
 
 
 def partial_fact(rulebook: Any, answers: dict[str, Any]) -> dict[str, Any]:

@@ -131,7 +131,7 @@ def applications(draw: st.DrawFn) -> dict[str, Any]:
         "amount_requested_vnd": money, "learners": counts, "classes": counts, "designs": counts,
         "overseas_fairs_supported_this_year": counts, "province": st.sampled_from(_codes("province")),
         "employment_committed": st.booleans(), "machinery_new": st.booleans(), "machinery_improves": st.booleans(),
-        "machinery_one_kind": st.booleans(),
+        "machinery_one_kind": st.booleans(), "machinery": st.booleans(),
         "within_craft_village_festival": st.booleans(), "village_without_craft": st.booleans(),
         "fair_international_handicraft": st.booleans(), "craft_small_industry": st.booleans(),
         "learners_rural_workers": st.booleans(), "trainees_managers": st.booleans(),

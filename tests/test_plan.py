@@ -589,12 +589,13 @@ def on_columns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_a_large_call_decided_on_the_columnar_path_gives_the_same_plan(rb: kcrules.Rulebook, seed: int, lang: str,
                                                                       on_columns: list[int]) -> None:
     apps = call_of(rb, 400, seed)
-    apps[7]["establishment"] = dict(apps[7]["establishment"] or {}, name=" Cơ sở Đông Anh ")  # read by the model
+    named = next(a for a in apps[7:] if a.get("establishment"))  # not a seed's luck: one that has an establishment
+    named["establishment"] = dict(named["establishment"], name=" Cơ sở Đông Anh ")  # read by the model
     got = outcome(rb, apps, lang=lang)
     assert on_columns[0] >= 390, "the columnar path did not decide the call"
     assert got == outcome(rb, apps, lang=lang, engine="native")  # an engine asked for: row by row
     assert got["funded"] > 0 and got["eligible"] < len(apps)  # both outcomes were compared
-    entry = by_id(kcrules.plan(apps, budget=1, year=2017, rulebook=rb))[apps[7]["id"]]
+    entry = by_id(kcrules.plan(apps, budget=1, year=2017, rulebook=rb))[named["id"]]
     assert entry.establishment == "Cơ sở Đông Anh"  # as the model strips it
 
 

@@ -238,7 +238,7 @@ class Interview:
             self.plan = Plan(self.rb, value)
 
     def optional(self, path: str) -> bool:
-        if self.plan is not None and path in self.plan.act.requires:
+        if self.plan is not None and self.plan.required(path, self.answers):
             return False
         if path in ("activity", "application_date", "applicant.kind"):
             return False
@@ -252,7 +252,7 @@ class Interview:
                 return self.today.isoformat()
             return _NONE
         model_default = _model_default(path)
-        if model_default is not None and (self.plan is None or path not in self.plan.act.requires):
+        if model_default is not None and (self.plan is None or not self.plan.required(path, self.answers)):
             return model_default
         return _NONE
 

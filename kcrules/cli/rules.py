@@ -116,6 +116,7 @@ _S = Catalogue("cli.rules", {
     "applicants": {"vi": "Đơn vị được đề nghị", "en": "Who may apply"},
     "beneficiary": {"vi": "Cơ sở thụ hưởng trực tiếp", "en": "An establishment benefits directly"},
     "requires": {"vi": "Thông tin cần có", "en": "Facts it needs"},
+    "required_when": {"vi": "khi", "en": "when"},
     "criteria": {"vi": "Điều kiện", "en": "Conditions"},
     "priority": {"vi": "Tiêu chí ưu tiên", "en": "Priority criteria"},
     "when": {"vi": "áp dụng khi", "en": "applies when"},
@@ -231,8 +232,18 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"{act.label[lang]} ({act.id})  [{act.cite.text(lang)}]")
     print(f"{_s('applicants', lang)}: {', '.join(info['applicants_labels'])}")
     print(f"{_s('beneficiary', lang)}: {_s('yes' if act.beneficiary else 'no', lang)}")
-    if act.requires:
+    if info["requires"]:
         print(f"{_s('requires', lang)}: {', '.join(info['requires' if verbose else 'requires_labels'])}")
+    # Facts required under a condition: one line per condition, in words; its code with --verbose.
+    by_when: dict[str, list[dict[str, Any]]] = {}
+    for r in info["requires_when"]:
+        by_when.setdefault(r["when"], []).append(r)
+    for code, reqs in by_when.items():
+        fields = ", ".join(r["field" if verbose else "label"] for r in reqs)
+        print(f"{_s('requires', lang)} {_s('required_when', lang)} {reqs[0]['when_words']}:")
+        print(f"  {fields}")
+        if verbose:
+            print(f"  {_s('code', lang)}: {code}")
     for kind, title in (("eligibility", "criteria"), ("priority", "priority")):
         items = [c for c in info["criteria"] if c["kind"] == kind]
         if not items:

@@ -103,6 +103,7 @@ def evaluate_table(parts: Parts, data: Any, *, on: dt.date | None = None, outcom
     d = parts.definition
     exprs = [e for c in d.criteria.values() for e in (c.condition, c.applies_when) if e is not None]
     exprs += [derived.expr for derived in d.derived.values()]
+    exprs += [r.when for act in d.activities.values() for r in act.requirements if r.when is not None]
     read = frozenset(cond.fact_key(r) for e in exprs for r in cond.refs_of(e))
     frame = read_frame(table, d, parts.find_code, read)
     n = frame.n
@@ -408,9 +409,17 @@ def _activity_needs(frame: Frame, act: Activity, rows: np.ndarray) -> np.ndarray
     if act.beneficiary:
         ok &= frame.parents["establishment"][rows]
     ok &= frame.parents["applicant"][rows] | frame.parents["establishment"][rows]
-    for path in act.requires:
-        col = frame.columns.get(cond.fact_key(path))
-        ok &= col.present[rows] if col is not None else False
+    for req in act.requirements:
+        col = frame.columns.get(cond.fact_key(req.field))
+        given = col.present[rows] if col is not None else np.zeros(len(rows), dtype=bool)
+        if req.when is not None:
+            # Not needed where the condition is false. Where it cannot be decided (a fact it reads is
+            # absent) the row path decides: it reads such a condition as false, as the reader does.
+            keys = {cond.fact_key(r) for r in cond.refs_of(req.when)} & frame.columns.keys()
+            ev = Evaluator({k: Col(_take(frame.columns[k].values, rows), frame.columns[k].present[rows],
+                                   frame.columns[k].vocab) for k in keys}, len(rows))
+            given = given | ev.predicate(cond.negate(req.when))
+        ok &= given
     approved = frame.columns.get("project__approved_level_percent")
     if approved is not None:
         ok &= ~approved.present[rows]  # an approved priority level is checked and explained row by row

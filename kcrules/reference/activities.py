@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from kcrules.reference.conditions import words
 from kcrules.reference.criteria import criterion
 from kcrules.reference.diagram import diagram
 from kcrules.reference.page import Page, cell, date, number
-from kcrules.rulefiles.loader import Activity, Criterion
+from kcrules.rulefiles.loader import Activity, Criterion, Requirement
 
 
 def program(page: Page) -> str:
@@ -40,9 +41,15 @@ def activity(page: Page, act: Activity) -> str:
     applicants = ", ".join(page.code_label("applicant_kind", a) for a in act.applicants)
     out.append(f"- **{page.t('who_applies')}**: {applicants}.")
     out.append(f"- **{page.t('who_benefits')}**: {page.t('benefits_yes' if act.beneficiary else 'benefits_no')}")
-    if act.requires:
-        fields = ", ".join(f"{page.field(r)} (`{r}`)" for r in act.requires)
-        out.append(f"- **{page.t('requires')}**: {fields}.")
+    # The facts always required, then those required under a condition, one line per condition.
+    by_when: dict[str | None, list[Requirement]] = {}
+    for r in act.requirements:
+        by_when.setdefault(r.when_text, []).append(r)
+    for reqs in by_when.values():
+        fields = ", ".join(f"{page.field(r.field)} (`{r.field}`)" for r in reqs)
+        when = reqs[0].when
+        head = page.t("requires") if when is None else page.t("requires_when", x=words(page, when))
+        out.append(f"- **{head}**: {fields}.")
     out.append("")
     stages = criteria_by_stage(page, act)
     out.append(f"#### {page.t('stage.entry')}\n")

@@ -77,6 +77,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "No establishment benefits directly: the applicant carries out the activity.",
     ),
     "requires": ("Dữ liệu bắt buộc phải khai", "Facts the application must give"),
+    "requires_when": ("Dữ liệu bắt buộc phải khai khi {x}", "Facts the application must give when {x}"),
     "stage.entry": ("1. Thời gian và đơn vị đề nghị", "1. Period and applicant"),
     "stage.beneficiary": ("2. Tiêu chí cơ sở hưởng lợi", "2. Beneficiary criteria"),
     "stage.funding": ("3. Điều kiện được hỗ trợ kinh phí", "3. Conditions for any funding"),

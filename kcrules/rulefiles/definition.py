@@ -10,11 +10,13 @@ the rule files reads a rulebook through these.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.fields import APPLICATION_FIELDS
 
 PROVENANCES = ("program", "law", "guidance", "assumption")
 UNITS = ("vnd", "percent", "ratio", "count", "days", "months", "years", "date")
@@ -155,6 +157,70 @@ class SupportDef:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """A fact an activity needs: always, or only when ``when`` holds for the application.
+
+    ``when`` reads only the application's own fields (the loader checks it), so it
+    is decided from the application alone, before any law or derived fact is known.
+    """
+
+    field: str
+    when: cond.Expr | None = None
+    when_text: str | None = None
+    _test: Callable[[cond.Fact], bool] | None = field(default=None, init=False, compare=False, repr=False)
+    #: What the condition reads: each field's path, fact key and kind.
+    _reads: tuple[tuple[str, str, str], ...] = field(default=(), init=False, compare=False, repr=False)
+    #: Fields the condition cannot hold without (``x is set and …``): an absent one decides it at once.
+    _present: tuple[str, ...] = field(default=(), init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.when is not None:
+            object.__setattr__(self, "_test", cond.compile_python(self.when))
+            object.__setattr__(self, "_reads", tuple((path, cond.fact_key(path), APPLICATION_FIELDS[path][0])
+                                                     for path in cond.refs_of(self.when)))
+            items = self.when.items if isinstance(self.when, cond.And) else (self.when,)
+            object.__setattr__(self, "_present", tuple(
+                i.left.path for i in items if isinstance(i, cond.Cmp) and i.op == "is set"))
+
+    def holds(self, value_of: Callable[[str], Any]) -> bool:
+        """Whether an application whose field values ``value_of`` gives (None when absent) needs the fact.
+
+        As everywhere, a comparison reading an absent fact is false. A value of
+        the wrong type (an application that did not validate) counts as absent:
+        its own problem is reported already.
+        """
+        if self._test is None:
+            return True
+        if any(value_of(path) is None for path in self._present):
+            return False
+        fact: dict[str, Any] = {}
+        for path, key, kind in self._reads:
+            value = value_of(path)
+            if value is not None and type(value) is not _TYPES.get(kind):
+                value = _fact_value(kind, value)
+            if value is not None:
+                fact[key] = value
+        return self._test(fact)
+
+
+#: The Python type of a field's value as a fact holds it, by kind (a date is converted: never this type).
+_TYPES = {"bool": bool, "int": int, "str": str, "code": str}
+
+
+def _fact_value(kind: str, value: Any) -> Any:
+    """``value`` as a fact holds a field of ``kind`` (dates as day ordinals), or None if it is not one."""
+    if kind == "date":
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                return None
+        return value.toordinal() if isinstance(value, dt.date) else None
+    wanted = {"bool": bool, "int": int}.get(kind, str)
+    return value if isinstance(value, wanted) and (kind == "bool" or not isinstance(value, bool)) else None
+
+
+@dataclass(frozen=True)
 class Activity:
     id: str
     label: dict[str, str]
@@ -162,12 +228,24 @@ class Activity:
     applicants: tuple[str, ...]
     beneficiary: bool
     criteria: tuple[str, ...]
+    #: Every field an application for it may have to give; ``requirements`` says when.
     requires: tuple[str, ...]
     support: SupportDef
     target: Target | None
     origin: str
     file: str
     applicants_assumption: dict[str, str] | None = None
+    #: The facts an application must give, each always or under a condition (rule key ``requires``).
+    requirements: tuple[Requirement, ...] = ()
+
+    @property
+    def always_required(self) -> tuple[str, ...]:
+        """The fields every application for this activity must give."""
+        return tuple(r.field for r in self.requirements if r.when is None)
+
+    def required(self, value_of: Callable[[str], Any]) -> list[str]:
+        """The fields the application whose field values ``value_of`` gives must have (see Requirement.holds)."""
+        return list(dict.fromkeys(r.field for r in self.requirements if r.holds(value_of)))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from kcrules.errors import ApplicationError, Problem, Said
 from kcrules.models import Application
 from kcrules.rulefiles.codes import code_ids, code_names, find_code
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, _base_type
-from kcrules.rulefiles.loader import Definition, bundled_ids
+from kcrules.rulefiles.loader import Definition, Requirement, bundled_ids
 from kcrules.util.catalogue import Catalogue
 from kcrules.util.jsonpath import get_path
 from kcrules.util.words import suggest
@@ -112,8 +112,10 @@ class Reader:
         self._code_memo: dict[str, dict[str, str | None]] = {}
         self._exact: Callable[[Application], bool] | None = None
         self._exact_dict: Callable[[Mapping[str, Any]], bool] | None = None
-        # Per activity: whether it has a beneficiary, and the getters of the fields it requires.
-        self._needs: dict[str, tuple[bool, tuple[Callable[[Any], Any], ...]]] = {}
+        # Per activity: whether it has a beneficiary, the getters of the fields it always requires,
+        # and per condition of a requirement, the getters of the fields it requires and the condition.
+        self._needs: dict[str, tuple[bool, tuple[Callable[[Any], Any], ...],
+                                     tuple[tuple[tuple[Callable[[Any], Any], ...], Requirement], ...]]] = {}
 
     def parse(self, data: Application | Mapping[str, Any] | str | bytes) -> Application:
         """See Rulebook.parse_application."""
@@ -245,7 +247,7 @@ class Reader:
             problems.append(Problem.of("applicant", _P + "needs_applicant", allowed=", ".join(act.applicants),
                                        activity=act.id))
         value_of = app.value if isinstance(app, _RawView) else lambda path: field_value(app, path)
-        for path in act.requires:
+        for path in act.required(value_of):
             if value_of(path) is None:
                 problems.append(Problem.of(path, _P + "required_for", allowed_key=_field_help(path), activity=act.id,
                                            label=dict(act.label)))
@@ -259,11 +261,26 @@ class Reader:
             act = self._d.activities.get(app.activity)
             if act is None:
                 return False
-            needs = self._needs[act.id] = (act.beneficiary, tuple(_GETTERS[path] for path in act.requires))
-        beneficiary, getters = needs
+            by_when: dict[str | None, list[Requirement]] = {}
+            for r in act.requirements:
+                if r.when is not None:
+                    by_when.setdefault(r.when_text, []).append(r)
+            needs = self._needs[act.id] = (
+                act.beneficiary, tuple(_GETTERS[path] for path in act.always_required),
+                tuple((tuple(_GETTERS[r.field] for r in rs), rs[0]) for rs in by_when.values()))
+        beneficiary, getters, conditional = needs
         if app.establishment is None and (beneficiary or app.applicant is None):
             return False
-        return all(get(app) is not None for get in getters)
+        if not all(get(app) is not None for get in getters):
+            return False
+        # A condition is worked out only when a field it requires is missing (and then once).
+        for gets, r in conditional:
+            for get in gets:
+                if get(app) is None:
+                    if r.holds(lambda path: _GETTERS[path](app)):
+                        return False
+                    break
+        return True
 
 
 #: Each code field: (path, code table, the objects above it, its own key).

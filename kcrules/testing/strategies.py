@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from kcrules.models import MAX_VND
 from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS
+from kcrules.util.jsonpath import get_path
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -143,6 +144,7 @@ class _Context:
     months: set[int] = field(default_factory=set)
     days: set[int] = field(default_factory=set)
     good: dict[str, dict[str, bool]] = field(default_factory=dict)  # activity -> bool field -> meeting value
+    reads: dict[str, set[str]] = field(default_factory=dict)  # activity -> names its criteria and requirements read
     judges: dict[str, list[_Judge]] = field(default_factory=dict)  # activity -> its eligibility test per rulebook
 
     def add(self, rulebook: Rulebook) -> None:
@@ -153,6 +155,9 @@ class _Context:
             crits = list(rulebook.criteria_of(act_id))
             self.criteria.setdefault(act_id, crits)
             good = self.good.setdefault(act_id, {})
+            exprs = [e for c in crits for e in (c.condition, c.applies_when) if e is not None]
+            exprs += [r.when for r in act.requirements if r.when is not None]
+            self.reads.setdefault(act_id, set()).update(r for e in exprs for r in cond.refs_of(e))
             for c in crits:
                 for expr in (c.condition, c.applies_when):
                     if expr is not None and c.kind == "eligibility":
@@ -362,7 +367,7 @@ def _spread(ctx: _Context, draw: _Draw, activity: str, app_id: str | None) -> di
     """Every fact drawn on its own, at and around the thresholds (booleans lean towards meeting)."""
     act = ctx.activities[activity]
     good = ctx.good.get(activity, {})
-    requires = set(act.requires)
+    requires = set(act.always_required)
 
     def flag(path: str, percent_good: int = 85, default: bool = False) -> bool:
         want = good.get(path)
@@ -426,21 +431,32 @@ def _spread(ctx: _Context, draw: _Draw, activity: str, app_id: str | None) -> di
                  "project.craft_small_industry", "project.learners_rural_workers", "project.trainees_managers"):
         if path in requires or draw.chance(15):
             project[path[8:]] = flag(path, default=True)
+    # Whether the project applies machinery (TT 46/2012 Điều 4 khoản 4), for an activity that reads
+    # it, is drawn either way more often than the other facts: it decides which conditions and
+    # facts the project needs.
+    if "project.machinery" in requires or ("project.machinery" in ctx.reads[activity] and draw.chance(30)):
+        project["machinery"] = draw.chance(50)
     if "project.employment_committed" in project and draw.chance(50):
         project["employer_name"] = draw.choice(_NAMES)
     if "province" in ctx.codes and ("project.province" in requires or draw.chance(10)):
         aimed = ctx.program_provinces
         project["province"] = draw.choice(aimed) if aimed and draw.chance(80) else ctx.code(draw, "province")
     app["project"] = project
-    # Any other required field (a rulebook may require more than the bundled one does).
-    for path in sorted(requires):
+    _fill_required(ctx, draw, app)
+    return app
+
+
+def _fill_required(ctx: _Context, draw: _Draw, app: dict[str, Any]) -> None:
+    """Give any field the activity requires that is still missing: those it always requires (a
+    rulebook may require more than the bundled one does), and those it requires under a condition
+    that holds for the application as it is now (drawn, or changed to meet a criterion)."""
+    act = ctx.activities[app["activity"]]
+    for path in sorted(set(act.required(lambda p: get_path(app, p)))):
         head, _, leaf = path.partition(".")
         holder = app.get(head) if leaf else None
+        # Only beneficiary activities require establishment facts, and they always have one.
         if isinstance(holder, dict) and leaf not in holder:
             holder[leaf] = _any_value(ctx, draw, path)
-        elif head == "establishment" and establishment is None:
-            pass  # only beneficiary activities require establishment facts; they always have one
-    return app
 
 
 def _establishment(ctx: _Context, draw: _Draw, flag: Any) -> dict[str, Any]:
@@ -649,11 +665,13 @@ def _make(judge: _Judge, ctx: _Context, draw: _Draw, app: dict[str, Any], criter
     if fact is None:
         return False
     target = criterion.condition if meet else cond.negate(criterion.condition)
-    if _satisfy(judge, ctx, draw, app, cond.nnf(target), fact):
+    changed = _satisfy(judge, ctx, draw, app, cond.nnf(target), fact) or (
+        # e.g. a ward past its 5 years: produce somewhere the criterion does not apply
+        meet and criterion.applies_when is not None and
+        _satisfy(judge, ctx, draw, app, cond.negate(criterion.applies_when), fact))
+    if changed:
+        _fill_required(ctx, draw, app)  # a changed fact may make the activity require another
         return True
-    if meet and criterion.applies_when is not None and \
-            _satisfy(judge, ctx, draw, app, cond.negate(criterion.applies_when), fact):
-        return True  # e.g. a ward past its 5 years: produce somewhere the criterion does not apply
     if _CLASS_DATES & judge.reads(criterion.condition) and "start_date" in app.get("project", {}):
         # A class length is a derived fact: draw the last day again, on the wanted side of the limit.
         project = app["project"]

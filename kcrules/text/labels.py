@@ -69,6 +69,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
                                   "The trainees are leaders and managers of establishments"),
     "project.machinery_one_kind": ("Máy móc đơn chiếc, cụm thiết bị hoặc nhóm thiết bị cùng loại",
                                    "Single machines, a cluster or a group of machines of one kind"),
+    "project.machinery": ("Đề án có ứng dụng máy móc thiết bị", "The project applies machinery or equipment"),
     "project.technology_transfer": ("Đề án có chuyển giao công nghệ", "The project transfers a technology"),
     "project.technology_on_encouraged_list": ("Công nghệ thuộc danh mục công nghệ khuyến khích chuyển giao",
                                               "The technology is on the list encouraged for transfer"),

@@ -27,6 +27,7 @@ from kcrules.rulebook import Rulebook
 from kcrules.rulefiles.codes import code_choices
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, field_info
 from kcrules.text import i18n
+from kcrules.text.conditions import PlainVoice, sentence
 from kcrules.text.i18n import Catalogue
 from kcrules.text.values import show_value
 from kcrules.web.service import ApiError, Service, read_body
@@ -59,6 +60,7 @@ T = Catalogue("web.pages", {
     "no": {"vi": "Không", "en": "No"},
     "search": {"vi": "Tìm (gõ không dấu cũng được)", "en": "Search (accents optional)"},
     "optional": {"vi": "không bắt buộc", "en": "optional"},
+    "required_when": {"vi": "bắt buộc khi: {when}", "en": "required when: {when}"},
     "submit": {"vi": "Xem kết quả", "en": "See the decision"},
     "errors": {"vi": "Hồ sơ chưa hợp lệ: hãy sửa các câu được đánh dấu.",
                "en": "The application is not valid yet: please correct the marked answers."},
@@ -144,6 +146,8 @@ class Question:
     choices: list[tuple[str, str]] = field(default_factory=list)
     value: str = ""
     error: str = ""
+    #: For a field required only under a condition: the condition, in words.
+    required_when: str = ""
 
 
 def questions(rb: Rulebook, activity: str, lang: str) -> list[Question]:
@@ -156,7 +160,7 @@ def questions(rb: Rulebook, activity: str, lang: str) -> list[Question]:
             continue
         kind = APPLICATION_FIELDS[path][0]
         info = field_info(path)
-        required = path == "application_date" or path == "applicant.kind" or path in act.requires or \
+        required = path == "application_date" or path == "applicant.kind" or path in act.always_required or \
             path == act.support.base or (info is not None and info.is_required() and
                                          (path.startswith("project.") or act.beneficiary))
         choices: list[tuple[str, str]] = []
@@ -168,6 +172,10 @@ def questions(rb: Rulebook, activity: str, lang: str) -> list[Question]:
                      choices)
         if path == "applicant.kind" and len(choices) == 1:
             q.value = choices[0][0]
+        if not required:
+            voice = PlainVoice(rb.definition, lang, lambda pid: pid)  # a requirement reads no parameter
+            q.required_when = f" {voice.w('or')} ".join(
+                sentence(voice, r.when) for r in act.requirements if r.field == path and r.when is not None)
         out.append(q)
     return out
 

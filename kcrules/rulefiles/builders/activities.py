@@ -4,7 +4,8 @@ Takes the ``[activities.ID]`` tables of every rulebook of the chain, read once
 the criteria and groups are known; gives :class:`Activity` records in the
 definition: applicants checked against the applicant kinds, criteria (``@group``
 expanded, inline ``conditions`` read as criteria ``ACTIVITY.ID``), required
-fields, the support computation (:class:`SupportDef`, each parameter of the
+fields (each always, or under a condition on the application's own fields:
+:class:`Requirement`), the support computation (:class:`SupportDef`, each parameter of the
 right unit) and the program's target (:class:`Target`).
 """
 
@@ -14,9 +15,10 @@ from typing import Any
 
 from kcrules.rulefiles.builders.context import Context, RuleFile, origin
 from kcrules.rulefiles.builders.criteria import expand, read_criterion
-from kcrules.rulefiles.builders.names import code_ids
+from kcrules.rulefiles import conditions as cond
+from kcrules.rulefiles.builders.names import code_ids, condition
 from kcrules.rulefiles.builders.sources import cite
-from kcrules.rulefiles.definition import PROVENANCES, Activity, SupportDef, Target
+from kcrules.rulefiles.definition import PROVENANCES, Activity, Requirement, SupportDef, Target
 from kcrules.rulefiles.fields import APPLICATION_FIELDS
 from kcrules.util.words import suggest
 
@@ -48,22 +50,60 @@ def read_activity(ctx: Context, key: str, body: Any, f: RuleFile, rb_id: str) ->
         ctx.p.add(ctx.where(f, "activities", key, "beneficiary"),
                   "true when an establishment benefits directly, false otherwise", beneficiary)
     criteria = _criteria(ctx, body, f, key, rb_id)
-    requires = _texts(ctx, body.get("requires", []), f, key, "requires")
-    for r in requires:
-        if r not in APPLICATION_FIELDS:
-            ctx.p.add(ctx.where(f, "activities", key, "requires"), "not a field of an application", r,
-                      suggestion=suggest(str(r), APPLICATION_FIELDS))
+    requires = _requires(ctx, body.get("requires", []), f, key)
     support = read_support(ctx, body["support"], f, key)
     target = read_target(ctx, body.get("target"), f, key) if "target" in body else None
     if support is None:
         return
     d.activities[key] = Activity(
         key, ctx.label(body["label"], f, "activities", key), cite(ctx, body["cite"], f, "activities", key),
-        tuple(applicants), bool(beneficiary), tuple(criteria), tuple(requires), support, target, rb_id,
-        f.display,
+        tuple(applicants), bool(beneficiary), tuple(criteria), tuple(dict.fromkeys(r.field for r in requires)),
+        support, target, rb_id, f.display,
         ctx.label(body["applicants_assumption"], f, "activities", key, "applicants_assumption")
         if "applicants_assumption" in body else None,
+        tuple(requires),
     )
+
+
+_REQUIRES_HELP = '"project.x", or { field = "project.x", when = "<condition on the application\'s fields>" }'
+
+
+def _requires(ctx: Context, value: Any, f: RuleFile, key: str) -> list[Requirement]:
+    """The facts an application must give: plain field names, or ``{ field, when }`` for a fact
+    needed only when a condition on the application's own fields holds."""
+    if not isinstance(value, list):
+        ctx.p.add(ctx.where(f, "activities", key, "requires"), "must be a list", value, _REQUIRES_HELP)
+        return []
+    out = []
+    # Problems name the key (its line is found); the entry at fault is shown as given.
+    at = "requires"
+    for item in value:
+        when, text = None, None
+        if isinstance(item, dict):
+            if not ctx.keys(item, ("field", "when"), ("field", "when"), f, "activities", f"{key}.{at}"):
+                continue
+            text = item["when"]
+            when = condition(ctx, text, f, "activities", key, at)
+            if when is None:
+                continue
+            others = [r for r in cond.refs_of(when) if r not in APPLICATION_FIELDS or r.startswith("applicant.")]
+            if others:
+                # Requirements are checked as the application is read, before the law of its date,
+                # derived facts or the applicant's default (the establishment itself) are known.
+                ctx.p.add(ctx.where(f, "activities", key, at),
+                          "a requirement's condition reads only the application's project and establishment "
+                          "fields, not " + ", ".join(others), text)
+                continue
+            item = item["field"]
+        if not isinstance(item, str):
+            ctx.p.add(ctx.where(f, "activities", key, at), "not a field name or { field, when }", item,
+                      _REQUIRES_HELP)
+        elif item not in APPLICATION_FIELDS:
+            ctx.p.add(ctx.where(f, "activities", key, at), "not a field of an application", item,
+                      suggestion=suggest(item, APPLICATION_FIELDS))
+        else:
+            out.append(Requirement(item, when, text if when is not None else None))
+    return out
 
 
 def _applicants(ctx: Context, applicants: Any, f: RuleFile, key: str) -> list[Any]:
