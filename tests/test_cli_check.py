@@ -345,14 +345,14 @@ def test_the_internals_check_catches_what_the_issue_names() -> None:
 
 
 @pytest.mark.parametrize("lang, line, bound, order", [
-    ("vi", "Mức trần: Mức hỗ trợ tối đa mỗi cơ sở cho máy móc thiết bị: 200.000.000 ₫ × 1,5 "
+    ("vi", "Mức trần: Mức hỗ trợ tối đa mỗi cơ sở cho máy móc thiết bị, chuyển giao công nghệ: 200.000.000 ₫ × 1,5 "
            "(mức ưu tiên được phê duyệt) = 300.000.000 ₫",
-     "Mức hỗ trợ: 300.000.000 ₫ — giới hạn bởi Mức hỗ trợ tối đa mỗi cơ sở cho máy móc thiết bị",
+     "Mức hỗ trợ: 300.000.000 ₫ — giới hạn bởi Mức hỗ trợ tối đa mỗi cơ sở cho máy móc thiết bị, chuyển giao công nghệ",
      "Thứ tự ưu tiên (xét lần lượt): 1) Địa bàn ưu tiên (theo thứ tự điểm a → d): "
      "Xã trong kế hoạch xây dựng nông thôn mới; 2) Ngành nghề ưu tiên (nhóm b trước, nhóm a sau): "),
-    ("en", "Ceiling: Ceiling per establishment for machinery: ₫200,000,000 × 1.5 (approved priority level) "
+    ("en", "Ceiling: Ceiling per establishment for machinery or technology transfer: ₫200,000,000 × 1.5 (approved priority level) "
            "= ₫300,000,000",
-     "Support: ₫300,000,000 — bounded by Ceiling per establishment for machinery",
+     "Support: ₫300,000,000 — bounded by Ceiling per establishment for machinery or technology transfer",
      "Order of priority (compared in turn): 1) Priority area (in the order of points a → d): "
      "Commune in the new-rural-areas programme plan; 2) Priority sector (group b before group a): "),
 ])
@@ -369,7 +369,7 @@ def test_json_keeps_the_machine_forms_beside_the_words() -> None:
     result = run_cli("check", "examples/machinery-gia-lam.json", "--format", "json", "--lang", "vi")
     data = json.loads(result.stdout)
     assert data["support"]["bound"] == "machinery_cap"
-    assert data["support"]["bound_label"] == "Mức hỗ trợ tối đa mỗi cơ sở cho máy móc thiết bị"
+    assert data["support"]["bound_label"] == "Mức hỗ trợ tối đa mỗi cơ sở cho máy móc thiết bị, chuyển giao công nghệ"
     assert data["priority"]["score"] == 20203 and data["priority"]["rank_key"] == [3, 1, -3]
     cap = next(w for w in data["warnings"] if w["parameter"] == "machinery_cap")
     assert cap["value_raw"] == 200_000_000 and cap["value"] == "200.000.000 ₫"
