@@ -20,7 +20,8 @@ outline is computed for each decision from per-activity tables (no memo).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from kcrules.decide import criteria as crit
@@ -57,6 +58,8 @@ class Decider:
         self._criteria: dict[str, tuple[Criterion, ...]] = {}
         self._skeletons: dict[str, Skeleton] = {}
         self._reasons: dict[tuple[Any, ...], Reason] = {}
+        self._numbers: dict[tuple[str, str], int] = {}  # (criterion, language) -> its number in reason keys
+        self._tables: dict[tuple[int, str], tuple[Any, ...]] = {}  # (skeleton, language) -> _steps_table
         self._bare: dict[tuple[str, str], tuple[tuple[Reason, ...], ...]] = {}
         self._bare_reasons: dict[tuple[str, str, str], Reason] = {}  # (criterion, outcome, lang): few
         self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
@@ -114,19 +117,34 @@ class Decider:
 
     def _explained(self, skeleton: Skeleton, codes: tuple[int, ...], shape: Outline, fact: Mapping[str, Any],
                    lang: str) -> tuple[Reason, ...]:
-        # A reason is a pure function of its criterion, outcome, language and
-        # the fact values it reads, which is the memo's key. Formatting (babel)
-        # is the dominant cost of an explained decision; see docs/performance.md.
+        # A reason is a pure function of its criterion, outcome, language and the fact values it
+        # reads, which is the memo's key: (the criterion and language as one number, the outcome
+        # code, the values). Most reasons are memo hits, so the key is what most steps cost.
         memo = self._reasons
+        table = self._steps_table(skeleton, lang)
+        try:
+            keys = [(n, code, read(fact)) for (_, n, read, _), code in zip(table, codes)]
+        except KeyError:  # a fact holding only the values set (durable-rules' fact): absent is None
+            keys = [(n, code, _values(fact, names)) for (_, n, _, names), code in zip(table, codes)]
         reasons: list[Reason] = []
-        for step, outcome in zip(skeleton.steps, skeleton.outcomes(codes)):
-            c = step.criterion
-            key: tuple[Any, ...] = (c.id, outcome, lang, *map(fact.get, step.keys))
+        for key, (c, _, _, _) in zip(keys, table):
             reason = memo.get(key)
             if reason is None:
-                reason = remember(memo, key, self._explainer.reason(c, outcome, fact, lang))
+                reason = remember(memo, key, self._explainer.reason(c, OUTCOMES[key[1]], fact, lang))
             reasons.append(reason)
         return tuple([reasons[i] for i in skeleton.order(codes, shape)])
+
+    def _steps_table(self, skeleton: Skeleton, lang: str) -> tuple[tuple[Criterion, int, Callable[[Any], Any],
+                                                                         tuple[str, ...]], ...]:
+        """Per step of an activity: its criterion, its number in the reason memo's keys (one per
+        criterion and language), a getter of the values its reason reads, and their fact keys."""
+        found = self._tables.get((id(skeleton), lang))
+        if found is None:
+            numbers = self._numbers
+            found = self._tables[(id(skeleton), lang)] = tuple(
+                (s.criterion, numbers.setdefault((s.criterion.id, lang), len(numbers)), _getter(s.keys), s.keys)
+                for s in skeleton.steps)
+        return found
 
     def _bare_table(self, act: Activity, lang: str) -> tuple[tuple[Reason, ...], ...]:
         """Per step, its reason without sentences for each outcome code."""
@@ -196,3 +214,17 @@ class _Sentences:
         return {"reasons": d._explained(self._skeleton, codes, shape, self._values, lang),
                 "summary": d._summary(act, not shape.failed, shape.failed, self._amount, lang)}
 
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
+    """The values of ``names`` in a fact holding every one: what ``_values`` gives, made in C."""
+    return itemgetter(*names) if names else _nothing
+
+
+def _values(fact: Mapping[str, Any], names: tuple[str, ...]) -> Any:
+    """The values of ``names`` in any fact, None for an absent one: a value alone, or a tuple of two or more."""
+    return fact.get(names[0]) if len(names) == 1 else tuple([fact.get(n) for n in names])
+
+
+def _nothing(fact: Mapping[str, Any]) -> tuple[()]:
+    return ()
