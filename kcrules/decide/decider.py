@@ -65,6 +65,7 @@ class Decider:
         self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
         self._warnings: dict[tuple[Any, ...], tuple[DecisionWarning, ...]] = {}
         self._infos: dict[str, RulebookInfo] = {}
+        self._summaries: dict[tuple[Any, ...], tuple[str, str]] = {}
 
     def criteria_of(self, act: Activity) -> tuple[Criterion, ...]:
         found = self._criteria.get(act.id)
@@ -118,31 +119,32 @@ class Decider:
     def _explained(self, skeleton: Skeleton, codes: tuple[int, ...], shape: Outline, fact: Mapping[str, Any],
                    lang: str) -> tuple[Reason, ...]:
         # A reason is a pure function of its criterion, outcome, language and the fact values it
-        # reads, which is the memo's key: (the criterion and language as one number, the outcome
-        # code, the values). Most reasons are memo hits, so the key is what most steps cost.
+        # reads, which is the memo's key: (the criterion, language and outcome as one number, the
+        # values). Most reasons are memo hits, so the key is what most steps cost.
         memo = self._reasons
         table = self._steps_table(skeleton, lang)
         try:
-            keys = [(n, code, read(fact)) for (_, n, read, _), code in zip(table, codes)]
+            keys = [(n + code, read(fact)) for (_, n, read, _), code in zip(table, codes)]
         except KeyError:  # a fact holding only the values set (durable-rules' fact): absent is None
-            keys = [(n, code, _values(fact, names)) for (_, n, _, names), code in zip(table, codes)]
+            keys = [(n + code, _values(fact, names)) for (_, n, _, names), code in zip(table, codes)]
         reasons: list[Reason] = []
-        for key, (c, _, _, _) in zip(keys, table):
+        for key, (c, _, _, _), code in zip(keys, table, codes):
             reason = memo.get(key)
             if reason is None:
-                reason = remember(memo, key, self._explainer.reason(c, OUTCOMES[key[1]], fact, lang))
+                reason = remember(memo, key, self._explainer.reason(c, OUTCOMES[code], fact, lang))
             reasons.append(reason)
         return tuple([reasons[i] for i in skeleton.order(codes, shape)])
 
     def _steps_table(self, skeleton: Skeleton, lang: str) -> tuple[tuple[Criterion, int, Callable[[Any], Any],
                                                                          tuple[str, ...]], ...]:
-        """Per step of an activity: its criterion, its number in the reason memo's keys (one per
-        criterion and language), a getter of the values its reason reads, and their fact keys."""
+        """Per step of an activity: its criterion, its number in the reason memo's keys (three per
+        criterion and language: plus the outcome code), a getter of the values its reason reads,
+        and their fact keys."""
         found = self._tables.get((id(skeleton), lang))
         if found is None:
             numbers = self._numbers
             found = self._tables[(id(skeleton), lang)] = tuple(
-                (s.criterion, numbers.setdefault((s.criterion.id, lang), len(numbers)), _getter(s.keys), s.keys)
+                (s.criterion, numbers.setdefault((s.criterion.id, lang), 3 * len(numbers)), _getter(s.keys), s.keys)
                 for s in skeleton.steps)
         return found
 
@@ -182,12 +184,22 @@ class Decider:
         return found
 
     def _summary(self, act: Activity, eligible: bool, failed: tuple[str, ...], amount: int, lang: str) -> str:
-        if eligible:
-            return i18n.msg("summary_yes", lang, verdict=i18n.msg("eligible", lang),
-                            amount=i18n.money(amount, lang), activity=act.label[lang])
+        # The words of each activity's summaries are written once per language and list of failures
+        # (none: eligible, the amount then written between them).
+        key = (act.id, lang, failed)
+        words = self._summaries.get(key)
+        if words is None:
+            words = remember(self._summaries, key, self._summary_words(act, failed, lang))
+        return f"{words[0]}{i18n.money(amount, lang)}{words[1]}" if eligible else words[0]
+
+    def _summary_words(self, act: Activity, failed: tuple[str, ...], lang: str) -> tuple[str, str]:
+        """An eligible decision's summary before and after its amount; an ineligible one's whole (and "")."""
+        if not failed:
+            return i18n.msg_around("summary_yes", lang, "amount", verdict=i18n.msg("eligible", lang),
+                                   activity=act.label[lang])
         labels = {c.id: c.label[lang] for c in self.criteria_of(act) if c.id in failed}
         return i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang),
-                        failed="; ".join(labels[f] for f in failed), activity=act.label[lang])
+                        failed="; ".join(labels[f] for f in failed), activity=act.label[lang]), ""
 
 
 class _Sentences:

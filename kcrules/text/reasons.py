@@ -36,8 +36,13 @@ class Explainer:
         self._required: dict[tuple[Any, ...], str] = {}
         self._reads: dict[str, tuple[tuple[str, str, bool], ...]] = {}  # per criterion: what its reason shows
         self._writers: dict[tuple[str, str], _Writer] = {}  # per criterion and language: few
-        # "label: value" of each fact value shown, per language: a decision's reasons show the same
-        # facts (the SME criteria each show the workers, capital and revenue), written once.
+        # Per language, what a decision's reasons show is shared between criteria: the facts read
+        # (``actual``) and their words (``found``) by the names read and their values, for the
+        # criteria that read the same names (the SME tests come in pairs); each fact's "label:
+        # value" by its value, for the criteria that read some of the same (the SME criteria all
+        # show the workers and the capital). Each memo is bounded by ``memo_max``.
+        self._read_numbers: dict[tuple[tuple[str, str, bool], ...], int] = {}
+        self._found: dict[str, dict[tuple[int, Any], tuple[ReadOnlyDict, str]]] = {"vi": {}, "en": {}}
         self._shown: dict[str, dict[tuple[str, Any], str]] = {"vi": {}, "en": {}}
 
     def reason(self, c: Criterion, outcome: str, fact: dict[str, Any], lang: str) -> Reason:
@@ -160,8 +165,8 @@ class _Writer:
     the other criteria showing that fact), and the requirement, memoised on the parameters in force.
     """
 
-    __slots__ = ("_x", "_c", "_lang", "_cite", "_heads", "_tail", "_assumptions", "_reads", "_shown", "_parts",
-                 "_found_word", "_required_word")
+    __slots__ = ("_x", "_c", "_lang", "_cite", "_heads", "_tail", "_assumptions", "_reads", "_reads_number",
+                 "_values", "_shown", "_parts", "_found_word", "_required_word")
 
     def __init__(self, x: Explainer, c: Criterion, lang: str) -> None:
         self._x, self._c, self._lang = x, c, lang
@@ -171,6 +176,8 @@ class _Writer:
         assumption = (c.assumption[lang],) if c.assumption else ()
         self._assumptions = {o: () if o == NA else assumption for o in OUTCOMES}
         self._reads = x._read(c)
+        self._reads_number = x._read_numbers.setdefault(self._reads, len(x._read_numbers))
+        self._values = tuple(key for _, key, _ in self._reads)
         self._shown = tuple((f"{plain_name(x._d, ref, lang)}: ", key, x._renderer(ref, lang)[1])
                             for ref, key, _ in self._reads)
         template = c.explain.get(lang)
@@ -180,23 +187,34 @@ class _Writer:
         self._found_word, self._required_word = f"{_word('found', lang)}: ", f". {_word('required', lang)}: "
 
     def write(self, outcome: str, fact: dict[str, Any]) -> Reason:
-        actual: dict[str, object] = {}
-        for ref, key, is_date in self._reads:
-            raw = fact.get(key)
-            actual[ref] = dt.date.fromordinal(raw).isoformat() if raw is not None and is_date else raw
-        found = self._found(fact)
+        key = (self._reads_number, tuple([fact.get(k) for k in self._values]))
+        memo = self._x._found[self._lang]
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= self._x._memo_max:
+                memo.clear()
+            found = memo[key] = (self._actual(fact), self._found(fact))
+        actual, shown = found
         required = self._x.required(self._c, fact, self._lang)
         if self._parts is None:
-            body = f"{self._found_word}{found}{self._required_word}{required}"
+            body = f"{self._found_word}{shown}{self._required_word}{required}"
         else:
             body = "".join(p if isinstance(p, str) else _written(fact.get(p[0]), p[1]) for p in self._parts)
         c = self._c
         # Built from checked parts: assembled without validating them again (see models.assemble).
         return assemble(
-            Reason, criterion=c.id, kind=c.kind, outcome=outcome, actual=ReadOnlyDict(actual), required=required,
+            Reason, criterion=c.id, kind=c.kind, outcome=outcome, actual=actual, required=required,
             citation=self._cite, text=f"{self._heads[outcome]}{body}{self._tail}",
-            assumptions=self._assumptions[outcome], found=found,
+            assumptions=self._assumptions[outcome], found=shown,
         )
+
+    def _actual(self, fact: dict[str, Any]) -> ReadOnlyDict:
+        """The values read (parameters aside), dates as ISO text."""
+        actual: dict[str, object] = {}
+        for ref, key, is_date in self._reads:
+            raw = fact.get(key)
+            actual[ref] = dt.date.fromordinal(raw).isoformat() if raw is not None and is_date else raw
+        return ReadOnlyDict(actual)
 
     def _found(self, fact: dict[str, Any]) -> str:
         """The values read, by their labels ("—" when the criterion read none)."""
