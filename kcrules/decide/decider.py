@@ -58,6 +58,7 @@ class Decider:
         self._criteria: dict[str, tuple[Criterion, ...]] = {}
         self._skeletons: dict[str, Skeleton] = {}
         self._reasons: dict[tuple[Any, ...], Reason] = {}
+        self._reasons_before: dict[tuple[Any, ...], Reason] = {}  # the memo's previous half (see _reason)
         self._numbers: dict[tuple[str, str], int] = {}  # (criterion, language) -> its number in reason keys
         self._tables: dict[tuple[int, str], tuple[Any, ...]] = {}  # (skeleton, language) -> _steps_table
         self._bare: dict[tuple[str, str], tuple[tuple[Reason, ...], ...]] = {}
@@ -131,9 +132,25 @@ class Decider:
         for key, (c, _, _, _), code in zip(keys, table, codes):
             reason = memo.get(key)
             if reason is None:
-                reason = remember(memo, key, self._explainer.reason(c, OUTCOMES[code], fact, lang))
+                reason = self._reason(key, c, code, fact, lang)
             reasons.append(reason)
         return tuple([reasons[i] for i in skeleton.order(codes, shape)])
+
+    def _reason(self, key: tuple[int, Any], c: Criterion, code: int, fact: Mapping[str, Any], lang: str) -> Reason:
+        """A reason not in the memo: from the memo's previous half, or written now; kept in the memo.
+
+        The memo holds at most MEMO_MAX // 2 reasons; when full it becomes the previous half and a new
+        one starts, into which the reasons asked for again are moved. The common reasons (yes/no
+        facts, codes) so outlive a turn of the memo, where emptying it had them all written again:
+        on varied input a quarter of the reasons written were such. At most MEMO_MAX in all.
+        """
+        reason = self._reasons_before.get(key)
+        if reason is None:
+            reason = self._explainer.reason(c, OUTCOMES[code], fact, lang)
+        if len(self._reasons) >= MEMO_MAX // 2:
+            self._reasons_before, self._reasons = self._reasons, {}
+        self._reasons[key] = reason
+        return reason
 
     def _steps_table(self, skeleton: Skeleton, lang: str) -> tuple[tuple[Criterion, int, Callable[[Any], Any],
                                                                          tuple[str, ...]], ...]:
