@@ -19,12 +19,15 @@ from kcrules.rulefiles.templates import PLACEHOLDER, Placeholder, parts  # noqa:
 from kcrules.text import i18n as i18n
 from kcrules.text.conditions import PlainVoice, day, plain_name, sentence
 
+
 class Explainer:
     """Writes the reasons of one rulebook's decisions, from a decision's flat fact.
 
     What depends only on the rules (how each name's value is written, a
-    criterion's requirement for given parameter values) is memoised here, once
-    per rulebook; ``memo_max`` bounds the requirement memo.
+    criterion's requirement for given parameter values, a criterion's words) is
+    memoised here, once per rulebook, and so are the parts of reasons shared
+    between criteria (what they show as found); ``memo_max`` bounds each memo
+    that grows with the values.
     """
 
     def __init__(self, definition: Definition, memo_max: int) -> None:
@@ -42,8 +45,8 @@ class Explainer:
         # value" by its value, for the criteria that read some of the same (the SME criteria all
         # show the workers and the capital). Each memo is bounded by ``memo_max``.
         self._read_numbers: dict[tuple[tuple[str, str, bool], ...], int] = {}
-        self._found: dict[str, dict[tuple[int, Any], tuple[ReadOnlyDict, str]]] = {"vi": {}, "en": {}}
-        self._shown: dict[str, dict[tuple[str, Any], str]] = {"vi": {}, "en": {}}
+        self._found_memo: dict[str, dict[tuple[int, Any], tuple[ReadOnlyDict, str]]] = {"vi": {}, "en": {}}
+        self._shown_memo: dict[str, dict[tuple[str, Any], str]] = {"vi": {}, "en": {}}
 
     def reason(self, c: Criterion, outcome: str, fact: dict[str, Any], lang: str) -> Reason:
         """The reason of criterion ``c`` with ``outcome``, on the values in ``fact``."""
@@ -165,8 +168,8 @@ class _Writer:
     the other criteria showing that fact), and the requirement, memoised on the parameters in force.
     """
 
-    __slots__ = ("_x", "_c", "_lang", "_cite", "_heads", "_tail", "_assumptions", "_reads", "_reads_number",
-                 "_values", "_shown", "_parts", "_found_word", "_required_word")
+    __slots__ = ("_assumptions", "_c", "_cite", "_found_word", "_heads", "_lang", "_parts", "_reads", "_reads_number",
+                 "_required_word", "_shown", "_tail", "_values", "_x")
 
     def __init__(self, x: Explainer, c: Criterion, lang: str) -> None:
         self._x, self._c, self._lang = x, c, lang
@@ -188,7 +191,7 @@ class _Writer:
 
     def write(self, outcome: str, fact: dict[str, Any]) -> Reason:
         key = (self._reads_number, tuple([fact.get(k) for k in self._values]))
-        memo = self._x._found[self._lang]
+        memo = self._x._found_memo[self._lang]
         found = memo.get(key)
         if found is None:
             if len(memo) >= self._x._memo_max:
@@ -218,7 +221,7 @@ class _Writer:
 
     def _found(self, fact: dict[str, Any]) -> str:
         """The values read, by their labels ("—" when the criterion read none)."""
-        memo = self._x._shown[self._lang]
+        memo = self._x._shown_memo[self._lang]
         shown = []
         for label, key, render in self._shown:
             raw = fact.get(key)
