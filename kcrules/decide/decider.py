@@ -20,7 +20,8 @@ outline is computed for each decision from per-activity tables (no memo).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from kcrules.decide import criteria as crit
@@ -57,11 +58,15 @@ class Decider:
         self._criteria: dict[str, tuple[Criterion, ...]] = {}
         self._skeletons: dict[str, Skeleton] = {}
         self._reasons: dict[tuple[Any, ...], Reason] = {}
+        self._reasons_before: dict[tuple[Any, ...], Reason] = {}  # the memo's previous half (see _reason)
+        self._numbers: dict[tuple[str, str], int] = {}  # (criterion, language) -> its number in reason keys
+        self._tables: dict[tuple[int, str], tuple[Any, ...]] = {}  # (skeleton, language) -> _steps_table
         self._bare: dict[tuple[str, str], tuple[tuple[Reason, ...], ...]] = {}
         self._bare_reasons: dict[tuple[str, str, str], Reason] = {}  # (criterion, outcome, lang): few
         self._priorities: dict[tuple[Any, ...], tuple[Priority, bool]] = {}
         self._warnings: dict[tuple[Any, ...], tuple[DecisionWarning, ...]] = {}
         self._infos: dict[str, RulebookInfo] = {}
+        self._summaries: dict[tuple[Any, ...], tuple[str, str]] = {}
 
     def criteria_of(self, act: Activity) -> tuple[Criterion, ...]:
         found = self._criteria.get(act.id)
@@ -114,19 +119,51 @@ class Decider:
 
     def _explained(self, skeleton: Skeleton, codes: tuple[int, ...], shape: Outline, fact: Mapping[str, Any],
                    lang: str) -> tuple[Reason, ...]:
-        # A reason is a pure function of its criterion, outcome, language and
-        # the fact values it reads, which is the memo's key. Formatting (babel)
-        # is the dominant cost of an explained decision; see docs/performance.md.
+        # A reason is a pure function of its criterion, outcome, language and the fact values it
+        # reads, which is the memo's key: (the criterion, language and outcome as one number, the
+        # values). Most reasons are memo hits, so the key is what most steps cost.
         memo = self._reasons
+        table = self._steps_table(skeleton, lang)
+        try:
+            keys = [(n + code, read(fact)) for (_, n, read, _), code in zip(table, codes)]
+        except KeyError:  # a fact holding only the values set (durable-rules' fact): absent is None
+            keys = [(n + code, _values(fact, names)) for (_, n, _, names), code in zip(table, codes)]
         reasons: list[Reason] = []
-        for step, outcome in zip(skeleton.steps, skeleton.outcomes(codes)):
-            c = step.criterion
-            key: tuple[Any, ...] = (c.id, outcome, lang, *map(fact.get, step.keys))
+        for key, (c, _, _, _), code in zip(keys, table, codes):
             reason = memo.get(key)
             if reason is None:
-                reason = remember(memo, key, self._explainer.reason(c, outcome, fact, lang))
+                reason = self._reason(key, c, code, fact, lang)
             reasons.append(reason)
         return tuple([reasons[i] for i in skeleton.order(codes, shape)])
+
+    def _reason(self, key: tuple[int, Any], c: Criterion, code: int, fact: Mapping[str, Any], lang: str) -> Reason:
+        """A reason not in the memo: from the memo's previous half, or written now; kept in the memo.
+
+        The memo holds at most MEMO_MAX // 2 reasons; when full it becomes the previous half and a new
+        one starts, into which the reasons asked for again are moved. The common reasons (yes/no
+        facts, codes) so outlive a turn of the memo, where emptying it had them all written again:
+        on varied input a quarter of the reasons written were such. At most MEMO_MAX in all.
+        """
+        reason = self._reasons_before.get(key)
+        if reason is None:
+            reason = self._explainer.reason(c, OUTCOMES[code], fact, lang)
+        if len(self._reasons) >= MEMO_MAX // 2:
+            self._reasons_before, self._reasons = self._reasons, {}
+        self._reasons[key] = reason
+        return reason
+
+    def _steps_table(self, skeleton: Skeleton, lang: str) -> tuple[tuple[Criterion, int, Callable[[Any], Any],
+                                                                         tuple[str, ...]], ...]:
+        """Per step of an activity: its criterion, its number in the reason memo's keys (three per
+        criterion and language: plus the outcome code), a getter of the values its reason reads,
+        and their fact keys."""
+        found = self._tables.get((id(skeleton), lang))
+        if found is None:
+            numbers = self._numbers
+            found = self._tables[(id(skeleton), lang)] = tuple(
+                (s.criterion, numbers.setdefault((s.criterion.id, lang), 3 * len(numbers)), _getter(s.keys), s.keys)
+                for s in skeleton.steps)
+        return found
 
     def _bare_table(self, act: Activity, lang: str) -> tuple[tuple[Reason, ...], ...]:
         """Per step, its reason without sentences for each outcome code."""
@@ -164,12 +201,22 @@ class Decider:
         return found
 
     def _summary(self, act: Activity, eligible: bool, failed: tuple[str, ...], amount: int, lang: str) -> str:
-        if eligible:
-            return i18n.msg("summary_yes", lang, verdict=i18n.msg("eligible", lang),
-                            amount=i18n.money(amount, lang), activity=act.label[lang])
+        # The words of each activity's summaries are written once per language and list of failures
+        # (none: eligible, the amount then written between them).
+        key = (act.id, lang, failed)
+        words = self._summaries.get(key)
+        if words is None:
+            words = remember(self._summaries, key, self._summary_words(act, failed, lang))
+        return f"{words[0]}{i18n.money(amount, lang)}{words[1]}" if eligible else words[0]
+
+    def _summary_words(self, act: Activity, failed: tuple[str, ...], lang: str) -> tuple[str, str]:
+        """An eligible decision's summary before and after its amount; an ineligible one's whole (and "")."""
+        if not failed:
+            return i18n.msg_around("summary_yes", lang, "amount", verdict=i18n.msg("eligible", lang),
+                                   activity=act.label[lang])
         labels = {c.id: c.label[lang] for c in self.criteria_of(act) if c.id in failed}
         return i18n.msg("summary_no", lang, verdict=i18n.msg("ineligible", lang),
-                        failed="; ".join(labels[f] for f in failed), activity=act.label[lang])
+                        failed="; ".join(labels[f] for f in failed), activity=act.label[lang]), ""
 
 
 class _Sentences:
@@ -196,3 +243,17 @@ class _Sentences:
         return {"reasons": d._explained(self._skeleton, codes, shape, self._values, lang),
                 "summary": d._summary(act, not shape.failed, shape.failed, self._amount, lang)}
 
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
+    """The values of ``names`` in a fact holding every one: what ``_values`` gives, made in C."""
+    return itemgetter(*names) if names else _nothing
+
+
+def _values(fact: Mapping[str, Any], names: tuple[str, ...]) -> Any:
+    """The values of ``names`` in any fact, None for an absent one: a value alone, or a tuple of two or more."""
+    return fact.get(names[0]) if len(names) == 1 else tuple([fact.get(n) for n in names])
+
+
+def _nothing(fact: Mapping[str, Any]) -> tuple[()]:
+    return ()

@@ -81,6 +81,13 @@ def msg(key: str, lang: str, **values: str) -> str:
     return MESSAGES(key, lang, **values)
 
 
+def msg_around(key: str, lang: str, hole: str, **values: str) -> tuple[str, str]:
+    """The message's text before and after its one field ``hole``, the other fields filled in: a
+    sentence written many times with only that field changing is ``before + value + after``."""
+    before, after = MESSAGES[key][lang].split("{" + hole + "}")
+    return before.format(**values), after.format(**values)
+
+
 @lru_cache(maxsize=4)
 def _locale(lang: str) -> Any:
     from babel import Locale

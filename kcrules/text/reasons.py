@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from kcrules.engines import NA
+from kcrules.engines.compiled import OUTCOMES
 from kcrules.models import Citation, ReadOnlyDict, Reason, assemble
 from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.codes import code_label
@@ -18,12 +19,15 @@ from kcrules.rulefiles.templates import PLACEHOLDER, Placeholder, parts  # noqa:
 from kcrules.text import i18n as i18n
 from kcrules.text.conditions import PlainVoice, day, plain_name, sentence
 
+
 class Explainer:
     """Writes the reasons of one rulebook's decisions, from a decision's flat fact.
 
     What depends only on the rules (how each name's value is written, a
-    criterion's requirement for given parameter values) is memoised here, once
-    per rulebook; ``memo_max`` bounds the requirement memo.
+    criterion's requirement for given parameter values, a criterion's words) is
+    memoised here, once per rulebook, and so are the parts of reasons shared
+    between criteria (what they show as found); ``memo_max`` bounds each memo
+    that grows with the values.
     """
 
     def __init__(self, definition: Definition, memo_max: int) -> None:
@@ -34,27 +38,22 @@ class Explainer:
         self._required_keys: dict[str, tuple[str, ...]] = {}  # per criterion: the fact keys of its parameters
         self._required: dict[tuple[Any, ...], str] = {}
         self._reads: dict[str, tuple[tuple[str, str, bool], ...]] = {}  # per criterion: what its reason shows
-        self._found: dict[tuple[str, str], tuple[tuple[str, str, Callable[[Any], str]], ...]] = {}
+        self._writers: dict[tuple[str, str], _Writer] = {}  # per criterion and language: few
+        # Per language, what a decision's reasons show is shared between criteria: the facts read
+        # (``actual``) and their words (``found``) by the names read and their values, for the
+        # criteria that read the same names (the SME tests come in pairs); each fact's "label:
+        # value" by its value, for the criteria that read some of the same (the SME criteria all
+        # show the workers and the capital). Each memo is bounded by ``memo_max``.
+        self._read_numbers: dict[tuple[tuple[str, str, bool], ...], int] = {}
+        self._found_memo: dict[str, dict[tuple[int, Any], tuple[ReadOnlyDict, str]]] = {"vi": {}, "en": {}}
+        self._shown_memo: dict[str, dict[tuple[str, Any], str]] = {"vi": {}, "en": {}}
 
     def reason(self, c: Criterion, outcome: str, fact: dict[str, Any], lang: str) -> Reason:
-        required = self.required(c, fact, lang)
-        actual = self.actual(c, fact)
-        found = self.found(c, fact, lang)
-        template = c.explain.get(lang)
-        word = _word(outcome, lang)
-        if template:
-            body = "".join(self.value(p.name, fact, lang) if isinstance(p, Placeholder) else p
-                           for p in parts(template))
-        else:
-            body = f"{_word('found', lang)}: {found}. {_word('required', lang)}: {required}"
-        cite = citation(c.cite, lang)
-        text = f"{c.label[lang]} — {word}. {body} ({cite.text})"
-        # Built from checked parts: assembled without validating them again (see models.assemble).
-        return assemble(
-            Reason, criterion=c.id, kind=c.kind, outcome=outcome, actual=ReadOnlyDict(actual), required=required,
-            citation=cite, text=text, assumptions=(c.assumption[lang],) if c.assumption and outcome != NA else (),
-            found=found,
-        )
+        """The reason of criterion ``c`` with ``outcome``, on the values in ``fact``."""
+        writer = self._writers.get((c.id, lang))
+        if writer is None:
+            writer = self._writers[(c.id, lang)] = _Writer(self, c, lang)
+        return writer.write(outcome, fact)
 
     def value(self, path: str, fact: dict[str, Any], lang: str) -> str:
         """The value of name ``path`` in ``fact``, written for a reader ("—" when absent)."""
@@ -64,16 +63,6 @@ class Explainer:
             return "—"
         return render(raw)
 
-    def actual(self, c: Criterion, fact: dict[str, Any]) -> dict[str, object]:
-        """The values a criterion read (parameters aside), dates as ISO text."""
-        out: dict[str, object] = {}
-        for ref, key, is_date in self._read(c):
-            raw = fact.get(key)
-            if raw is not None and is_date:
-                raw = dt.date.fromordinal(raw).isoformat()
-            out[ref] = raw
-        return out
-
     def _read(self, c: Criterion) -> tuple[tuple[str, str, bool], ...]:
         """What a criterion's reason shows as found: (name, fact key, is a date), memoised."""
         reads = self._reads.get(c.id)
@@ -81,18 +70,6 @@ class Explainer:
             reads = self._reads[c.id] = tuple((ref, cond.fact_key(ref), self._kind(ref) == "date")
                                               for ref in _shown_refs(c) if not ref.startswith("params."))
         return reads
-
-    def found(self, c: Criterion, fact: dict[str, Any], lang: str) -> str:
-        """The values a criterion read, by their labels ("—" when it read none)."""
-        shown = self._found.get((c.id, lang))
-        if shown is None:  # the labels and the writers of a criterion's facts, found once per language
-            shown = self._found[(c.id, lang)] = tuple(
-                (f"{plain_name(self._d, ref, lang)}: ", *self._renderer(ref, lang)) for ref, _, _ in self._read(c))
-        parts = []
-        for label, key, render in shown:
-            raw = fact.get(key)
-            parts.append(label + ("—" if raw is None else render(raw)))
-        return "; ".join(parts) or "—"
 
     def required(self, c: Criterion, fact: dict[str, Any], lang: str) -> str:
         """The criterion's condition in words, each parameter it reads written as its value in force."""
@@ -180,6 +157,85 @@ class Explainer:
             table = self._d.codes.get(CODE_FIELDS.get(base, ""))
             table_id = table.attributes[attr][2] if table and attr in table.attributes else None
         return table_id
+
+
+class _Writer:
+    """One criterion's reasons in one language, with what does not depend on the values prepared once.
+
+    The fixed words, the label, the citation and the assumptions are the same in every reason
+    of the criterion, and how each fact is labelled and written depends only on its name: a new
+    reason only writes the values read (each fact's "label: value" once per value, shared with
+    the other criteria showing that fact), and the requirement, memoised on the parameters in force.
+    """
+
+    __slots__ = ("_assumptions", "_c", "_cite", "_found_word", "_heads", "_lang", "_parts", "_reads", "_reads_number",
+                 "_required_word", "_shown", "_tail", "_values", "_x")
+
+    def __init__(self, x: Explainer, c: Criterion, lang: str) -> None:
+        self._x, self._c, self._lang = x, c, lang
+        self._cite = citation(c.cite, lang)
+        self._heads = {o: f"{c.label[lang]} — {_word(o, lang)}. " for o in OUTCOMES}
+        self._tail = f" ({self._cite.text})"
+        assumption = (c.assumption[lang],) if c.assumption else ()
+        self._assumptions = {o: () if o == NA else assumption for o in OUTCOMES}
+        self._reads = x._read(c)
+        self._reads_number = x._read_numbers.setdefault(self._reads, len(x._read_numbers))
+        self._values = tuple(key for _, key, _ in self._reads)
+        self._shown = tuple((f"{plain_name(x._d, ref, lang)}: ", key, x._renderer(ref, lang)[1])
+                            for ref, key, _ in self._reads)
+        template = c.explain.get(lang)
+        # A criterion's own explanation: its words, and each name's fact key and writer.
+        self._parts = tuple(x._renderer(p.name, lang) if isinstance(p, Placeholder) else p
+                            for p in parts(template)) if template else None
+        self._found_word, self._required_word = f"{_word('found', lang)}: ", f". {_word('required', lang)}: "
+
+    def write(self, outcome: str, fact: dict[str, Any]) -> Reason:
+        key = (self._reads_number, tuple([fact.get(k) for k in self._values]))
+        memo = self._x._found_memo[self._lang]
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= self._x._memo_max:
+                memo.clear()
+            found = memo[key] = (self._actual(fact), self._found(fact))
+        actual, shown = found
+        required = self._x.required(self._c, fact, self._lang)
+        if self._parts is None:
+            body = f"{self._found_word}{shown}{self._required_word}{required}"
+        else:
+            body = "".join(p if isinstance(p, str) else _written(fact.get(p[0]), p[1]) for p in self._parts)
+        c = self._c
+        # Built from checked parts: assembled without validating them again (see models.assemble).
+        return assemble(
+            Reason, criterion=c.id, kind=c.kind, outcome=outcome, actual=actual, required=required,
+            citation=self._cite, text=f"{self._heads[outcome]}{body}{self._tail}",
+            assumptions=self._assumptions[outcome], found=shown,
+        )
+
+    def _actual(self, fact: dict[str, Any]) -> ReadOnlyDict:
+        """The values read (parameters aside), dates as ISO text."""
+        actual: dict[str, object] = {}
+        for ref, key, is_date in self._reads:
+            raw = fact.get(key)
+            actual[ref] = dt.date.fromordinal(raw).isoformat() if raw is not None and is_date else raw
+        return ReadOnlyDict(actual)
+
+    def _found(self, fact: dict[str, Any]) -> str:
+        """The values read, by their labels ("—" when the criterion read none)."""
+        memo = self._x._shown_memo[self._lang]
+        shown = []
+        for label, key, render in self._shown:
+            raw = fact.get(key)
+            part = memo.get((key, raw))
+            if part is None:
+                if len(memo) >= self._x._memo_max:
+                    memo.clear()
+                part = memo[(key, raw)] = label + _written(raw, render)
+            shown.append(part)
+        return "; ".join(shown) or "—"
+
+
+def _written(raw: Any, render: Callable[[Any], str]) -> str:
+    return "—" if raw is None else render(raw)
 
 
 @functools.lru_cache(maxsize=64)
