@@ -412,7 +412,7 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
         rest = (item for k, item in enumerate(numbered) if k not in on_columns)
         results = rulebook.evaluate_many(_read_items(rulebook, letters, rest, pending), errors="yield",
                                          lang=args.lang, on=args.on, explain=args.explain)
-        for k in range(len(numbered)) if on_columns else itertools.count():
+        for k in itertools.count():  # each line in order: decided on columns, or the next row-path result
             row = on_columns.get(k)
             if row is not None:
                 summary.add(row.activity, row.eligible, row.amount_vnd)
