@@ -6,7 +6,7 @@ gives the immutable :class:`~kcrules.models.Decision`. In order:
 
 1. ``outcomes.Skeleton.outline`` — failures, priorities met, parameters used, assumptions;
 2. ``priority.priority`` — rank key, score, and whether a tier allows the higher ceiling;
-3. ``support.support`` — the amount in whole đồng and its computation;
+3. ``support.Supports`` — the amount in whole đồng and its computation;
 4. ``warnings.warnings`` — every guidance level and assumption used;
 5. reasons — one per criterion, written by ``kcrules.text.reasons`` (or bare, unexplained),
    and the summary: written when the decision's reader first reads them (``_Sentences``).
@@ -29,7 +29,7 @@ from kcrules.decide.memo import MEMO_MAX, remember
 from kcrules.decide.outcomes import Outline, Skeleton, codes_of
 from kcrules.decide.params import LawOnDate
 from kcrules.decide.priority import priority
-from kcrules.decide.support import support
+from kcrules.decide.support import Supports
 from kcrules.decide.warnings import warnings
 from kcrules.engines import Outcomes
 from kcrules.engines.compiled import OUTCOMES
@@ -55,6 +55,7 @@ class Decider:
         self._law = law
         self.generated = crit.generated_criteria(definition)
         self._explainer = Explainer(definition, MEMO_MAX)
+        self._support = Supports(definition)
         self._criteria: dict[str, tuple[Criterion, ...]] = {}
         self._skeletons: dict[str, Skeleton] = {}
         self._reasons: dict[tuple[Any, ...], Reason] = {}
@@ -91,7 +92,7 @@ class Decider:
         params = self._law.values(law_date)
         used = dict.fromkeys(shape.used)
         # The support is computed now: it may refuse the application (an approved level above the maximum).
-        amount = support(self._d, app, act, eligible, uplift, params, lang, used, explain)
+        amount = self._support(app, act, eligible, uplift, params, lang, used, explain)
         warned = self._warned(act, eligible, used, shape.assumed, params, lang)
         # Every part was built and checked by this module: the whole is assembled without validating it
         # again, and the reasons and the summary are written when first read (see models.Decision._whole).

@@ -5,15 +5,16 @@ not applicable 2, see ``kcrules.engines.compiled``); gives an :class:`Outline`:
 the eligibility criteria failed, the priority criteria met, the parameters used
 and the criteria whose reading is an assumption; each step's outcome and the
 order reasons are shown in (failures first) are worked out when the reasons are
-written. What does not depend on the codes
-is worked out once per activity (:class:`Skeleton`), so each decision only
-walks the few steps that matter to each part: no memo keyed on the whole
-outcome vector. ``codes_of`` reads an engine's outcome lists into codes, or
+written. What does not depend on the codes is worked out once per activity
+(:class:`Skeleton`), down to one generated function per activity that tests
+only the codes that matter to each part: no memo keyed on the whole outcome
+vector. ``codes_of`` reads an engine's outcome lists into codes, or
 says why a criterion has no single outcome.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from kcrules.decide.criteria import Step
@@ -44,20 +45,9 @@ class Skeleton:
         self.eligibility = tuple((i, s.criterion.id) for i, s in enumerate(steps) if kinds[i] == "eligibility")
         self.priority = tuple((i, s.criterion.id) for i, s in enumerate(steps) if kinds[i] != "eligibility")
         self.rest = tuple(i for i, _ in self.priority)
-        # Steps using parameters, in order: (index, used when it applies, used when it does not).
-        self.params = tuple((i, dict.fromkeys(s.applied), dict.fromkeys(s.not_applied))
-                            for i, s in enumerate(steps) if s.applied or s.not_applied)
-        self.assumptions = tuple((i, s.criterion) for i, s in enumerate(steps) if s.criterion.assumption)
-
-    def outline(self, codes: tuple[int, ...]) -> Outline:
-        """The outline of one decision (every code met, not met or not applicable)."""
-        failed = [(i, cid) for i, cid in self.eligibility if codes[i] == CODE_NOT_MET]
-        used: dict[str, None] = {}
-        for i, applied, not_applied in self.params:
-            used.update(not_applied if codes[i] == CODE_NA else applied)
-        return Outline(tuple([cid for _, cid in failed]),
-                       tuple([cid for i, cid in self.priority if codes[i] == CODE_MET]), tuple(used),
-                       tuple([c for i, c in self.assumptions if codes[i] != CODE_NA]), tuple([i for i, _ in failed]))
+        #: The outline of one decision (every code met, not met or not applicable): one function
+        #: generated per activity, each step a test of its code where one matters.
+        self.outline: Callable[[tuple[int, ...]], Outline] = _outline_fn(steps, self.eligibility, self.priority)
 
     @staticmethod
     def outcomes(codes: tuple[int, ...]) -> tuple[str, ...]:
@@ -69,6 +59,37 @@ class Skeleton:
         # Failures first: that is what a reader looks for (a stable sort by failed
         # eligibility, other eligibility, priority).
         return (*shape.failed_at, *[i for i, _ in self.eligibility if codes[i] != CODE_NOT_MET], *self.rest)
+
+
+def _outline_fn(steps: tuple[Step, ...], eligibility: tuple[tuple[int, str], ...],
+                priority: tuple[tuple[int, str], ...]) -> Callable[[tuple[int, ...]], Outline]:
+    """The outline of a decision from its codes, as straight-line code over the activity's steps.
+
+    Failed: the eligibility steps not met; met: the priority steps met; used: the parameters of
+    each step using some, those it uses when it applies or when it does not, in step order and
+    each once; assumed: the criteria whose rule is an assumption, where they apply.
+    """
+    constants: dict[str, Any] = {"Outline": Outline}
+    body = ["def outline(codes):", "    failed, met, used, assumed = [], [], {}, []"]
+    if steps:
+        body.append(f"    {', '.join(f'o{i}' for i in range(len(steps)))}, = codes")
+    for i, _ in eligibility:
+        body.append(f"    if o{i} == {CODE_NOT_MET}: failed.append({i})")
+    for i, cid in priority:
+        body.append(f"    if o{i} == {CODE_MET}: met.append({cid!r})")
+    for i, s in enumerate(steps):
+        applied, not_applied = dict.fromkeys(s.applied), dict.fromkeys(s.not_applied)
+        if applied or not_applied:
+            constants[f"A{i}"], constants[f"N{i}"] = applied, not_applied
+            body.append(f"    used.update(N{i} if o{i} == {CODE_NA} else A{i})")
+        if s.criterion.assumption:
+            constants[f"C{i}"] = s.criterion
+            body.append(f"    if o{i} != {CODE_NA}: assumed.append(C{i})")
+    constants["IDS"] = tuple(s.criterion.id for s in steps)
+    body.append("    return Outline(tuple([IDS[i] for i in failed]), tuple(met), tuple(used), tuple(assumed), "
+                "tuple(failed))")
+    exec(compile("\n".join(body) + "\n", "<kcrules outline>", "exec"), constants)  # noqa: S102
+    return constants["outline"]  # type: ignore[no-any-return]
 
 
 def codes_of(steps: tuple[Step, ...], outcomes: Outcomes, fact: dict[str, Any]) -> tuple[int, ...]:

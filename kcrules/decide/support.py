@@ -1,18 +1,19 @@
 """Eligibility and the law in force → the support amount, in whole đồng, with its computation.
 
-Takes the application, its activity, whether it is eligible, whether it is a
-priority project (which may have a higher level approved), and the parameters
-in force; gives a
-:class:`~kcrules.models.Support`: the base, the share (or full cost), each
-ceiling, the amount asked, and the lowest of them as the amount, every step a
-:class:`~kcrules.models.ComputationLine`. Arithmetic is in integers and
-Fractions; every product is rounded down to the đồng (support is "up to").
+:class:`Supports` takes the application, its activity, whether it is eligible,
+whether it is a priority project (which may have a higher level approved), and
+the parameters in force; gives a :class:`~kcrules.models.Support`: the base,
+the share (or full cost), each ceiling, the amount asked, and the lowest of
+them as the amount, every step a :class:`~kcrules.models.ComputationLine`.
+Arithmetic is in integers and Fractions; every product is rounded down to the
+đồng (support is "up to").
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from kcrules.decide.params import value_for_support
 from kcrules.errors import ApplicationError, EvaluationError, Problem
@@ -23,73 +24,143 @@ from kcrules.text import i18n
 from kcrules.text.conditions import plain_name
 
 
-def support(d: Definition, app: Application, act: Activity, eligible: bool, priority_project: bool,
-            params: dict[str, Any], lang: str, used: dict[str, None], explain: bool = True) -> Support:
-    """The support of one decision; adds the parameters it reads to ``used``.
+class _Cap(NamedTuple):
+    """A ceiling in force: its parameter, value, label and citation, and its line when not raised."""
 
-    ``priority_project``: the project meets a criterion of a priority tier that
-    may have a higher level approved (an area or sector tier).
+    id: str
+    value: int
+    label: str
+    cite: str
+    line: ComputationLine
+
+
+class _Terms(NamedTuple):
+    """What an activity's support takes from the law in force, in one language, explained or not."""
+
+    rounding: str
+    base_label: str
+    share: tuple[str, Fraction | int, tuple[str, str], str] | None  # id, value, text around the base, citation
+    full: str                                           # the text of an activity without a share
+    uplift: tuple[str, Fraction | int, str, str] | None  # id, maximum, citation, the maximum written
+    caps: tuple[_Cap, ...]
+
+
+_AMOUNT = itemgetter(1)
+
+
+class Supports:
+    """The support of each decision of one rulebook; thread-safe (its memos hold immutable values).
+
+    What depends only on the activity, the law in force (one parameters' dict per set of values,
+    see :class:`~kcrules.decide.params.LawOnDate`), the language and whether the decision is
+    explained is worked out once: the share and each ceiling with its line, the words around the
+    amounts, an ineligible decision's whole support. A decision computes only its own amounts.
     """
-    rounding = i18n.msg("rounding", lang)
-    if not eligible:
-        line = _line(step="ineligible", amount_vnd=0,
-                               text=i18n.msg("not_eligible_zero", lang) if explain else "")
-        return assemble(Support, amount_vnd=0, lines=(line,), bound="ineligible", rounding=rounding,
-                        bound_label=i18n.msg("bound_ineligible", lang) if explain else "")
-    s = act.support
-    base = field_value(app, s.base)
-    if not isinstance(base, int):
-        raise EvaluationError(f"{act.id}.support", s.cite.text(), f"{s.base} is missing")
-    lines = [_line(step="base", amount_vnd=base,
-                   text=f"{plain_name(d, s.base, lang)}: {i18n.money(base, lang)}" if explain else "")]
-    bounds: list[tuple[str, int]] = []
-    _share(d, act, base, params, lang, used, explain, lines, bounds)
-    _caps(d, app, act, priority_project, params, lang, used, explain, lines, bounds)
-    if s.method == "share":
-        bounds.append(("eligible_cost", base))
-    requested = app.project.amount_requested_vnd
-    if requested is not None:
-        lines.append(_line(step="requested", amount_vnd=requested,
-                                     text=f"{i18n.msg('requested', lang)}: {i18n.money(requested, lang)}"
-                                     if explain else ""))
-        bounds.append(("requested", requested))
-    bound, amount = min(bounds, key=lambda b: b[1])  # first of equal bounds wins: stable and documented
-    label = bound_label(d, bound, lang) if explain else ""
-    lines.append(_line(step="result", amount_vnd=amount,
-                       text=f"{i18n.msg('result', lang, bound=label)}: {i18n.money(amount, lang)}" if explain else ""))
-    return assemble(Support, amount_vnd=amount, lines=tuple(lines), bound=bound, rounding=rounding, bound_label=label)
+
+    def __init__(self, definition: Definition) -> None:
+        self._d = definition
+        self._terms: dict[tuple[str, int, str, bool], _Terms] = {}
+        self._ineligible: dict[tuple[str, bool], Support] = {}
+        self._labels: dict[tuple[str, str], str] = {}
+
+    def __call__(self, app: Application, act: Activity, eligible: bool, priority_project: bool,
+                 params: dict[str, Any], lang: str, used: dict[str, None], explain: bool = True) -> Support:
+        """The support of one decision; adds the parameters it reads to ``used``.
+
+        ``priority_project``: the project meets a criterion of a priority tier that
+        may have a higher level approved (an area or sector tier).
+        """
+        if not eligible:
+            found = self._ineligible.get((lang, explain))
+            if found is None:
+                found = self._ineligible[lang, explain] = _ineligible(lang, explain)
+            return found
+        s = act.support
+        base = field_value(app, s.base)
+        if not isinstance(base, int):
+            raise EvaluationError(f"{act.id}.support", s.cite.text(), f"{s.base} is missing")
+        t = self._terms.get((act.id, id(params), lang, explain)) or self._terms_of(act, params, lang, explain)
+        lines = [_line("base", base, f"{t.base_label}: {i18n.money(base, lang)}" if explain else "")]
+        if t.share is None:
+            lines.append(_line("full", base, t.full))
+            bounds = [("eligible_cost", base)]
+        else:
+            pid, value, (before, after), cite = t.share
+            used.setdefault(pid, None)
+            amount = floor_mul(base, value)
+            lines.append(_line("share", amount, f"{before}{i18n.money(base, lang)}{after} = "
+                                                f"{i18n.money(amount, lang)} ({cite})" if explain else "", pid))
+            bounds = [("share", amount)]
+        ratio = None
+        if t.uplift is not None and (priority_project or app.project.approved_level_percent is not None):
+            ratio = _uplift(app, t.uplift, priority_project, lang, used, explain, lines)
+        if ratio is None:
+            for cap in t.caps:
+                used.setdefault(cap.id, None)
+                lines.append(cap.line)
+                bounds.append((cap.id, cap.value))
+        else:
+            for cap in t.caps:
+                used.setdefault(cap.id, None)
+                raised = floor_mul(cap.value, ratio)
+                # The arithmetic in full: 200.000.000 ₫ × 1,5 = 300.000.000 ₫
+                text = i18n.msg("uplift", lang, label=cap.label, cap=i18n.money(cap.value, lang),
+                                ratio=i18n.number(ratio, lang), amount=i18n.money(raised, lang)) if explain else ""
+                lines.append(_line("cap", raised, f"{text} ({cap.cite})" if explain else "", cap.id))
+                bounds.append((cap.id, raised))
+        if t.share is not None:
+            bounds.append(("eligible_cost", base))
+        requested = app.project.amount_requested_vnd
+        if requested is not None:
+            lines.append(_line("requested", requested,
+                               f"{i18n.msg('requested', lang)}: {i18n.money(requested, lang)}" if explain else ""))
+            bounds.append(("requested", requested))
+        bound, amount = min(bounds, key=_AMOUNT)  # first of equal bounds wins: stable and documented
+        label = ""
+        if explain:
+            label = self._labels.get((bound, lang)) or self._labels.setdefault((bound, lang),
+                                                                              bound_label(self._d, bound, lang))
+        lines.append(_line("result", amount, f"{i18n.msg('result', lang, bound=label)}: {i18n.money(amount, lang)}"
+                                             if explain else ""))
+        return assemble(Support, amount_vnd=amount, lines=tuple(lines), bound=bound, rounding=t.rounding,
+                        bound_label=label)
+
+    def _terms_of(self, act: Activity, params: dict[str, Any], lang: str, explain: bool) -> _Terms:
+        """An activity's terms under the law in force; an EvaluationError when a parameter it needs has no value."""
+        d, s = self._d, act.support
+        share = uplift = None
+        full = ""
+        if s.method == "share":
+            assert s.share is not None
+            pv = value_for_support(params, s.share, d, act)
+            words = i18n.msg_around("share", lang, "base", share=i18n.percent(pv.value, lang)) if explain else ("", "")
+            share = (s.share, pv.value, words, pv.cite.text(lang))
+        elif explain:
+            full = i18n.msg("full", lang)
+        if s.uplift and s.caps:
+            maximum = value_for_support(params, s.uplift, d, act)
+            uplift = (s.uplift, maximum.value, maximum.cite.text(lang), i18n.number(maximum.value, lang))
+        caps = []
+        for cap_id in s.caps:
+            pv = value_for_support(params, cap_id, d, act)
+            label, cite = d.params[cap_id].label[lang], pv.cite.text(lang)
+            text = f"{i18n.msg('cap', lang, label=label)}: {i18n.money(pv.value, lang)} ({cite})" if explain else ""
+            caps.append(_Cap(cap_id, pv.value, label, cite, _line("cap", pv.value, text, cap_id)))
+        terms = _Terms(i18n.msg("rounding", lang), plain_name(d, s.base, lang) if explain else "", share, full,
+                       uplift, tuple(caps))
+        self._terms[act.id, id(params), lang, explain] = terms  # as many as activities × laws × languages × 2
+        return terms
 
 
-def bound_label(d: Definition, bound: str, lang: str) -> str:
-    """What decided the amount, in words: a ceiling's label, or the share, the cost, the amount asked."""
-    if bound in d.params:
-        return d.params[bound].label[lang]
-    return i18n.msg(f"bound_{bound}", lang)
+def _ineligible(lang: str, explain: bool) -> Support:
+    line = _line("ineligible", 0, i18n.msg("not_eligible_zero", lang) if explain else "")
+    return assemble(Support, amount_vnd=0, lines=(line,), bound="ineligible", rounding=i18n.msg("rounding", lang),
+                    bound_label=i18n.msg("bound_ineligible", lang) if explain else "")
 
 
-def _share(d: Definition, act: Activity, base: int, params: dict[str, Any], lang: str, used: dict[str, None],
-           explain: bool, lines: list[ComputationLine], bounds: list[tuple[str, int]]) -> None:
-    """The share of the base the activity supports, or the whole base."""
-    s = act.support
-    if s.method != "share":
-        lines.append(_line(step="full", amount_vnd=base, text=i18n.msg("full", lang) if explain else ""))
-        bounds.append(("eligible_cost", base))
-        return
-    assert s.share is not None
-    pv = value_for_support(params, s.share, d, act)
-    used.setdefault(s.share, None)
-    amount = floor_mul(base, pv.value)
-    lines.append(_line(
-        step="share", amount_vnd=amount, parameter=s.share,
-        text=f"{i18n.msg('share', lang, share=i18n.percent(pv.value, lang), base=i18n.money(base, lang))}"
-             f" = {i18n.money(amount, lang)} ({pv.cite.text(lang)})" if explain else ""))
-    bounds.append(("share", amount))
-
-
-def _caps(d: Definition, app: Application, act: Activity, priority_project: bool, params: dict[str, Any],
-          lang: str, used: dict[str, None], explain: bool, lines: list[ComputationLine],
-          bounds: list[tuple[str, int]]) -> None:
-    """Each ceiling in force: the normal one, or raised by a priority level the application says was approved.
+def _uplift(app: Application, uplift: tuple[str, Fraction | int, str, str], priority_project: bool, lang: str,
+            used: dict[str, None], explain: bool, lines: list[ComputationLine]) -> Fraction | None:
+    """The level a priority project's ceilings are raised by, or None; adds its lines.
 
     TTLT 26/2014 Điều 6 khoản 2 điểm t: a priority project's level is approved by
     the competent authority, up to a maximum; it is never raised automatically.
@@ -98,52 +169,36 @@ def _caps(d: Definition, app: Application, act: Activity, priority_project: bool
     meets a priority area or sector criterion. Without one, a priority project is
     told, as information, how far it could be approved.
     """
-    s = act.support
-    ratio = None
-    if s.uplift and s.caps:
-        maximum = value_for_support(params, s.uplift, d, act)
-        p = app.project
-        cite = maximum.cite.text(lang)
-        shown_max = i18n.number(maximum.value, lang)
-        if p.approved_level_percent is not None:
-            used.setdefault(s.uplift, None)
-            approved = Fraction(p.approved_level_percent, 100)
-            if approved > maximum.value:
-                raise ApplicationError([Problem(
-                    "project.approved_level_percent",
-                    f"above the legal maximum of {shown_max} × the ceilings in force on this date ({cite})",
-                    p.approved_level_percent, f"100 to {int(maximum.value * 100)}")])
-            shown = i18n.number(approved, lang)
-            if priority_project:
-                ratio = approved
-                lines.append(_line(step="approved_level", amount_vnd=0, parameter=s.uplift, text=i18n.msg(
-                    "approved_level", lang, ratio=shown, by=p.approved_by, decision=p.approved_decision,
-                    max=shown_max, cite=cite) if explain else ""))
-            else:
-                lines.append(_line(step="approved_level_not_applied", amount_vnd=0, parameter=s.uplift,
-                                             text=i18n.msg("approved_level_not_priority", lang, ratio=shown,
-                                                           by=p.approved_by, decision=p.approved_decision,
-                                                           cite=cite) if explain else ""))
-        elif priority_project:
-            lines.append(_line(step="could_approve", amount_vnd=0, parameter=s.uplift,
-                                         text=i18n.msg("could_approve", lang, max=shown_max, cite=cite)
-                                         if explain else ""))
-    for cap_id in s.caps:
-        pv = value_for_support(params, cap_id, d, act)
-        used.setdefault(cap_id, None)
-        cap = pv.value
-        label = d.params[cap_id].label[lang]
-        text = ""
-        if ratio is not None:
-            normal, cap = cap, floor_mul(cap, ratio)
-            if explain:  # the arithmetic in full: 200.000.000 ₫ × 1,5 = 300.000.000 ₫
-                text = i18n.msg("uplift", lang, label=label, cap=i18n.money(normal, lang),
-                                ratio=i18n.number(ratio, lang), amount=i18n.money(cap, lang))
-        elif explain:
-            text = f"{i18n.msg('cap', lang, label=label)}: {i18n.money(cap, lang)}"
-        lines.append(_line(step="cap", amount_vnd=cap, parameter=cap_id,
-                           text=f"{text} ({pv.cite.text(lang)})" if explain else ""))
-        bounds.append((cap_id, cap))
+    pid, maximum, cite, shown_max = uplift
+    p = app.project
+    if p.approved_level_percent is None:  # a priority project (the caller asks only then)
+        lines.append(_line("could_approve", 0, i18n.msg("could_approve", lang, max=shown_max, cite=cite)
+                           if explain else "", pid))
+        return None
+    used.setdefault(pid, None)
+    approved = Fraction(p.approved_level_percent, 100)
+    if approved > maximum:
+        raise ApplicationError([Problem(
+            "project.approved_level_percent",
+            f"above the legal maximum of {shown_max} × the ceilings in force on this date ({cite})",
+            p.approved_level_percent, f"100 to {int(maximum * 100)}")])
+    shown = i18n.number(approved, lang)
+    if priority_project:
+        lines.append(_line("approved_level", 0, i18n.msg(
+            "approved_level", lang, ratio=shown, by=p.approved_by, decision=p.approved_decision,
+            max=shown_max, cite=cite) if explain else "", pid))
+        return approved
+    lines.append(_line("approved_level_not_applied", 0, i18n.msg(
+        "approved_level_not_priority", lang, ratio=shown, by=p.approved_by, decision=p.approved_decision,
+        cite=cite) if explain else "", pid))
+    return None
+
+
+def bound_label(d: Definition, bound: str, lang: str) -> str:
+    """What decided the amount, in words: a ceiling's label, or the share, the cost, the amount asked."""
+    if bound in d.params:
+        return d.params[bound].label[lang]
+    return i18n.msg(f"bound_{bound}", lang)
 
 
 def _line(step: str, amount_vnd: int, text: str, parameter: str | None = None) -> ComputationLine:

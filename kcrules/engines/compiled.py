@@ -42,7 +42,7 @@ def _arith(op: str, a: Any, b: Any) -> Any:
 
 
 def _call(impl: Callable[..., Any], *args: Any) -> Any:
-    if any(a is None for a in args):
+    if None in args:
         return None
     try:
         return impl(*args)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 MAX_TEXT = 2000
@@ -103,6 +104,12 @@ class Func(Expr):
     type: str
 
 
+# The date functions are pure functions of day ordinals, and an application's dates are few and
+# repeated (application dates, foundations, project dates): each result is kept, within a bound.
+_DAYS = lru_cache(maxsize=16_384)
+
+
+@_DAYS
 def _full_years_between(start: int, end: int) -> int:
     """Whole years from day ordinal ``start`` to ``end`` (negative if end < start)."""
     a, b = _dt.date.fromordinal(start), _dt.date.fromordinal(end)
@@ -110,14 +117,17 @@ def _full_years_between(start: int, end: int) -> int:
     return years
 
 
+@_DAYS
 def _end_of_previous_year(day: int) -> int:
     return _dt.date(_dt.date.fromordinal(day).year - 1, 12, 31).toordinal()
 
 
+@_DAYS
 def _year(day: int) -> int:
     return _dt.date.fromordinal(day).year
 
 
+@_DAYS
 def _add_months(day: int, months: int) -> int:
     """The same day ``months`` later (clamped to the month's last day)."""
     d = _dt.date.fromordinal(day)
