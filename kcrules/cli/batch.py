@@ -500,6 +500,7 @@ def _decide_on_columns(rulebook: Any, numbered: list[tuple[int, bytes | KcrulesE
     warned = plain_dicts.tuples(out.column("warnings"))
     districts: dict[str, str | None] = {}
     texts: dict[tuple[Any, ...], str] = {}  # (activity, warning, law in force): the warning's sentence
+    said: dict[tuple[Any, ...], tuple[str, ...]] = {}  # (activity, warnings, law in force): their sentences
     laws: dict[str, int] = {}
     found: dict[int, Any] = {}
     for j, (k, raw) in enumerate(zip(at, raws)):
@@ -514,15 +515,18 @@ def _decide_on_columns(rulebook: Any, numbered: list[tuple[int, bytes | KcrulesE
         law = laws.get(given)
         if law is None:  # days under one law share its parameters' dict: its id names the law in force
             law = laws[given] = id(rulebook.params_at(args.on or days[given]))
-        try:
-            sentences = tuple([texts[activity, w, law] for w in warned[j]])
-        except KeyError:
-            decision = rulebook.evaluate(raw, lang=args.lang, on=args.on, explain=False)
-            if (decision.activity, decision.eligible, tuple(w.parameter for w in decision.warnings)) != \
-                    (activity, eligible[j], warned[j]):
-                return {}  # never expected (the paths are proven equal): the row path decides every line
-            sentences = tuple(w.text or w.parameter for w in decision.warnings)
-            texts.update({(activity, w, law): text for w, text in zip(warned[j], sentences)})
+        sentences = said.get((activity, warned[j], law))
+        if sentences is None:  # rows with the same warnings under the same law share one tuple of sentences
+            try:
+                sentences = tuple([texts[activity, w, law] for w in warned[j]])
+            except KeyError:
+                decision = rulebook.evaluate(raw, lang=args.lang, on=args.on, explain=False)
+                if (decision.activity, decision.eligible, tuple(w.parameter for w in decision.warnings)) != \
+                        (activity, eligible[j], warned[j]):
+                    return {}  # never expected (the paths are proven equal): the row path decides every line
+                sentences = tuple(w.text or w.parameter for w in decision.warnings)
+                texts.update({(activity, w, law): text for w, text in zip(warned[j], sentences)})
+            said[activity, warned[j], law] = sentences
         found[k] = DecisionRow(numbered[k][0], raw["id"], who.get("name"), districts.get(district),
                                activity, eligible[j], amounts[j], bounds[j], tuple(rank_keys[j]), failed[j],
                                sentences, None)
