@@ -42,6 +42,7 @@ from kcrules.cli.progress import Progress, add_progress_option, progress_for
 from kcrules.errors import ApplicationError, InputError, KcrulesError, Problem, shown
 from kcrules.text import i18n
 from kcrules.text.i18n import Catalogue
+from kcrules.util.cycles import no_cycle_collection
 
 #: At most this many bad lines are described on stderr; the rest are counted.
 MAX_REPORTED = 50
@@ -398,7 +399,8 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
     on_columns: dict[int, Any] = {}
     if fmt != "jsonl" and where == "line" and args.engine == "native":
         numbered = list(numbered)
-        on_columns = _decide_on_columns(rulebook, numbered, args)
+        with no_cycle_collection():  # it makes a few objects per line and keeps them, in no cycle
+            on_columns = _decide_on_columns(rulebook, numbered, args)
     pending: deque[tuple[int, str | None, Any, KcrulesError | None]] = deque()
     rows: list[Any] = []
     summary = Summary(rows=where == "row")
@@ -439,7 +441,8 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
             sys.stderr.write(WORDS(f"more_{where}s", args.lang, n=i18n.number(summary.errors - MAX_REPORTED,
                                                                               args.lang)) + "\n")
         if out is None:
-            _write_table(rows, rulebook, args, fmt)
+            with no_cycle_collection():  # the sheet's cells: a few objects per row, in no cycle
+                _write_table(rows, rulebook, args, fmt)
     finally:
         if out not in (None, sys.stdout):
             out.close()
