@@ -441,7 +441,7 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
             sys.stderr.write(WORDS(f"more_{where}s", args.lang, n=i18n.number(summary.errors - MAX_REPORTED,
                                                                               args.lang)) + "\n")
         if out is None:
-            with no_cycle_collection():  # the sheet's cells: a few objects per row, in no cycle
+            with no_cycle_collection():  # the sheet's cells: a few objects per row, kept until it is written
                 _write_table(rows, rulebook, args, fmt)
     finally:
         if out not in (None, sys.stdout):
