@@ -395,3 +395,22 @@ def test_a_csv_sheet_to_stdout_is_the_file_written(tmp_path: Path) -> None:
     shown = subprocess.run([sys.executable, "-m", "kcrules.cli", "batch", str(lines), "--engine", "native",
                             "--format", "csv"], capture_output=True, check=True).stdout
     assert shown.startswith(b"\xef\xbb\xbf") and shown == (tmp_path / "out.csv").read_bytes()
+
+
+def test_the_cycle_collector_is_paused_inside_and_left_as_it_was() -> None:
+    import gc
+
+    from kcrules.util.cycles import no_cycle_collection
+
+    assert gc.isenabled()
+    with pytest.raises(KeyError), no_cycle_collection():
+        assert not gc.isenabled()
+        raise KeyError("a batch that fails still gives the collector back")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_cycle_collection():
+            pass
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()
