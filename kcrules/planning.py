@@ -64,10 +64,8 @@ establishment (identified by the application id).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import compress
@@ -94,6 +92,7 @@ from kcrules.rulefiles.plantable import (
 )
 from kcrules.text import i18n as i18n
 from kcrules.text.i18n import Catalogue
+from kcrules.util.cycles import no_cycle_collection
 from kcrules.util.words import fold, suggest
 
 __all__ = ["INPUT_HEADLINE", "Plan", "PlanCriterion", "PlanEntry", "PlanStop", "ProgramProgress", "TargetProgress", "plan"]
@@ -475,7 +474,7 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
     spec = rb._plan_spec or check_plan_table(rb.definition)  # checked at load; check_plan_table says why if none
     if lang not in ("vi", "en"):
         raise InputError.of("planning.input:lang", given=repr(lang))
-    with _no_cycle_collection():
+    with no_cycle_collection():
         call = _read_call(rb, spec, applications, budget=budget, year=year, policy=policy,
                           achieved=achieved, targets=targets, effectiveness=effectiveness)
         rows = _decide(rb, call, lang, engine, on_progress)
@@ -483,25 +482,6 @@ def plan(applications: Iterable[Application | Mapping[str, Any] | str], *, budge
         open_units = _open_units(rb.definition, spec, call.achieved, call.targets)
         outcomes = _allocate(ranked, call.budget, call.policy, open_units)
         return _report(rb, call, rows, _Allocation(ranked, outcomes, open_units), names, lang)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while a plan is made, then as it was.
-
-    A plan makes some ten objects for each application (its entry, its stop, its sort key…)
-    and keeps them; every few thousand of them the collector walks every object alive, the
-    caller's applications included: for a call of 100,000 it took a third of the plan's time
-    and found nothing, as a plan makes no reference cycles. Objects freed meanwhile are freed
-    at once as ever; only cycles, made by other threads meanwhile, wait for the next collection.
-    """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 # ---------------------------------------------------------------- reading the call

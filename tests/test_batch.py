@@ -341,23 +341,76 @@ def test_a_large_file_to_a_sheet_is_decided_on_columns_as_row_by_row(
     assert (tmp_path / f"columns.{suffix}").stat().st_size > 100_000  # a row for every line
 
 
-def test_the_csv_writer_writes_what_the_csv_module_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "bytes"])
+@pytest.mark.parametrize("at_a_time", [5_000, 4], ids=["one-chunk", "chunks-of-4"])
+def test_the_csv_writer_writes_what_the_csv_module_writes(binary: bool, at_a_time: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import csv
+    import datetime as dt
+    import io
+    from decimal import Decimal
+
+    from kcrules.report import sheets
+    from kcrules.report.sheets import Column, Table, _csv_value, write_csv
+
+    # Few rows at a time and few fields kept: chunk boundaries and a column's memo emptied mid-table.
+    monkeypatch.setattr(sheets, "_ROWS_AT_A_TIME", at_a_time)
+    monkeypatch.setattr(sheets, "_KEPT", 3 if at_a_time == 4 else 100_000)
+    # Equal values whose fields differ (1, True, 1.0; Decimal 1.0 and 1.00; 0.0 and -0.0) share a column.
+    values = ["", "plain", "a,b", 'say "hi"', "two\nlines", "\r", " lead", 0, 12, -3, True, False, "=1+1",
+              "Chương Mỹ", "'quoted'", None, "\t", "\x00", "\u2028", "a;b", 1.5, "x\x0by", "-7", 1, 1.0,
+              Decimal("1.0"), Decimal("1.00"), 0.0, -0.0, dt.date(2019, 6, 1), "2019-06-01", "+1", "@x"]
+    table = Table("t", [Column("a", "text", 5), Column("b", "text", 5), Column("c", "int", 5)])
+    table.rows = [((a, b, c), "") for a, b, c in zip(values, values[3:] + values[:3], values[7:] + values[:7])]
+    table.rows += table.rows  # repeated cells come from the memo
+    table.rows += [((7, "x"), "total"), ((), ""), ((8, "y", 9, "beyond the columns"), "")]  # fewer, more cells
+    table.rows += [((n, f"id-{n}", n * 1000), "") for n in range(10)]  # one kind a column
+    reference = io.StringIO()
+    writer = csv.writer(reference)
+    writer.writerow(["a", "b", "c"])
+    for cells, _style in table.rows:
+        writer.writerow([_csv_value(c.kind, v) for c, v in zip(table.columns, cells)])
+    ours: Any = io.BytesIO() if binary else io.StringIO()
+    write_csv(table, ours)
+    assert ours.getvalue() == (reference.getvalue().encode("utf-8") if binary else reference.getvalue())
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "bytes"])
+def test_a_one_column_csv_quotes_its_empty_fields_as_the_csv_module_does(binary: bool) -> None:
     import io
 
     from kcrules.report.sheets import Column, Table, write_csv
 
-    values = ["", "plain", "a,b", 'say "hi"', "two\nlines", "\r", " lead", 0, 12, -3, True, False, "=1+1",
-              "Chương Mỹ", "'quoted'", None, "\t", "\x00", "\u2028", "a;b", 1.5, "x\x0by", "-7"]
-    table = Table("t", [Column("a", "text", 5), Column("b", "text", 5), Column("c", "int", 5)])
-    table.rows = [((a, b, c), "") for a, b, c in zip(values, values[3:] + values[:3], values[7:] + values[:7])]
-    table.rows += table.rows  # repeated cells come from the memo
-    ours, theirs = io.StringIO(), io.StringIO()
+    table = Table("t", [Column("Thứ tự", "wrap", 5)], rows=[(("a",), ""), (("",), ""), ((None,), ""), (("b,c",), "")])
+    ours: Any = io.BytesIO() if binary else io.StringIO()
     write_csv(table, ours)
-    reference = csv.writer(theirs)
-    reference.writerow(["a", "b", "c"])
-    from kcrules.report.sheets import _csv_value
+    expected = 'Thứ tự\r\na\r\n""\r\n""\r\n"b,c"\r\n'
+    assert ours.getvalue() == (expected.encode("utf-8") if binary else expected)
 
-    for cells, _style in table.rows:
-        reference.writerow([_csv_value(c.kind, v) for c, v in zip(table.columns, cells)])
-    assert ours.getvalue() == theirs.getvalue()
+
+def test_a_csv_sheet_to_stdout_is_the_file_written(tmp_path: Path) -> None:
+    lines = tmp_path / "in.jsonl"
+    lines.write_text("".join(json.dumps(app, ensure_ascii=False) + "\n" for app in APPS[:30]), encoding="utf-8")
+    assert main(["batch", str(lines), "--engine", "native", "-o", str(tmp_path / "out.csv")]) == 0
+    shown = subprocess.run([sys.executable, "-m", "kcrules.cli", "batch", str(lines), "--engine", "native",
+                            "--format", "csv"], capture_output=True, check=True).stdout
+    assert shown.startswith(b"\xef\xbb\xbf") and shown == (tmp_path / "out.csv").read_bytes()
+
+
+def test_the_cycle_collector_is_paused_inside_and_left_as_it_was() -> None:
+    import gc
+
+    from kcrules.util.cycles import no_cycle_collection
+
+    assert gc.isenabled()
+    with pytest.raises(KeyError), no_cycle_collection():
+        assert not gc.isenabled()
+        raise KeyError("a batch that fails still gives the collector back")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_cycle_collection():
+            pass
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()

@@ -42,6 +42,7 @@ from kcrules.cli.progress import Progress, add_progress_option, progress_for
 from kcrules.errors import ApplicationError, InputError, KcrulesError, Problem, shown
 from kcrules.text import i18n
 from kcrules.text.i18n import Catalogue
+from kcrules.util.cycles import no_cycle_collection
 
 #: At most this many bad lines are described on stderr; the rest are counted.
 MAX_REPORTED = 50
@@ -398,7 +399,8 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
     on_columns: dict[int, Any] = {}
     if fmt != "jsonl" and where == "line" and args.engine == "native":
         numbered = list(numbered)
-        on_columns = _decide_on_columns(rulebook, numbered, args)
+        with no_cycle_collection():  # it makes a few objects per line and keeps them, in no cycle
+            on_columns = _decide_on_columns(rulebook, numbered, args)
     pending: deque[tuple[int, str | None, Any, KcrulesError | None]] = deque()
     rows: list[Any] = []
     summary = Summary(rows=where == "row")
@@ -439,7 +441,8 @@ def _decide_to_table(args: argparse.Namespace, fmt: str) -> int:
             sys.stderr.write(WORDS(f"more_{where}s", args.lang, n=i18n.number(summary.errors - MAX_REPORTED,
                                                                               args.lang)) + "\n")
         if out is None:
-            _write_table(rows, rulebook, args, fmt)
+            with no_cycle_collection():  # the sheet's cells: a few objects per row, kept until it is written
+                _write_table(rows, rulebook, args, fmt)
     finally:
         if out not in (None, sys.stdout):
             out.close()
@@ -500,6 +503,7 @@ def _decide_on_columns(rulebook: Any, numbered: list[tuple[int, bytes | KcrulesE
     warned = plain_dicts.tuples(out.column("warnings"))
     districts: dict[str, str | None] = {}
     texts: dict[tuple[Any, ...], str] = {}  # (activity, warning, law in force): the warning's sentence
+    said: dict[tuple[Any, ...], tuple[str, ...]] = {}  # (activity, warnings, law in force): their sentences
     laws: dict[str, int] = {}
     found: dict[int, Any] = {}
     for j, (k, raw) in enumerate(zip(at, raws)):
@@ -514,15 +518,18 @@ def _decide_on_columns(rulebook: Any, numbered: list[tuple[int, bytes | KcrulesE
         law = laws.get(given)
         if law is None:  # days under one law share its parameters' dict: its id names the law in force
             law = laws[given] = id(rulebook.params_at(args.on or days[given]))
-        try:
-            sentences = tuple([texts[activity, w, law] for w in warned[j]])
-        except KeyError:
-            decision = rulebook.evaluate(raw, lang=args.lang, on=args.on, explain=False)
-            if (decision.activity, decision.eligible, tuple(w.parameter for w in decision.warnings)) != \
-                    (activity, eligible[j], warned[j]):
-                return {}  # never expected (the paths are proven equal): the row path decides every line
-            sentences = tuple(w.text or w.parameter for w in decision.warnings)
-            texts.update({(activity, w, law): text for w, text in zip(warned[j], sentences)})
+        sentences = said.get((activity, warned[j], law))
+        if sentences is None:  # rows with the same warnings under the same law share one tuple of sentences
+            try:
+                sentences = tuple([texts[activity, w, law] for w in warned[j]])
+            except KeyError:
+                decision = rulebook.evaluate(raw, lang=args.lang, on=args.on, explain=False)
+                if (decision.activity, decision.eligible, tuple(w.parameter for w in decision.warnings)) != \
+                        (activity, eligible[j], warned[j]):
+                    return {}  # never expected (the paths are proven equal): the row path decides every line
+                sentences = tuple(w.text or w.parameter for w in decision.warnings)
+                texts.update({(activity, w, law): text for w, text in zip(warned[j], sentences)})
+            said[activity, warned[j], law] = sentences
         found[k] = DecisionRow(numbered[k][0], raw["id"], who.get("name"), districts.get(district),
                                activity, eligible[j], amounts[j], bounds[j], tuple(rank_keys[j]), failed[j],
                                sentences, None)

@@ -16,6 +16,7 @@ values add up to the plan's own totals.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -149,67 +150,110 @@ class Table:
 
 
 @contextmanager
-def csv_output(path: str) -> Iterator[IO[str]]:
-    """A text stream for CSV, to the file ``path`` or ("-") to stdout, starting with a byte-order mark.
+def csv_output(path: str) -> Iterator[IO[bytes] | IO[str]]:
+    """A stream for :func:`write_csv` to the file ``path`` or ("-") to stdout, starting with a byte-order mark.
 
-    Excel reads a CSV without one in the computer's legacy code page (Windows-1258 in Vietnam),
-    which garbles every accented letter; with it, Excel reads UTF-8. kcrules reads either.
+    Binary (the CSV is written as UTF-8), or stdout's own text stream where it has no byte buffer
+    (a notebook's). Excel reads a CSV without a byte-order mark in the computer's legacy code page
+    (Windows-1258 in Vietnam), which garbles every accented letter; with it, Excel reads UTF-8.
+    kcrules reads either.
     """
     if path == "-":
-        sys.stdout.write("\ufeff")
-        yield sys.stdout
-        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            sys.stdout.write("\ufeff")
+            yield sys.stdout
+            sys.stdout.flush()
+            return
+        sys.stdout.flush()  # what was written before comes first
+        buffer.write(codecs.BOM_UTF8)
+        yield buffer
+        buffer.flush()
         return
-    with open(path, "w", encoding="utf-8-sig", newline="") as stream:
+    with open(path, "wb") as stream:
+        stream.write(codecs.BOM_UTF8)
         yield stream
 
 
-def write_csv(table: Table, stream: IO[str]) -> None:
-    """The header rows and the rows of ``table`` as CSV (a file opened with ``newline=""``, see csv_output)."""
-    out = csv.writer(stream)
+def write_csv(table: Table, stream: IO[str] | IO[bytes]) -> None:
+    """The header rows and the rows of ``table`` as CSV, to a binary stream (as UTF-8) or a text stream
+    opened with ``newline=""`` (see csv_output)."""
+    binary = isinstance(stream, (io.RawIOBase, io.BufferedIOBase))
+    head = io.StringIO()
+    out = csv.writer(head)
     out.writerow([c.header for c in table.columns])
     out.writerows(table.headers)
     if len(table.columns) < 2:  # a lone empty field is quoted (""), unlike one among others
         out.writerows([_csv_value(c.kind, v) for c, v in zip(table.columns, cells)] for cells, _style in table.rows)
+    stream.write(head.getvalue().encode("utf-8") if binary else head.getvalue())  # type: ignore[arg-type]
+    if len(table.columns) < 2:
         return
-    # The rows of many applications repeat their cells (labels, warnings): each distinct cell is written
-    # once by the csv module and kept; a line is its fields joined, as csv.writer joins them (each field
-    # is quoted on its own), and the lines are written a thousand at a time.
-    one = io.StringIO()
-    field = csv.writer(one)  # its line end is kept: a field holding one of its characters is quoted
-    written: dict[tuple[type, Any], str] = {}
-
-    def cell(kind: str, value: Any) -> str:
-        text = _csv_value(kind, value)
-        if type(text) is int or type(text) is str and not _QUOTED.search(text):
-            # What the csv module writes for it among other fields, unquoted (ids, names, amounts: mostly
-            # distinct); an empty field too, which it quotes only when it is a row's one field.
-            found = str(text)
-        else:
-            one.seek(0)
-            one.truncate()
-            field.writerow([text])
-            found = one.getvalue()[:-2]  # without the line end, "\r\n"
-        if len(written) < 100_000:
-            written[type(value), value] = found
-        return found
-
-    kinds = [c.kind for c in table.columns]
-    lines: list[str] = []
-    for cells, _style in table.rows:
-        line = []
-        for kind, value in zip(kinds, cells):
-            text = written.get((type(value), value))
-            line.append(cell(kind, value) if text is None else text)
-        lines.append(",".join(line) + "\r\n")
-        if len(lines) == 1000:
-            stream.write("".join(lines))
-            lines.clear()
-    stream.write("".join(lines))
+    # The rows of many applications repeat their cells (labels, warnings): the rows are written a few
+    # thousand at a time, column by column, each column keeping the field of each distinct value
+    # (_Fields), already encoded for a binary stream; a line is its fields joined, as csv.writer joins
+    # them (each field is quoted on its own).
+    comma, end = (b",", b"\r\n") if binary else (",", "\r\n")
+    columns = [_Fields(c.kind, binary) for c in table.columns]
+    width = len(columns)
+    for start in range(0, len(table.rows), _ROWS_AT_A_TIME):
+        rows = [cells for cells, _style in table.rows[start:start + _ROWS_AT_A_TIME]]
+        if min(map(len, rows)) >= width:
+            lines = list(map(comma.join, zip(*[f.column(values) for f, values in zip(columns, zip(*rows))])))
+        else:  # a row of fewer cells than columns (a plan's totals) has fewer fields, as csv.writer writes it
+            lines = [comma.join([f.field(v) for f, v in zip(columns, cells)]) for cells in rows]
+        lines.append(end[:0])  # the last line's end
+        stream.write(end.join(lines))  # type: ignore[arg-type]
+        for f in columns:
+            if len(f) > _KEPT:  # a column of distinct values (row numbers, ids): memory stays bounded
+                f.clear()
 
 
+#: Rows turned into CSV at a time, and the distinct values a column keeps the fields of.
+_ROWS_AT_A_TIME, _KEPT = 5_000, 100_000
 #: A character that makes the csv module quote a field (the delimiter, the quote, a line end).
 _QUOTED = re.compile(r'[,"\r\n]')
+#: Values whose equal values have equal fields (unlike 1 and True, or Decimal 1.0 and 1.00): kept by value.
+_KEYED = frozenset({str, int, dt.date, type(None)})
+
+
+class _Fields(dict[Any, Any]):
+    """One column's CSV fields (text, or UTF-8 bytes), by value: each distinct text, whole number or date made once."""
+
+    def __init__(self, kind: str, binary: bool) -> None:
+        super().__init__()
+        self.kind = kind
+        self.binary = binary
+
+    def __missing__(self, value: Any) -> str | bytes:
+        found = self[value] = self.made(value)
+        return found
+
+    def made(self, value: Any) -> str | bytes:
+        text = _csv_field(self.kind, value)
+        return text.encode("utf-8") if self.binary else text
+
+    def column(self, values: Sequence[Any]) -> list[str] | list[bytes]:
+        """The fields of a column's values."""
+        kinds = set(map(type, values))
+        if kinds == {int}:  # row numbers, amounts: mostly distinct, never quoted
+            return list(map(b"%d".__mod__ if self.binary else str, values))
+        if kinds <= _KEYED:
+            return list(map(self.__getitem__, values))
+        return [self.field(v) for v in values]
+
+    def field(self, value: Any) -> str | bytes:
+        """The field of one value."""
+        return self[value] if type(value) in _KEYED else self.made(value)
+
+
+def _csv_field(kind: str, value: Any) -> str:
+    """What the csv module writes for a value among other fields."""
+    text = _csv_value(kind, value)
+    if type(text) is int or type(text) is str and not _QUOTED.search(text):
+        return str(text)  # unquoted; an empty field too, which the csv module quotes only when it is a row's one field
+    one = io.StringIO()
+    csv.writer(one).writerow([text])
+    return one.getvalue()[:-2]  # without the line end, "\r\n"
 
 
 def _csv_value(kind: str, value: Any) -> Any:
@@ -374,6 +418,10 @@ def decision_table(rows: Iterable[DecisionRow], rulebook: Rulebook, lang: str) -
                                    code_label(d, kind, code, lang))
         return found
 
+    # Rows share their lists of failed criteria and of warnings: each list's cell is made once, and
+    # the rows hold the same text (which the CSV writer then finds by identity).
+    failed: dict[tuple[str, tuple[str, ...]], str] = {}
+    warnings: dict[tuple[str, ...], str] = {}
     yes, no = _W("yes", lang), _W("no", lang)
     for k, r in enumerate(rows):
         district = label("district", r.district) if r.district else None
@@ -382,11 +430,16 @@ def decision_table(rows: Iterable[DecisionRow], rulebook: Rulebook, lang: str) -
                                 None, None, r.error), ""))
             continue
         assert r.activity is not None  # a decided row names its activity
+        why = failed.get((r.activity, r.failed))
+        if why is None:
+            why = failed[r.activity, r.failed] = "; ".join(label("criterion", r.activity, f) for f in r.failed)
+        warned = warnings.get(r.warnings)
+        if warned is None:
+            warned = warnings[r.warnings] = "\n".join(r.warnings)
         table.rows.append(((
             r.number, r.app_id, r.name, district, r.activity, label("activity", r.activity),
             yes if r.eligible else no, r.amount_vnd, label("bound", str(r.bound)) if r.eligible else None,
-            ranks.get(k), "; ".join(label("criterion", r.activity, f) for f in r.failed),
-            "\n".join(r.warnings), None), ""))
+            ranks.get(k), why, warned, None), ""))
     return table
 
 
