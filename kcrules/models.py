@@ -255,6 +255,67 @@ class _Output(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class _WrittenLater(_Output):
+    """A frozen model some of whose fields may be written when first read.
+
+    kcrules may return a decision whose reasons and summary are not written yet, and a support
+    whose computation lines are not (kcrules.decide): sentences and lines are most of a
+    decision's cost, and a screening caller reads only eligibility, amount and rank. Such a
+    model keeps the one object that writes them in the __pydantic_private__ slot (these
+    models have no private attributes of their own) and has them written, once, into its
+    fields the first time any of them is read, or when the model is compared, copied,
+    pickled, printed or serialised (also inside another model: the serializer below). To
+    its reader it is the same frozen model with the same values and the same JSON.
+    """
+
+    if not TYPE_CHECKING:  # as pydantic's own: a type checker must not take every name for an attribute
+
+        def __getattr__(self, name: str) -> Any:
+            later = object.__getattribute__(self, "__pydantic_private__")
+            if later is not None and name in later.names:
+                return self._whole().__dict__[name]
+            return super().__getattr__(name)
+
+    def _whole(self) -> Any:
+        """This model with every part written (parts written when first read are written now)."""
+        # These models have no private attributes: the slot holds the writer of their later parts.
+        later: Later | None = self.__pydantic_private__  # type: ignore[assignment]
+        if later is not None:
+            built, now = later.build(), self.__dict__
+            # One new dict in the fields' order, swapped in whole: the JSON's key order is the
+            # fields' order, and a reader in another thread sees the old dict or the new one.
+            object.__setattr__(self, "__dict__", {k: now[k] if k in now else built[k] for k in type(self).model_fields})
+            object.__setattr__(self, "__pydantic_private__", None)
+        return self
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return handler(self._whole())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _WrittenLater):
+            other._whole()
+        return super(_WrittenLater, self._whole()).__eq__(other)
+
+    def __hash__(self) -> int:  # as a frozen model's: its field values (a reason's dict makes it unhashable)
+        return hash(tuple(self._whole().__dict__.values()))
+
+    def __iter__(self) -> Any:
+        return super(_WrittenLater, self._whole()).__iter__()
+
+    def __repr_args__(self) -> Any:
+        return super(_WrittenLater, self._whole()).__repr_args__()
+
+    def __copy__(self) -> Any:
+        return super(_WrittenLater, self._whole()).__copy__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        return super(_WrittenLater, self._whole()).__deepcopy__(memo)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        return super(_WrittenLater, self._whole()).__getstate__()
+
+
 class ReadOnlyDict(dict):  # type: ignore[type-arg]
     """A dict that refuses changes.
 
@@ -305,7 +366,7 @@ class ComputationLine(_Output):
     parameter: str | None = None
 
 
-class Support(_Output):
+class Support(_WrittenLater):
     amount_vnd: int = Field(ge=0)
     lines: tuple[ComputationLine, ...]
     bound: str = Field(description="What decided the amount: share, a cap's id, eligible_cost, requested, ineligible.")
@@ -341,7 +402,7 @@ class RulebookInfo(_Output):
     chain: tuple[str, ...]
 
 
-class Decision(_Output):
+class Decision(_WrittenLater):
     """The explained result of evaluating one application."""
 
     application_id: str | None
@@ -360,75 +421,14 @@ class Decision(_Output):
     def support_vnd(self) -> int:
         return self.support.amount_vnd
 
-    # ------------------------------------------------------------ parts written when first read
-    #
-    # A rulebook may return a decision whose reasons and summary are not written yet
-    # (kcrules.decide.decider): sentences are most of an explained decision's cost, and a
-    # screening caller reads only eligibility, amount and rank. Such a decision keeps the
-    # one object that writes them in the __pydantic_private__ slot (this model has no
-    # private attributes of its own) and has them written, once, into its fields the first
-    # time any of them is read, or when the decision is compared, copied, pickled, printed
-    # or serialised (also inside another model: the serializer below). To its reader it is
-    # the same frozen Decision with the same values and the same JSON.
-
-    if not TYPE_CHECKING:  # as pydantic's own: a type checker must not take every name for an attribute
-
-        def __getattr__(self, name: str) -> Any:
-            later = object.__getattribute__(self, "__pydantic_private__")
-            if later is not None and name in later.names:
-                return self._whole().__dict__[name]
-            return super().__getattr__(name)
-
-    def _whole(self) -> Decision:
-        """This decision with every part written (parts written when first read are written now)."""
-        # This model has no private attributes: the slot holds the writer of its later parts.
-        later: Later | None = self.__pydantic_private__  # type: ignore[assignment]
-        if later is not None:
-            built, now = later.build(), self.__dict__
-            # One new dict in the fields' order, swapped in whole: the JSON's key order is the
-            # fields' order, and a reader in another thread sees the old dict or the new one.
-            object.__setattr__(self, "__dict__", {k: now[k] if k in now else built[k] for k in _DECISION_FIELDS})
-            object.__setattr__(self, "__pydantic_private__", None)
-        return self
-
-    @model_serializer(mode="wrap")
-    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return handler(self._whole())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Decision):
-            other._whole()
-        return super(Decision, self._whole()).__eq__(other)
-
-    def __hash__(self) -> int:  # as a frozen model's: its field values (a reason's dict makes it unhashable)
-        return hash(tuple(self._whole().__dict__.values()))
-
-    def __iter__(self) -> Any:
-        return super(Decision, self._whole()).__iter__()
-
-    def __repr_args__(self) -> Any:
-        return super(Decision, self._whole()).__repr_args__()
-
-    def __copy__(self) -> Decision:
-        return super(Decision, self._whole()).__copy__()
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Decision:
-        return super(Decision, self._whole()).__deepcopy__(memo)
-
-    def __getstate__(self) -> dict[Any, Any]:
-        return super(Decision, self._whole()).__getstate__()
-
     @property
     def failed(self) -> tuple[Reason, ...]:
         """The eligibility criteria that were not met."""
         return tuple(r for r in self.reasons if r.kind == "eligibility" and r.outcome == "not_met")
 
 
-_DECISION_FIELDS = tuple(Decision.model_fields)
-
-
 class Later(Protocol):
-    """What writes a decision's parts when they are first read (see ``Decision._whole``)."""
+    """What writes a model's parts when they are first read (see ``_WrittenLater``)."""
 
     names: frozenset[str]
 
@@ -459,9 +459,13 @@ def assemble(cls: type[M], **values: Any) -> M:
     return _made(cls, values, set(values), None)
 
 
-def assemble_later(later: Later, **values: Any) -> Decision:
-    """A decision from the values kcrules built (see :func:`assemble`), ``later`` writing the others when read."""
-    return _made(Decision, values, set(_DECISION_FIELDS), later)
+W = TypeVar("W", bound=_WrittenLater)
+
+
+def assemble_later(cls: type[W], later: Later, **values: Any) -> W:
+    """A decision or a support from the values kcrules built (see :func:`assemble`), ``later``
+    writing the others when read."""
+    return _made(cls, values, set(cls.model_fields), later)
 
 
 def _made(cls: type[M], values: dict[str, Any], fields_set: set[str], private: Any) -> M:

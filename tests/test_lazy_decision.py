@@ -1,7 +1,9 @@
-"""A decision's reasons and summary are written when first read, and the decision is the same to its reader.
+"""A decision's reasons, summary and computation lines are written when first read, and the decision is
+the same to its reader.
 
 ``Rulebook.evaluate`` returns the Decision with its reasons and summary still to
-write (see ``models.Decision._whole``). Each test takes a fresh decision, does one
+write, and an eligible one's Support with its computation lines still to write
+(see ``models._WrittenLater``). Each test takes a fresh decision, does one
 thing a reader may do first, and compares with the decision read back from its
 JSON (pydantic-validated, nothing left to write): a part missing, out of order or
 written wrong breaks it.
@@ -59,6 +61,14 @@ FIRST_READS: dict[str, Callable[[Decision], Any]] = {
     "pickle": lambda d: pickle.loads(pickle.dumps(d)),
     "model_copy": lambda d: d.model_copy(),
     "inside another model": lambda d: Holder(decisions=[d]).model_dump_json(),
+    "support.lines": lambda d: d.support.lines,
+    "support.model_dump": lambda d: d.support.model_dump(),
+    "support.model_dump_json": lambda d: d.support.model_dump_json(),
+    "support repr": lambda d: repr(d.support),
+    "support copy": lambda d: copy.copy(d.support),
+    "support pickle": lambda d: pickle.loads(pickle.dumps(d.support)),
+    "support hash": lambda d: hash(d.support),
+    "support equality": lambda d: d.support == d.support.model_copy(),
 }
 
 
@@ -78,6 +88,26 @@ def test_whatever_is_read_first_the_decision_equals_its_json_read_back(hanoi: kc
         assert got == f'{{"decisions":[{expected.model_dump_json()}]}}'
     if first == "repr":
         assert "reasons=(" in got and "summary=" in got
+    if first.startswith("support"):
+        assert d.support == expected.support and d.support.lines == expected.support.lines
+        assert hash(d.support) == hash(expected.support)
+    if first in ("support copy", "support pickle"):
+        assert got == expected.support and got.lines == expected.support.lines
+    if first == "support repr":
+        assert "lines=(" in got
+
+
+def test_computation_lines_are_written_only_when_read(hanoi: kcrules.Rulebook) -> None:
+    d = fresh(hanoi, "eligible", lang="en")
+    s = d.support
+    assert s.amount_vnd == 150_000_000 and s.bound == "share" and s.bound_label  # half of 300 M, under the cap
+    assert "lines" not in s.__dict__  # amount, bound and its label need no line
+    lines = s.lines
+    assert [line.step for line in lines] == ["base", "share", "cap", "result"]
+    assert lines[-1].amount_vnd == s.amount_vnd and s.lines is lines  # written once, then kept
+    assert list(s.__dict__) == list(type(s).model_fields)  # the JSON's key order
+    with pytest.raises(Exception, match="frozen"):
+        s.lines = ()  # type: ignore[misc]
 
 
 def test_equality_needs_no_read_first_on_either_side(hanoi: kcrules.Rulebook) -> None:

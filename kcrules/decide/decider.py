@@ -97,7 +97,7 @@ class Decider:
         # Every part was built and checked by this module: the whole is assembled without validating it
         # again, and the reasons and the summary are written when first read (see models.Decision._whole).
         return assemble_later(
-            _Sentences(self, act, skeleton, shape, codes, values if explain else None, lang, amount.amount_vnd),
+            Decision, _Sentences(self, act, skeleton, shape, codes, values if explain else None, lang, amount.amount_vnd),
             application_id=app.id, activity=act.id, eligible=eligible, support=amount, priority=prio,
             warnings=warned, rulebook=self.info(lang), law_date=law_date, lang=lang,
         )

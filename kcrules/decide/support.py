@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from kcrules.decide.params import value_for_support
 from kcrules.errors import ApplicationError, EvaluationError, Problem
-from kcrules.models import Application, ComputationLine, Support, assemble
+from kcrules.models import Application, ComputationLine, Support, assemble, assemble_later
 from kcrules.rulefiles.loader import Activity, Definition
 from kcrules.rulefiles.reader import field_value
 from kcrules.text import i18n
@@ -80,50 +80,15 @@ class Supports:
         if not isinstance(base, int):
             raise EvaluationError(f"{act.id}.support", s.cite.text(), f"{s.base} is missing")
         t = self._terms.get((act.id, id(params), lang, explain)) or self._terms_of(act, params, lang, explain)
-        lines = [_line("base", base, f"{t.base_label}: {i18n.money(base, lang)}" if explain else "")]
-        if t.share is None:
-            lines.append(_line("full", base, t.full))
-            bounds = [("eligible_cost", base)]
-        else:
-            pid, value, (before, after), cite = t.share
-            used.setdefault(pid, None)
-            amount = floor_mul(base, value)
-            lines.append(_line("share", amount, f"{before}{i18n.money(base, lang)}{after} = "
-                                                f"{i18n.money(amount, lang)} ({cite})" if explain else "", pid))
-            bounds = [("share", amount)]
-        ratio = None
-        if t.uplift is not None and (priority_project or app.project.approved_level_percent is not None):
-            ratio = _uplift(app, t.uplift, priority_project, lang, used, explain, lines)
-        if ratio is None:
-            for cap in t.caps:
-                used.setdefault(cap.id, None)
-                lines.append(cap.line)
-                bounds.append((cap.id, cap.value))
-        else:
-            for cap in t.caps:
-                used.setdefault(cap.id, None)
-                raised = floor_mul(cap.value, ratio)
-                # The arithmetic in full: 200.000.000 ₫ × 1,5 = 300.000.000 ₫
-                text = i18n.msg("uplift", lang, label=cap.label, cap=i18n.money(cap.value, lang),
-                                ratio=i18n.number(ratio, lang), amount=i18n.money(raised, lang)) if explain else ""
-                lines.append(_line("cap", raised, f"{text} ({cap.cite})" if explain else "", cap.id))
-                bounds.append((cap.id, raised))
-        if t.share is not None:
-            bounds.append(("eligible_cost", base))
-        requested = app.project.amount_requested_vnd
-        if requested is not None:
-            lines.append(_line("requested", requested,
-                               f"{i18n.msg('requested', lang)}: {i18n.money(requested, lang)}" if explain else ""))
-            bounds.append(("requested", requested))
-        bound, amount = min(bounds, key=_AMOUNT)  # first of equal bounds wins: stable and documented
+        bound, amount = _computed(app, base, t, priority_project, lang, used, explain, None)
         label = ""
         if explain:
             label = self._labels.get((bound, lang)) or self._labels.setdefault((bound, lang),
                                                                               bound_label(self._d, bound, lang))
-        lines.append(_line("result", amount, f"{i18n.msg('result', lang, bound=label)}: {i18n.money(amount, lang)}"
-                                             if explain else ""))
-        return assemble(Support, amount_vnd=amount, lines=tuple(lines), bound=bound, rounding=t.rounding,
-                        bound_label=label)
+        # The computation lines are written when first read (see models._WrittenLater), by the same
+        # steps: a screening caller reads the amount and the bound only.
+        return assemble_later(Support, _Lines(app, base, t, priority_project, lang, explain, label),
+                              amount_vnd=amount, bound=bound, rounding=t.rounding, bound_label=label)
 
     def _terms_of(self, act: Activity, params: dict[str, Any], lang: str, explain: bool) -> _Terms:
         """An activity's terms under the law in force; an EvaluationError when a parameter it needs has no value."""
@@ -152,6 +117,72 @@ class Supports:
         return terms
 
 
+def _computed(app: Application, base: int, t: _Terms, priority_project: bool, lang: str, used: dict[str, None],
+              explain: bool, lines: list[ComputationLine] | None) -> tuple[str, int]:
+    """The bound and the amount of an eligible application's support; adds the parameters it
+    reads to ``used``, and each step's line to ``lines`` unless it is None."""
+    if lines is not None:
+        lines.append(_line("base", base, f"{t.base_label}: {i18n.money(base, lang)}" if explain else ""))
+    if t.share is None:
+        if lines is not None:
+            lines.append(_line("full", base, t.full))
+        bounds = [("eligible_cost", base)]
+    else:
+        pid, value, (before, after), cite = t.share
+        used.setdefault(pid, None)
+        amount = floor_mul(base, value)
+        if lines is not None:
+            lines.append(_line("share", amount, f"{before}{i18n.money(base, lang)}{after} = "
+                                                f"{i18n.money(amount, lang)} ({cite})" if explain else "", pid))
+        bounds = [("share", amount)]
+    ratio = None
+    if t.uplift is not None and (priority_project or app.project.approved_level_percent is not None):
+        ratio = _uplift(app, t.uplift, priority_project, lang, used, explain, lines)
+    for cap in t.caps:
+        used.setdefault(cap.id, None)
+        if ratio is None:
+            if lines is not None:
+                lines.append(cap.line)
+            bounds.append((cap.id, cap.value))
+            continue
+        raised = floor_mul(cap.value, ratio)
+        if lines is not None:
+            # The arithmetic in full: 200.000.000 ₫ × 1,5 = 300.000.000 ₫
+            text = i18n.msg("uplift", lang, label=cap.label, cap=i18n.money(cap.value, lang),
+                            ratio=i18n.number(ratio, lang), amount=i18n.money(raised, lang)) if explain else ""
+            lines.append(_line("cap", raised, f"{text} ({cap.cite})" if explain else "", cap.id))
+        bounds.append((cap.id, raised))
+    if t.share is not None:
+        bounds.append(("eligible_cost", base))
+    requested = app.project.amount_requested_vnd
+    if requested is not None:
+        if lines is not None:
+            lines.append(_line("requested", requested,
+                               f"{i18n.msg('requested', lang)}: {i18n.money(requested, lang)}" if explain else ""))
+        bounds.append(("requested", requested))
+    return min(bounds, key=_AMOUNT)  # first of equal bounds wins: stable and documented
+
+
+class _Lines:
+    """An eligible support's computation lines, written when first read: the same steps again."""
+
+    names = frozenset({"lines"})
+    __slots__ = ("_app", "_base", "_terms", "_priority", "_lang", "_explain", "_label")
+
+    def __init__(self, app: Application, base: int, terms: _Terms, priority_project: bool, lang: str, explain: bool,
+                 label: str) -> None:
+        self._app, self._base, self._terms, self._priority = app, base, terms, priority_project
+        self._lang, self._explain, self._label = lang, explain, label
+
+    def build(self) -> dict[str, Any]:
+        lines: list[ComputationLine] = []
+        lang = self._lang
+        _, amount = _computed(self._app, self._base, self._terms, self._priority, lang, {}, self._explain, lines)
+        lines.append(_line("result", amount, f"{i18n.msg('result', lang, bound=self._label)}: "
+                                             f"{i18n.money(amount, lang)}" if self._explain else ""))
+        return {"lines": tuple(lines)}
+
+
 def _ineligible(lang: str, explain: bool) -> Support:
     line = _line("ineligible", 0, i18n.msg("not_eligible_zero", lang) if explain else "")
     return assemble(Support, amount_vnd=0, lines=(line,), bound="ineligible", rounding=i18n.msg("rounding", lang),
@@ -159,8 +190,8 @@ def _ineligible(lang: str, explain: bool) -> Support:
 
 
 def _uplift(app: Application, uplift: tuple[str, Fraction | int, str, str], priority_project: bool, lang: str,
-            used: dict[str, None], explain: bool, lines: list[ComputationLine]) -> Fraction | None:
-    """The level a priority project's ceilings are raised by, or None; adds its lines.
+            used: dict[str, None], explain: bool, lines: list[ComputationLine] | None) -> Fraction | None:
+    """The level a priority project's ceilings are raised by, or None; adds its lines (unless None).
 
     TTLT 26/2014 Điều 6 khoản 2 điểm t: a priority project's level is approved by
     the competent authority, up to a maximum; it is never raised automatically.
@@ -172,8 +203,9 @@ def _uplift(app: Application, uplift: tuple[str, Fraction | int, str, str], prio
     pid, maximum, cite, shown_max = uplift
     p = app.project
     if p.approved_level_percent is None:  # a priority project (the caller asks only then)
-        lines.append(_line("could_approve", 0, i18n.msg("could_approve", lang, max=shown_max, cite=cite)
-                           if explain else "", pid))
+        if lines is not None:
+            lines.append(_line("could_approve", 0, i18n.msg("could_approve", lang, max=shown_max, cite=cite)
+                               if explain else "", pid))
         return None
     used.setdefault(pid, None)
     approved = Fraction(p.approved_level_percent, 100)
@@ -182,6 +214,8 @@ def _uplift(app: Application, uplift: tuple[str, Fraction | int, str, str], prio
             "project.approved_level_percent",
             f"above the legal maximum of {shown_max} × the ceilings in force on this date ({cite})",
             p.approved_level_percent, f"100 to {int(maximum * 100)}")])
+    if lines is None:
+        return approved if priority_project else None
     shown = i18n.number(approved, lang)
     if priority_project:
         lines.append(_line("approved_level", 0, i18n.msg(
