@@ -95,7 +95,7 @@ class Decider:
         amount = self._support(app, act, eligible, uplift, params, lang, used, explain)
         warned = self._warned(act, eligible, used, shape.assumed, params, lang)
         # Every part was built and checked by this module: the whole is assembled without validating it
-        # again, and the reasons and the summary are written when first read (see models.Decision._whole).
+        # again, and the reasons and the summary are written when first read (see models._WrittenLater).
         return assemble_later(
             Decision, _Sentences(self, act, skeleton, shape, codes, values if explain else None, lang, amount.amount_vnd),
             application_id=app.id, activity=act.id, eligible=eligible, support=amount, priority=prio,
