@@ -465,7 +465,13 @@ W = TypeVar("W", bound=_WrittenLater)
 def assemble_later(cls: type[W], later: Later, **values: Any) -> W:
     """A decision or a support from the values kcrules built (see :func:`assemble`), ``later``
     writing the others when read."""
-    return _made(cls, values, set(cls.model_fields), later)
+    fields = _FIELDS.get(cls)
+    if fields is None:  # pydantic's model_fields is a property of the class: read once
+        fields = _FIELDS[cls] = frozenset(cls.model_fields)
+    return _made(cls, values, set(fields), later)
+
+
+_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
 
 
 def _made(cls: type[M], values: dict[str, Any], fields_set: set[str], private: Any) -> M:

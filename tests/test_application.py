@@ -176,3 +176,20 @@ def test_a_reason_shared_between_decisions_cannot_be_changed(hanoi: kcrules.Rule
     with pytest.raises(TypeError):
         first.reasons[0].actual["x"] = 1  # type: ignore[index]
     assert "x" not in hanoi.evaluate(machinery_app()).reasons[0].actual
+
+
+@pytest.mark.parametrize("change", [
+    {"project.machinery_new": None},                            # a fact the activity always asks for
+    {"establishment": None, "applicant": {"kind": "industry_trade_department"}},  # no beneficiary
+    {"project.machinery": None, "project.technology_transfer": None, "project.machinery_improves": None},
+])
+def test_a_model_built_without_the_rulebook_is_checked_for_its_activity_needs(
+        hanoi: kcrules.Rulebook, change: dict[str, object]) -> None:
+    """An Application validated by the model alone (not by parse_application) lacks what the activity
+    needs: evaluate names the same problems as for the same application given as a dict."""
+    app = machinery_app(**change)
+    model = kcrules.Application.model_validate(app)
+    with pytest.raises(ApplicationError) as from_model:
+        hanoi.evaluate(model)
+    assert sorted(p.where for p in from_model.value.problems) == sorted(problems(hanoi, app))
+    assert problems(hanoi, app)

@@ -19,7 +19,7 @@ from kcrules.errors import ApplicationError, Problem, Said
 from kcrules.models import Application
 from kcrules.rulefiles.codes import code_ids, code_names, find_code
 from kcrules.rulefiles.fields import APPLICATION_FIELDS, CODE_FIELDS, _base_type
-from kcrules.rulefiles.loader import Definition, Requirement, bundled_ids
+from kcrules.rulefiles.loader import Activity, Definition, Requirement, bundled_ids
 from kcrules.util.catalogue import Catalogue
 from kcrules.util.jsonpath import get_path
 from kcrules.util.words import suggest
@@ -112,10 +112,8 @@ class Reader:
         self._code_memo: dict[str, dict[str, str | None]] = {}
         self._exact: Callable[[Application], bool] | None = None
         self._exact_dict: Callable[[Mapping[str, Any]], bool] | None = None
-        # Per activity: whether it has a beneficiary, the getters of the fields it always requires,
-        # and per condition of a requirement, the getters of the fields it requires and the condition.
-        self._needs: dict[str, tuple[bool, tuple[Callable[[Any], Any], ...],
-                                     tuple[tuple[tuple[Callable[[Any], Any], ...], Requirement], ...]]] = {}
+        # Per activity: whether a valid application has all it needs (see _needs_fn).
+        self._needs: dict[str, Callable[[Application], bool]] = {}
 
     def parse(self, data: Application | Mapping[str, Any] | str | bytes) -> Application:
         """See Rulebook.parse_application."""
@@ -261,18 +259,21 @@ class Reader:
             act = self._d.activities.get(app.activity)
             if act is None:
                 return False
-            by_when: dict[str | None, list[Requirement]] = {}
-            for r in act.requirements:
-                if r.when is not None:
-                    by_when.setdefault(r.when_text, []).append(r)
-            needs = self._needs[act.id] = (
-                act.beneficiary, tuple(_GETTERS[path] for path in act.always_required),
-                tuple((tuple(_GETTERS[r.field] for r in rs), rs[0]) for rs in by_when.values()))
-        beneficiary, getters, conditional = needs
-        if app.establishment is None and (beneficiary or app.applicant is None):
-            return False
-        if not all(get(app) is not None for get in getters):
-            return False
+            needs = self._needs[act.id] = _needs_fn(act)
+        return needs(app)
+
+
+def _needs_fn(act: Activity) -> Callable[[Application], bool]:
+    """Whether a valid application of ``act`` has all it needs: a beneficiary (or an applicant),
+    the fields it always requires, and those it requires under a condition where the condition
+    holds. Generated per activity from its requirements' field names (the model's own)."""
+    by_when: dict[str | None, list[Requirement]] = {}
+    for r in act.requirements:
+        if r.when is not None:
+            by_when.setdefault(r.when_text, []).append(r)
+    conditional = tuple((tuple(_GETTERS[r.field] for r in rs), rs[0]) for rs in by_when.values())
+
+    def conditions_met(app: Application) -> bool:
         # A condition is worked out only when a field it requires is missing (and then once).
         for gets, r in conditional:
             for get in gets:
@@ -281,6 +282,26 @@ class Reader:
                         return False
                     break
         return True
+
+    body = ["def needs(app):", "    e = app.establishment",
+            "    if e is None: return False" if act.beneficiary else
+            "    if e is None and app.applicant is None: return False"]
+    heads: set[str] = set()
+    for path in act.always_required:
+        head, _, leaf = path.partition(".")
+        if not head.isidentifier() or not (leaf.isidentifier() or not leaf) or path not in _GETTERS:
+            raise ValueError(f"not a field name: {path!r}")
+        if not leaf:
+            body.append(f"    if app.{head} is None: return False")
+            continue
+        if head not in heads:
+            heads.add(head)
+            body.append(f"    h_{head} = app.{head}")
+        body.append(f"    if h_{head} is None or h_{head}.{leaf} is None: return False")
+    body.append("    return conditions_met(app)" if conditional else "    return True")
+    namespace: dict[str, Any] = {"conditions_met": conditions_met}
+    exec(compile("\n".join(body) + "\n", f"<kcrules needs {act.id}>", "exec"), namespace)  # noqa: S102
+    return namespace["needs"]  # type: ignore[no-any-return]
 
 
 #: Each code field: (path, code table, the objects above it, its own key).
