@@ -284,7 +284,7 @@ class _WrittenLater(_Output):
             built, now = later.build(), self.__dict__
             # One new dict in the fields' order, swapped in whole: the JSON's key order is the
             # fields' order, and a reader in another thread sees the old dict or the new one.
-            object.__setattr__(self, "__dict__", {k: now[k] if k in now else built[k] for k in type(self).model_fields})
+            object.__setattr__(self, "__dict__", {k: now[k] if k in now else built[k] for k in _fields(type(self))})
             object.__setattr__(self, "__pydantic_private__", None)
         return self
 
@@ -465,13 +465,18 @@ W = TypeVar("W", bound=_WrittenLater)
 def assemble_later(cls: type[W], later: Later, **values: Any) -> W:
     """A decision or a support from the values kcrules built (see :func:`assemble`), ``later``
     writing the others when read."""
-    fields = _FIELDS.get(cls)
-    if fields is None:  # pydantic's model_fields is a property of the class: read once
-        fields = _FIELDS[cls] = frozenset(cls.model_fields)
-    return _made(cls, values, set(fields), later)
+    return _made(cls, values, set(_fields(cls)), later)
 
 
-_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
+def _fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """A model's field names in order (pydantic's ``model_fields`` is a property of the class: read once)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = tuple(cls.model_fields)
+    return found
+
+
+_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
 
 
 def _made(cls: type[M], values: dict[str, Any], fields_set: set[str], private: Any) -> M:
