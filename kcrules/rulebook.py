@@ -172,9 +172,11 @@ class Rulebook:
         """Validate an application, accepting code names typed without accents.
 
         Raises ApplicationError listing every problem: field path, what was
-        given, what is allowed, and the closest allowed value.
+        given, what is allowed, and the closest allowed value. The application
+        returned is frozen: while it lives, this rulebook knows it valid, and
+        ``evaluate`` takes it without checking it again.
         """
-        return self._reader.parse(data)
+        return self._reader.parse(data, remember=True)
 
     # ------------------------------------------------------------ evaluation
 
@@ -198,7 +200,7 @@ class Rulebook:
         """
         if lang not in ("vi", "en"):
             raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
-        app = self.parse_application(application)
+        app = self._reader.parse(application)  # an application parse_application returned: at once
         act = self._activity(app.activity)
         day = law_date(on)
         if day is None:

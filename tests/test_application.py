@@ -193,3 +193,28 @@ def test_a_model_built_without_the_rulebook_is_checked_for_its_activity_needs(
         hanoi.evaluate(model)
     assert sorted(p.where for p in from_model.value.problems) == sorted(problems(hanoi, app))
     assert problems(hanoi, app)
+
+
+def test_an_application_the_rulebook_validated_is_known_while_it_lives(hanoi: kcrules.Rulebook) -> None:
+    """parse_application's result, given again, is returned as it is (it is frozen, so still valid);
+    a copy with changes is read again; the rulebook forgets an application once it is gone."""
+    import gc
+
+    app = hanoi.parse_application(machinery_app())
+    assert hanoi.parse_application(app) is app
+    assert hanoi.evaluate(app) == hanoi.evaluate(machinery_app())
+    # A copy is another object, read again: a district given by name is normalised, an unknown one refused.
+    typed = app.model_copy(update={"establishment": app.establishment.model_copy(update={"district": "Thường Tín"})})
+    assert hanoi.parse_application(typed).establishment.district == "thuong_tin"
+    wrong = app.model_copy(update={"establishment": app.establishment.model_copy(update={"district": "Nowhere"})})
+    with pytest.raises(ApplicationError) as refused:
+        hanoi.evaluate(wrong)
+    assert [p.where for p in refused.value.problems] == ["establishment.district"]
+    # So is a model the rulebook never validated, even equal to one it did.
+    assert hanoi.parse_application(kcrules.Application.model_validate(machinery_app())) == app
+    known = hanoi._reader._valid
+    assert any(ref() is app for ref in known.values())
+    before = len(known)
+    del app, typed, wrong
+    gc.collect()
+    assert len(known) < before and all(ref() is not None for ref in known.values())  # no entry outlives its application

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -114,9 +115,30 @@ class Reader:
         self._exact_dict: Callable[[Mapping[str, Any]], bool] | None = None
         # Per activity: whether a valid application has all it needs (see _needs_fn).
         self._needs: dict[str, Callable[[Application], bool]] = {}
+        # The applications this reader returned from parse_application that are still alive, by
+        # identity: an application is frozen, so one that was valid is valid for as long as it
+        # lives, and evaluating it needs no second check of its codes and its activity's needs.
+        self._valid: dict[int, _Valid] = {}
 
-    def parse(self, data: Application | Mapping[str, Any] | str | bytes) -> Application:
-        """See Rulebook.parse_application."""
+    def parse(self, data: Application | Mapping[str, Any] | str | bytes, *, remember: bool = False) -> Application:
+        """See Rulebook.parse_application; ``remember``: the application returned is known to be valid
+        for as long as it lives, and given again it is returned at once (see _Valid)."""
+        if isinstance(data, Application):
+            known = self._valid.get(id(data))
+            if known is not None and known() is data:
+                return data
+        app = self._parse(data)
+        if remember:
+            key = id(app)
+            self._valid[key] = _Valid(app, self._forget, key)
+        return app
+
+    def _forget(self, ref: _Valid) -> None:
+        """An application this reader validated is gone: its entry goes too (unless another took its place)."""
+        if self._valid.get(ref.key) is ref:
+            del self._valid[ref.key]
+
+    def _parse(self, data: Application | Mapping[str, Any] | str | bytes) -> Application:
         if isinstance(data, (str, bytes)):
             try:
                 # Most text is a valid application with canonical codes: read straight into the model.
@@ -302,6 +324,20 @@ def _needs_fn(act: Activity) -> Callable[[Application], bool]:
     namespace: dict[str, Any] = {"conditions_met": conditions_met}
     exec(compile("\n".join(body) + "\n", f"<kcrules needs {act.id}>", "exec"), namespace)  # noqa: S102
     return namespace["needs"]  # type: ignore[no-any-return]
+
+
+class _Valid(weakref.ref):  # type: ignore[type-arg]
+    """A weak reference to an application a reader validated, knowing its key in the reader's table."""
+
+    __slots__ = ("key",)
+
+    def __new__(cls, app: Application, forget: Callable[[Any], None], key: int) -> _Valid:
+        ref = super().__new__(cls, app, forget)
+        ref.key = key
+        return ref
+
+    def __init__(self, app: Application, forget: Callable[[Any], None], key: int) -> None:
+        super().__init__(app, forget)
 
 
 #: Each code field: (path, code table, the objects above it, its own key).
