@@ -23,9 +23,10 @@ import kcrules
 from kcrules.decide.criteria import steps as steps_of
 from kcrules.decide.outcomes import Outline, Skeleton
 from kcrules.engines.compiled import CODE_MET, CODE_NA, CODE_NOT_MET
+from kcrules.rulefiles.loader import bundled_ids
 from kcrules.text import i18n
 
-RULEBOOKS = [kcrules.load_rulebook(i, engine="native") for i in ("hanoi-2016-2020",)]
+RULEBOOKS = [kcrules.load_rulebook(i, engine="native") for i in bundled_ids()]  # an abstract one has no activity
 SKELETONS = [(rb.id, act, Skeleton(steps_of(rb.definition, rb.criteria_of(act))))
              for rb in RULEBOOKS for act in rb.activities]
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import kcrules
-from kcrules.decide.memo import MEMO_MAX
+from kcrules.util.memo import MEMO_MAX
 from kcrules.errors import KcrulesError
 from kcrules.models import Decision
 from kcrules.rulefiles import conditions as cond

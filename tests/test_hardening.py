@@ -219,7 +219,7 @@ def test_the_memos_of_a_long_running_process_stay_small() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from memory import varied
 
-    from kcrules.decide import memo
+    from kcrules.util import memo
 
     rb = kcrules.load_rulebook(engine="native")
     apps = list(varied(rb, 1_500, seed=3))

@@ -11,7 +11,7 @@ gives the immutable :class:`~kcrules.models.Decision`. In order:
 5. reasons — one per criterion, written by ``kcrules.text.reasons`` (or bare, unexplained),
    and the summary: written when the decision's reader first reads them (``_Sentences``).
 
-Every part that depends on few inputs is memoised per rulebook (see memo.py):
+Every part that depends on few inputs is memoised per rulebook (see kcrules.util.memo):
 a reason on its criterion, outcome, language and the fact values it reads, a
 priority on the criteria met, warnings on the parameter values in force. The
 outline is computed for each decision from per-activity tables (no memo).
@@ -25,7 +25,6 @@ from operator import itemgetter
 from typing import Any
 
 from kcrules.decide import criteria as crit
-from kcrules.decide.memo import MEMO_MAX, remember
 from kcrules.decide.outcomes import Outline, Skeleton, codes_of
 from kcrules.decide.params import LawOnDate
 from kcrules.decide.priority import priority
@@ -45,6 +44,7 @@ from kcrules.models import (
 from kcrules.rulefiles.loader import Activity, Criterion, Definition
 from kcrules.text import i18n
 from kcrules.text.reasons import Explainer, bare_reason
+from kcrules.util.memo import MEMO_MAX, remember
 
 
 class Decider:

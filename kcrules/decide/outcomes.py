@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from kcrules.decide.criteria import Step
 from kcrules.engines import Outcomes
-from kcrules.engines.compiled import CODE_MET, CODE_NA, CODE_NOT_MET, CODES, OUTCOMES
+from kcrules.engines.compiled import CODE_MET, CODE_NA, CODE_NOT_MET, CODES
 from kcrules.errors import EvaluationError
 from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.loader import Criterion
@@ -27,7 +27,7 @@ from kcrules.rulefiles.loader import Criterion
 
 class Outline(NamedTuple):
     """What eligibility, priority, support and warnings need of the codes; the reasons' outcomes
-    and order are worked out only when the reasons are written (:meth:`Skeleton.outcomes`, :meth:`Skeleton.order`)."""
+    and order are worked out only when the reasons are written (:meth:`Skeleton.order`)."""
 
     failed: tuple[str, ...]         # eligibility criteria not met
     met: tuple[str, ...]            # priority criteria met
@@ -48,11 +48,6 @@ class Skeleton:
         #: The outline of one decision (every code met, not met or not applicable): one function
         #: generated per activity, each step a test of its code where one matters.
         self.outline: Callable[[tuple[int, ...]], Outline] = _outline_fn(steps, self.eligibility, self.priority)
-
-    @staticmethod
-    def outcomes(codes: tuple[int, ...]) -> tuple[str, ...]:
-        """Each step's outcome, in the activity's order."""
-        return tuple([OUTCOMES[o] for o in codes])
 
     def order(self, codes: tuple[int, ...], shape: Outline) -> tuple[int, ...]:
         """The steps in the order reasons are shown."""

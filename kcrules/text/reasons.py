@@ -18,6 +18,7 @@ from kcrules.rulefiles.loader import Criterion, Definition, Param
 from kcrules.rulefiles.templates import PLACEHOLDER, Placeholder, parts  # noqa: F401 (PLACEHOLDER: read from here)
 from kcrules.text import i18n as i18n
 from kcrules.text.conditions import PlainVoice, day, plain_name, sentence
+from kcrules.util.memo import remember
 
 
 class Explainer:
@@ -82,10 +83,7 @@ class Explainer:
         found = self._required.get(key)
         if found is None:
             voice = PlainVoice(self._d, lang, lambda pid: self._param(pid, fact, lang))
-            found = sentence(voice, c.condition)
-            if len(self._required) >= self._memo_max:
-                self._required.clear()
-            self._required[key] = found
+            found = remember(self._required, key, sentence(voice, c.condition), self._memo_max)
         return found
 
     def _param(self, pid: str, fact: dict[str, Any], lang: str) -> str:
@@ -194,9 +192,7 @@ class _Writer:
         memo = self._x._found_memo[self._lang]
         found = memo.get(key)
         if found is None:
-            if len(memo) >= self._x._memo_max:
-                memo.clear()
-            found = memo[key] = (self._actual(fact), self._found(fact))
+            found = remember(memo, key, (self._actual(fact), self._found(fact)), self._x._memo_max)
         actual, shown = found
         required = self._x.required(self._c, fact, self._lang)
         if self._parts is None:
@@ -227,9 +223,7 @@ class _Writer:
             raw = fact.get(key)
             part = memo.get((key, raw))
             if part is None:
-                if len(memo) >= self._x._memo_max:
-                    memo.clear()
-                part = memo[(key, raw)] = label + _written(raw, render)
+                part = remember(memo, (key, raw), label + _written(raw, render), self._x._memo_max)
             shown.append(part)
         return "; ".join(shown) or "—"
 

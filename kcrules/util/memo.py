@@ -1,4 +1,4 @@
-"""The bound shared by a rulebook's memos of decision parts."""
+"""The bound shared by a rulebook's memos of decision parts and of the sentences of its reasons."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ V = TypeVar("V")
 MEMO_MAX = 10_000
 
 
-def remember(memo: dict[Any, V], key: Any, value: V) -> V:
-    """Store ``value`` under ``key``, emptying ``memo`` first when it is full; return ``value``."""
-    if len(memo) >= MEMO_MAX:
+def remember(memo: dict[Any, V], key: Any, value: V, limit: int = MEMO_MAX) -> V:
+    """Store ``value`` under ``key``, emptying ``memo`` first when it holds ``limit`` entries; return ``value``."""
+    if len(memo) >= limit:
         memo.clear()
     memo[key] = value
     return value
