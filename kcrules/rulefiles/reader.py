@@ -129,8 +129,8 @@ class Reader:
                 return data
         app = self._parse(data)
         if remember:
-            key = id(app)
-            self._valid[key] = _Valid(app, self._forget, key)
+            ref = _Valid(app, self._forget)
+            self._valid[ref.key] = ref
         return app
 
     def _forget(self, ref: _Valid) -> None:
@@ -327,17 +327,15 @@ def _needs_fn(act: Activity) -> Callable[[Application], bool]:
 
 
 class _Valid(weakref.ref):  # type: ignore[type-arg]
-    """A weak reference to an application a reader validated, knowing its key in the reader's table."""
+    """A weak reference to an application a reader validated, keeping its key in the reader's table
+    (the application's identity, which cannot be read once it is gone)."""
 
     __slots__ = ("key",)
 
-    def __new__(cls, app: Application, forget: Callable[[Any], None], key: int) -> _Valid:
+    def __new__(cls, app: Application, forget: Callable[[Any], None]) -> _Valid:
         ref = super().__new__(cls, app, forget)
-        ref.key = key
+        ref.key = id(app)
         return ref
-
-    def __init__(self, app: Application, forget: Callable[[Any], None], key: int) -> None:
-        super().__init__(app, forget)
 
 
 #: Each code field: (path, code table, the objects above it, its own key).
