@@ -65,17 +65,17 @@ class CompiledMatcher:
         self.ids = tuple(c.id for c in criteria)
         gen = _Gen(definition)
         body: list[str] = []
+        # A condition and its negation are read in three-valued logic: "holds" is true when the
+        # condition is met, "fails" when it is not, neither when a value it reads is missing. The two
+        # cannot both be true (each comparison and its negation read the same values), so "fails" is
+        # read only where "holds" is not, and "does not apply" only where "applies" is not.
         for i, c in enumerate(criteria):
-            holds, fails = gen.expr(cond.nnf(c.condition)), gen.expr(cond.negate(c.condition))
+            decided = f"0 if {gen.expr(cond.nnf(c.condition))} else (1 if {gen.expr(cond.negate(c.condition))} else -1)"
             if c.applies_when is None:
-                body += [f"    h = {holds}", f"    n = {fails}",
-                         f"    o{i} = (0 if not n else -1) if h else (1 if n else -1)"]
+                body.append(f"    o{i} = {decided}")
             else:
-                applies, not_applies = gen.expr(cond.nnf(c.applies_when)), gen.expr(cond.negate(c.applies_when))
-                body += [f"    x = {not_applies}", f"    if {applies}:", f"        h = {holds}", f"        n = {fails}",
-                         "        h, n = h and not x, n and not x",
-                         f"        o{i} = (0 if not n else -1) if h else (1 if n else (2 if x else -1))",
-                         f"    else:", f"        o{i} = 2 if x else -1"]
+                body += [f"    if {gen.expr(cond.nnf(c.applies_when))}:", f"        o{i} = {decided}",
+                         f"    else:", f"        o{i} = 2 if {gen.expr(cond.negate(c.applies_when))} else -1"]
         for key in shown:
             gen.local(key)
         self.keys = tuple(gen.locals)
