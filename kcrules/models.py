@@ -465,7 +465,7 @@ W = TypeVar("W", bound=_WrittenLater)
 def assemble_later(cls: type[W], later: Later, **values: Any) -> W:
     """A decision or a support from the values kcrules built (see :func:`assemble`), ``later``
     writing the others when read."""
-    return _made(cls, values, set(_fields(cls)), later)
+    return _made(cls, values, _all_set(cls).copy(), later)
 
 
 def _fields(cls: type[BaseModel]) -> tuple[str, ...]:
@@ -476,7 +476,16 @@ def _fields(cls: type[BaseModel]) -> tuple[str, ...]:
     return found
 
 
+def _all_set(cls: type[BaseModel]) -> set[str]:
+    """A model's field names as the set of fields given, which each model assembled gets a copy of."""
+    found = _ALL_SET.get(cls)
+    if found is None:
+        found = _ALL_SET[cls] = set(_fields(cls))
+    return found
+
+
 _FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+_ALL_SET: dict[type[BaseModel], set[str]] = {}
 
 
 def _made(cls: type[M], values: dict[str, Any], fields_set: set[str], private: Any) -> M:

@@ -91,6 +91,7 @@ class Rulebook:
         self._d = definition
         self.engine: Engine = engine
         self._matchers: dict[tuple[str, str], Any] = {}
+        self._compiled: dict[str, tuple[Activity, CompiledMatcher]] = {}  # by activity id: what evaluate reads first
         self._compile_lock = threading.Lock()
         self._reader = Reader(definition)
         self._law = LawOnDate(definition)
@@ -201,7 +202,11 @@ class Rulebook:
         if lang not in ("vi", "en"):
             raise InputError(f"lang must be 'vi' or 'en', not {lang!r}")
         app = self._reader.parse(application)  # an application parse_application returned: at once
-        act = self._activity(app.activity)
+        found = self._compiled.get(app.activity)
+        if found is None:
+            act = self._activity(app.activity)
+            found = self._compiled[act.id] = (act, self._matcher(act, "compiled"))
+        act, compiled = found
         day = law_date(on)
         if day is None:
             day = app.application_date  # outside the program, the period criterion refuses it
@@ -210,7 +215,6 @@ class Rulebook:
         engine = engine or self.engine
         if engine not in ENGINES:
             raise InputError(f"engine must be one of {ENGINES}, not {engine!r}")
-        compiled = self._matcher(act, "compiled")
         try:
             codes, read = compiled.match(app, self._law.fact_items(day))
         except Exception as err:  # the generated function's own failure, with the activity's citation

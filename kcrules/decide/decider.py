@@ -90,10 +90,9 @@ class Decider:
         eligible = not shape.failed
         prio, uplift = self._priority(act, shape.met, lang, explain)
         params = self._law.values(law_date)
-        used = dict.fromkeys(shape.used)
         # The support is computed now: it may refuse the application (an approved level above the maximum).
-        amount = self._support(app, act, eligible, uplift, params, lang, used, explain)
-        warned = self._warned(act, eligible, used, shape.assumed, params, lang)
+        amount, read = self._support(app, act, eligible, uplift, params, lang, explain)
+        warned = self._warned(act, eligible, shape.used, read, shape.assumed, params, lang)
         # Every part was built and checked by this module: the whole is assembled without validating it
         # again, and the reasons and the summary are written when first read (see models._WrittenLater).
         return assemble_later(
@@ -192,13 +191,16 @@ class Decider:
             found = remember(self._priorities, key, (prio, uplift))
         return found
 
-    def _warned(self, act: Activity, eligible: bool, used: dict[str, None], assumed: tuple[Criterion, ...],
-                params: dict[str, Any], lang: str) -> tuple[DecisionWarning, ...]:
+    def _warned(self, act: Activity, eligible: bool, used: tuple[str, ...], read: tuple[str, ...],
+                assumed: tuple[Criterion, ...], params: dict[str, Any], lang: str) -> tuple[DecisionWarning, ...]:
+        """The warnings on the parameters the criteria used and then those the support read (each once,
+        in that order) and on the assumed criteria."""
         # Keyed by the law in force (LawOnDate gives one dict per set of parameter values), not the date.
-        key = (act.id, eligible, lang, tuple(used), id(params), tuple([c.id for c in assumed]))
+        key = (act.id, eligible, lang, used, read, id(params), tuple([c.id for c in assumed]))
         found = self._warnings.get(key)
         if found is None:
-            found = remember(self._warnings, key, warnings(self._d, act, eligible, used, assumed, params, lang))
+            found = remember(self._warnings, key, warnings(self._d, act, eligible, dict.fromkeys(used + read),
+                                                           assumed, params, lang))
         return found
 
     def _summary(self, act: Activity, eligible: bool, failed: tuple[str, ...], amount: int, lang: str) -> str:

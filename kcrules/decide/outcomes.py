@@ -23,6 +23,7 @@ from kcrules.engines.compiled import CODE_MET, CODE_NA, CODE_NOT_MET, CODES
 from kcrules.errors import EvaluationError
 from kcrules.rulefiles import conditions as cond
 from kcrules.rulefiles.loader import Criterion
+from kcrules.util.memo import remember
 
 
 class Outline(NamedTuple):
@@ -64,25 +65,37 @@ def _outline_fn(steps: tuple[Step, ...], eligibility: tuple[tuple[int, str], ...
     each step using some, those it uses when it applies or when it does not, in step order and
     each once; assumed: the criteria whose rule is an assumption, where they apply.
     """
-    constants: dict[str, Any] = {"Outline": Outline}
-    body = ["def outline(codes):", "    failed, met, used, assumed = [], [], {}, []"]
+    constants: dict[str, Any] = {"Outline": Outline, "_new": tuple.__new__}
+    body = ["def outline(codes):", "    failed, met, assumed, na = [], [], [], 0"]
     if steps:
         body.append(f"    {', '.join(f'o{i}' for i in range(len(steps)))}, = codes")
     for i, _ in eligibility:
         body.append(f"    if o{i} == {CODE_NOT_MET}: failed.append({i})")
     for i, cid in priority:
         body.append(f"    if o{i} == {CODE_MET}: met.append({cid!r})")
+    # The parameters used follow from which of the steps using some do not apply: that pattern, as the
+    # bits of one number, finds them in a table of the patterns met so far (few: the steps reading
+    # parameters are few, and most apply together or not at all).
+    using = [s for s in steps if s.applied or s.not_applied]
+    for bit, s in enumerate(using):
+        body.append(f"    if o{steps.index(s)} == {CODE_NA}: na |= {1 << bit}")
     for i, s in enumerate(steps):
-        applied, not_applied = dict.fromkeys(s.applied), dict.fromkeys(s.not_applied)
-        if applied or not_applied:
-            constants[f"A{i}"], constants[f"N{i}"] = applied, not_applied
-            body.append(f"    used.update(N{i} if o{i} == {CODE_NA} else A{i})")
         if s.criterion.assumption:
             constants[f"C{i}"] = s.criterion
             body.append(f"    if o{i} != {CODE_NA}: assumed.append(C{i})")
     constants["IDS"] = tuple(s.criterion.id for s in steps)
-    body.append("    return Outline(tuple([IDS[i] for i in failed]), tuple(met), tuple(used), tuple(assumed), "
-                "tuple(failed))")
+    constants["USED"] = table = {}
+
+    def used_of(na: int) -> tuple[str, ...]:
+        used = tuple(dict.fromkeys(p for bit, s in enumerate(using)
+                                   for p in (s.not_applied if na >> bit & 1 else s.applied)))
+        return remember(table, na, used)
+
+    constants["used_of"] = used_of
+    body += ["    used = USED.get(na)",
+             "    if used is None: used = used_of(na)",
+             "    return _new(Outline, (tuple([IDS[i] for i in failed]), tuple(met), used, tuple(assumed), "
+             "tuple(failed)))"]
     exec(compile("\n".join(body) + "\n", "<kcrules outline>", "exec"), constants)  # noqa: S102
     return constants["outline"]  # type: ignore[no-any-return]
 

@@ -43,6 +43,8 @@ class _Terms(NamedTuple):
     full: str                                           # the text of an activity without a share
     uplift: tuple[str, Fraction | int, str, str] | None  # id, maximum, citation, the maximum written
     caps: tuple[_Cap, ...]
+    reads: tuple[str, ...]         # the parameters an amount reads, in order: share, ceilings
+    reads_approved: tuple[str, ...]  # the same, with the maximum level after the share (a level approved)
 
 
 _AMOUNT = itemgetter(1)
@@ -64,8 +66,8 @@ class Supports:
         self._labels: dict[tuple[str, str], str] = {}
 
     def __call__(self, app: Application, act: Activity, eligible: bool, priority_project: bool,
-                 params: dict[str, Any], lang: str, used: dict[str, None], explain: bool = True) -> Support:
-        """The support of one decision; adds the parameters it reads to ``used``.
+                 params: dict[str, Any], lang: str, explain: bool = True) -> tuple[Support, tuple[str, ...]]:
+        """The support of one decision, and the parameters it read (in order; none when ineligible).
 
         ``priority_project``: the project meets a criterion of a priority tier that
         may have a higher level approved (an area or sector tier).
@@ -74,21 +76,22 @@ class Supports:
             found = self._ineligible.get((lang, explain))
             if found is None:
                 found = self._ineligible[lang, explain] = _ineligible(lang, explain)
-            return found
+            return found, ()
         s = act.support
         base = field_value(app, s.base)
         if not isinstance(base, int):
             raise EvaluationError(f"{act.id}.support", s.cite.text(), f"{s.base} is missing")
         t = self._terms.get((act.id, id(params), lang, explain)) or self._terms_of(act, params, lang, explain)
-        bound, amount = _computed(app, base, t, priority_project, lang, used, explain, None)
+        bound, amount = _computed(app, base, t, priority_project, lang, explain, None)
         label = ""
         if explain:
             label = self._labels.get((bound, lang)) or self._labels.setdefault((bound, lang),
                                                                               bound_label(self._d, bound, lang))
         # The computation lines are written when first read (see models._WrittenLater), by the same
         # steps: a screening caller reads the amount and the bound only.
+        reads = t.reads if t.uplift is None or app.project.approved_level_percent is None else t.reads_approved
         return assemble_later(Support, _Lines(app, base, t, priority_project, lang, explain, label),
-                              amount_vnd=amount, bound=bound, rounding=t.rounding, bound_label=label)
+                              amount_vnd=amount, bound=bound, rounding=t.rounding, bound_label=label), reads
 
     def _terms_of(self, act: Activity, params: dict[str, Any], lang: str, explain: bool) -> _Terms:
         """An activity's terms under the law in force; an EvaluationError when a parameter it needs has no value."""
@@ -111,16 +114,18 @@ class Supports:
             label, cite = d.params[cap_id].label[lang], pv.cite.text(lang)
             text = f"{i18n.msg('cap', lang, label=label)}: {i18n.money(pv.value, lang)} ({cite})" if explain else ""
             caps.append(_Cap(cap_id, pv.value, label, cite, _line("cap", pv.value, text, cap_id)))
+        first = (share[0],) if share is not None else ()
         terms = _Terms(i18n.msg("rounding", lang), plain_name(d, s.base, lang) if explain else "", share, full,
-                       uplift, tuple(caps))
+                       uplift, tuple(caps), (*first, *s.caps),
+                       (*first, *([uplift[0]] if uplift is not None else ()), *s.caps))
         self._terms[act.id, id(params), lang, explain] = terms  # as many as activities × laws × languages × 2
         return terms
 
 
-def _computed(app: Application, base: int, t: _Terms, priority_project: bool, lang: str, used: dict[str, None],
-              explain: bool, lines: list[ComputationLine] | None) -> tuple[str, int]:
-    """The bound and the amount of an eligible application's support; adds the parameters it
-    reads to ``used``, and each step's line to ``lines`` unless it is None."""
+def _computed(app: Application, base: int, t: _Terms, priority_project: bool, lang: str, explain: bool,
+              lines: list[ComputationLine] | None) -> tuple[str, int]:
+    """The bound and the amount of an eligible application's support (the parameters it reads are
+    the terms' ``reads``); adds each step's line to ``lines`` unless it is None."""
     if lines is not None:
         lines.append(_line("base", base, f"{t.base_label}: {i18n.money(base, lang)}" if explain else ""))
     if t.share is None:
@@ -129,7 +134,6 @@ def _computed(app: Application, base: int, t: _Terms, priority_project: bool, la
         bounds = [("eligible_cost", base)]
     else:
         pid, value, (before, after), cite = t.share
-        used.setdefault(pid, None)
         amount = floor_mul(base, value)
         if lines is not None:
             lines.append(_line("share", amount, f"{before}{i18n.money(base, lang)}{after} = "
@@ -137,9 +141,8 @@ def _computed(app: Application, base: int, t: _Terms, priority_project: bool, la
         bounds = [("share", amount)]
     ratio = None
     if t.uplift is not None and (priority_project or app.project.approved_level_percent is not None):
-        ratio = _uplift(app, t.uplift, priority_project, lang, used, explain, lines)
+        ratio = _uplift(app, t.uplift, priority_project, lang, explain, lines)
     for cap in t.caps:
-        used.setdefault(cap.id, None)
         if ratio is None:
             if lines is not None:
                 lines.append(cap.line)
@@ -177,7 +180,7 @@ class _Lines:
     def build(self) -> dict[str, Any]:
         lines: list[ComputationLine] = []
         lang = self._lang
-        _, amount = _computed(self._app, self._base, self._terms, self._priority, lang, {}, self._explain, lines)
+        _, amount = _computed(self._app, self._base, self._terms, self._priority, lang, self._explain, lines)
         lines.append(_line("result", amount, f"{i18n.msg('result', lang, bound=self._label)}: "
                                              f"{i18n.money(amount, lang)}" if self._explain else ""))
         return {"lines": tuple(lines)}
@@ -190,7 +193,7 @@ def _ineligible(lang: str, explain: bool) -> Support:
 
 
 def _uplift(app: Application, uplift: tuple[str, Fraction | int, str, str], priority_project: bool, lang: str,
-            used: dict[str, None], explain: bool, lines: list[ComputationLine] | None) -> Fraction | None:
+            explain: bool, lines: list[ComputationLine] | None) -> Fraction | None:
     """The level a priority project's ceilings are raised by, or None; adds its lines (unless None).
 
     TTLT 26/2014 Điều 6 khoản 2 điểm t: a priority project's level is approved by
@@ -207,7 +210,6 @@ def _uplift(app: Application, uplift: tuple[str, Fraction | int, str, str], prio
             lines.append(_line("could_approve", 0, i18n.msg("could_approve", lang, max=shown_max, cite=cite)
                                if explain else "", pid))
         return None
-    used.setdefault(pid, None)
     approved = Fraction(p.approved_level_percent, 100)
     if approved > maximum:
         raise ApplicationError([Problem(
