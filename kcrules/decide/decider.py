@@ -7,7 +7,7 @@ gives the immutable :class:`~kcrules.models.Decision`. In order:
 1. ``outcomes.Skeleton.outline`` — failures, priorities met, parameters used, assumptions;
 2. ``priority.priority`` — rank key, score, and whether a tier allows the higher ceiling;
 3. ``support.Supports`` — the amount in whole đồng and its computation;
-4. ``warnings.warnings`` — every guidance level and assumption used;
+4. ``warnings.Warnings`` — every guidance level and assumption used;
 5. reasons — one per criterion, written by ``kcrules.text.reasons`` (or bare, unexplained),
    and the summary: written when the decision's reader first reads them (``_Sentences``).
 
@@ -29,7 +29,7 @@ from kcrules.decide.outcomes import Outline, Skeleton, codes_of
 from kcrules.decide.params import LawOnDate
 from kcrules.decide.priority import priority
 from kcrules.decide.support import Supports
-from kcrules.decide.warnings import warnings
+from kcrules.decide.warnings import Warnings
 from kcrules.engines import Outcomes
 from kcrules.engines.compiled import OUTCOMES
 from kcrules.models import (
@@ -56,6 +56,7 @@ class Decider:
         self.generated = crit.generated_criteria(definition)
         self._explainer = Explainer(definition, MEMO_MAX)
         self._support = Supports(definition)
+        self._warning = Warnings(definition)
         self._criteria: dict[str, tuple[Criterion, ...]] = {}
         self._skeletons: dict[str, Skeleton] = {}
         self._reasons: dict[tuple[Any, ...], Reason] = {}
@@ -185,9 +186,7 @@ class Decider:
         key = (act.id, met, lang, explain)
         found = self._priorities.get(key)
         if found is None:
-            prio, uplift = priority(self._d, self.criteria_of(act), met, lang)
-            if not explain:
-                prio = prio.model_copy(update={"text": ""})
+            prio, uplift = priority(self._d, self.criteria_of(act), met, lang, explain)
             found = remember(self._priorities, key, (prio, uplift))
         return found
 
@@ -199,8 +198,8 @@ class Decider:
         key = (act.id, eligible, lang, used, read, id(params), tuple([c.id for c in assumed]))
         found = self._warnings.get(key)
         if found is None:
-            found = remember(self._warnings, key, warnings(self._d, act, eligible, dict.fromkeys(used + read),
-                                                           assumed, params, lang))
+            found = remember(self._warnings, key,
+                             self._warning(act, eligible, dict.fromkeys(used + read), assumed, params, lang))
         return found
 
     def _summary(self, act: Activity, eligible: bool, failed: tuple[str, ...], amount: int, lang: str) -> str:

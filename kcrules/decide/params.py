@@ -3,11 +3,13 @@
 Takes a checked :class:`~kcrules.rulefiles.loader.Definition`; gives, for a date,
 each parameter's :class:`~kcrules.rulefiles.loader.ParamValue` (exact: int,
 Fraction or day ordinal, with its citation and provenance) and the flat
-``params__ID`` items the engines match. Both are memoised per date.
+``params__ID`` items the engines match. Both are worked out once per period in which
+no parameter changes value, and found by date.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from fractions import Fraction
 from typing import Any
@@ -24,8 +26,12 @@ class LawOnDate:
 
     def __init__(self, definition: Definition) -> None:
         self._d = definition
-        self._values: dict[dt.date, dict[str, Any]] = {}
-        self._facts: dict[dt.date, dict[str, Any]] = {}
+        # Every parameter keeps one value between two of these dates (a value's start or end): the
+        # law of a day is that of its period, found by bisection and worked out once per period.
+        self._bounds = sorted({b for p in definition.params.values() for v in p.values
+                               for b in (v.start, v.until) if b is not None})
+        self._periods: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # values, fact items
+        self._days: dict[dt.date, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._versions: dict[tuple[int, ...], dict[str, Any]] = {}
 
     def coverage(self) -> tuple[dt.date | None, dt.date | None]:
@@ -51,42 +57,51 @@ class LawOnDate:
 
     def values(self, day: dt.date) -> dict[str, Any]:
         """Every parameter's value in force on ``day`` (parameters without one are absent)."""
-        found = self._values.get(day)
+        found = self._days.get(day)
         if found is None:
-            found = {}
-            for p in self._d.params.values():
-                v = p.at(day)
-                if v is not None:
-                    found[p.id] = v
-            # Days under the same law share one dict: its identity names the law in force, a
-            # cheap memo key for what depends on it (warnings). There are as many as the
-            # parameters have periods, so this table stays small.
-            found = self._versions.setdefault(tuple(map(id, found.values())), found)
-            if len(self._values) > _DAYS_MAX:
-                self._values.clear()
-            self._values[day] = found
-        return found
+            found = self._day(day)
+        return found[0]
 
     def fact_items(self, day: dt.date) -> dict[str, Any]:
         """The parameters' part of a fact on ``day``: whole numbers and whole percents only.
 
         Ratios and fractional percents are for computing support, never matched.
         """
-        found = self._facts.get(day)
+        found = self._days.get(day)
         if found is None:
-            found = {}
-            for pid, pv in self.values(day).items():
-                value = pv.value
-                if isinstance(value, Fraction):
-                    scaled = value * 100
-                    if self._d.params[pid].unit != "percent" or scaled.denominator != 1:
-                        continue
-                    value = int(scaled)
-                found["params__" + pid] = value
-            if len(self._facts) > _DAYS_MAX:
-                self._facts.clear()
-            self._facts[day] = found
+            found = self._day(day)
+        return found[1]
+
+    def _day(self, day: dt.date) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A day not seen lately: the law of its period (worked out once per period), remembered by day."""
+        period = bisect.bisect_right(self._bounds, day)
+        found = self._periods.get(period)
+        if found is None:
+            values = {}
+            for p in self._d.params.values():
+                v = p.at(day)
+                if v is not None:
+                    values[p.id] = v
+            # Periods under the same law share one dict: its identity names the law in force, a
+            # cheap memo key for what depends on it (warnings, support terms).
+            values = self._versions.setdefault(tuple(map(id, values.values())), values)
+            found = self._periods[period] = (values, self._facts_of(values))
+        if len(self._days) > _DAYS_MAX:
+            self._days.clear()
+        self._days[day] = found
         return found
+
+    def _facts_of(self, values: dict[str, Any]) -> dict[str, Any]:
+        facts = {}
+        for pid, pv in values.items():
+            value = pv.value
+            if isinstance(value, Fraction):
+                scaled = value * 100
+                if self._d.params[pid].unit != "percent" or scaled.denominator != 1:
+                    continue
+                value = int(scaled)
+            facts["params__" + pid] = value
+        return facts
 
 
 def value_for_support(params: dict[str, Any], pid: str, definition: Definition, act: Activity) -> Any:

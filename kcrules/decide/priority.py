@@ -9,14 +9,17 @@ never by the score, which only machines compare.
 
 from __future__ import annotations
 
-from kcrules.models import Priority
+from kcrules.models import Priority, assemble
 from kcrules.rulefiles.loader import Criterion, Definition, Tier
 from kcrules.text import i18n
 
 
 def priority(d: Definition, criteria: tuple[Criterion, ...], met_ids: tuple[str, ...],
-             lang: str) -> tuple[Priority, bool]:
-    """Rank key: one number per tier, lower ranks first; score: the same read as one number, higher first."""
+             lang: str, explain: bool = True) -> tuple[Priority, bool]:
+    """Rank key: one number per tier, lower ranks first; score: the same read as one number, higher first.
+
+    Unexplained (``explain=False``), the text is empty.
+    """
     met = set(met_ids)
     key: list[int] = []
     score = 0
@@ -35,10 +38,16 @@ def priority(d: Definition, criteria: tuple[Criterion, ...], met_ids: tuple[str,
             score = score * 100 + len(hits)
         if hits and tier.uplift:
             uplift = True
-        if members:
+        if members and explain:
             parts.append(_tier_words(len(parts) + 1, tier, hits, lang))
-    text = i18n.msg("priority_order", lang, items="; ".join(parts)) if met else i18n.msg("priority_none", lang)
-    return Priority(rank_key=tuple(key), score=score, criteria_met=tuple(sorted(met)), text=text), uplift
+    if not explain:
+        text = ""
+    elif met:
+        text = i18n.msg("priority_order", lang, items="; ".join(parts))
+    else:
+        text = i18n.msg("priority_none", lang)
+    # Built here from checked values: assembled without validating them again (see models.assemble).
+    return assemble(Priority, rank_key=tuple(key), score=score, criteria_met=tuple(sorted(met)), text=text), uplift
 
 
 def _tier_words(n: int, tier: Tier, hits: list[Criterion], lang: str) -> str:

@@ -20,25 +20,49 @@ from kcrules.text import i18n
 from kcrules.text.reasons import param_value
 
 
-def warnings(d: Definition, act: Activity, eligible: bool, used: dict[str, None] | tuple[str, ...],
-             assumed: tuple[Criterion, ...], params: dict[str, Any], lang: str) -> tuple[DecisionWarning, ...]:
-    out: list[DecisionWarning] = []
-    for pid in _levels_warned(used, params):
-        pv = params[pid]
-        p = d.params[pid]
+class Warnings:
+    """The warnings of each decision of one rulebook; thread-safe (its memos hold immutable values).
+
+    Each warning depends on one parameter's value in force (or one criterion, or one activity)
+    and the language, so each is written once and shared by every decision that has it.
+    """
+
+    def __init__(self, definition: Definition) -> None:
+        self._d = definition
+        self._levels: dict[tuple[str, int, str], DecisionWarning] = {}  # as many as values × languages
+        self._rules: dict[tuple[str, str], DecisionWarning] = {}
+        self._no_level: dict[tuple[str, str], DecisionWarning] = {}
+
+    def __call__(self, act: Activity, eligible: bool, used: dict[str, None] | tuple[str, ...],
+                 assumed: tuple[Criterion, ...], params: dict[str, Any], lang: str) -> tuple[DecisionWarning, ...]:
+        out = [self._levels.get((pid, id(params[pid]), lang)) or self._level(pid, params[pid], lang)
+               for pid in _levels_warned(used, params)]
+        out += [self._rules.get((c.id, lang)) or self._rule(c, lang) for c in assumed]
+        if _no_level(act, eligible):
+            out.append(self._no_level.get((act.id, lang)) or self._none(act, lang))
+        return tuple(out)
+
+    def _level(self, pid: str, pv: Any, lang: str) -> DecisionWarning:
+        p = self._d.params[pid]
         value = param_value(p, pv.value, lang)
         text = i18n.msg(f"warning_{pv.provenance}", lang, label=p.label[lang], value=value, note=_in(pv.note, lang))
-        out.append(DecisionWarning(parameter=pid, provenance=pv.provenance, value=value, note=_in(pv.note, lang),
-                                   text=text.strip(), value_raw=raw_value(p.unit, pv.value)))
-    for c in assumed:
+        found = self._levels[pid, id(pv), lang] = DecisionWarning(
+            parameter=pid, provenance=pv.provenance, value=value, note=_in(pv.note, lang), text=text.strip(),
+            value_raw=raw_value(p.unit, pv.value))
+        return found
+
+    def _rule(self, c: Criterion, lang: str) -> DecisionWarning:
         text = i18n.msg("warning_rule_assumption", lang, label=c.label[lang], note=_in(c.assumption, lang))
-        out.append(DecisionWarning(parameter=c.id, provenance="assumption", value="", note=_in(c.assumption, lang),
-                                   text=text))
-    if _no_level(act, eligible):
+        found = self._rules[c.id, lang] = DecisionWarning(
+            parameter=c.id, provenance="assumption", value="", note=_in(c.assumption, lang), text=text)
+        return found
+
+    def _none(self, act: Activity, lang: str) -> DecisionWarning:
         note = act.support.note.get(lang, "") if act.support.note else ""
-        out.append(DecisionWarning(parameter=f"{act.id}.support", provenance="assumption", value="",
-                                   note=note, text=i18n.msg("warning_no_level", lang, note=note)))
-    return tuple(out)
+        found = self._no_level[act.id, lang] = DecisionWarning(
+            parameter=f"{act.id}.support", provenance="assumption", value="", note=note,
+            text=i18n.msg("warning_no_level", lang, note=note))
+        return found
 
 
 def warned(act: Activity, eligible: bool, used: dict[str, None] | tuple[str, ...], assumed: tuple[Criterion, ...],
