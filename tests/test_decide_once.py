@@ -6,13 +6,19 @@ the eligibility criteria not met, the priority criteria met, the parameters the 
 (each step's when it applies, or when it does not; in step order, each once) and the criteria
 applied whose rule is an assumption. Every activity of every bundled rulebook, on any codes.
 
-A decision's support, from the terms worked out once per activity, law in force, language and
-explanation: one rulebook deciding under two laws in turn gives each law's ceiling.
+A decision's support and warnings, from the terms worked out once per activity, law in force,
+language and explanation and the warnings written once per parameter value: one rulebook deciding
+under two laws in turn gives each law's ceiling and says each law's provenance of it.
+
+The law of a day, worked out once per period in which no parameter changes value (found by
+bisection): every parameter's value on that day, read plainly, on any day of every bundled rulebook.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -22,6 +28,7 @@ from hypothesis import strategies as st
 import kcrules
 from kcrules.decide.criteria import steps as steps_of
 from kcrules.decide.outcomes import Outline, Skeleton
+from kcrules.decide.params import LawOnDate
 from kcrules.engines.compiled import CODE_MET, CODE_NA, CODE_NOT_MET
 from kcrules.rulefiles.loader import bundled_ids
 from kcrules.text import i18n
@@ -83,3 +90,46 @@ def test_support_follows_the_law_in_force_in_one_rulebook() -> None:
                 caps = [line for line in d.support.lines if line.step == "cap"]
                 assert [line.amount_vnd for line in caps] == [cap]
                 assert (i18n.money(cap, lang) in caps[0].text) if explain else caps[0].text == ""
+                # Before 11 May 2018 the ceiling is national guidance, after it an assumption: each warned as such.
+                warned = {w.parameter: w for w in d.warnings}["machinery_cap"]
+                assert (warned.provenance, warned.value_raw) == (
+                    ("guidance", 200_000_000) if cap == 200_000_000 else ("assumption", 300_000_000))
+
+
+def law_plainly(rulebook: kcrules.Rulebook, day: dt.date) -> dict[str, object]:
+    """Every parameter's value on ``day``, each read from its own periods."""
+    found = {}
+    for p in rulebook.definition.params.values():
+        for v in p.values:
+            if v.start <= day and (v.until is None or day < v.until):
+                found[p.id] = v
+                break
+    return found
+
+
+# Every day a parameter's value starts or ends, the day before, and days far from any.
+CHANGES = sorted({b + dt.timedelta(days=k) for rb in RULEBOOKS for p in rb.definition.params.values()
+                  for v in p.values for b in (v.start, v.until) if b is not None for k in (-1, 0)})
+
+
+@settings(max_examples=200, deadline=None)
+@given(days=st.lists(st.one_of(st.sampled_from(CHANGES),
+                               st.dates(min_value=CHANGES[0] - dt.timedelta(days=800),
+                                        max_value=CHANGES[-1] + dt.timedelta(days=800))), min_size=1, max_size=8))
+def test_the_law_of_a_day_is_each_parameters_value(days: list[dt.date]) -> None:
+    for rb in RULEBOOKS:
+        law = LawOnDate(rb.definition)  # days in any order: a period worked out first serves the later ones
+        for day in days:
+            expected = law_plainly(rb, day)
+            got = law.values(day)
+            assert list(got) == list(expected) and all(got[k] is expected[k] for k in expected)
+            # What rules match: whole numbers, and percents that are whole; ratios only compute support.
+            facts = {}
+            for k, v in expected.items():
+                value = v.value
+                if isinstance(value, Fraction):
+                    if rb.definition.params[k].unit != "percent" or (value * 100).denominator != 1:
+                        continue
+                    value = int(value * 100)
+                facts[f"params__{k}"] = value
+            assert law.fact_items(day) == facts
