@@ -456,7 +456,8 @@ def assemble(cls: type[M], **values: Any) -> M:
     the whole decision. The result is the same frozen model as a validated
     one; ``tests/test_engines_equal.py`` compares both.
     """
-    return _made(cls, values, set(values), None)
+    given = _all_set(cls)
+    return _made(cls, values, given if len(values) == len(given) else set(values), None)
 
 
 W = TypeVar("W", bound=_WrittenLater)
@@ -465,7 +466,7 @@ W = TypeVar("W", bound=_WrittenLater)
 def assemble_later(cls: type[W], later: Later, **values: Any) -> W:
     """A decision or a support from the values kcrules built (see :func:`assemble`), ``later``
     writing the others when read."""
-    return _made(cls, values, _all_set(cls).copy(), later)
+    return _made(cls, values, _all_set(cls), later)
 
 
 def _fields(cls: type[BaseModel]) -> tuple[str, ...]:
@@ -477,7 +478,14 @@ def _fields(cls: type[BaseModel]) -> tuple[str, ...]:
 
 
 def _all_set(cls: type[BaseModel]) -> set[str]:
-    """A model's field names as the set of fields given, which each model assembled gets a copy of."""
+    """A model's field names as its set of fields given, one set shared by every model of the class
+    assembled with all its fields.
+
+    A set of its own for each would be an object more for each reason, line and decision: more
+    memory, and more objects for the cycle collector to walk (explained decisions keep reasons
+    in memos). Sharing it is safe because these models are frozen: pydantic changes the set only
+    when a field is set, which they refuse, and gives a copy (``model_copy``) a set of its own.
+    """
     found = _ALL_SET.get(cls)
     if found is None:
         found = _ALL_SET[cls] = set(_fields(cls))

@@ -160,6 +160,19 @@ def test_a_decision_stays_frozen_before_and_after_its_parts_are_written(hanoi: k
         d.no_such_field  # type: ignore[attr-defined]  # noqa: B018
 
 
+def test_a_copy_with_changes_leaves_the_decisions_it_came_from_as_they_were(hanoi: kcrules.Rulebook) -> None:
+    """The parts kcrules assembles share their class's set of fields given (models.assemble): a copy
+    made with changes gets a set of its own, and every other decision and part keeps all its fields."""
+    one, two = fresh(hanoi, "eligible"), fresh(hanoi, "refused")
+    changed = one.model_copy(update={"summary": "x"})
+    reason = one.reasons[0].model_copy(update={"text": "x"})
+    assert (changed.summary, reason.text) == ("x", "x")
+    for model in (one, two, one.support, two.support, *one.reasons, *two.reasons, *one.support.lines):
+        assert model.model_fields_set == set(type(model).model_fields)
+    assert one == read_back(one) and two == read_back(two)
+    assert one.summary != "x" and one.reasons[0].text != "x"
+
+
 def test_threads_reading_one_new_decision_all_read_the_same_parts(hanoi: kcrules.Rulebook) -> None:
     expected = read_back(fresh(hanoi, "refused"))
     for _ in range(20):
