@@ -412,6 +412,11 @@ def _activity_needs(frame: Frame, act: Activity, rows: np.ndarray) -> np.ndarray
     for req in act.requirements:
         col = frame.columns.get(cond.fact_key(req.field))
         given = col.present[rows] if col is not None else np.zeros(len(rows), dtype=bool)
+        head = req.field.partition(".")[0]
+        if head in frame.parents:
+            # The field itself, as the reader asks it: an applicant's district is not given by the
+            # establishment's, which the fact's column takes in its place.
+            given = given & frame.parents[head][rows]
         if req.when is not None:
             # Not needed where the condition is false. Where it cannot be decided (a fact it reads is
             # absent) the row path decides: it reads such a condition as false, as the reader does.
