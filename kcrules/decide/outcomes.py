@@ -76,9 +76,9 @@ def _outline_fn(steps: tuple[Step, ...], eligibility: tuple[tuple[int, str], ...
     # The parameters used follow from which of the steps using some do not apply: that pattern, as the
     # bits of one number, finds them in a table of the patterns met so far (few: the steps reading
     # parameters are few, and most apply together or not at all).
-    using = [s for s in steps if s.applied or s.not_applied]
-    for bit, s in enumerate(using):
-        body.append(f"    if o{steps.index(s)} == {CODE_NA}: na |= {1 << bit}")
+    using = [(i, s) for i, s in enumerate(steps) if s.applied or s.not_applied]
+    for bit, (i, _) in enumerate(using):
+        body.append(f"    if o{i} == {CODE_NA}: na |= {1 << bit}")
     for i, s in enumerate(steps):
         if s.criterion.assumption:
             constants[f"C{i}"] = s.criterion
@@ -87,7 +87,7 @@ def _outline_fn(steps: tuple[Step, ...], eligibility: tuple[tuple[int, str], ...
     constants["USED"] = table = {}
 
     def used_of(na: int) -> tuple[str, ...]:
-        used = tuple(dict.fromkeys(p for bit, s in enumerate(using)
+        used = tuple(dict.fromkeys(p for bit, (_, s) in enumerate(using)
                                    for p in (s.not_applied if na >> bit & 1 else s.applied)))
         return remember(table, na, used)
 
