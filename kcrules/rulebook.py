@@ -220,12 +220,13 @@ class Rulebook:
         except Exception as err:  # the generated function's own failure, with the activity's citation
             raise EvaluationError(act.id, act.cite.text(), f"{type(err).__name__}: {err}") from err
         if UNDECIDED in codes:
-            fact = self._fact(app, day)  # a criterion without a single outcome: the flat fact says why
+            # A criterion without a single outcome: the flat fact says why.
+            fact: Mapping[str, Any] = self._fact(app, day)
         elif engine == "native":
             values = dict(zip(compiled.keys, read)) if explain else None
             return self._decider.decide(app, act, codes, values, day, lang, explain)
         else:
-            fact = compiled.fact(read)  # what durable-rules reads, without building the whole fact
+            fact = dict(zip(compiled.keys, read))  # every value the rules and the reasons read (None: not set)
         codes = self._decider.codes(act, self._match(act, fact, engine), fact)
         return self._decider.decide(app, act, codes, fact, day, lang, explain)
 
@@ -319,7 +320,7 @@ class Rulebook:
         """The flat fact both engines match (see kcrules.decide.facts)."""
         return self._fact_fn(app, self._law.fact_items(day))
 
-    def _match(self, act: Activity, fact: dict[str, Any], engine: str) -> Outcomes:
+    def _match(self, act: Activity, fact: Mapping[str, Any], engine: str) -> Outcomes:
         """Every criterion's outcome on the fact, from the engine asked for."""
         try:
             outcomes = self._matcher(act, engine).match(fact)

@@ -56,7 +56,7 @@ def test_no_facts_are_left_in_the_engine(hanoi: kcrules.Rulebook) -> None:
     # ... whereas a session that keeps its fact is still there, with the fact.
     with matcher._lock:
         app = hanoi.parse_application(machinery_app())
-        fact = dict(hanoi._fact(app, app.application_date), sid="kept", kc__id="kept")
+        fact = dict(matcher.sent(hanoi._fact(app, app.application_date)), sid="kept", kc__id="kept")
         matcher._host.assert_fact(matcher.ruleset, fact)
         assert len(matcher._host.get_facts(matcher.ruleset, "kept")) == 1
         matcher._host.delete_state(matcher.ruleset, "kept")

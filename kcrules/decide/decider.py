@@ -102,7 +102,7 @@ class Decider:
             warnings=warned, rulebook=self.info(lang), law_date=law_date, lang=lang,
         )
 
-    def codes(self, act: Activity, outcomes: Outcomes, fact: dict[str, Any]) -> tuple[int, ...]:
+    def codes(self, act: Activity, outcomes: Outcomes, fact: Mapping[str, Any]) -> tuple[int, ...]:
         """An engine's outcomes as codes (an EvaluationError when a criterion has no single outcome)."""
         return codes_of(self._skeleton(act).steps, outcomes, fact)
 

@@ -14,7 +14,7 @@ says why a criterion has no single outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from kcrules.decide.criteria import Step
@@ -100,15 +100,16 @@ def _outline_fn(steps: tuple[Step, ...], eligibility: tuple[tuple[int, str], ...
     return constants["outline"]  # type: ignore[no-any-return]
 
 
-def codes_of(steps: tuple[Step, ...], outcomes: Outcomes, fact: dict[str, Any]) -> tuple[int, ...]:
-    """An engine's outcomes as codes; an EvaluationError when a criterion has no single outcome."""
+def codes_of(steps: tuple[Step, ...], outcomes: Outcomes, fact: Mapping[str, Any]) -> tuple[int, ...]:
+    """An engine's outcomes as codes; an EvaluationError when a criterion has no single outcome
+    (a fact key whose value is None is missing)."""
     codes: list[int] = []
     for step in steps:
         c = step.criterion
         got = outcomes.get(c.id, ())
         if len(got) != 1:
             missing = [p for p in cond.refs_of(c.condition) + cond.refs_of(c.applies_when or cond.Lit(True, "bool"))
-                       if cond.fact_key(p) not in fact]
+                       if fact.get(cond.fact_key(p)) is None]
             detail = (f"no outcome (facts missing: {', '.join(missing) or 'none'})" if not got
                       else f"contradictory outcomes {got}")
             raise EvaluationError(c.id, c.cite.text(), detail)

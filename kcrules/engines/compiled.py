@@ -79,8 +79,6 @@ class CompiledMatcher:
         for key in shown:
             gen.local(key)
         self.keys = tuple(gen.locals)
-        self._presence = tuple(sorted({k for c in criteria for e in (c.condition, c.applies_when)
-                                       for k in cond.presence_keys(e)}))
         codes = ", ".join(f"o{i}" for i in range(len(criteria)))
         values = ", ".join(gen.locals.values())
         self.source = "\n".join(["def match(app, P):", *gen.loads(), *body,
@@ -89,15 +87,6 @@ class CompiledMatcher:
         exec(compile(self.source, f"<kcrules compiled matcher {activity}>", "exec"), namespace)  # noqa: S102
         self.match: CompiledFn = namespace["match"]
 
-
-    def fact(self, read: tuple[Any, ...]) -> dict[str, Any]:
-        """The flat fact of the values read (keys whose value is set), with the presence flags
-        and the constant ``kc__true`` the durable-rules rules match: every key those rules read."""
-        fact: dict[str, Any] = {k: v for k, v in zip(self.keys, read) if v is not None}
-        fact["kc__true"] = True
-        for key in self._presence:
-            fact[cond.PRESENT + key] = key in fact
-        return fact
 
 
 class _Gen:

@@ -30,10 +30,12 @@ durable-rules traps, and what this module does about each:
 - no locking: one lock per matcher serialises the engine calls, so concurrent
   evaluations from threads stay correct and independent;
 - every rule that fires round-trips the session state and the fact through
-  JSON in Python (durable.engine decodes and re-encodes them per action): the
-  fact sent holds only the keys the activity's rules read, which roughly
-  halves the cost; this per-firing round trip is what bounds the durable
-  engine's throughput (docs/performance.md).
+  JSON in Python (durable.engine decodes and re-encodes them per action): our
+  own dispatch reads only the fired rule's name (``_lean_dispatch``), and the
+  fact sent holds only the keys the activity's rules read, by short names;
+  the engine still writes the fact out for every rule that fires, and its
+  matching and those writes are most of a durable decision's time
+  (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import itertools
 import json
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kcrules.engines import MET, NA, NOT_MET, Outcomes
@@ -127,31 +129,33 @@ class DurableMatcher:
         self._lock = threading.Lock()
         self._host = _QuietHost.make()
         self.ruleset = f"kc_{tag}_{next(_names)}"
+        # The engine knows each fact key the rules read by a short name (k0, k1, …): durable-rules
+        # parses the fact and writes it back out for every rule that fires, so its size is much of
+        # the engine's time. Only those keys are sent; dropping a key no rule reads cannot change
+        # a match.
+        names: dict[str, str] = {}
+
+        def name(key: str) -> str:
+            return names.setdefault(key, f"k{len(names)}")
+
         rules: dict[str, Any] = {}
         for i, c in enumerate(criteria):
-            holds = cond.to_durable(c.condition)
-            fails = cond.to_durable(cond.negate(c.condition))
+            holds = cond.to_durable(c.condition, name)
+            fails = cond.to_durable(cond.negate(c.condition), name)
             if c.applies_when is not None:
-                applies = cond.to_durable(c.applies_when)
+                applies = cond.to_durable(c.applies_when, name)
                 holds = {"$and": [applies, holds]}
                 fails = {"$and": [applies, fails]}
-                rules[f"c{i}_na"] = self._rule(cond.to_durable(cond.negate(c.applies_when)), i, NA)
+                rules[f"c{i}_na"] = self._rule(cond.to_durable(cond.negate(c.applies_when), name), i, NA)
             rules[f"c{i}_met"] = self._rule(holds, i, MET)
             rules[f"c{i}_not"] = self._rule(fails, i, NOT_MET)
         self._host.register_rulesets({self.ruleset: rules})
         self._sessions = itertools.count()
-        # Only the keys these rules read go to the engine: durable-rules
-        # round-trips the fact through JSON for every rule that fires (about
-        # one per criterion), so a slim fact is most of its speed. Dropping a
-        # key no rule reads cannot change a match.
-        keys: dict[str, None] = {"kc__true": None}
-        for c in criteria:
-            for expr in (c.condition, c.applies_when):
-                if expr is None:
-                    continue
-                keys.update(dict.fromkeys(cond.fact_key(r) for r in cond.refs_of(expr)))
-                keys.update(dict.fromkeys(cond.PRESENT + k for k in cond.presence_keys(expr)))
-        self._keys = tuple(keys)
+        self.names = dict(names)  # fact key -> the engine's name for it
+        flag = len(cond.PRESENT)
+        self._values = tuple((k, n) for k, n in names.items() if not k.startswith(cond.PRESENT) and k != cond.TRUE)
+        self._flags = tuple((k[flag:], n) for k, n in names.items() if k.startswith(cond.PRESENT))
+        self._true = names.get(cond.TRUE)
         self._records = {f"c{i}_{tag}": (i, outcome) for i in range(len(criteria))
                          for tag, outcome in (("met", MET), ("not", NOT_MET), ("na", NA))}
         self._lean_dispatch()
@@ -191,7 +195,9 @@ class DurableMatcher:
                     return
                 message = result[1]
                 while message:
-                    sink.append(records[_fired(message)])
+                    # A message is {"RULE": {...}}: the name is read in place, parsed only if unknown.
+                    record = records.get(message[2:message.find('"', 2)])
+                    sink.append(record if record is not None else records[_fired(message)])
                     message = complete_and_start(handle, state_handle)
                 complete(None, {})
             except BaseException as error:  # noqa: BLE001 (reported as durable-rules reports it)
@@ -208,15 +214,26 @@ class DurableMatcher:
 
         return {"all": [{"m": expr}], "run": action}
 
-    def match(self, fact: dict[str, Any]) -> Outcomes:
+    def sent(self, fact: Mapping[str, Any]) -> dict[str, Any]:
+        """What the engine is given for a fact: the values set of the keys its rules read and their
+        presence flags, by the engine's names (a key whose value is None is not set)."""
+        out = {n: v for k, n in self._values if (v := fact.get(k)) is not None}
+        for k, n in self._flags:
+            out[n] = fact.get(k) is not None
+        if self._true is not None:
+            out[self._true] = True
+        return out
+
+    def match(self, fact: Mapping[str, Any]) -> Outcomes:
+        """Every criterion's outcomes on a fact: the flat fact, or any mapping of fact keys to values."""
+        sent = self.sent(fact)
         with self._lock:
             sid = f"{self.ruleset}.{next(self._sessions)}"
-            fact = {k: fact[k] for k in self._keys if k in fact}
-            fact["sid"] = fact["kc__id"] = sid
+            sent["sid"] = sent["kc__id"] = sid
             self._sink.clear()
             try:
                 try:
-                    state = self._host.assert_fact(self.ruleset, fact)
+                    state = self._host.assert_fact(self.ruleset, sent)
                 except self._not_handled:
                     state = None
                 if isinstance(state, dict) and state.get("exception"):

@@ -249,70 +249,77 @@ def _compile_nnf(expr: Expr) -> Callable[[Fact], bool]:
 
 #: Prefix of the presence flags a fact carries for keys that conditions test for presence.
 PRESENT = "kc__set__"
+TRUE = "kc__true"  # the key every fact carries, True: what a literal true or false is compared with
 
 _DURABLE_OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 _FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
-def to_durable(expr: Expr) -> dict[str, Any]:
+def to_durable(expr: Expr, name: Callable[[str], str] | None = None) -> dict[str, Any]:
     """The durable-rules JSON expression of a condition (in negation normal form).
 
     Comparisons against a missing key do not match in durable-rules, which is the
     same rule compile_python follows. ``true``/``false`` literals become
     comparisons on the constant key ``kc__true`` that every fact carries.
+    ``name`` gives the engine's key for each flat fact key (presence flags and
+    ``kc__true`` included); by default the flat key itself.
     """
-    return _durable(nnf(expr))
+    return _durable(nnf(expr), name or _same)
 
 
-def _durable(expr: Expr) -> dict[str, Any]:
+def _same(key: str) -> str:
+    return key
+
+
+def _durable(expr: Expr, name: Callable[[str], str]) -> dict[str, Any]:
     if isinstance(expr, And):
-        return {"$and": [_durable(i) for i in expr.items]}
+        return {"$and": [_durable(i, name) for i in expr.items]}
     if isinstance(expr, Or):
-        return {"$or": [_durable(i) for i in expr.items]}
+        return {"$or": [_durable(i, name) for i in expr.items]}
     if isinstance(expr, Lit):
-        return {"kc__true": True} if expr.value else {"$neq": {"kc__true": True}}
+        return {name(TRUE): True} if expr.value else {"$neq": {name(TRUE): True}}
     if isinstance(expr, Cmp):
         if expr.op in ("is set", "is not set"):
             # durable-rules' $nex inside $or loops forever, so presence is a
             # flag the fact carries (see presence_keys), never $ex/$nex.
             key = fact_key(expr.left.path)  # type: ignore[attr-defined]
-            return {PRESENT + key: expr.op == "is set"}
+            return {name(PRESENT + key): expr.op == "is set"}
         if expr.op in ("in", "not in"):
             assert isinstance(expr.right, tuple)
             if expr.op == "in":
-                return {"$or": [_cmp_durable("==", expr.left, v) for v in expr.right]}
-            return {"$and": [_cmp_durable("!=", expr.left, v) for v in expr.right]}
+                return {"$or": [_cmp_durable("==", expr.left, v, name) for v in expr.right]}
+            return {"$and": [_cmp_durable("!=", expr.left, v, name) for v in expr.right]}
         assert isinstance(expr.right, Expr)
-        return _cmp_durable(expr.op, expr.left, expr.right)
+        return _cmp_durable(expr.op, expr.left, expr.right, name)
     raise TypeError(f"not a condition: {expr!r}")
 
 
-def _cmp_durable(op: str, left: Expr, right: Expr) -> dict[str, Any]:
+def _cmp_durable(op: str, left: Expr, right: Expr, name: Callable[[str], str]) -> dict[str, Any]:
     if isinstance(left, Lit) and isinstance(right, Ref):
         left, right, op = right, left, _FLIPPED[op]
     if not isinstance(left, Ref):
         # Literal against literal: decided now; keep it an engine condition anyway.
         value = _PY_OPS[op](getattr(left, "value", None), getattr(right, "value", None))
-        return _durable(Lit(value, "bool"))
+        return _durable(Lit(value, "bool"), name)
     key = fact_key(left.path)
     if isinstance(right, Lit):
         if op == "==":
-            return {key: right.value}
-        return {_DURABLE_OPS[op]: {key: right.value}}
+            return {name(key): right.value}
+        return {_DURABLE_OPS[op]: {name(key): right.value}}
     if not isinstance(right, Ref):
         raise TypeError(f"cannot compile {right!r} for the rule engine")
     other = fact_key(right.path)
-    operand = {"$m": other}
+    operand = {"$m": name(other)}
     if op == "==":
         # durable-rules has no equality on references: a == b is a >= b and a <= b.
-        test: dict[str, Any] = {"$and": [{"$gte": {key: operand}}, {"$lte": {key: operand}}]}
+        test: dict[str, Any] = {"$and": [{"$gte": {name(key): operand}}, {"$lte": {name(key): operand}}]}
     elif op == "!=":
-        test = {"$or": [{"$gt": {key: operand}}, {"$lt": {key: operand}}]}
+        test = {"$or": [{"$gt": {name(key): operand}}, {"$lt": {name(key): operand}}]}
     else:
-        test = {_DURABLE_OPS[op]: {key: operand}}
+        test = {_DURABLE_OPS[op]: {name(key): operand}}
     # A reference to an absent key matches in durable-rules (unlike a literal
     # comparison), so both sides are required to exist, as in compile_python.
-    return {"$and": [{PRESENT + key: True}, {PRESENT + other: True}, test]}
+    return {"$and": [{name(PRESENT + key): True}, {name(PRESENT + other): True}, test]}
 
 
 def presence_keys(expr: Expr | None) -> set[str]:
