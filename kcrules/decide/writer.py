@@ -5,7 +5,12 @@ and a rulebook shares those objects between decisions (see decider.py): each
 one's JSON is written once by pydantic and kept, and a decision's text is put
 together from these fragments and the few values of its own. The fragments are
 held per writer, at most ``limit`` of them (emptied when full); each entry
-holds its object, so an id is never mistaken for another object's.
+holds its object, so an id is never mistaken for another object's. The default
+limit is the rulebook's own memo bound: a fragment is found again only while
+its object is shared, that is while the rulebook's memos hold it, so a larger
+writer mostly keeps reasons no decision will share again (`kcrules batch` of
+60,000 varied lines: 336 MB resident with 50,000 fragments, 122 MB with 10,000,
+in the same time).
 ``tests/test_engines_equal.py`` compares the text with pydantic's on every
 decision it checks.
 """
@@ -16,6 +21,7 @@ import json
 from typing import Any
 
 from kcrules.models import Decision
+from kcrules.util.memo import MEMO_MAX, remember
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -23,7 +29,7 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 class DecisionWriter:
     """Writes decisions as compact JSON text, identical to pydantic's."""
 
-    def __init__(self, limit: int = 50_000) -> None:
+    def __init__(self, limit: int = MEMO_MAX) -> None:
         self._limit = limit
         self._fragments: dict[int, tuple[Any, str]] = {}
 
@@ -31,11 +37,7 @@ class DecisionWriter:
         found = self._fragments.get(id(part))
         if found is not None and found[0] is part:
             return found[1]
-        text = part.model_dump_json()
-        if len(self._fragments) >= self._limit:
-            self._fragments.clear()
-        self._fragments[id(part)] = (part, text)
-        return text
+        return remember(self._fragments, id(part), (part, part.model_dump_json()), self._limit)[1]
 
     def write(self, d: Decision) -> str:
         """The decision's JSON text."""
