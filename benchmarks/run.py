@@ -212,7 +212,7 @@ def decidable(rb: Any, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def mismatches(native: Any, durable: Any, apps: list[dict[str, Any]]) -> tuple[int, int, list[str]]:
     """Compare both engines' decision JSON (explained, and unexplained on every 4th) and the batch
     writer's text with pydantic's; return (compared, bad, examples)."""
-    from kcrules.decide.writer import DecisionWriter
+    from kcrules.decide.writer import DecisionWriter, json_line
     from kcrules.errors import EvaluationError
 
     writer = DecisionWriter()
@@ -225,7 +225,7 @@ def mismatches(native: Any, durable: Any, apps: list[dict[str, Any]]) -> tuple[i
                 try:
                     decision = rb.evaluate(app, explain=explain, lang="en" if i % 2 else "vi")
                     text = decision.model_dump_json()
-                    outcome.append(text if writer.write(decision) == text else "writer differs")
+                    outcome.append(text if writer.line(decision) == json_line(text.encode()) else "writer differs")
                 except EvaluationError as err:
                     outcome.append(str(err))
             compared += 1
@@ -425,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
             evaluate_all(again, parsed, read_text=True), rows)
     json_rb, writer = fresh("native"), DecisionWriter()
     measure("kcrules native, explained + JSON text (validated input)",
-            lambda: sum(1 for d in json_rb.evaluate_many(parsed) if writer.write(d)), rows)
+            lambda: sum(1 for d in json_rb.evaluate_many(parsed) if writer.line(d)), rows)
     try:
         import pyarrow as pa
     except ImportError:

@@ -187,15 +187,38 @@ def test_batch_shows_progress_at_a_terminal(tmp_path: Path, native: kcrules.Rule
 
 
 def test_every_output_record_is_one_line_for_every_line_splitter(tmp_path: Path) -> None:
-    # U+0085 and U+2028 end a line for str.splitlines and JavaScript, though JSON keeps them raw.
+    # U+0085, U+2028 and U+2029 end a line for str.splitlines and JavaScript, though JSON keeps them
+    # raw: in error records and in decisions alike.
+    decided = json.loads((ROOT / "examples" / "machinery-gia-lam.json").read_text(encoding="utf-8"))
+    decided["id"] = "c\u2028d\u2029e\u0085f"
     src = tmp_path / "in.jsonl"
-    src.write_text('{"\\u0085": null}\n{"id": "a\\u2028b", "activity": "3.3-machinery"}\n', encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    subprocess.run([sys.executable, "-m", "kcrules.cli", "batch", str(src), "-o", str(out)], capture_output=True)
-    lines = out.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 2
-    assert [json.loads(line)["line"] for line in lines] == [1, 2]
-    assert json.loads(lines[1])["application_id"] == "a\u2028b"
+    src.write_text('{"\\u0085": null}\n{"id": "a\\u2028b", "activity": "3.3-machinery"}\n'
+                   + json.dumps(decided) + "\n", encoding="utf-8")
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.jsonl"
+        subprocess.run([sys.executable, "-m", "kcrules.cli", "batch", str(src), "-o", str(out), "--jobs", jobs],
+                       capture_output=True)
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 3
+        assert [json.loads(line).get("line") for line in lines] == [1, 2, None]
+        assert json.loads(lines[1])["application_id"] == "a\u2028b"
+        assert json.loads(lines[2])["application_id"] == decided["id"]
+        assert json.loads(lines[2])["eligible"] is True
+
+
+def test_the_writer_escapes_line_ends_in_shared_parts_and_in_a_decisions_own_values() -> None:
+    from kcrules.decide.writer import DecisionWriter, json_line
+
+    rb = kcrules.load_rulebook(engine="native")
+    decision = rb.evaluate(json.loads((ROOT / "examples" / "machinery-gia-lam.json").read_text(encoding="utf-8")))
+    reason = decision.reasons[0].model_copy(update={"text": "a\u2028b\u0085c"})
+    odd = decision.model_copy(update={"reasons": (reason, *decision.reasons[1:]), "summary": "d\u2029e"})
+    writer = DecisionWriter()
+    for d in (decision, odd, odd):  # the second time from the writer's fragments
+        line = writer.line(d)
+        assert line == json_line(d.model_dump_json().encode())
+        assert line.decode().splitlines() == [line.decode()[:-1]]
+        assert json.loads(line) == json.loads(d.model_dump_json())
 
 
 # ---------------------------------------------------------------- --jobs

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kcrules
-from kcrules.decide.writer import DecisionWriter
+from kcrules.decide.writer import DecisionWriter, json_line
 from kcrules.engines.compiled import CODES, UNDECIDED
 from kcrules.errors import EvaluationError
 from kcrules.models import Decision
@@ -166,7 +166,7 @@ def _outcome(rulebook: kcrules.Rulebook, app: dict[str, Any], **options: Any) ->
     # JSON gives the same decision, and the JSON text is the one pydantic writes for it.
     again = Decision.model_validate_json(decision.model_dump_json())
     assert again == decision and again.model_dump_json() == decision.model_dump_json()
-    assert WRITER.write(decision) == decision.model_dump_json()  # the batch writer: the same bytes
+    assert WRITER.line(decision) == json_line(decision.model_dump_json().encode())  # the batch writer: the same bytes
     return decision.model_dump(mode="json")
 
 

@@ -158,6 +158,8 @@ def test_a_decision_is_cacheable_by_rulebook_version_and_application(client: htt
 
 def test_a_batch_as_a_json_array_streams_one_line_per_application_in_order(client: httpx.Client) -> None:
     apps = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES]
+    # A line end JSON leaves raw (U+2028, U+0085: str.splitlines and JavaScript split there) is escaped.
+    apps.append({**apps[0], "id": "x\u2028y\u0085z"})
     got = client.post(f"{BASE}/decisions/batch", json=apps)
     assert got.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(line) for line in got.text.splitlines()]

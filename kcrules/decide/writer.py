@@ -1,16 +1,20 @@
-"""Decision → JSON text, the same bytes as ``Decision.model_dump_json()``, faster in bulk.
+"""Decision → a line of JSON Lines: pydantic's JSON of the decision in UTF-8, faster in bulk.
 
 Most of a decision's JSON is its reasons, warnings and rulebook description,
 and a rulebook shares those objects between decisions (see decider.py): each
-one's JSON is written once by pydantic and kept, and a decision's text is put
-together from these fragments and the few values of its own. The fragments are
-held per writer, at most ``limit`` of them (emptied when full); each entry
-holds its object, so an id is never mistaken for another object's. The default
-limit is the rulebook's own memo bound: a fragment is found again only while
-its object is shared, that is while the rulebook's memos hold it, so a larger
-writer mostly keeps reasons no decision will share again (`kcrules batch` of
-60,000 varied lines: 336 MB resident with 50,000 fragments, 122 MB with 10,000,
-in the same time).
+one's JSON is written once by pydantic and kept, and a decision's line is put
+together from these fragments and the few values of its own, as the UTF-8
+bytes a file or a response is given (a decision is about 20,000 characters:
+decoding its fragments and encoding it whole again cost more than putting it
+together). The three line ends JSON leaves raw are escaped in each fragment
+and value, once (see :func:`json_line`). The fragments are held per writer,
+at most ``limit`` of them (emptied when full); each entry holds its object,
+so an id is never mistaken for another object's. The default limit is the
+rulebook's own memo bound: a fragment is found again only while its object is
+shared, that is while the rulebook's memos hold it, so a larger writer mostly
+keeps reasons no decision will share again (`kcrules batch` of 60,000 varied
+lines: 336 MB resident with 50,000 fragments, 122 MB with 10,000, in the same
+time).
 ``tests/test_engines_equal.py`` compares the text with pydantic's on every
 decision it checks.
 """
@@ -27,31 +31,62 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class DecisionWriter:
-    """Writes decisions as compact JSON text, identical to pydantic's."""
+    """Writes decisions as lines of JSON Lines, the same bytes as :func:`json_line` of pydantic's JSON."""
 
     def __init__(self, limit: int = MEMO_MAX) -> None:
         self._limit = limit
-        self._fragments: dict[int, tuple[Any, str]] = {}
+        self._fragments: dict[int, tuple[Any, bytes]] = {}
 
-    def _json(self, part: Any) -> str:
+    def _json(self, part: Any) -> bytes:
         found = self._fragments.get(id(part))
         if found is not None and found[0] is part:
             return found[1]
-        return remember(self._fragments, id(part), (part, part.model_dump_json()), self._limit)[1]
+        text = _one_line(part.__pydantic_serializer__.to_json(part))  # what model_dump_json() decodes
+        return remember(self._fragments, id(part), (part, text), self._limit)[1]
 
-    def write(self, d: Decision) -> str:
-        """The decision's JSON text."""
+    def line(self, d: Decision) -> bytes:
+        """The decision as one line: ``json_line(d.model_dump_json().encode())``."""
         fragment = self._json
         s = d.support
-        support = (f'{{"amount_vnd":{s.amount_vnd},"lines":[{",".join(map(_line, s.lines))}],'
-                   f'"bound":{_dumps(s.bound)},"rounding":{_dumps(s.rounding)},"bound_label":{_dumps(s.bound_label)}}}')
-        return (f'{{"application_id":{_dumps(d.application_id)},"activity":{_dumps(d.activity)},'
-                f'"eligible":{"true" if d.eligible else "false"},"support":{support},'
-                f'"priority":{fragment(d.priority)},"reasons":[{",".join(map(fragment, d.reasons))}],'
-                f'"warnings":[{",".join(map(fragment, d.warnings))}],"rulebook":{fragment(d.rulebook)},'
-                f'"law_date":"{d.law_date.isoformat()}","lang":"{d.lang}","summary":{_dumps(d.summary)}}}')
+        return b"".join((
+            b'{"application_id":', _json(d.application_id), b',"activity":', _json(d.activity),
+            b',"eligible":', b"true" if d.eligible else b"false",
+            b',"support":{"amount_vnd":', b"%d" % s.amount_vnd, b',"lines":[', b",".join(map(_line, s.lines)),
+            b'],"bound":', _json(s.bound), b',"rounding":', _json(s.rounding), b',"bound_label":', _json(s.bound_label),
+            b'},"priority":', fragment(d.priority), b',"reasons":[', b",".join(map(fragment, d.reasons)),
+            b'],"warnings":[', b",".join(map(fragment, d.warnings)), b'],"rulebook":', fragment(d.rulebook),
+            b',"law_date":"', d.law_date.isoformat().encode(), b'","lang":', _json(d.lang),
+            b',"summary":', _json(d.summary), b"}\n"))
 
 
-def _line(line: Any) -> str:
-    return (f'{{"step":{_dumps(line.step)},"amount_vnd":{line.amount_vnd},"text":{_dumps(line.text)},'
-            f'"parameter":{_dumps(line.parameter)}}}')
+#: Characters some readers take for line ends (Python's str.splitlines, JavaScript) that JSON
+#: leaves as they are (it escapes only those below U+0020), in UTF-8, and their JSON escapes: in
+#: JSON text they stand only inside strings, where the escape means the same character.
+_LINE_ENDS = ((b"\xc2\x85", b"\\u0085"), (b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+
+
+def json_line(data: bytes) -> bytes:
+    """One JSON value in UTF-8 as a line that every line splitter reads as one: the line ends JSON
+    leaves raw written as escapes, and a newline after it."""
+    return _one_line(data) + b"\n"
+
+
+def _one_line(data: bytes) -> bytes:
+    # Searching bytes for these sequences reads every byte (about 2 us a kilobyte): done once per
+    # fragment kept, never on a whole decision.
+    for raw, escape in _LINE_ENDS:
+        if raw in data:
+            data = data.replace(raw, escape)
+    return data
+
+
+def _json(value: Any) -> bytes:
+    text = _dumps(value)
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:  # a character search in text is fast
+        return _one_line(text.encode())
+    return text.encode()
+
+
+def _line(line: Any) -> bytes:
+    return b"".join((b'{"step":', _json(line.step), b',"amount_vnd":', b"%d" % line.amount_vnd, b',"text":',
+                     _json(line.text), b',"parameter":', _json(line.parameter), b"}"))

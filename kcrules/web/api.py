@@ -144,7 +144,7 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
             # Chunks of lines, so the server thread hops once per chunk, not per decision; the batch
             # writer gives pydantic's JSON text from the parts decisions share (as kcrules batch does).
             chunk: list[bytes] = []
-            to_json = DecisionWriter().write
+            to_line = DecisionWriter().line
             for i, item in enumerate(items):
                 if time.monotonic() > deadline:
                     chunk.append(json_bytes({"index": i, **error_body(
@@ -154,7 +154,7 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
                 try:
                     if isinstance(item, ApiError):
                         raise item
-                    chunk.append(to_json(rb.evaluate(item, lang=lang, on=day, explain=explain)).encode() + b"\n")
+                    chunk.append(to_line(rb.evaluate(item, lang=lang, on=day, explain=explain)))
                 except (ApiError, KcrulesError) as err:
                     body = json.loads(error_response(err).body)
                     chunk.append(json_bytes({"index": i, **body}) + b"\n")
