@@ -27,7 +27,7 @@ every figure with its ratio to the baseline:
 - start-up: ``import kcrules``, loading the bundled rulebook, and
   ``kcrules check examples/machinery-gia-lam.json`` from a cold process;
 - equality: the native and durable engines' decision JSON compared on a
-  seeded sample, the batch writer's text against pydantic's, and the columnar path's
+  seeded sample, the batch writer's line against pydantic's JSON, and the columnar path's
   table against the compiled row path on every application (mismatches must be 0);
 - with ``--rss N`` (``--durable-rss N``: by durable-rules): resident memory while N varied
   applications are decided (explained), generated and decided in chunks so the input is
@@ -211,7 +211,7 @@ def decidable(rb: Any, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def mismatches(native: Any, durable: Any, apps: list[dict[str, Any]]) -> tuple[int, int, list[str]]:
     """Compare both engines' decision JSON (explained, and unexplained on every 4th) and the batch
-    writer's text with pydantic's; return (compared, bad, examples)."""
+    writer's line with pydantic's JSON; return (compared, bad, examples)."""
     from kcrules.decide.writer import DecisionWriter, json_line
     from kcrules.errors import EvaluationError
 
@@ -510,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one run, in the o
           f"{statistics.median(load_times) / 1000 * base:,.0f} | |")
     print()
     print(f"engine equality: {compared:,} decisions compared (native vs durable JSON, and the batch writer's "
-          f"text vs pydantic's), {bad - columnar_bad} mismatches" + (f" e.g. {', '.join(examples)}" if examples else ""))
+          f"line vs pydantic's JSON), {bad - columnar_bad} mismatches" + (f" e.g. {', '.join(examples)}" if examples else ""))
     print(f"columnar equality: {columnar_compared:,} applications compared (evaluate_table's row against the "
           f"compiled path's decision: eligibility, amount, bound, score, rank key, failed criteria, warnings, every "
           f"outcome), {columnar_bad} mismatches" + (f" e.g. {', '.join(columnar_examples)}" if columnar_bad else ""))
