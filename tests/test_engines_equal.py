@@ -256,7 +256,11 @@ def _compiled_against_fact(app: dict[str, Any]) -> None:
     assert dict(zip(compiled.keys, read)) == {k: fact.get(k) for k in compiled.keys}
     # What the durable engine is given from the values read is what it is given from the flat fact.
     durable = DURABLE._matcher(act, "durable")
-    assert durable.sent(dict(zip(compiled.keys, read))) == durable.sent(fact)
+    sent = durable.sent(fact)
+    assert durable.sent(dict(zip(compiled.keys, read))) == sent
+    # ... and it carries the flat fact's own presence flags and values, by the engine's names.
+    assert {name: sent.get(name) for name in durable.names.values()} == \
+        {name: fact.get(key) for key, name in durable.names.items()}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,8 +15,8 @@ shared, that is while the rulebook's memos hold it, so a larger writer mostly
 keeps reasons no decision will share again (`kcrules batch` of 60,000 varied
 lines: 336 MB resident with 50,000 fragments, 122 MB with 10,000, in the same
 time).
-``tests/test_engines_equal.py`` compares the text with pydantic's on every
-decision it checks.
+``tests/test_engines_equal.py`` compares each line with ``json_line`` of
+pydantic's JSON on every decision it checks.
 """
 
 from __future__ import annotations

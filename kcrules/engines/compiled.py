@@ -88,7 +88,6 @@ class CompiledMatcher:
         self.match: CompiledFn = namespace["match"]
 
 
-
 class _Gen:
     """Conditions and values as Python expressions over locals loaded from the Application."""
 

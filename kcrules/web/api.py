@@ -142,7 +142,8 @@ def add_api_routes(app: FastAPI, service: Service) -> None:
 
         def lines() -> Iterator[bytes]:
             # Chunks of lines, so the server thread hops once per chunk, not per decision; the batch
-            # writer gives pydantic's JSON text from the parts decisions share (as kcrules batch does).
+            # writer gives each decision's line of pydantic's JSON from the parts decisions share, line
+            # ends escaped (as kcrules batch does).
             chunk: list[bytes] = []
             to_line = DecisionWriter().line
             for i, item in enumerate(items):
