@@ -25,10 +25,10 @@ class Explainer:
     """Writes the reasons of one rulebook's decisions, from a decision's flat fact.
 
     What depends only on the rules (how each name's value is written, a
-    criterion's requirement for given parameter values, a criterion's words) is
-    memoised here, once per rulebook, and so are the parts of reasons shared
-    between criteria (what they show as found); ``memo_max`` bounds each memo
-    that grows with the values.
+    criterion's words) is memoised here, once per rulebook, and so are the
+    parts of reasons shared between criteria (what they show as found); a
+    criterion's requirement for given parameter values is kept by that
+    criterion's writer. ``memo_max`` bounds each memo that grows with the values.
     """
 
     def __init__(self, definition: Definition, memo_max: int) -> None:
@@ -36,8 +36,6 @@ class Explainer:
         self._memo_max = memo_max
         self._renderers: dict[tuple[str, str], tuple[str, Callable[[Any], str]]] = {}
         self._kinds: dict[str, str] = {}
-        self._required_keys: dict[str, tuple[str, ...]] = {}  # per criterion: the fact keys of its parameters
-        self._required: dict[tuple[Any, ...], str] = {}
         self._reads: dict[str, tuple[tuple[str, str, bool], ...]] = {}  # per criterion: what its reason shows
         self._writers: dict[tuple[str, str], _Writer] = {}  # per criterion and language: few
         # Per language, what a decision's reasons show is shared between criteria: the facts read
@@ -73,18 +71,10 @@ class Explainer:
         return reads
 
     def required(self, c: Criterion, fact: dict[str, Any], lang: str) -> str:
-        """The criterion's condition in words, each parameter it reads written as its value in force."""
-        # Only parameters vary the sentence, so it is memoised on their values.
-        keys = self._required_keys.get(c.id)
-        if keys is None:
-            keys = self._required_keys[c.id] = tuple(
-                cond.fact_key(r) for r in cond.refs_of(c.condition) if r.startswith("params."))
-        key = (c.id, lang, *map(fact.get, keys))
-        found = self._required.get(key)
-        if found is None:
-            voice = PlainVoice(self._d, lang, lambda pid: self._param(pid, fact, lang))
-            found = remember(self._required, key, sentence(voice, c.condition), self._memo_max)
-        return found
+        """The criterion's condition in words, each parameter it reads written as its value in force
+        (only the parameters vary it: a criterion's writer keeps it per their values)."""
+        voice = PlainVoice(self._d, lang, lambda pid: self._param(pid, fact, lang))
+        return sentence(voice, c.condition)
 
     def _param(self, pid: str, fact: dict[str, Any], lang: str) -> str:
         """A parameter in a requirement: its value in force, or its label when none is (a date outside it)."""
@@ -166,8 +156,8 @@ class _Writer:
     the other criteria showing that fact), and the requirement, memoised on the parameters in force.
     """
 
-    __slots__ = ("_assumptions", "_c", "_cite", "_found_word", "_heads", "_lang", "_parts", "_reads", "_reads_number",
-                 "_required_word", "_shown", "_tail", "_values", "_x")
+    __slots__ = ("_assumptions", "_c", "_cite", "_found_word", "_heads", "_lang", "_params", "_parts", "_reads",
+                 "_reads_number", "_required", "_required_word", "_shown", "_tail", "_values", "_x")
 
     def __init__(self, x: Explainer, c: Criterion, lang: str) -> None:
         self._x, self._c, self._lang = x, c, lang
@@ -179,8 +169,12 @@ class _Writer:
         self._reads = x._read(c)
         self._reads_number = x._read_numbers.setdefault(self._reads, len(x._read_numbers))
         self._values = tuple(key for _, key, _ in self._reads)
-        self._shown = tuple((f"{plain_name(x._d, ref, lang)}: ", key, x._renderer(ref, lang)[1])
-                            for ref, key, _ in self._reads)
+        # Per value read: its name in `actual`, its fact key, whether it is a date, and its "label: ".
+        self._shown = tuple((ref, key, is_date, f"{plain_name(x._d, ref, lang)}: ", x._renderer(ref, lang)[1])
+                            for ref, key, is_date in self._reads)
+        # The requirement varies only with the parameters the condition reads: kept per their values.
+        self._params = tuple(cond.fact_key(r) for r in cond.refs_of(c.condition) if r.startswith("params."))
+        self._required: dict[tuple[Any, ...], str] = {}
         template = c.explain.get(lang)
         # A criterion's own explanation: its words, and each name's fact key and writer.
         self._parts = tuple(x._renderer(p.name, lang) if isinstance(p, Placeholder) else p
@@ -192,9 +186,13 @@ class _Writer:
         memo = self._x._found_memo[self._lang]
         found = memo.get(key)
         if found is None:
-            found = remember(memo, key, (self._actual(fact), self._found(fact)), self._x._memo_max)
+            found = remember(memo, key, self._found(fact), self._x._memo_max)
         actual, shown = found
-        required = self._x.required(self._c, fact, self._lang)
+        params = tuple([fact.get(k) for k in self._params])
+        required = self._required.get(params)
+        if required is None:
+            required = remember(self._required, params, self._x.required(self._c, fact, self._lang),
+                                self._x._memo_max)
         if self._parts is None:
             body = f"{self._found_word}{shown}{self._required_word}{required}"
         else:
@@ -207,25 +205,20 @@ class _Writer:
             assumptions=self._assumptions[outcome], found=shown,
         )
 
-    def _actual(self, fact: dict[str, Any]) -> ReadOnlyDict:
-        """The values read (parameters aside), dates as ISO text."""
+    def _found(self, fact: dict[str, Any]) -> tuple[ReadOnlyDict, str]:
+        """The values read (parameters aside; dates as ISO text), and the same by their labels ("—"
+        when the criterion read none)."""
+        memo = self._x._shown_memo[self._lang]
         actual: dict[str, object] = {}
-        for ref, key, is_date in self._reads:
+        shown = []
+        for ref, key, is_date, label, render in self._shown:
             raw = fact.get(key)
             actual[ref] = dt.date.fromordinal(raw).isoformat() if raw is not None and is_date else raw
-        return ReadOnlyDict(actual)
-
-    def _found(self, fact: dict[str, Any]) -> str:
-        """The values read, by their labels ("—" when the criterion read none)."""
-        memo = self._x._shown_memo[self._lang]
-        shown = []
-        for label, key, render in self._shown:
-            raw = fact.get(key)
             part = memo.get((key, raw))
             if part is None:
                 part = remember(memo, (key, raw), label + _written(raw, render), self._x._memo_max)
             shown.append(part)
-        return "; ".join(shown) or "—"
+        return ReadOnlyDict(actual), "; ".join(shown) or "—"
 
 
 def _written(raw: Any, render: Callable[[Any], str]) -> str:
