@@ -127,7 +127,7 @@ class Decider:
         table = self._steps_table(skeleton, lang)
         try:
             keys = [(n + code, read(fact)) for (_, n, read, _), code in zip(table, codes)]
-        except KeyError:  # a fact holding only the values set (durable-rules' fact): absent is None
+        except KeyError:  # the flat fact holds only the values set (an undecided criterion's path): absent is None
             keys = [(n + code, _values(fact, names)) for (_, n, _, names), code in zip(table, codes)]
         reasons: list[Reason] = []
         for key, (c, _, _, _), code in zip(keys, table, codes):

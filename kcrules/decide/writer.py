@@ -60,9 +60,10 @@ class DecisionWriter:
 
 
 #: Characters some readers take for line ends (Python's str.splitlines, JavaScript) that JSON
-#: leaves as they are (it escapes only those below U+0020), in UTF-8, and their JSON escapes: in
-#: JSON text they stand only inside strings, where the escape means the same character.
-_LINE_ENDS = ((b"\xc2\x85", b"\\u0085"), (b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+#: leaves as they are (it escapes only those below U+0020). In JSON text they stand only inside
+#: strings, where the escape means the same character: each in UTF-8, and its escape.
+_LINE_END_CHARS = ("\x85", "\u2028", "\u2029")
+_LINE_ENDS = tuple((char.encode(), f"\\u{ord(char):04x}".encode()) for char in _LINE_END_CHARS)
 
 
 def json_line(data: bytes) -> bytes:
@@ -75,18 +76,21 @@ def _one_line(data: bytes) -> bytes:
     # Done once per fragment kept, never on a whole decision. Searching the bytes for each
     # sequence costs about 3 us a kilobyte; decoding them and searching the text for each
     # character, about 1.
-    text = data.decode()
-    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+    if _has_line_end(data.decode()):
         for raw, escape in _LINE_ENDS:
             data = data.replace(raw, escape)
     return data
 
 
+def _has_line_end(text: str) -> bool:
+    # _LINE_END_CHARS spelled out: a character search in text is fast, and a loop would cost more
+    # than the searches for the dozen short values of every decision.
+    return "\x85" in text or "\u2028" in text or "\u2029" in text
+
+
 def _json(value: Any) -> bytes:
     text = _dumps(value)
-    if "\x85" in text or "\u2028" in text or "\u2029" in text:  # a character search in text is fast
-        return _one_line(text.encode())
-    return text.encode()
+    return _one_line(text.encode()) if _has_line_end(text) else text.encode()
 
 
 def _line(line: Any) -> bytes:

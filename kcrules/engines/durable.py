@@ -151,7 +151,7 @@ class DurableMatcher:
             rules[f"c{i}_not"] = self._rule(fails, i, NOT_MET)
         self._host.register_rulesets({self.ruleset: rules})
         self._sessions = itertools.count()
-        self.names = dict(names)  # fact key -> the engine's name for it
+        self.names = names  # fact key -> the engine's name for it
         flag = len(cond.PRESENT)
         self._values = tuple((k, n) for k, n in names.items() if not k.startswith(cond.PRESENT) and k != cond.TRUE)
         self._flags = tuple((k[flag:], n) for k, n in names.items() if k.startswith(cond.PRESENT))

@@ -156,7 +156,7 @@ class _Writer:
     the other criteria showing that fact), and the requirement, memoised on the parameters in force.
     """
 
-    __slots__ = ("_assumptions", "_c", "_cite", "_found_word", "_heads", "_lang", "_params", "_parts", "_reads",
+    __slots__ = ("_assumptions", "_c", "_cite", "_found_word", "_heads", "_lang", "_params", "_parts",
                  "_reads_number", "_required", "_required_word", "_shown", "_tail", "_values", "_x")
 
     def __init__(self, x: Explainer, c: Criterion, lang: str) -> None:
@@ -166,12 +166,12 @@ class _Writer:
         self._tail = f" ({self._cite.text})"
         assumption = (c.assumption[lang],) if c.assumption else ()
         self._assumptions = {o: () if o == NA else assumption for o in OUTCOMES}
-        self._reads = x._read(c)
-        self._reads_number = x._read_numbers.setdefault(self._reads, len(x._read_numbers))
-        self._values = tuple(key for _, key, _ in self._reads)
+        reads = x._read(c)
+        self._reads_number = x._read_numbers.setdefault(reads, len(x._read_numbers))
+        self._values = tuple(key for _, key, _ in reads)
         # Per value read: its name in `actual`, its fact key, whether it is a date, and its "label: ".
         self._shown = tuple((ref, key, is_date, f"{plain_name(x._d, ref, lang)}: ", x._renderer(ref, lang)[1])
-                            for ref, key, is_date in self._reads)
+                            for ref, key, is_date in reads)
         # The requirement varies only with the parameters the condition reads: kept per their values.
         self._params = tuple(cond.fact_key(r) for r in cond.refs_of(c.condition) if r.startswith("params."))
         self._required: dict[tuple[Any, ...], str] = {}
